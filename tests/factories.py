@@ -34,7 +34,7 @@ def explorer_credential(
             "identifier": [
                 {
                     "type": "IdentityObject",
-                    "identityHash": "sha256$3f0c1b0b9f2a9d1c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0",
+                    "identityHash": "sha256$" + "3f0c1b0b9f2a9d1c" * 4,
                     "identityType": "emailAddress",
                     "hashed": True,
                     "salt": "sel-de-mer",
@@ -44,7 +44,7 @@ def explorer_credential(
                 "id": "https://insigne.example/achievements/leadership-pedagonumerique-1-explorateur",
                 "type": ["Achievement"],
                 "name": f"Leadership pédagonumérique 1 – {name}",
-                "description": "Reconnaît l'exploration du leadership pédagonumérique en milieu scolaire.",
+                "description": "Reconnaît l'exploration du leadership pédagonumérique à l'école.",
                 "criteria": {
                     "narrative": "Suivre la formation et répondre aux trois questions réflexives."
                 },
