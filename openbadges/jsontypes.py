@@ -11,7 +11,7 @@ _encoder = msgspec.json.Encoder()
 
 
 def dumps(value: object) -> bytes:
-    """Encode `value` as compact UTF-8 JSON (no ``\\u`` escapes for non-ASCII text)."""
+    r"""Encode `value` as compact UTF-8 JSON (no ``\\u`` escapes for non-ASCII text)."""
     return _encoder.encode(value)
 
 

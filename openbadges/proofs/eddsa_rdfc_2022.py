@@ -21,7 +21,14 @@ from openbadges.jsontypes import JSONObject
 from openbadges.keys import KeyPair, PublicKey
 from openbadges.multibase import decode_multibase, encode_multibase
 
-__all__ = ["CRYPTOSUITE", "LEGACY_CRYPTOSUITES", "create_proof", "hash_data", "verify_proof"]
+__all__ = [
+    "CRYPTOSUITE",
+    "LEGACY_CRYPTOSUITES",
+    "create_proof",
+    "hash_data",
+    "verify_ed25519_rdfc",
+    "verify_proof",
+]
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 LEGACY_CRYPTOSUITES = frozenset({"eddsa-2022"})
@@ -102,8 +109,19 @@ def verify_proof(
         raise UnsupportedCryptosuite(
             f"proof type {proof.get('type')!r} with cryptosuite {proof.get('cryptosuite')!r}"
         )
+    return verify_ed25519_rdfc(document, proof, public_key, loader=loader)
+
+
+def verify_ed25519_rdfc(
+    document: JSONObject, proof: JSONObject, public_key: PublicKey, *, loader: ContextLoader
+) -> Canonicalized:
+    """The verification steps eddsa-rdfc-2022 shares with the legacy Ed25519Signature2020.
+
+    vc-di-eddsa §3.2.2: drop the proof value, give the options the document's context (or
+    check the proof's own context is a prefix of it), canonicalise, hash, verify Ed25519.
+    """
     if not isinstance(public_key, Ed25519PublicKey):
-        raise ProofError(f"{CRYPTOSUITE} needs an Ed25519 key")
+        raise ProofError(f"{proof.get('type')} needs an Ed25519 key")
     signature = _decode_proof_value(proof.get("proofValue"))
     unsecured = {name: value for name, value in document.items() if name != "proof"}
     options = {name: value for name, value in proof.items() if name != "proofValue"}

@@ -1,0 +1,7 @@
+"""``python -m openbadges``."""
+
+import sys
+
+from openbadges.cli import main
+
+sys.exit(main())

@@ -1,0 +1,289 @@
+"""The JSON Web Token proof format of Open Badges 3.0 (VC-JWT).
+
+See https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof. Validity dates are not checked here:
+the verification pipeline does that with its injected clock.
+"""
+
+import copy
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import jwt
+import msgspec
+from jwt.types import Options
+
+from openbadges.errors import InvalidDocument, InvalidKey, ProofError
+from openbadges.jsontypes import JSONObject, loads
+from openbadges.keys import (
+    KeyPair,
+    KeyType,
+    PublicKey,
+    identify_key_type,
+    jwk_thumbprint,
+    public_jwk,
+    public_key_from_jwk,
+)
+from openbadges.multibase import decode_base64url
+from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
+
+__all__ = [
+    "ALGORITHMS",
+    "JwtVerification",
+    "KeySource",
+    "decode_jwt_unverified",
+    "sign_jwt",
+    "verify_jwt",
+]
+
+ALGORITHMS: dict[KeyType, str] = {"rsa": "RS256", "p256": "ES256", "ed25519": "EdDSA"}
+"""The JWS ``alg`` for each key type; no other algorithm (``none``, HMAC...) is accepted."""
+
+KeySource = Literal["kid", "jwk"]
+"""Where the verification key came from: a resolved ``kid``, or the token's own ``jwk`` header."""
+
+VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+# RFC 7519 §4.1: registered claims that sign_jwt adds and that are not credential members.
+_REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+# Signature only: validity dates belong to the pipeline, and aud/iss are checked below.
+_SIGNATURE_ONLY: Options = {
+    "verify_exp": False,
+    "verify_nbf": False,
+    "verify_iat": False,
+    "verify_aud": False,
+    "verify_iss": False,
+    "verify_sub": False,
+    "verify_jti": False,
+}
+
+
+@dataclass(frozen=True)
+class JwtVerification:
+    """A VC-JWT whose signature verified.
+
+    Attributes:
+        credential: The credential: the payload without JWT claims (VC 2.0), or the ``vc``
+            claim (VC 1.1), completed from ``iss``/``jti``/``sub``/``nbf``/``exp``.
+        header: The JOSE header.
+        key_id: The absolute ``kid`` used, or None when the key came from the ``jwk`` header.
+        verification_method: The resolved method, or None for an embedded ``jwk``.
+        key_source: ``"kid"`` or ``"jwk"``; an embedded key is not bound to the issuer, so a
+            verifier should warn about it.
+    """
+
+    credential: JSONObject
+    header: JSONObject
+    key_id: str | None
+    verification_method: VerificationMethod | None
+    key_source: KeySource
+
+
+def sign_jwt(credential: JSONObject, key: KeyPair, *, kid: str | None = None) -> str:
+    """Sign a credential as a compact JWS whose payload is the credential plus JWT claims.
+
+    Args:
+        credential: The credential (VC 2.0, or VC 1.1 with ``issuanceDate``).
+        key: The issuer's key: RSA signs RS256, P-256 ES256, Ed25519 EdDSA.
+        kid: The ``kid`` header; defaults to ``key.id``.
+
+    Returns:
+        The token; its header is exactly ``alg``, ``kid`` and ``typ: "JWT"``, and its payload
+        adds ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` when the credential has their source.
+
+    Raises:
+        InvalidDocument: When a validity date is not an ISO 8601 date-time with a time zone.
+
+    See https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof (Create the JWT Payload).
+    """
+    payload = {**credential, **_claims_for(credential)}
+    headers = {"kid": kid if kid is not None else key.id, "typ": "JWT"}
+    return jwt.encode(payload, key.private_key, algorithm=ALGORITHMS[key.type], headers=headers)
+
+
+def decode_jwt_unverified(token: str) -> tuple[JSONObject, JSONObject]:
+    """Split a compact JWS into its JOSE header and payload without checking anything.
+
+    Raises:
+        InvalidDocument: When the token is not three base64url parts with JSON object header
+            and payload.
+    """
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) != 3:  # RFC 7515 §7.1: header.payload.signature
+        raise InvalidDocument("a compact JWS has three dot-separated parts")
+    return _decode_segment(parts[0], "JOSE header"), _decode_segment(parts[1], "JWT payload")
+
+
+async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
+    """Verify a VC-JWT's signature and its claims' agreement with the credential.
+
+    The key comes from the ``kid`` header (a relative ``#fragment`` is resolved against
+    ``iss``), or else from an embedded ``jwk`` header as 1EdTech's validator allows. The
+    ``alg`` must be RS256, ES256 or EdDSA and match the key type. ``iss``, ``jti`` and ``sub``
+    must equal the issuer id, credential id and subject id when both sides are present.
+
+    Args:
+        token: The compact JWS.
+        resolver: Resolves the ``kid`` (did:key and did:jwk are built in).
+
+    Returns:
+        The credential, header and key source.
+
+    Raises:
+        InvalidDocument: When the token or its ``vc`` claim is malformed.
+        ProofError: For a disallowed or mismatched ``alg``, a bad signature, an unusable key,
+            or a claim contradicting the credential (`KeyResolutionError` when ``kid`` fails).
+
+    See https://www.imsglobal.org/spec/ob/v3p0/#jwt-verify.
+    """
+    header, payload = decode_jwt_unverified(token)
+    alg = header.get("alg")
+    if alg not in ALGORITHMS.values():
+        raise ProofError(f"JWS algorithm {alg!r} is not allowed (only RS256, ES256, EdDSA)")
+    key_id, method, public_key = await _find_key(header, payload, resolver)
+    if ALGORITHMS[identify_key_type(public_key)] != alg:
+        raise ProofError(
+            f"JWS algorithm {alg} does not match the {identify_key_type(public_key)} key"
+        )
+    try:
+        jwt.decode(token, key=public_key, algorithms=[alg], options=_SIGNATURE_ONLY)
+    except jwt.PyJWTError as exc:
+        raise ProofError(f"the JWT signature is not valid: {exc}") from exc
+    return JwtVerification(
+        credential=_credential_from(payload),
+        header=header,
+        key_id=key_id,
+        verification_method=method,
+        key_source="kid" if method is not None else "jwk",
+    )
+
+
+async def _find_key(
+    header: JSONObject, payload: JSONObject, resolver: DocumentResolver
+) -> tuple[str | None, VerificationMethod | None, PublicKey]:
+    kid, embedded = header.get("kid"), header.get("jwk")
+    if kid is None:
+        if embedded is None:
+            raise ProofError("the JOSE header has neither kid nor jwk")
+        return None, None, _embedded_key(embedded)
+    if not isinstance(kid, str) or not kid:
+        raise ProofError("the kid header must be a non-empty string")
+    if kid.startswith("#") and isinstance(payload.get("iss"), str):
+        kid = payload["iss"] + kid
+    method = await resolve_verification_method(kid, resolver)
+    if embedded is not None:
+        thumbprint = jwk_thumbprint(public_jwk(_embedded_key(embedded)))
+        if thumbprint != jwk_thumbprint(public_jwk(method.public_key)):
+            raise ProofError("the jwk header and the kid header name different keys")
+    return kid, method, method.public_key
+
+
+def _embedded_key(jwk: Any) -> PublicKey:  # noqa: ANN401 - JSON
+    try:
+        return public_key_from_jwk(jwk)
+    except InvalidKey as exc:
+        raise ProofError(f"the jwk header is not a usable public key: {exc}") from exc
+
+
+def _credential_from(payload: JSONObject) -> JSONObject:
+    # VC 1.1 §6.3.1 (https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding) wraps the
+    # credential in "vc"; OB 3.0 §8.2 puts its members at the top level of the payload.
+    if "vc" in payload:
+        if not isinstance(payload["vc"], dict):
+            raise InvalidDocument("the vc claim must be a JSON object")
+        credential = copy.deepcopy(payload["vc"])
+    else:
+        credential = {k: v for k, v in payload.items() if k not in _REGISTERED_CLAIMS}
+    _require_agreement(payload, credential)
+    _complete_from_claims(payload, credential)
+    return credential
+
+
+def _require_agreement(payload: JSONObject, credential: JSONObject) -> None:
+    expected = {"iss": _issuer_id(credential), "jti": credential.get("id")}
+    expected["sub"] = _subject_id(credential)
+    for claim, value in expected.items():
+        if claim in payload and value is not None and payload[claim] != value:
+            raise ProofError(f"the {claim} claim {payload[claim]!r} does not match {value!r}")
+
+
+def _complete_from_claims(payload: JSONObject, credential: JSONObject) -> None:
+    # VC 1.1 §6.3.1: the claims set the matching members; the checks above ruled out
+    # contradictions, so only absent members and differently written dates change here.
+    if isinstance(payload.get("iss"), str) and "issuer" not in credential:
+        credential["issuer"] = payload["iss"]
+    if isinstance(payload.get("jti"), str) and "id" not in credential:
+        credential["id"] = payload["jti"]
+    subject = credential.get("credentialSubject")
+    if isinstance(payload.get("sub"), str) and isinstance(subject, dict) and "id" not in subject:
+        subject["id"] = payload["sub"]
+    for claim, member in zip(("nbf", "exp"), _date_members(credential), strict=True):
+        if isinstance(payload.get(claim), int | float) and not _is_same_instant(
+            credential.get(member), payload[claim]
+        ):
+            when = datetime.fromtimestamp(math.floor(payload[claim]), UTC)
+            credential[member] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _claims_for(credential: JSONObject) -> JSONObject:
+    claims: JSONObject = {}
+    issuer_id = _issuer_id(credential)
+    if issuer_id is not None:
+        claims["iss"] = issuer_id
+    if isinstance(credential.get("id"), str):
+        claims["jti"] = credential["id"]
+    subject_id = _subject_id(credential)
+    if subject_id is not None:
+        claims["sub"] = subject_id
+    for claim, member in zip(("nbf", "exp"), _date_members(credential), strict=True):
+        if member in credential:
+            claims[claim] = _numeric_date(credential[member], member)
+    return claims
+
+
+def _date_members(credential: JSONObject) -> tuple[str, str]:
+    contexts = credential.get("@context")
+    is_v1 = VC_V1_CONTEXT in contexts if isinstance(contexts, list) else contexts == VC_V1_CONTEXT
+    if is_v1 or ("issuanceDate" in credential and "validFrom" not in credential):
+        return "issuanceDate", "expirationDate"
+    return "validFrom", "validUntil"
+
+
+def _numeric_date(value: Any, member: str) -> int:  # noqa: ANN401 - JSON
+    # RFC 7519 §2 NumericDate: whole seconds since the epoch.
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDocument(f"{member} is not an ISO 8601 date-time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise InvalidDocument(f"{member} has no time zone: {value!r}")
+    return math.floor(moment.timestamp())
+
+
+def _is_same_instant(value: Any, numeric: float) -> bool:  # noqa: ANN401 - JSON
+    try:
+        return _numeric_date(value, "date") == math.floor(numeric)
+    except InvalidDocument:
+        return False
+
+
+def _issuer_id(credential: JSONObject) -> str | None:
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return issuer_id if isinstance(issuer_id, str) else None
+
+
+def _subject_id(credential: JSONObject) -> str | None:
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    return subject_id if isinstance(subject_id, str) else None
+
+
+def _decode_segment(segment: str, what: str) -> JSONObject:
+    try:
+        value = loads(decode_base64url(segment, what=what))
+    except msgspec.DecodeError as exc:
+        raise InvalidDocument(f"the {what} is not JSON") from exc
+    if not isinstance(value, dict):
+        raise InvalidDocument(f"the {what} must be a JSON object")
+    return value

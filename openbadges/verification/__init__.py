@@ -1,0 +1,6 @@
+"""Verification of credentials: the pipeline and its report."""
+
+from openbadges.verification.pipeline import verify
+from openbadges.verification.report import CHECK_CODES, Check, CheckStatus, VerificationResult
+
+__all__ = ["CHECK_CODES", "Check", "CheckStatus", "VerificationResult", "verify"]

@@ -1,0 +1,333 @@
+"""Verify a credential in any of its forms and report every check.
+
+Like Digital Bazaar's ``vc.verifyCredential``, `verify` returns a report instead of raising:
+bad input is a failed check with a clear message. The caller supplies the clock, the context
+loader and the resolver, so nothing is fetched and the result is reproducible.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from openbadges.baking import detect_image_kind, extract
+from openbadges.canonical import Canonicalized, canonicalize
+from openbadges.contexts import ContextLoader
+from openbadges.errors import (
+    BakingError,
+    ContextNotFound,
+    InvalidDocument,
+    KeyResolutionError,
+    OpenBadgesError,
+    ProofError,
+    StatusListError,
+    UnsupportedCryptosuite,
+)
+from openbadges.jsontypes import JSONObject, loads
+from openbadges.proofs import ed25519_signature_2020, eddsa_rdfc_2022
+from openbadges.proofs.jwt import verify_jwt
+from openbadges.resolver import DocumentResolver, resolve_verification_method
+from openbadges.schema import SchemaValidator
+from openbadges.status import read_1edtech_revocation, read_status
+from openbadges.verification import checks
+from openbadges.verification.report import Check, VerificationResult
+
+__all__ = ["verify"]
+
+_DEFAULT_LOADER = ContextLoader()
+
+
+@dataclass(frozen=True)
+class _Context:
+    resolver: DocumentResolver
+    loader: ContextLoader
+    now: datetime
+    schema: SchemaValidator | None
+
+
+async def verify(
+    data: JSONObject | str | bytes,
+    *,
+    resolver: DocumentResolver,
+    now: datetime,
+    loader: ContextLoader | None = None,
+    recipient: str | None = None,
+    schema: SchemaValidator | None = None,
+    check_status: bool = True,
+) -> VerificationResult:
+    """Verify an Open Badges (or any VC 2.0 / 1.1) credential.
+
+    Args:
+        data: a JSON-LD credential (parsed, or as JSON text/bytes), a compact VC-JWT, or the
+            bytes of a baked PNG or SVG.
+        resolver: serves DID documents, controller documents and status list credentials
+            (did:key and did:jwk are built in); nothing else is fetched.
+        now: the verification time (aware) for the validity period.
+        loader: the JSON-LD contexts; the bundled ones by default.
+        recipient: an e-mail address the credential must have been awarded to.
+        schema: the 1EdTech JSON Schema; without it the OB data model's types are checked.
+        check_status: whether to read ``credentialStatus`` (off for status list credentials).
+
+    Returns:
+        The report; ``verified`` is true only when no check failed.
+
+    See https://www.imsglobal.org/spec/ob/v3p0/#verification-and-validation.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema)
+    parsed = _parse(data)
+    if isinstance(parsed, Check):
+        return VerificationResult(checks=(parsed,))
+    form, credential_or_token, origin = parsed
+    if form == "jwt":
+        found, credential = await _verify_jwt_proof(str(credential_or_token), context)
+        if credential is None:
+            return VerificationResult(checks=(_format_check(form, origin), *found), format="jwt")
+        canonical: Canonicalized | Check = _canonicalize(credential, context.loader)
+    else:
+        credential = credential_or_token if isinstance(credential_or_token, dict) else {}
+        found, canonical = await _verify_data_integrity(credential, context)
+    results = [_format_check(form, origin), checks.check_context(credential)]
+    results.append(canonical if isinstance(canonical, Check) else checks.check_terms(canonical))
+    results.append(checks.check_schema(credential, context.schema))
+    results.extend(found)
+    results.extend(checks.check_dates(credential, context.now))
+    if check_status:
+        results.extend(
+            [await _check_status(entry, credential, context) for entry in _entries(credential)]
+        )
+    if recipient is not None:
+        results.append(checks.check_recipient(credential, recipient))
+    return VerificationResult(checks=tuple(results), credential=credential, format=form)
+
+
+Parsed = tuple[Literal["json-ld", "jwt"], JSONObject | str, str]
+
+
+def _parse(data: JSONObject | str | bytes) -> Parsed | Check:
+    origin = "input"
+    if isinstance(data, bytes):
+        try:
+            detect_image_kind(data)
+        except BakingError:
+            pass
+        else:
+            origin = "baked image"
+            try:
+                data = extract(data)
+            except BakingError as error:
+                return Check(
+                    "format", "failed", f"no credential could be read from the image: {error}"
+                )
+    if isinstance(data, bytes | str):
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        stripped = text.strip()
+        if not stripped.startswith("{"):
+            if stripped.count(".") == 2 and " " not in stripped:
+                return "jwt", stripped, origin
+            return Check("format", "failed", "not a JSON-LD credential, a VC-JWT or a baked image")
+        try:
+            data = loads(stripped)
+        except msgspec.DecodeError as error:
+            return Check("format", "failed", f"malformed JSON: {error}")
+    if not isinstance(data, dict):
+        return Check("format", "failed", "a credential must be a JSON object")
+    return "json-ld", data, origin
+
+
+def _format_check(form: str, origin: str) -> Check:
+    what = "JSON-LD credential" if form == "json-ld" else "VC-JWT"
+    suffix = "" if origin == "input" else f" from a {origin}"
+    return Check("format", "passed", f"{what}{suffix}", {"format": form})
+
+
+def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalized | Check:
+    try:
+        return canonicalize(credential, loader)
+    except (InvalidDocument, ContextNotFound) as error:
+        return Check("jsonld-terms", "failed", f"the credential is not valid JSON-LD: {error}")
+
+
+async def _verify_jwt_proof(token: str, context: _Context) -> tuple[list[Check], JSONObject | None]:
+    try:
+        verified = await verify_jwt(token, context.resolver)
+    except KeyResolutionError as error:
+        return [
+            Check("issuer-key", "failed", str(error)),
+            Check("proof", "skipped", "no key to check the JWS with"),
+        ], None
+    except OpenBadgesError as error:
+        return [Check("proof", "failed", f"the JWS does not verify: {error}")], None
+    algorithm = verified.header.get("alg")
+    found = [Check("proof", "passed", f"JWS signature ({algorithm}) verifies", {"alg": algorithm})]
+    method = verified.verification_method
+    if method is None:
+        found.append(
+            Check(
+                "issuer-key",
+                "warning",
+                "the key is embedded in the token (jwk), so nothing binds it to the issuer",
+            )
+        )
+    else:
+        found.append(
+            _binding(method.controller, method.relationships, verified.credential, method.id)
+        )
+    return found, verified.credential
+
+
+async def _verify_data_integrity(
+    credential: JSONObject, context: _Context
+) -> tuple[list[Check], Canonicalized | Check]:
+    proofs = credential.get("proof")
+    entries = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
+    if not entries:
+        return [Check("proof", "failed", "the credential has no proof")], _canonicalize(
+            credential, context.loader
+        )
+    found: list[Check] = []
+    canonical: Canonicalized | Check | None = None
+    for index, proof in enumerate(entries):
+        result, proof_canonical = await _check_proof(credential, proof, index, context)
+        found.extend(result)
+        canonical = canonical or proof_canonical
+    return found, canonical or _canonicalize(credential, context.loader)
+
+
+async def _check_proof(
+    credential: JSONObject, proof: object, index: int, context: _Context
+) -> tuple[list[Check], Canonicalized | None]:
+    detail = {"proof": index}
+    if not isinstance(proof, dict):
+        return [Check("proof", "failed", "a proof must be an object", detail)], None
+    suite = proof.get("cryptosuite") or proof.get("type")
+    if proof.get("proofPurpose") != "assertionMethod":
+        return [
+            Check(
+                "proof", "failed", "proofPurpose must be assertionMethod for a credential", detail
+            )
+        ], None
+    method_id = proof.get("verificationMethod")
+    if not isinstance(method_id, str):
+        return [Check("proof", "failed", "the proof names no verificationMethod", detail)], None
+    try:
+        method = await resolve_verification_method(method_id, context.resolver)
+    except KeyResolutionError as error:
+        return [
+            Check("issuer-key", "failed", str(error), detail),
+            Check("proof", "skipped", f"{suite}: no key to check the signature with", detail),
+        ], None
+    binding = _binding(method.controller, method.relationships, credential, method_id, detail)
+    try:
+        suite_verify = (
+            ed25519_signature_2020.verify_proof
+            if proof.get("type") == ed25519_signature_2020.PROOF_TYPE
+            else eddsa_rdfc_2022.verify_proof
+        )
+        canonical = suite_verify(credential, proof, method.public_key, loader=context.loader)
+    except UnsupportedCryptosuite as error:
+        return [binding, Check("proof", "failed", f"unsupported proof: {error}", detail)], None
+    except (ProofError, InvalidDocument, ContextNotFound) as error:
+        return [binding, Check("proof", "failed", f"{suite}: {error}", detail)], None
+    return [
+        binding,
+        Check("proof", "passed", f"{suite} signature verifies", {**detail, "cryptosuite": suite}),
+    ], canonical
+
+
+def _binding(
+    controller: str,
+    relationships: frozenset[str],
+    credential: JSONObject,
+    method_id: str,
+    detail: JSONObject | None = None,
+) -> Check:
+    """VC-DM 2.0 §4.7 / OB 3.0 §9.2: the key's controller is the issuer, for assertions."""
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    detail = {**(detail or {}), "verificationMethod": method_id}
+    if controller != issuer_id:
+        return Check(
+            "issuer-key",
+            "failed",
+            f"the key belongs to {controller}, not to the issuer {issuer_id}",
+            detail,
+        )
+    if "assertionMethod" not in relationships:
+        return Check(
+            "issuer-key", "failed", f"{method_id} is not an assertionMethod of {controller}", detail
+        )
+    return Check(
+        "issuer-key",
+        "passed",
+        f"signed with {method_id}, an assertion method of the issuer",
+        detail,
+    )
+
+
+def _entries(credential: JSONObject) -> list[JSONObject]:
+    status = credential.get("credentialStatus")
+    entries = status if isinstance(status, list) else [status] if status is not None else []
+    return [entry if isinstance(entry, dict) else {} for entry in entries]
+
+
+async def _check_status(entry: JSONObject, credential: JSONObject, context: _Context) -> Check:
+    """VC Bitstring Status List §3.2 (and StatusList2021, 1EdTech Revocation List)."""
+    kind = next(iter(checks.types_of(entry)), "unknown")
+    if kind == "1EdTechRevocationList":
+        return await _check_revocation_list(entry, credential, context)
+    if kind not in ("BitstringStatusListEntry", "StatusList2021Entry"):
+        return Check("status", "warning", f"status type {kind!r} is not supported; not checked")
+    url = entry.get("statusListCredential")
+    try:
+        document = await context.resolver.resolve(str(url))
+    except KeyResolutionError as error:
+        return Check(
+            "status",
+            "failed",
+            f"the status list could not be fetched: {error}",
+            {"statusListCredential": url},
+        )
+    report = await verify(
+        document,
+        resolver=context.resolver,
+        now=context.now,
+        loader=context.loader,
+        check_status=False,
+    )
+    if not report.verified:
+        failed = [c.message for c in report.checks if c.status == "failed"]
+        return Check(
+            "status", "failed", "the status list credential does not verify", {"errors": failed}
+        )
+    try:
+        reading = read_status(entry, document)
+    except StatusListError as error:
+        return Check("status", "failed", f"the status could not be read: {error}")
+    detail = {"purpose": reading.purpose, "index": reading.index}
+    if not reading.is_set:
+        return Check("status", "passed", f"not {_past(reading.purpose)}", detail)
+    if reading.purpose in ("revocation", "suspension"):
+        return Check("status", "failed", _past(reading.purpose), detail)
+    return Check("status", "warning", f"status bit set for purpose {reading.purpose!r}", detail)
+
+
+async def _check_revocation_list(
+    entry: JSONObject, credential: JSONObject, context: _Context
+) -> Check:
+    try:
+        document = await context.resolver.resolve(str(entry.get("id")))
+        is_revoked = read_1edtech_revocation(entry, document, str(credential.get("id")))
+    except (KeyResolutionError, StatusListError) as error:
+        return Check("status", "failed", f"the revocation list could not be read: {error}")
+    return (
+        Check("status", "failed", "revoked")
+        if is_revoked
+        else Check("status", "passed", "not revoked")
+    )
+
+
+def _past(purpose: str) -> str:
+    return {"revocation": "revoked", "suspension": "suspended"}.get(purpose, purpose)

@@ -1,0 +1,248 @@
+import base64
+import copy
+import hashlib
+import hmac
+import io
+import json as jsonlib
+from datetime import timedelta
+from typing import Any
+
+import png
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from openbadges.baking import bake
+from openbadges.identity import hash_identity
+from openbadges.jsontypes import dumps
+from openbadges.keys import generate_key_pair
+from openbadges.proofs.jwt import sign_jwt
+from openbadges.resolver import StaticResolver
+from openbadges.status import StatusPurpose, status_entry
+from openbadges.verification import CHECK_CODES, VerificationResult, verify
+from tests.openbadges.verification.conftest import ISSUER, NOW, Issuer
+
+
+def statuses(result: VerificationResult) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for check in result.checks:
+        found.setdefault(check.code, []).append(check.status)
+    return found
+
+
+def failed(result: VerificationResult) -> set[str]:
+    return {check.code for check in result.checks if check.status == "failed"}
+
+
+async def test_valid_credential_passes_every_check(issuer: Issuer) -> None:
+    result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+
+    assert result.verified, result.to_json()
+    assert statuses(result) == {code: ["passed"] for code in CHECK_CODES if code != "recipient"}
+    assert {check.code for check in result.checks} <= set(CHECK_CODES)
+
+
+def set_in(document: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
+    for step in path[:-1]:
+        document = document[step]
+    document[path[-1]] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("credentialSubject", "achievement", "name"), "Leadership pédagonumérique 2"),
+        (("credentialSubject", "identifier", 0, "salt"), "autre-sel"),
+        (("issuer", "name"), "Un autre réseau"),
+        (("validFrom",), "2026-01-01T00:00:00Z"),
+        (("evidence", 0, "narrative"), "Une autre réponse."),
+        (("proof", "created"), "2026-11-21T17:00:01Z"),
+        (("proof", "cryptosuite"), "eddsa-2022"),
+    ],
+)
+async def test_tampering_fails_the_proof(issuer: Issuer, path: tuple[Any, ...], value: Any) -> None:
+    signed = issuer.sign(issuer.credential())
+    set_in(signed, path, value)
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    assert not result.verified
+    assert "proof" in failed(result)
+
+
+async def test_tampered_proof_value_fails(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+    signed["proof"]["proofValue"] = signed["proof"]["proofValue"][:-4] + "abcd"
+
+    assert "proof" in failed(await verify(signed, resolver=issuer.resolver(), now=NOW))
+
+
+async def test_wrong_purpose_fails(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+    signed["proof"]["proofPurpose"] = "authentication"
+
+    assert "proof" in failed(await verify(signed, resolver=issuer.resolver(), now=NOW))
+
+
+async def test_key_of_someone_else_fails_the_binding(issuer: Issuer) -> None:
+    stranger = generate_key_pair()  # a did:key the issuer does not control
+    signed = issuer.sign(issuer.credential(), key=stranger)
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    assert statuses(result)["proof"] == ["passed"]
+    assert "issuer-key" in failed(result)
+
+
+async def test_key_not_listed_as_assertion_method_fails(issuer: Issuer) -> None:
+    issuer.documents[ISSUER]["assertionMethod"] = []
+
+    result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+
+    assert "issuer-key" in failed(result)
+
+
+async def test_unresolvable_key_fails(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+
+    result = await verify(signed, resolver=StaticResolver({}), now=NOW)
+
+    assert statuses(result)["issuer-key"] == ["failed"]
+    assert statuses(result)["proof"] == ["skipped"]
+
+
+async def test_expired_and_not_yet_valid(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential(validUntil="2026-12-31T23:59:59Z"))
+
+    later = await verify(signed, resolver=issuer.resolver(), now=NOW + timedelta(days=60))
+    earlier = await verify(signed, resolver=issuer.resolver(), now=NOW - timedelta(days=30))
+
+    assert failed(later) == {"valid-until"}
+    assert failed(earlier) == {"valid-from"}
+
+
+@pytest.mark.parametrize(
+    ("purpose", "message"), [("revocation", "revoked"), ("suspension", "suspended")]
+)
+async def test_revoked_and_suspended(issuer: Issuer, purpose: StatusPurpose, message: str) -> None:
+    credential = issuer.credential(
+        credentialStatus=status_entry("https://insigne.example/status/1", 42, purpose)
+    )
+    issuer.status.set(42)
+    unsigned = copy.deepcopy(issuer.documents["https://insigne.example/status/1"])
+    del unsigned["proof"]
+    unsigned["credentialSubject"]["statusPurpose"] = purpose
+    unsigned["credentialSubject"]["encodedList"] = issuer.status.encode()
+    issuer.documents["https://insigne.example/status/1"] = issuer.sign(unsigned)
+
+    result = await verify(issuer.sign(credential), resolver=issuer.resolver(), now=NOW)
+
+    assert failed(result) == {"status"}
+    assert [c.message for c in result.checks if c.code == "status"] == [message]
+
+
+async def test_status_list_changed_after_signing_fails(issuer: Issuer) -> None:
+    issuer.status.set(7)  # the list's proof no longer covers its content
+    issuer.documents["https://insigne.example/status/1"]["credentialSubject"]["encodedList"] = (
+        issuer.status.encode()
+    )
+
+    assert failed(
+        await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+    ) == {"status"}
+
+
+async def test_undefined_term_fails_though_the_signature_holds(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+    signed["credentialSubject"]["noteSecrete"] = "ajoutée après la signature"  # JSON-LD drops it
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    assert statuses(result)["proof"] == ["passed"]
+    assert failed(result) == {"jsonld-terms"}
+
+
+async def test_unknown_context_fails(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+    signed["@context"].append("https://evil.example/context.json")
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    assert {"jsonld-terms", "proof"} <= failed(result)
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"", "[]", b"\x89PNG\r\n\x1a\n", "a.b"])
+async def test_malformed_input_is_a_failed_format_check(issuer: Issuer, data: Any) -> None:
+    result = await verify(data, resolver=issuer.resolver(), now=NOW)
+
+    assert not result.verified
+    assert result.checks[0].code == "format" or "proof" in failed(result)
+
+
+async def test_missing_proof_fails(issuer: Issuer) -> None:
+    result = await verify(issuer.credential(), resolver=issuer.resolver(), now=NOW)
+
+    assert statuses(result)["proof"] == ["failed"]
+
+
+async def test_recipient_is_matched_against_the_hashed_email(issuer: Issuer) -> None:
+    identity = hash_identity("Marie.Tremblay@exemple.qc.ca")
+    credential = issuer.credential()
+    credential["credentialSubject"]["identifier"] = [identity]
+    signed = issuer.sign(credential)
+
+    right = await verify(
+        signed, resolver=issuer.resolver(), now=NOW, recipient="Marie.Tremblay@exemple.qc.ca"
+    )
+    wrong = await verify(
+        signed, resolver=issuer.resolver(), now=NOW, recipient="jean@exemple.qc.ca"
+    )
+
+    assert right.verified
+    assert failed(wrong) == {"recipient"}
+
+
+async def test_baked_png_verifies(issuer: Issuer) -> None:
+    buffer = io.BytesIO()
+    png.Writer(2, 2, greyscale=True).write(buffer, [[0, 255], [255, 0]])
+    baked = bake(buffer.getvalue(), issuer.sign(issuer.credential()))
+
+    result = await verify(baked, resolver=issuer.resolver(), now=NOW)
+
+    assert result.verified
+    assert "baked image" in result.checks[0].message
+
+
+async def test_jwt_credential_verifies_and_binds_to_the_issuer(issuer: Issuer) -> None:
+    rsa = generate_key_pair("rsa", controller=ISSUER, vm_id=f"{ISSUER}#key-rsa")
+    issuer.documents[ISSUER]["verificationMethod"].append(rsa.verification_method())
+    issuer.documents[ISSUER]["assertionMethod"].append(rsa.id)
+
+    result = await verify(sign_jwt(issuer.credential(), rsa), resolver=issuer.resolver(), now=NOW)
+
+    assert result.verified, result.to_json()
+    assert result.format == "jwt"
+
+
+async def test_jwt_alg_none_and_hs256_confusion_fail(issuer: Issuer) -> None:
+    rsa = generate_key_pair("rsa", controller=ISSUER, vm_id=f"{ISSUER}#key-rsa")
+    issuer.documents[ISSUER]["verificationMethod"].append(rsa.verification_method())
+    payload = {**issuer.credential(), "iss": ISSUER}
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    head = b64(jsonlib.dumps({"alg": "none", "kid": rsa.id, "typ": "JWT"}).encode())
+    unsigned = f"{head}.{b64(dumps(payload))}."
+    pem = rsa.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    head = b64(jsonlib.dumps({"alg": "HS256", "kid": rsa.id, "typ": "JWT"}).encode())
+    body = b64(dumps(payload))
+    forged = f"{head}.{body}." + b64(
+        hmac.new(pem, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    )
+
+    for token in (unsigned, forged):
+        result = await verify(token, resolver=issuer.resolver(), now=NOW)
+        assert "proof" in failed(result)
