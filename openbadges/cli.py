@@ -15,14 +15,13 @@ from typing import get_args
 import msgspec
 
 from openbadges.baking import bake, extract
-from openbadges.contexts import ContextLoader
 from openbadges.errors import OpenBadgesError
 from openbadges.jsontypes import JSONObject, dumps, loads
 from openbadges.keys import KeyPair, KeyType, generate_key_pair
-from openbadges.proofs.eddsa_rdfc_2022 import create_proof
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.resolver import StaticResolver
 from openbadges.schema import SchemaValidator
+from openbadges.signing import sign_credential
 from openbadges.verification import verify
 
 __all__ = ["main"]
@@ -97,10 +96,7 @@ def _sign(args: argparse.Namespace) -> int:
         sys.stdout.write(sign_jwt(credential, key) + "\n")
         return 0
     created = _datetime(args.created) if args.created else datetime.now(UTC)
-    proof = create_proof(credential, key, loader=ContextLoader(), created=created)
-    existing = credential.get("proof")
-    proofs = existing if isinstance(existing, list) else [existing] if existing else []
-    _print_json({**credential, "proof": [*proofs, proof]})
+    _print_json(sign_credential(credential, key, created=created))
     return 0
 
 

@@ -170,7 +170,7 @@ def did_web_to_url(did: str, *, scheme: str = "https") -> str:
         raise InvalidDocument(f"not a did:web DID: {did!r}")
     host, *segments = did.removeprefix(_DID_WEB).split(":")
     host = unquote(host)
-    if not _HOST.fullmatch(host) or not all(_PATH_SEGMENT.fullmatch(s) for s in segments):
+    if not _HOST.fullmatch(host) or not all(map(_is_path_segment, segments)):
         raise InvalidDocument(f"malformed did:web DID: {did!r}")
     path = "/".join(segments) if segments else ".well-known"
     return f"{scheme}://{host}/{path}/did.json"
@@ -206,7 +206,7 @@ def url_to_did_web(url: str) -> str:
         if segments == [".well-known"]:
             segments = []
     method_id = [host + (f"%3A{port}" if port else ""), *segments]
-    if not _HOST.fullmatch(host) or not all(_PATH_SEGMENT.fullmatch(s) for s in method_id[1:]):
+    if not _HOST.fullmatch(host) or not all(map(_is_path_segment, segments)):
         raise InvalidDocument(f"{url!r} has no did:web form")
     return _DID_WEB + ":".join(method_id)
 
@@ -243,6 +243,11 @@ def controller_document(controller: str, verification_methods: Sequence[JSONObje
         "assertionMethod": list(ids),
         "authentication": list(ids),
     }
+
+
+def _is_path_segment(segment: str) -> bool:
+    # "." and ".." would climb out of the DID's own path once the URL is normalised.
+    return bool(_PATH_SEGMENT.fullmatch(segment)) and segment not in (".", "..")
 
 
 def _strip_fragment(url: str) -> str:

@@ -115,7 +115,7 @@ async def resolve_verification_method(vm_id: str, resolver: DocumentResolver) ->
         resolver: Where documents come from.
 
     Returns:
-        The method, its key and the relationships its controller document grants it.
+        The method, its key, and the relationships its controller document grants it.
 
     Raises:
         KeyResolutionError: When a document is missing or has another id, the method is not
@@ -126,17 +126,7 @@ async def resolve_verification_method(vm_id: str, resolver: DocumentResolver) ->
     """
     if vm_id.startswith("did:key:") and "#" not in vm_id:
         vm_id = f"{vm_id}#{vm_id.removeprefix('did:key:')}"
-    document = await _resolve_document(vm_id.split("#", 1)[0], resolver)
-    if document["id"] == vm_id and any(member in document for member in _KEY_MEMBERS):
-        method = document
-        controller = method.get("controller")
-        if not isinstance(controller, str):
-            raise KeyResolutionError(f"verification method {vm_id} names no controller")
-        document = await _resolve_document(controller, resolver)
-        if not any(_absolute(m, document["id"]) == vm_id for m in _references(document)):
-            raise KeyResolutionError(f"{controller} does not list verification method {vm_id}")
-    else:
-        method = _find_method(document, vm_id)
+    method, document = await _find_method_and_controller(vm_id, resolver)
     if method.get("controller") != document["id"]:
         raise KeyResolutionError(
             f"verification method {vm_id} names controller {method.get('controller')!r}, "
@@ -149,6 +139,23 @@ async def resolve_verification_method(vm_id: str, resolver: DocumentResolver) ->
         public_key=_read_public_key(method, vm_id),
         relationships=_relationships_of(vm_id, document),
     )
+
+
+async def _find_method_and_controller(
+    vm_id: str, resolver: DocumentResolver
+) -> tuple[JSONObject, JSONObject]:
+    document = await _resolve_document(vm_id.split("#", 1)[0], resolver)
+    if document["id"] != vm_id or not any(member in document for member in _KEY_MEMBERS):
+        return _find_method(document, vm_id), document
+    # The URL names the method itself; its controller document says what it may be used for.
+    controller = document.get("controller")
+    if not isinstance(controller, str):
+        raise KeyResolutionError(f"verification method {vm_id} names no controller")
+    controller_document = await _resolve_document(controller, resolver)
+    base = controller_document["id"]
+    if not any(_absolute(entry, base) == vm_id for entry in _references(controller_document)):
+        raise KeyResolutionError(f"{controller} does not list verification method {vm_id}")
+    return document, controller_document
 
 
 async def _resolve_document(url: str, resolver: DocumentResolver) -> JSONObject:

@@ -252,6 +252,8 @@ class StatusReading:
     is_set: bool
     list_credential_url: str
     """The entry's ``statusListCredential``."""
+    list_size: int = MIN_BITS
+    """How many entries the list holds (the spec asks for at least `MIN_BITS`)."""
 
 
 def read_status(
@@ -297,7 +299,7 @@ def read_status(
     status_list = StatusList.decode(encoded)
     if len(status_list) < min_entries:
         raise StatusListError(f"the list has {len(status_list)} entries, < {min_entries}")
-    return StatusReading(purpose, index, status_list.get(index), url)
+    return StatusReading(purpose, index, status_list.get(index), url, len(status_list))
 
 
 def _entry_format(entry: JSONObject) -> _Format:

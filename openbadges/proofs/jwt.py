@@ -43,10 +43,13 @@ ALGORITHMS: dict[KeyType, str] = {"rsa": "RS256", "p256": "ES256", "ed25519": "E
 KeySource = Literal["kid", "jwk"]
 """Where the verification key came from: a resolved ``kid``, or the token's own ``jwk`` header."""
 
-VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+_VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 # RFC 7519 §4.1: registered claims that sign_jwt adds and that are not credential members.
+_FIRST_SECOND = -62135596800  # 0001-01-01T00:00:00Z
+_LAST_SECOND = 253402300800  # 10000-01-01T00:00:00Z
 _REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
-# Signature only: validity dates belong to the pipeline, and aud/iss are checked below.
+# Signature only: validity dates belong to the pipeline; iss, jti and sub are compared with the
+# credential below; aud concerns the holder, not the issuer's proof.
 _SIGNATURE_ONLY: Options = {
     "verify_exp": False,
     "verify_nbf": False,
@@ -125,9 +128,6 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
     Args:
         token: The compact JWS.
         resolver: Resolves the ``kid`` (did:key and did:jwk are built in).
-
-    Returns:
-        The credential, header and key source.
 
     Raises:
         InvalidDocument: When the token or its ``vc`` claim is malformed.
@@ -218,11 +218,12 @@ def _complete_from_claims(payload: JSONObject, credential: JSONObject) -> None:
     if isinstance(payload.get("sub"), str) and isinstance(subject, dict) and "id" not in subject:
         subject["id"] = payload["sub"]
     for claim, member in zip(("nbf", "exp"), _date_members(credential), strict=True):
-        if isinstance(payload.get(claim), int | float) and not _is_same_instant(
-            credential.get(member), payload[claim]
-        ):
-            when = datetime.fromtimestamp(math.floor(payload[claim]), UTC)
-            credential[member] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        numeric = payload.get(claim)
+        if isinstance(numeric, int | float) and not isinstance(numeric, bool):
+            seconds = _whole_seconds(numeric, claim)
+            if not _is_same_instant(credential.get(member), seconds):
+                when = datetime.fromtimestamp(seconds, UTC)
+                credential[member] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _claims_for(credential: JSONObject) -> JSONObject:
@@ -243,7 +244,7 @@ def _claims_for(credential: JSONObject) -> JSONObject:
 
 def _date_members(credential: JSONObject) -> tuple[str, str]:
     contexts = credential.get("@context")
-    is_v1 = VC_V1_CONTEXT in contexts if isinstance(contexts, list) else contexts == VC_V1_CONTEXT
+    is_v1 = _VC_V1_CONTEXT in contexts if isinstance(contexts, list) else contexts == _VC_V1_CONTEXT
     if is_v1 or ("issuanceDate" in credential and "validFrom" not in credential):
         return "issuanceDate", "expirationDate"
     return "validFrom", "validUntil"
@@ -260,9 +261,16 @@ def _numeric_date(value: Any, member: str) -> int:  # noqa: ANN401 - JSON
     return math.floor(moment.timestamp())
 
 
-def _is_same_instant(value: Any, numeric: float) -> bool:  # noqa: ANN401 - JSON
+def _whole_seconds(numeric: float, claim: str) -> int:
+    # Years 1 to 9999 only, so that the claim converts to an XML Schema dateTime.
+    if not _FIRST_SECOND <= numeric < _LAST_SECOND:
+        raise InvalidDocument(f"the {claim} claim is out of range: {numeric!r}")
+    return math.floor(numeric)
+
+
+def _is_same_instant(value: Any, seconds: int) -> bool:  # noqa: ANN401 - JSON
     try:
-        return _numeric_date(value, "date") == math.floor(numeric)
+        return _numeric_date(value, "date") == seconds
     except InvalidDocument:
         return False
 

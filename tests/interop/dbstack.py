@@ -190,6 +190,13 @@ class DbStack:
             self._stderr.close()
             self._stderr = None
 
+    @property
+    def pid(self) -> int:
+        """The node process id (benchmarks pin it to a core)."""
+        if self._process is None:
+            raise DbStackError("the node process is not running")
+        return self._process.pid
+
     def sign(
         self,
         credential: JSONObject,

@@ -228,6 +228,7 @@ def test_did_web_to_url_takes_the_scheme_for_local_development() -> None:
         "did:web:example.com:a/b",
         "did:web:example.com?x=1",
         "did:web:example.com::empty",
+        "did:web:example.com:..:admin",
     ],
 )
 def test_did_web_to_url_rejects_malformed_dids(did: str) -> None:
@@ -258,6 +259,7 @@ def test_url_to_did_web_maps_host_port_and_path(url: str, did: str) -> None:
         "https://user@example.com/x",
         "https://example.com:99999/x",
         "https://[::1]/x",
+        "https://example.com/a/../b",
         "not a url",
     ],
 )

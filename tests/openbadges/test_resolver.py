@@ -23,7 +23,9 @@ def keydoc_cases(shared: Path) -> list[tuple[str, dict[str, Any], str]]:
     cases = []
     for keydoc in sorted((shared / "wild-corpus").glob("*.keydoc.json")):
         credential = read_json(keydoc.with_name(keydoc.name.replace(".keydoc", "")))
-        proofs = credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
+        proofs = (
+            credential["proof"] if isinstance(credential["proof"], list) else [credential["proof"]]
+        )
         for proof in proofs:
             cases.append((keydoc.name, read_json(keydoc), proof["verificationMethod"]))
     return cases
@@ -44,7 +46,9 @@ async def test_resolve_verification_method_finds_the_methods_of_wild_did_web_doc
     cases = keydoc_cases(shared)
     assert len(cases) >= 5
     for name, document, vm_id in cases:
-        method = await resolve_verification_method(vm_id, StaticResolver({document["id"]: document}))
+        method = await resolve_verification_method(
+            vm_id, StaticResolver({document["id"]: document})
+        )
         assert method.id == vm_id, name
         assert method.controller == document["id"]
         assert method.type in ("Multikey", "Ed25519VerificationKey2020")
@@ -90,10 +94,12 @@ async def test_resolve_verification_method_resolves_relative_ids_against_the_doc
     document = {
         "id": ISSUER,
         "verificationMethod": [method_of(key, id="#key-1", controller=ISSUER)],
-        "authentication": ["#key-1"],
+        "authentication": [42, "#key-1"],
         "assertionMethod": [f"{ISSUER}#key-1"],
     }
-    method = await resolve_verification_method(f"{ISSUER}#key-1", StaticResolver({ISSUER: document}))
+    method = await resolve_verification_method(
+        f"{ISSUER}#key-1", StaticResolver({ISSUER: document})
+    )
     assert method.id == f"{ISSUER}#key-1"
     assert method.relationships == {"assertionMethod", "authentication"}
 
@@ -134,7 +140,9 @@ async def test_resolve_verification_method_rejects_a_method_without_controller(
         await resolve_verification_method(KEY_URL, StaticResolver({KEY_URL: method_document}))
 
 
-async def test_resolve_verification_method_rejects_a_foreign_controller(issuer_key: KeyPair) -> None:
+async def test_resolve_verification_method_rejects_a_foreign_controller(
+    issuer_key: KeyPair,
+) -> None:
     document = {
         "id": ISSUER,
         "verificationMethod": [method_of(issuer_key, controller="https://evil.example/")],
@@ -153,7 +161,10 @@ async def test_resolve_verification_method_rejects_a_missing_method(issuer_key: 
 async def test_resolve_verification_method_rejects_a_document_with_another_id(
     issuer_key: KeyPair,
 ) -> None:
-    document = {"id": "https://other.example/", "verificationMethod": [issuer_key.verification_method()]}
+    document = {
+        "id": "https://other.example/",
+        "verificationMethod": [issuer_key.verification_method()],
+    }
     with pytest.raises(KeyResolutionError, match="has id"):
         await resolve_verification_method(issuer_key.id, StaticResolver({ISSUER: document}))
 
@@ -171,6 +182,7 @@ async def test_resolve_verification_method_rejects_unknown_documents(issuer_key:
         ({"type": "Ed25519VerificationKey2020", "publicKeyMultibase": "zDnaeBAD"}, "unusable"),
         ({"type": "JsonWebKey", "publicKeyJwk": {"kty": "oct", "k": "AAAA"}}, "unusable"),
         ({"type": "Ed25519VerificationKey2018", "publicKeyBase58": "0OIl"}, "unusable"),
+        ({"type": "Ed25519VerificationKey2018"}, "publicKeyBase58 is missing"),
     ],
 )
 async def test_resolve_verification_method_rejects_unusable_methods(
@@ -195,7 +207,9 @@ async def test_resolve_verification_method_reads_ed25519_2018_and_json_web_keys(
         "id": f"{ISSUER}#legacy",
         "type": "Ed25519VerificationKey2018",
         "controller": ISSUER,
-        "publicKeyBase58": base58.b58encode(bytes(base58.b58decode(W3C_PUBLIC_KEY[1:]))[2:]).decode(),
+        "publicKeyBase58": base58.b58encode(
+            bytes(base58.b58decode(W3C_PUBLIC_KEY[1:]))[2:]
+        ).decode(),
     }
     rsa_key = generate_key_pair("rsa", controller=ISSUER)
     document = {

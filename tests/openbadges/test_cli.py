@@ -1,0 +1,142 @@
+"""The command line, run as a user would: a real subprocess, files and standard input."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import png
+import pytest
+
+from tests.factories import explorer_credential
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "openbadges", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def key_file(workdir: Path) -> Path:
+    issuer = "https://insigne.example/issuers/cli"
+    result = run("keygen", "--controller", issuer, "--vm-id", f"{issuer}#key-1")
+    assert result.returncode == 0, result.stderr
+    path = workdir / "key.json"
+    path.write_bytes(result.stdout)
+    return path
+
+
+def key(key_file: Path) -> Any:
+    return json.loads(key_file.read_text())
+
+
+def test_keygen_prints_a_key_file_with_its_controller_document(key_file: Path) -> None:
+    data = key(key_file)
+
+    assert data["type"] == "Multikey"
+    assert data["secretKeyMultibase"].startswith("z3u2")
+    assert data["controllerDocument"]["assertionMethod"] == [data["id"]]
+
+
+@pytest.mark.parametrize("kind", ["rsa", "p256"])
+def test_keygen_other_types(kind: str) -> None:
+    data = json.loads(run("keygen", "--type", kind).stdout)
+
+    assert data["type"] == "JsonWebKey"
+    assert "d" not in data["publicKeyJwk"]
+
+
+def test_sign_then_verify_from_stdin(workdir: Path, key_file: Path) -> None:
+    credential = explorer_credential(key(key_file)["controller"])
+    (workdir / "doc.json").write_text(json.dumps(key(key_file)["controllerDocument"]))
+
+    signed = run("sign", "-", "--key", str(key_file), stdin=json.dumps(credential).encode())
+    assert signed.returncode == 0, signed.stderr
+    assert isinstance(json.loads(signed.stdout)["proof"], list)
+
+    checked = run("verify", "-", "--key-doc", str(workdir / "doc.json"), stdin=signed.stdout)
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0, report
+    assert report["verified"] is True
+
+    tampered = signed.stdout.replace(b"Explorateur", b"Explorateuse")
+    assert (
+        run("verify", "-", "--key-doc", str(workdir / "doc.json"), stdin=tampered).returncode == 1
+    )
+
+
+def test_sign_jwt_bake_extract_verify(workdir: Path) -> None:
+    rsa_file = workdir / "rsa.json"
+    rsa_file.write_bytes(run("keygen", "--type", "rsa").stdout)
+    credential = workdir / "credential.json"
+    credential.write_text(json.dumps(explorer_credential(key(rsa_file)["controller"])))
+    token = run("sign", str(credential), "--key", str(rsa_file), "--format", "jwt").stdout.strip()
+    (workdir / "token.jwt").write_bytes(token)
+    image = io.BytesIO()
+    png.Writer(1, 1, greyscale=True).write(image, [[128]])
+    (workdir / "badge.png").write_bytes(image.getvalue())
+
+    baked = run(
+        "bake",
+        str(workdir / "badge.png"),
+        "--credential",
+        str(workdir / "token.jwt"),
+        "-o",
+        str(workdir / "baked.png"),
+    )
+    assert baked.returncode == 0, baked.stderr
+    assert run("extract", str(workdir / "baked.png")).stdout.strip() == token
+    report = json.loads(run("verify", str(workdir / "baked.png")).stdout)
+    assert report["verified"] is True
+    assert report["format"] == "jwt"
+
+
+def test_verify_respects_now_and_email(workdir: Path, key_file: Path) -> None:
+    credential = explorer_credential(key(key_file)["controller"])
+    (workdir / "doc.json").write_text(json.dumps(key(key_file)["controllerDocument"]))
+    signed = run("sign", "-", "--key", str(key_file), stdin=json.dumps(credential).encode()).stdout
+    early = run(
+        "verify",
+        "-",
+        "--key-doc",
+        str(workdir / "doc.json"),
+        "--now",
+        "2020-01-01T00:00:00Z",
+        stdin=signed,
+    )
+    someone = run(
+        "verify",
+        "-",
+        "--key-doc",
+        str(workdir / "doc.json"),
+        "--email",
+        "x@exemple.ca",
+        stdin=signed,
+    )
+
+    assert early.returncode == 1
+    assert {c["code"] for c in json.loads(early.stdout)["checks"] if c["status"] == "failed"} == {
+        "valid-from"
+    }
+    assert someone.returncode == 1
+
+
+def test_bad_input_is_a_message_not_a_traceback(workdir: Path, key_file: Path) -> None:
+    (workdir / "broken.json").write_text("{")
+    result = run("sign", str(workdir / "broken.json"), "--key", str(key_file))
+
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert result.stderr.startswith(b"openbadges sign:")
