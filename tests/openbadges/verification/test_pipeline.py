@@ -5,6 +5,7 @@ import hmac
 import io
 import json as jsonlib
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import png
@@ -12,11 +13,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from openbadges.baking import bake
+from openbadges.errors import InvalidDocument
 from openbadges.identity import hash_identity
 from openbadges.jsontypes import dumps
 from openbadges.keys import generate_key_pair
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.resolver import StaticResolver
+from openbadges.schema import SchemaValidator
+from openbadges.signing import sign_credential
 from openbadges.status import StatusPurpose, status_entry
 from openbadges.verification import CHECK_CODES, VerificationResult, verify
 from tests.openbadges.verification.conftest import ISSUER, NOW, Issuer
@@ -246,3 +250,24 @@ async def test_jwt_alg_none_and_hs256_confusion_fail(issuer: Issuer) -> None:
     for token in (unsigned, forged):
         result = await verify(token, resolver=issuer.resolver(), now=NOW)
         assert "proof" in failed(result)
+
+
+async def test_1edtech_schema_is_checked_when_given(issuer: Issuer, shared: Path) -> None:
+    schema = SchemaValidator.from_file(
+        shared / "ob-examples/ob_v3p0_achievementcredential_schema.json"
+    )
+    good = sign_credential(issuer.credential(), issuer.key, created=NOW)  # proof as an array
+    bad = sign_credential(issuer.credential(name=["pas", "une", "chaîne"]), issuer.key, created=NOW)
+
+    passed = await verify(good, resolver=issuer.resolver(), now=NOW, schema=schema)
+    failing = await verify(bad, resolver=issuer.resolver(), now=NOW, schema=schema)
+
+    assert statuses(passed)["schema"] == ["passed"]
+    assert failed(failing) == {"schema"}
+    (check,) = [c for c in failing.checks if c.code == "schema"]
+    assert any(error.startswith("name") for error in check.detail["errors"])
+
+
+def test_invalid_schema_is_refused() -> None:
+    with pytest.raises(InvalidDocument):
+        SchemaValidator({"type": 12})
