@@ -1,0 +1,230 @@
+"""The ORM records. Portable types only, so one schema serves SQLite and PostgreSQL.
+
+Uniqueness and counters live here as constraints, never in process memory: several service
+processes share one database.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON_DOCUMENT,
+        list[Any]: JSON_DOCUMENT,
+        uuid.UUID: Uuid,
+    }
+
+
+class IssuerRecord(Base):
+    """An organisation that awards badges and signs them with keys of its own."""
+
+    __tablename__ = "issuers"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500))
+    email: Mapped[str] = mapped_column(String(320))
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    keys: Mapped[list["IssuerKeyRecord"]] = relationship(
+        lazy="raise", order_by="IssuerKeyRecord.created_at"
+    )
+
+
+class IssuerKeyRecord(Base):
+    """A signing key; the private half is encrypted with the key-encryption key."""
+
+    __tablename__ = "issuer_keys"
+    __table_args__ = (UniqueConstraint("issuer_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # the verification method's fragment
+    kind: Mapped[str] = mapped_column(String(20))  # ed25519 (Data Integrity) or rsa (VC-JWT)
+    public_jwk: Mapped[dict[str, Any]]
+    encrypted_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class AchievementRecord(Base):
+    """A badge definition: one level of a training track."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (UniqueConstraint("track", "level"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    track: Mapped[str] = mapped_column(String(200))
+    level: Mapped[int] = mapped_column(Integer)
+    level_name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    alignments: Mapped[list[Any]]
+    tags: Mapped[list[Any]]
+    in_language: Mapped[str] = mapped_column(String(35))
+    created_at: Mapped[datetime]
+
+    prompts: Mapped[list["PromptRecord"]] = relationship(
+        lazy="raise", order_by="PromptRecord.position"
+    )
+
+
+class PromptRecord(Base):
+    """A reflection prompt of an achievement; its key is stable for platforms."""
+
+    __tablename__ = "prompts"
+    __table_args__ = (UniqueConstraint("achievement_id", "key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    min_length: Mapped[int] = mapped_column(Integer)
+    max_length: Mapped[int] = mapped_column(Integer)
+    is_required: Mapped[bool] = mapped_column(Boolean)
+
+
+class LearnerRecord(Base):
+    """An earner, known by the e-mail address platforms give."""
+
+    __tablename__ = "learners"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    did: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class ClientRecord(Base):
+    """An API client (a training platform); only a hash of its secret is kept."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[Any]]
+    issuer_slugs: Mapped[list[Any]]  # the issuers it may issue for; empty: none
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class CompletionRecord(Base):
+    """A training completion posted by a platform; at most one per external id."""
+
+    __tablename__ = "completions"
+    __table_args__ = (
+        UniqueConstraint("client_id", "external_id"),
+        UniqueConstraint("client_id", "idempotency_key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised request
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id"), index=True)
+    achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
+    completed_at: Mapped[datetime]
+    share_reflections: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class EvidenceRecord(Base):
+    """One answered reflection prompt: the evidence behind a badge."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("completion_id", "prompt_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), index=True)
+    prompt_key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text)
+    digest_sri: Mapped[str] = mapped_column(String(120))
+
+
+class StatusListRecord(Base):
+    """A Bitstring Status List of an issuer; ``next_index`` is taken under a row lock."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("issuer_id", "purpose", "sequence"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    sequence: Mapped[int] = mapped_column(Integer)  # the issuer's 1st, 2nd... list
+    size: Mapped[int] = mapped_column(Integer)
+    next_index: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class CredentialRecord(Base):
+    """An issued credential, kept exactly as signed (JSON-LD and VC-JWT)."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), unique=True)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    document: Mapped[dict[str, Any]]
+    jwt: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # active, revoked, suspended
+    status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime]
+
+
+class AuditEventRecord(Base):
+    """Who did what, when; never secrets nor reflection text."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]]

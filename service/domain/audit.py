@@ -1,0 +1,25 @@
+"""The audit trail: who did what, when. Never secrets, never reflection text."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import AuditEventRecord
+from service.domain.clock import Clock, utc_now
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+    clock: Clock = utc_now,
+) -> None:
+    """Add an audit event to the current transaction."""
+    session.add(
+        AuditEventRecord(
+            at=clock(), actor=actor, action=action, subject=subject, detail=detail or {}
+        )
+    )

@@ -1,0 +1,164 @@
+"""API clients (training platforms) and their OAuth 2.0 client-credentials tokens.
+
+Client secrets are 256-bit random values, so a single SHA-256 is enough to store them (no
+guessing attack can reach a preimage; a slow hash would only slow the token endpoint); they
+are compared in constant time and shown once, at creation. Access tokens are short-lived
+HS256 JWTs signed with the token secret from settings.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import ClientRecord
+from service.domain.audit import record_event
+from service.domain.clock import Clock, utc_now
+from service.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
+
+SCOPES = frozenset(
+    {"completions:write", "credentials:read", "credentials:revoke", "portfolio:read", "admin"}
+)
+_AUDIENCE = "insigne-api"
+_ALGORITHM = "HS256"
+_DUMMY_HASH = hashlib.sha256(b"no such client").hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated client and what its token allows."""
+
+    id: uuid.UUID
+    client_id: str
+    name: str
+    scopes: frozenset[str]
+    issuer_slugs: frozenset[str]
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes and "admin" not in self.scopes:
+            raise Forbidden(f"this token lacks the {scope!r} scope")
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+    scope: str
+
+
+class ClientService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        token_secret: bytes,
+        issuer_url: str,
+        ttl_seconds: int = 900,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._session = session
+        self._secret = token_secret
+        self._issuer_url = issuer_url
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    async def create(
+        self, *, name: str, scopes: set[str], issuer_slugs: set[str], actor: str
+    ) -> NewClient:
+        unknown = scopes - SCOPES
+        if unknown:
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "scope", f"unknown scopes {sorted(unknown)}; known: {sorted(SCOPES)}"
+                    )
+                ]
+            )
+        client_id = "ins_" + secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        self._session.add(
+            ClientRecord(
+                client_id=client_id,
+                name=name,
+                secret_hash=_hash(secret),
+                scopes=sorted(scopes),
+                issuer_slugs=sorted(issuer_slugs),
+                created_at=self._clock(),
+            )
+        )
+        await record_event(
+            self._session, actor=actor, action="client.create", subject=client_id, clock=self._clock
+        )
+        await self._session.flush()
+        return NewClient(client_id, secret)
+
+    async def issue_token(
+        self, client_id: str, client_secret: str, requested: str | None
+    ) -> AccessToken:
+        """RFC 6749 §4.4: authenticate the client, grant the scopes asked for (all by default)."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
+        if not hmac.compare_digest(expected, _hash(client_secret)) or record is None:
+            raise Unauthorized("invalid client credentials")
+        allowed = set(record.scopes)
+        wanted = set(requested.split()) if requested else allowed
+        if not wanted <= allowed:
+            raise Forbidden(f"scopes not granted to this client: {sorted(wanted - allowed)}")
+        now = self._clock()
+        scope = " ".join(sorted(wanted))
+        claims = {
+            "iss": self._issuer_url,
+            "aud": _AUDIENCE,
+            "sub": client_id,
+            "scope": scope,
+            "iat": now,
+            "exp": now + timedelta(seconds=self._ttl),
+            "jti": uuid.uuid4().hex,
+        }
+        return AccessToken(
+            jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl, scope
+        )
+
+    async def principal(self, token: str) -> Principal:
+        """The client behind a bearer token; expired, tampered or revoked tokens fail."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                audience=_AUDIENCE,
+                issuer=self._issuer_url,
+                options={"require": ["exp", "sub", "scope"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"invalid access token: {error}") from None
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == claims["sub"])
+        )
+        if record is None or record.disabled_at is not None:
+            raise Unauthorized("the client of this token is disabled")
+        return Principal(
+            id=record.id,
+            client_id=record.client_id,
+            name=record.name,
+            scopes=frozenset(claims["scope"].split()) & frozenset(record.scopes),
+            issuer_slugs=frozenset(record.issuer_slugs),
+        )
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

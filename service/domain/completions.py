@@ -1,0 +1,152 @@
+"""A training completion as a platform reports it, and the rules it must meet."""
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from service.domain.achievements import Achievement, AchievementService
+from service.domain.clients import Principal
+from service.domain.clock import Clock
+from service.domain.errors import FieldProblem, InvalidInput, NotFound
+from service.domain.issuers import IssuerService
+
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Learner:
+    email: str
+    name: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completion with its text normalised to NFC (before anything is signed)."""
+
+    achievement: str
+    external_id: str
+    learner: Learner
+    completed_at: datetime
+    share_reflections: bool
+    reflections: tuple[Reflection, ...]
+
+    @classmethod
+    def normalised(cls, **values: Any) -> "Completion":  # noqa: ANN401 - forwarded as is
+        learner: Learner = values.pop("learner")
+        reflections: tuple[Reflection, ...] = values.pop("reflections")
+        return cls(
+            learner=Learner(learner.email.strip(), _nfc(learner.name).strip(), learner.id),
+            reflections=tuple(Reflection(r.prompt, _nfc(r.answer)) for r in reflections),
+            **values,
+        )
+
+    def to_canonical(self) -> dict[str, Any]:
+        return {
+            "achievement": self.achievement,
+            "externalId": self.external_id,
+            "learner": [self.learner.email, self.learner.name, self.learner.id],
+            "completedAt": self.completed_at.isoformat(),
+            "shareReflections": self.share_reflections,
+            "reflections": [[r.prompt, r.answer] for r in self.reflections],
+        }
+
+
+async def validate_completion(
+    completion: Completion,
+    client: Principal,
+    achievements: AchievementService,
+    issuers: IssuerService,
+    clock: Clock,
+) -> Achievement:
+    """Check every rule and report every broken one at once; returns the achievement."""
+    problems: list[FieldProblem] = []
+    try:
+        achievement = await achievements.get(completion.achievement)
+    except NotFound:
+        raise InvalidInput(
+            [FieldProblem("achievement", f"unknown achievement {completion.achievement!r}")]
+        ) from None
+    issuer = await issuers.by_id(achievement.issuer_id)
+    if issuer.slug not in client.issuer_slugs:
+        problems.append(
+            FieldProblem("achievement", f"this client may not issue for {issuer.slug!r}")
+        )
+    problems += _learner_problems(completion.learner)
+    problems += _date_problems(completion.completed_at, clock())
+    problems += _reflection_problems(completion.reflections, achievement)
+    if not completion.external_id.strip():
+        problems.append(FieldProblem("externalId", "must not be blank"))
+    if problems:
+        raise InvalidInput(problems)
+    return achievement
+
+
+def _learner_problems(learner: Learner) -> list[FieldProblem]:
+    problems = []
+    try:
+        validate_email(learner.email, check_deliverability=False)
+    except EmailNotValidError as error:
+        problems.append(FieldProblem("learner.email", str(error)))
+    if not learner.name:
+        problems.append(FieldProblem("learner.name", "must not be blank"))
+    if learner.id is not None and ":" not in learner.id:
+        problems.append(FieldProblem("learner.id", "must be a DID or an absolute URL"))
+    return problems
+
+
+def _date_problems(completed_at: datetime, now: datetime) -> list[FieldProblem]:
+    if completed_at.tzinfo is None:
+        return [FieldProblem("completedAt", "needs a time zone (RFC 3339)")]
+    if completed_at > now + CLOCK_SKEW:
+        return [FieldProblem("completedAt", "is in the future")]
+    if completed_at < EARLIEST:
+        return [FieldProblem("completedAt", "is before 2000")]
+    return []
+
+
+def _reflection_problems(
+    reflections: tuple[Reflection, ...], achievement: Achievement
+) -> list[FieldProblem]:
+    prompts = {prompt.key: prompt for prompt in achievement.prompts}
+    problems = []
+    seen: set[str] = set()
+    for position, reflection in enumerate(reflections):
+        where = f"reflections[{position}]"
+        prompt = prompts.get(reflection.prompt)
+        if prompt is None:
+            problems.append(
+                FieldProblem(f"{where}.prompt", f"unknown prompt {reflection.prompt!r}")
+            )
+            continue
+        if reflection.prompt in seen:
+            problems.append(
+                FieldProblem(f"{where}.prompt", f"prompt {reflection.prompt!r} is answered twice")
+            )
+        seen.add(reflection.prompt)
+        length = len(reflection.answer.strip())
+        if not prompt.min_length <= length <= prompt.max_length:
+            problems.append(
+                FieldProblem(
+                    f"{where}.answer",
+                    f"needs {prompt.min_length} to {prompt.max_length} characters, has {length}",
+                )
+            )
+    for prompt in achievement.prompts:
+        if prompt.is_required and prompt.key not in seen:
+            problems.append(FieldProblem("reflections", f"prompt {prompt.key!r} must be answered"))
+    return problems
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)

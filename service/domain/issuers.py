@@ -1,0 +1,219 @@
+"""Issuers, their identity (did:web) and their signing keys.
+
+An issuer's id in credentials is ``did:web:<host>:issuers:<slug>``, whose controller document
+the service serves at ``/issuers/<slug>/did.json``. Each issuer has an active Ed25519 key
+(Data Integrity) and an active RSA key (VC-JWT, RS256); rotated keys stay listed so earlier
+credentials keep verifying.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from openbadges.dids import controller_document, url_to_did_web
+from openbadges.keys import (
+    KeyPair,
+    KeyType,
+    generate_key_pair,
+    public_jwk,
+    public_key_from_jwk,
+    public_key_multibase,
+)
+from service.db.tables import IssuerKeyRecord, IssuerRecord
+from service.domain.audit import record_event
+from service.domain.clock import Clock, utc_now
+from service.domain.errors import NotFound
+from service.domain.keyvault import KeyVault
+
+SIGNING_KINDS: tuple[KeyType, ...] = ("ed25519", "rsa")
+
+
+@dataclass(frozen=True)
+class IssuerProfile:
+    """What credentials say about an issuer."""
+
+    id: uuid.UUID
+    slug: str
+    did: str
+    name: str
+    url: str
+    email: str
+    image_url: str | None
+    description: str | None
+
+    def to_profile(self) -> dict[str, Any]:
+        """The OB 3.0 Profile embedded in credentials."""
+        profile: dict[str, Any] = {
+            "id": self.did,
+            "type": ["Profile"],
+            "name": self.name,
+            "url": self.url,
+        }
+        profile["email"] = self.email
+        if self.description:
+            profile["description"] = self.description
+        if self.image_url:
+            profile["image"] = {"id": self.image_url, "type": "Image"}
+        return profile
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    data_integrity: KeyPair
+    jwt: KeyPair
+    jwt_kid: str
+
+
+class IssuerService:
+    def __init__(
+        self, session: AsyncSession, *, vault: KeyVault, public_url: str, clock: Clock = utc_now
+    ) -> None:
+        self._session = session
+        self._vault = vault
+        self._public_url = public_url
+        self._clock = clock
+
+    def did_of(self, slug: str) -> str:
+        return url_to_did_web(f"{self._public_url}/issuers/{slug}")
+
+    def jwk_url(self, slug: str, key_name: str) -> str:
+        """The JWT ``kid``: a URL that returns one bare public JWK."""
+        return f"{self._public_url}/issuers/{slug}/keys/{key_name}"
+
+    async def create(
+        self, *, slug: str, name: str, url: str, email: str, actor: str, **extra: str | None
+    ) -> IssuerProfile:
+        record = IssuerRecord(
+            slug=slug, name=name, url=url, email=email, created_at=self._clock(), **extra
+        )
+        self._session.add(record)
+        await self._session.flush()
+        for kind in SIGNING_KINDS:
+            await self._add_key(record, kind, generation=1)
+        await record_event(
+            self._session, actor=actor, action="issuer.create", subject=slug, clock=self._clock
+        )
+        return self._profile(record)
+
+    async def get(self, slug: str) -> IssuerProfile:
+        return self._profile(await self._record(slug))
+
+    async def find(self, slug: str) -> IssuerProfile | None:
+        record = await self._session.scalar(select(IssuerRecord).where(IssuerRecord.slug == slug))
+        return self._profile(record) if record else None
+
+    async def by_id(self, issuer_id: uuid.UUID) -> IssuerProfile:
+        record = await self._session.get(IssuerRecord, issuer_id)
+        if record is None:
+            raise NotFound("no such issuer")
+        return self._profile(record)
+
+    async def signing_keys(self, issuer: IssuerProfile) -> SigningKeys:
+        """The active keys, decrypted for this request only."""
+        records = await self._session.scalars(
+            select(IssuerKeyRecord).where(
+                IssuerKeyRecord.issuer_id == issuer.id, IssuerKeyRecord.is_active
+            )
+        )
+        by_kind = {record.kind: record for record in records}
+        pairs = {
+            kind: KeyPair(
+                id=f"{issuer.did}#{record.name}",
+                controller=issuer.did,
+                private_key=self._vault.open(record.encrypted_private_key),
+            )
+            for kind, record in by_kind.items()
+        }
+        return SigningKeys(
+            pairs["ed25519"], pairs["rsa"], self.jwk_url(issuer.slug, by_kind["rsa"].name)
+        )
+
+    async def controller_document(self, slug: str) -> dict[str, Any]:
+        """The did:web document: every key, active or retired, as an assertion method."""
+        record = await self._record(slug, with_keys=True)
+        did = self.did_of(slug)
+        methods = [_method(did, key) for key in record.keys]
+        return controller_document(did, methods)
+
+    async def public_jwk(self, slug: str, key_name: str) -> dict[str, Any]:
+        record = await self._session.scalar(
+            select(IssuerKeyRecord)
+            .join(IssuerRecord)
+            .where(IssuerRecord.slug == slug, IssuerKeyRecord.name == key_name)
+        )
+        if record is None:
+            raise NotFound(f"issuer {slug!r} has no key {key_name!r}")
+        return dict(record.public_jwk)
+
+    async def rotate_keys(self, slug: str, *, actor: str) -> list[str]:
+        """Retire the active keys and make new ones; returns the new verification method ids."""
+        record = await self._record(slug, with_keys=True)
+        now = self._clock()
+        generation = 1 + sum(1 for key in record.keys if key.kind == SIGNING_KINDS[0])
+        for key in record.keys:
+            if key.is_active:
+                key.is_active = False
+                key.retired_at = now
+        await self._session.flush()
+        created = [await self._add_key(record, kind, generation) for kind in SIGNING_KINDS]
+        did = self.did_of(slug)
+        await record_event(
+            self._session, actor=actor, action="issuer.keys.rotate", subject=slug, clock=self._clock
+        )
+        return [f"{did}#{name}" for name in created]
+
+    async def _add_key(self, record: IssuerRecord, kind: KeyType, generation: int) -> str:
+        name = f"key-{kind}-{generation}"
+        pair = generate_key_pair(
+            kind, controller=self.did_of(record.slug), vm_id=f"{self.did_of(record.slug)}#{name}"
+        )
+        self._session.add(
+            IssuerKeyRecord(
+                issuer_id=record.id,
+                name=name,
+                kind=kind,
+                public_jwk=public_jwk(pair.public_key),
+                encrypted_private_key=self._vault.seal(pair.private_key),
+                is_active=True,
+                created_at=self._clock(),
+            )
+        )
+        await self._session.flush()
+        return name
+
+    async def _record(self, slug: str, *, with_keys: bool = False) -> IssuerRecord:
+        query = select(IssuerRecord).where(IssuerRecord.slug == slug)
+        if with_keys:
+            query = query.options(selectinload(IssuerRecord.keys))
+        record = await self._session.scalar(query)
+        if record is None:
+            raise NotFound(f"no issuer {slug!r}")
+        return record
+
+    def _profile(self, record: IssuerRecord) -> IssuerProfile:
+        return IssuerProfile(
+            id=record.id,
+            slug=record.slug,
+            did=self.did_of(record.slug),
+            name=record.name,
+            url=record.url,
+            email=record.email,
+            image_url=record.image_url,
+            description=record.description,
+        )
+
+
+def _method(did: str, key: IssuerKeyRecord) -> dict[str, Any]:
+    method: dict[str, Any] = {"id": f"{did}#{key.name}", "controller": did}
+    if key.kind == "ed25519":
+        method.update(
+            type="Multikey",
+            publicKeyMultibase=public_key_multibase(public_key_from_jwk(key.public_jwk)),
+        )
+    else:
+        method.update(type="JsonWebKey", publicKeyJwk=dict(key.public_jwk))
+    return method
