@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 16:56:20.833446
+Create Date: 2026-11-21 16:59:22.340361
 """
 
 from collections.abc import Sequence
@@ -139,6 +139,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("issuer_id", sa.Uuid(), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("next_index", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -146,6 +147,9 @@ def upgrade() -> None:
             ["issuer_id"], ["issuers.id"], name=op.f("fk_status_lists_issuer_id_issuers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_lists")),
+        sa.UniqueConstraint(
+            "issuer_id", "purpose", "sequence", name=op.f("uq_status_lists_issuer_id")
+        ),
     )
     with op.batch_alter_table("status_lists", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_status_lists_issuer_id"), ["issuer_id"], unique=False)

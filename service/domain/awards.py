@@ -29,11 +29,12 @@ from service.domain.audit import record_event
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
-from service.domain.errors import Conflict
+from service.domain.errors import Conflict, FieldProblem, InvalidInput
 from service.domain.issuers import IssuerProfile, IssuerService
 from service.domain.status_lists import StatusListService
 
 _LOADER = ContextLoader()
+MAX_KEY_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ class AwardService:
         self, client: Principal, completion: Completion, idempotency_key: str | None = None
     ) -> Award:
         """Issue one credential per completion; a retry returns the first award."""
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_KEY_LENGTH:
+            raise InvalidInput(
+                [FieldProblem("Idempotency-Key", f"must have 1 to {MAX_KEY_LENGTH} characters")]
+            )
         achievement = await validate_completion(
             completion, client, self._achievements, self._issuers, self._clock
         )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import ClientRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
-from service.domain.errors import FieldProblem, Forbidden, InvalidInput, Unauthorized
+from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound, Unauthorized
 
 SCOPES = frozenset(
     {"completions:write", "credentials:read", "credentials:revoke", "portfolio:read", "admin"}
@@ -104,6 +104,25 @@ class ClientService:
         await self._session.flush()
         return NewClient(client_id, secret)
 
+    async def renew_secret(self, client_id: str, *, actor: str) -> NewClient:
+        """Give a client a new secret (the old one stops working); shown once."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        if record is None:
+            raise NotFound(f"no client {client_id!r}")
+        secret = secrets.token_urlsafe(32)
+        record.secret_hash = _hash(secret)
+        await record_event(
+            self._session,
+            actor=actor,
+            action="client.renew-secret",
+            subject=client_id,
+            clock=self._clock,
+        )
+        await self._session.flush()
+        return NewClient(client_id, secret)
+
     async def issue_token(
         self, client_id: str, client_secret: str, requested: str | None
     ) -> AccessToken:
@@ -129,9 +148,7 @@ class ClientService:
             "exp": now + timedelta(seconds=self._ttl),
             "jti": uuid.uuid4().hex,
         }
-        return AccessToken(
-            jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl, scope
-        )
+        return AccessToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl, scope)
 
     async def principal(self, token: str) -> Principal:
         """The client behind a bearer token; expired, tampered or revoked tokens fail."""

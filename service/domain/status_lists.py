@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.models import format_datetime
+from openbadges.signing import sign_credential
 from openbadges.status import (
     MIN_BITS,
     StatusList,
@@ -23,6 +24,7 @@ from openbadges.status import (
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
+from service.domain.issuers import IssuerService
 
 PURPOSE: StatusPurpose = "revocation"
 
@@ -90,8 +92,14 @@ class StatusListService:
             valid_from=format_datetime(self._clock()),
         )
 
-    async def issuer_of(self, list_id: uuid.UUID) -> uuid.UUID:
+    async def signed_list_credential(
+        self, list_id: uuid.UUID, issuers: IssuerService
+    ) -> dict[str, Any]:
+        """The list credential, signed now by its issuer's active key."""
         record = await self._session.get(StatusListRecord, list_id)
         if record is None:
             raise NotFound("no such status list")
-        return record.issuer_id
+        issuer = await issuers.by_id(record.issuer_id)
+        unsigned = await self.unsigned_list_credential(list_id, issuer.did)
+        keys = await issuers.signing_keys(issuer)
+        return sign_credential(unsigned, keys.data_integrity, created=self._clock())

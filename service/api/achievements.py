@@ -1,0 +1,89 @@
+"""The badge catalogue, public: what a platform must send for each achievement."""
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from service.domain.achievements import Achievement, AchievementService
+
+
+class PromptOut(msgspec.Struct, kw_only=True, rename="camel"):
+    key: str
+    text: str
+    min_length: int
+    max_length: int
+    required: bool
+
+
+class AlignmentOut(msgspec.Struct, kw_only=True, rename="camel"):
+    framework: str
+    code: str
+    name: str
+    url: str
+
+
+class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
+    id: str
+    slug: str
+    name: str
+    description: str
+    track: str
+    level: int
+    level_name: str
+    criteria: str
+    in_language: str
+    tags: list[str]
+    alignments: list[AlignmentOut]
+    prompts: list[PromptOut]
+    image: str | None = None
+
+    @classmethod
+    def from_domain(cls, achievement: Achievement) -> "AchievementOut":
+        return cls(
+            id=str(achievement.id),
+            slug=achievement.slug,
+            name=achievement.name,
+            description=achievement.description,
+            track=achievement.track,
+            level=achievement.level,
+            level_name=achievement.level_name,
+            criteria=achievement.criteria,
+            in_language=achievement.in_language,
+            tags=list(achievement.tags),
+            alignments=[
+                AlignmentOut(framework=a.framework, code=a.code, name=a.name, url=a.url)
+                for a in achievement.alignments
+            ],
+            prompts=[
+                PromptOut(
+                    key=p.key,
+                    text=p.text,
+                    min_length=p.min_length,
+                    max_length=p.max_length,
+                    required=p.is_required,
+                )
+                for p in achievement.prompts
+            ],
+            image=achievement.image_url,
+        )
+
+
+class AchievementController(Controller):
+    path = "/api/v1/achievements"
+    tags = ["Achievements"]
+
+    @get(operation_id="ListAchievements")
+    async def list_achievements(self, achievements: AchievementService) -> list[AchievementOut]:
+        """Every achievement with its track, level and reflection prompts."""
+        return [AchievementOut.from_domain(a) for a in await achievements.list()]
+
+    @get("/{slug:str}", operation_id="GetAchievement")
+    async def get_achievement(
+        self,
+        achievements: AchievementService,
+        slug: Annotated[str, Parameter(description="slug or id")],
+    ) -> AchievementOut:
+        """One achievement, by slug or id: what a completion for it must contain."""
+        return AchievementOut.from_domain(await achievements.get(slug))

@@ -1,0 +1,68 @@
+"""OAuth 2.0 client credentials (RFC 6749 §4.4): platforms trade their secret for a token."""
+
+import base64
+import binascii
+from typing import Annotated
+from urllib.parse import unquote
+
+import msgspec
+from litestar import Controller, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+
+from service.domain.clients import ClientService
+from service.domain.errors import FieldProblem, InvalidInput, Unauthorized
+
+
+class TokenRequest(msgspec.Struct, kw_only=True):
+    grant_type: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    scope: str | None = None
+
+
+class TokenOut(msgspec.Struct, kw_only=True):
+    access_token: str
+    token_type: str
+    expires_in: int
+    scope: str
+
+
+class TokenController(Controller):
+    path = "/oauth/token"
+    tags = ["Authentication"]
+
+    @post(operation_id="CreateToken", status_code=200)
+    async def create_token(
+        self,
+        clients: ClientService,
+        data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        authorization: Annotated[
+            str | None,
+            Parameter(header="Authorization", description="HTTP Basic client_id:client_secret"),
+        ] = None,
+    ) -> TokenOut:
+        """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""
+        if data.grant_type != "client_credentials":
+            raise InvalidInput([FieldProblem("grant_type", "only client_credentials is supported")])
+        client_id, secret = _credentials(data, authorization)
+        token = await clients.issue_token(client_id, secret, data.scope)
+        return TokenOut(
+            access_token=token.token,
+            token_type="Bearer",  # noqa: S106 - the RFC 6750 token type
+            expires_in=token.expires_in,
+            scope=token.scope,
+        )
+
+
+def _credentials(data: TokenRequest, authorization: str | None) -> tuple[str, str]:
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("malformed HTTP Basic client credentials") from None
+        return unquote(client_id), unquote(secret)  # RFC 6749 §2.3.1: form-encoded first
+    if data.client_id and data.client_secret:
+        return data.client_id, data.client_secret
+    raise Unauthorized("client credentials are required (HTTP Basic or client_id/client_secret)")

@@ -1,0 +1,95 @@
+"""Training platforms post completions; each gets exactly one signed badge."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, post
+from litestar.params import Parameter
+
+from service.api.dependencies import requires
+from service.domain.awards import Award, AwardService
+from service.domain.clients import Principal
+from service.domain.completions import Completion, Learner, Reflection
+
+
+class LearnerIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=320, examples=["marie.tremblay@exemple.qc.ca"])]
+    name: Annotated[str, msgspec.Meta(max_length=300, examples=["Marie Tremblay"])]
+    id: Annotated[str, msgspec.Meta(max_length=500, description="a DID or URL")] | None = None
+
+
+class ReflectionIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    prompt: Annotated[str, msgspec.Meta(max_length=100, description="the prompt's key")]
+    answer: Annotated[str, msgspec.Meta(max_length=100_000)]
+
+
+class CompletionIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    achievement: Annotated[
+        str,
+        msgspec.Meta(
+            description="slug or id", examples=["leadership-pedagonumerique-1-explorateur"]
+        ),
+    ]
+    external_id: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=200, description="the platform's own id for this completion"
+        ),
+    ]
+    learner: LearnerIn
+    completed_at: Annotated[datetime, msgspec.Meta(description="RFC 3339, with a time zone")]
+    reflections: list[ReflectionIn]
+    share_reflections: bool = False
+
+    def to_domain(self) -> Completion:
+        return Completion.normalised(
+            achievement=self.achievement,
+            external_id=self.external_id,
+            learner=Learner(self.learner.email, self.learner.name, self.learner.id),
+            completed_at=self.completed_at,
+            share_reflections=self.share_reflections,
+            reflections=tuple(Reflection(r.prompt, r.answer) for r in self.reflections),
+        )
+
+
+class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
+    id: str
+    url: str
+    status: str
+    credential: dict[str, Any]
+    jwt: str
+
+    @classmethod
+    def from_domain(cls, award: Award) -> "AwardOut":
+        return cls(
+            id=str(award.credential_id),
+            url=award.url,
+            status=award.status,
+            credential=award.document,
+            jwt=award.jwt,
+        )
+
+
+class CompletionController(Controller):
+    path = "/api/v1/completions"
+    tags = ["Awards"]
+    dependencies = {"principal": requires("completions:write")}
+
+    @post(operation_id="RecordCompletion", status_code=201)
+    async def record(
+        self,
+        data: CompletionIn,
+        awards: AwardService,
+        principal: Principal,
+        idempotency_key: Annotated[
+            str | None,
+            Parameter(
+                header="Idempotency-Key",
+                description="retries with the same key return the first badge",
+            ),
+        ] = None,
+    ) -> Response[AwardOut]:
+        """Record a completion and issue its badge; a retry returns the same badge (200)."""
+        award = await awards.record_completion(principal, data.to_domain(), idempotency_key)
+        return Response(AwardOut.from_domain(award), status_code=201 if award.is_new else 200)

@@ -1,0 +1,93 @@
+"""Every error as RFC 9457 problem details (``application/problem+json``)."""
+
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from service.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
+
+PROBLEM_TYPE = "https://insigne.example/problems/"
+_STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, InvalidInput: 422}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+def _problem(
+    status: int,
+    detail: str,
+    extra: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemDetailsException:
+    title = _TITLES.get(status, "Error")
+    return ProblemDetailsException(
+        status_code=status,
+        title=title,
+        detail=detail,
+        type_=PROBLEM_TYPE + title.lower().replace(" ", "-"),
+        extra=extra,
+        headers=headers,
+    )
+
+
+def domain_problem(error: DomainError) -> ProblemDetailsException:
+    status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
+    extra: dict[str, object] | None = None
+    headers = None
+    if isinstance(error, InvalidInput):
+        extra = {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
+    if isinstance(error, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="insigne"'}
+        extra = {"error": "invalid_client" if "client" in str(error) else "invalid_token"}
+    return _problem(status, str(error), extra, headers)
+
+
+def validation_problem(error: ValidationException) -> ProblemDetailsException:
+    """A body that does not fit the schema: 422 naming each field; unparsable JSON: 400."""
+    fields = error.extra if isinstance(error.extra, list) else []
+    errors = [
+        {
+            "field": str(item.get("key") or item.get("source") or "body"),
+            "message": str(item.get("message")),
+        }
+        for item in fields
+        if isinstance(item, dict)
+    ]
+    if not errors:
+        return _problem(400, str(error.detail))
+    return _problem(422, "the request body does not match the schema", {"errors": errors})
+
+
+def http_problem(error: HTTPException) -> ProblemDetailsException:
+    return _problem(error.status_code, str(error.detail), None, error.headers)
+
+
+PROBLEM_DETAILS = ProblemDetailsPlugin(
+    ProblemDetailsConfig(
+        enable_for_all_http_exceptions=True,
+        exception_to_problem_detail_map={
+            DomainError: domain_problem,
+            ValidationException: validation_problem,
+            HTTPException: http_problem,
+        },
+    )
+)

@@ -1,0 +1,97 @@
+"""The Litestar application, built by `create_app` from settings: nothing at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
+
+from service.api.achievements import AchievementController
+from service.api.auth import TokenController
+from service.api.completions import CompletionController
+from service.api.credentials import CredentialApiController, PublicCredentialController
+from service.api.dependencies import SERVICES
+from service.api.errors import PROBLEM_DETAILS
+from service.api.health import HealthController
+from service.api.issuers import IssuerDocumentController
+from service.db.engine import Database, head_revision
+from service.domain.keyvault import KeyVault
+from service.settings import Settings
+
+__version__ = "0.1.0"
+
+CONTROLLERS = [
+    HealthController,
+    TokenController,
+    AchievementController,
+    CompletionController,
+    CredentialApiController,
+    PublicCredentialController,
+    IssuerDocumentController,
+]
+
+
+class UnmigratedDatabase(RuntimeError):
+    """The database schema is not at the newest migration."""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
+    """Build the app; `database` lets tests share their connection."""
+    settings = settings or Settings.from_env()
+    database = database or Database.from_url(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        revision, head = await database.revision(), head_revision(settings.database_url)
+        if revision != head:
+            raise UnmigratedDatabase(
+                f"the database is at migration {revision}, not {head}: run `insigne db upgrade`"
+            )
+        try:
+            yield
+        finally:
+            await database.close()
+
+    return Litestar(
+        route_handlers=CONTROLLERS,
+        dependencies={"db_session": Provide(database.session), **SERVICES},
+        state=State(
+            {
+                "settings": settings,
+                "database": database,
+                "vault": KeyVault(settings.key_encryption_key),
+            }
+        ),
+        lifespan=[lifespan],
+        plugins=[PROBLEM_DETAILS],
+        debug=settings.debug,
+        openapi_config=OpenAPIConfig(
+            title="Insigne",
+            version=__version__,
+            description="Issue, host and verify signed Open Badges 3.0 credentials.",
+            use_handler_docstrings=True,
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "oauth2": SecurityScheme(
+                        type="oauth2",
+                        flows=OAuthFlows(
+                            client_credentials=OAuthFlow(
+                                token_url="/oauth/token",  # noqa: S106 - a path
+                                scopes={
+                                    "completions:write": "post completions",
+                                    "credentials:read": "read issued credentials",
+                                    "credentials:revoke": "revoke credentials",
+                                    "portfolio:read": "read portfolios",
+                                    "admin": "everything",
+                                },
+                            )
+                        ),
+                    )
+                }
+            ),
+        ),
+    )

@@ -1,0 +1,162 @@
+"""``insigne`` (also ``python -m service``): run, migrate, seed and administer the service."""
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from alembic import command
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.engine import Database, alembic_config
+from service.domain.clients import ClientService
+from service.domain.demo import load_demo
+from service.domain.errors import DomainError
+from service.domain.issuers import IssuerService
+from service.domain.keyvault import KeyVault
+from service.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return int(args.run(settings, args) or 0)
+    except DomainError as error:
+        print(f"insigne {args.command}: {error}", file=sys.stderr)  # noqa: T201 - the CLI's voice
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="insigne", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=_serve)
+    db = commands.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(run=_upgrade)
+    downgrade = db.add_parser("downgrade", help="step migrations back")
+    downgrade.add_argument("revision", nargs="?", default="-1")
+    downgrade.set_defaults(run=_downgrade)
+    commands.add_parser(
+        "demo", help="load the demo issuer, badge and platform client"
+    ).set_defaults(run=_demo)
+    clients = commands.add_parser("clients").add_subparsers(dest="clients_command", required=True)
+    create = clients.add_parser("create", help="create an API client; prints its secret once")
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope", action="append", required=True, help="repeat, or space-separated"
+    )
+    create.add_argument(
+        "--issuer", action="append", default=[], help="an issuer slug it may issue for"
+    )
+    create.set_defaults(run=_create_client)
+    keys = commands.add_parser("keys").add_subparsers(dest="keys_command", required=True)
+    rotate = keys.add_parser("rotate", help="retire an issuer's keys and make new ones")
+    rotate.add_argument("--issuer", required=True, help="the issuer's slug")
+    rotate.set_defaults(run=_rotate_keys)
+    commands.add_parser("export-schemas", help="write openapi/openapi.json").set_defaults(
+        run=_export
+    )
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "service.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
+    )
+    return 0
+
+
+def _upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    command.upgrade(alembic_config(settings.database_url), "head")
+    return 0
+
+
+def _downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    command.downgrade(alembic_config(settings.database_url), args.revision)
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    async def load(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
+        return asdict(await load_demo(session, issuers, clients))
+
+    demo = _run(settings, load)
+    _print(
+        {
+            "clientId": demo["client_id"],
+            "clientSecret": demo["client_secret"],
+            "issuer": demo["issuer"],
+            "achievement": demo["achievement"],
+        }
+    )
+    return 0
+
+
+def _create_client(settings: Settings, args: argparse.Namespace) -> int:
+    scopes = {scope for value in args.scope for scope in value.split()}
+
+    async def create(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
+        return await clients.create(
+            name=args.name, scopes=scopes, issuer_slugs=set(args.issuer), actor="cli"
+        )
+
+    client = _run(settings, create)
+    _print({"clientId": client.client_id, "clientSecret": client.client_secret})
+    return 0
+
+
+def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
+    async def rotate(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
+        return await issuers.rotate_keys(args.issuer, actor="cli")
+
+    _print({"issuer": args.issuer, "verificationMethods": _run(settings, rotate)})
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from service.app import create_app
+    from service.export import write_openapi
+
+    print(write_openapi(create_app(settings)), file=sys.stderr)  # noqa: T201
+    return 0
+
+
+def _run(
+    settings: Settings,
+    action: Callable[[AsyncSession, IssuerService, ClientService], Awaitable[Any]],
+) -> Any:  # noqa: ANN401
+    async def run() -> Any:  # noqa: ANN401
+        database = Database.from_url(settings.database_url)
+        try:
+            async with database.transaction() as session:
+                issuers = IssuerService(
+                    session,
+                    vault=KeyVault(settings.key_encryption_key),
+                    public_url=settings.public_url,
+                )
+                clients = ClientService(
+                    session, token_secret=settings.token_secret, issuer_url=settings.public_url
+                )
+                return await action(session, issuers, clients)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+def _print(document: object) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

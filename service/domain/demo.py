@@ -1,0 +1,105 @@
+"""The demo data `insigne demo` loads: an issuer, the explorer badge and a platform client."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import ClientRecord
+from service.domain.achievements import AchievementService, Alignment, NewAchievement, Prompt
+from service.domain.clients import ClientService
+from service.domain.errors import NotFound
+from service.domain.issuers import IssuerService
+
+ISSUER_SLUG = "reseau-demo"
+ACHIEVEMENT_SLUG = "leadership-pedagonumerique-1-explorateur"
+CLIENT_NAME = "Plateforme de démonstration"
+CRCN = "Cadre de référence de la compétence numérique"
+CRCN_URL = "https://www.quebec.ca/education/numerique/cadre-reference-competence-numerique"
+
+EXPLORER = NewAchievement(
+    slug=ACHIEVEMENT_SLUG,
+    track="Leadership pédagonumérique",
+    level=1,
+    level_name="Explorateur",
+    name="Leadership pédagonumérique 1 – Explorateur",
+    description=(
+        "Reconnaît une personne qui a exploré le leadership pédagonumérique en milieu scolaire "
+        "et réfléchi à son rôle dans l'innovation pédagogique de son milieu."
+    ),
+    criteria=(
+        "Suivre la formation « Leadership pédagonumérique 1 » et déposer une preuve de "
+        "développement professionnel : des réponses écrites aux trois questions réflexives."
+    ),
+    in_language="fr-CA",
+    tags=("leadership pédagonumérique", "niveau 1", "explorateur"),
+    alignments=(
+        Alignment(
+            CRCN, "CRCN-11", "Innover et faire preuve de créativité avec le numérique", CRCN_URL
+        ),
+        Alignment(CRCN, "CRCN-5", "Collaborer à l'aide du numérique", CRCN_URL),
+    ),
+    prompts=(
+        Prompt(
+            "retenir",
+            "Que retenez-vous du leadership pédagonumérique en milieu scolaire ?",
+            100,
+            20_000,
+            True,
+        ),
+        Prompt(
+            "innovation",
+            "Comment le leadership pédagogique peut-il amorcer l'innovation et le changement "
+            "dans votre milieu ?",
+            100,
+            20_000,
+            True,
+        ),
+        Prompt(
+            "impact",
+            "Quel pourrait être l'impact de l'innovation pédagogique sur les compétences des "
+            "apprenants de votre milieu ?",
+            100,
+            20_000,
+            True,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Demo:
+    client_id: str
+    client_secret: str
+    issuer: str
+    achievement: str
+
+
+async def load_demo(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Demo:
+    """Create what is missing; the demo client's secret is renewed each time (it is shown once)."""
+    issuer = await issuers.find(ISSUER_SLUG) or await issuers.create(
+        slug=ISSUER_SLUG,
+        name="Réseau de développement professionnel pédagonumérique (démo)",
+        url="https://insigne.example/reseau-demo",
+        email="badges@insigne.example",
+        description="Émetteur de démonstration d'Insigne.",
+        actor="cli:demo",
+    )
+    achievements = AchievementService(session)
+    try:
+        await achievements.get(ACHIEVEMENT_SLUG)
+    except NotFound:
+        await achievements.create(issuer.id, EXPLORER)
+    existing = await session.scalar(
+        select(ClientRecord.client_id).where(ClientRecord.name == CLIENT_NAME)
+    )
+    if existing is not None:
+        client = await clients.renew_secret(existing, actor="cli:demo")
+    else:
+        client = await clients.create(
+            name=CLIENT_NAME,
+            scopes={"completions:write", "credentials:read"},
+            issuer_slugs={ISSUER_SLUG},
+            actor="cli:demo",
+        )
+    return Demo(client.client_id, client.client_secret, issuer.did, ACHIEVEMENT_SLUG)
