@@ -4,7 +4,8 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
 
 from service.domain.achievements import Achievement, AchievementService
 
@@ -75,15 +76,17 @@ class AchievementController(Controller):
     tags = ["Achievements"]
 
     @get(operation_id="ListAchievements")
-    async def list_achievements(self, achievements: AchievementService) -> list[AchievementOut]:
+    async def list_achievements(
+        self, achievements: NamedDependency[AchievementService]
+    ) -> list[AchievementOut]:
         """Every achievement with its track, level and reflection prompts."""
         return [AchievementOut.from_domain(a) for a in await achievements.list()]
 
     @get("/{slug:str}", operation_id="GetAchievement")
     async def get_achievement(
         self,
-        achievements: AchievementService,
-        slug: Annotated[str, Parameter(description="slug or id")],
+        achievements: NamedDependency[AchievementService],
+        slug: Annotated[str, PathParameter(description="slug or id")],
     ) -> AchievementOut:
         """One achievement, by slug or id: what a completion for it must contain."""
         return AchievementOut.from_domain(await achievements.get(slug))

@@ -7,8 +7,8 @@ from urllib.parse import unquote
 
 import msgspec
 from litestar import Controller, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, URLEncodedBody
 
 from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, InvalidInput, Unauthorized
@@ -35,11 +35,11 @@ class TokenController(Controller):
     @post(operation_id="CreateToken", status_code=200)
     async def create_token(
         self,
-        clients: ClientService,
-        data: Annotated[TokenRequest, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        clients: NamedDependency[ClientService],
+        data: URLEncodedBody[TokenRequest],
         authorization: Annotated[
             str | None,
-            Parameter(header="Authorization", description="HTTP Basic client_id:client_secret"),
+            HeaderParameter(name="Authorization", description="HTTP Basic client_id:client_secret"),
         ] = None,
     ) -> TokenOut:
         """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""

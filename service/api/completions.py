@@ -5,7 +5,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, JSONBody
 
 from service.api.dependencies import requires
 from service.domain.awards import Award, AwardService
@@ -79,13 +80,13 @@ class CompletionController(Controller):
     @post(operation_id="RecordCompletion", status_code=201)
     async def record(
         self,
-        data: CompletionIn,
-        awards: AwardService,
-        principal: Principal,
+        data: JSONBody[CompletionIn],
+        awards: NamedDependency[AwardService],
+        principal: NamedDependency[Principal],
         idempotency_key: Annotated[
             str | None,
-            Parameter(
-                header="Idempotency-Key",
+            HeaderParameter(
+                name="Idempotency-Key",
                 description="retries with the same key return the first badge",
             ),
         ] = None,

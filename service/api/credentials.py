@@ -5,7 +5,8 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter
 
 from service.api.completions import AwardOut
 from service.api.dependencies import requires
@@ -19,7 +20,9 @@ _JSON_TYPES = (VC_LD, "application/ld+json", "application/json")
 _JWT_TYPES = (VC_JWT, "application/jwt")
 
 
-async def _award(awards: AwardService, credential_id: uuid.UUID) -> Award:
+async def _award(
+    awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
+) -> Award:
     award = await awards.get(credential_id)
     if award is None:
         raise NotFound("no such credential")
@@ -33,7 +36,10 @@ class CredentialApiController(Controller):
 
     @get("/{credential_id:uuid}", operation_id="GetCredential")
     async def get_credential(
-        self, awards: AwardService, principal: Principal, credential_id: uuid.UUID
+        self,
+        awards: NamedDependency[AwardService],
+        principal: NamedDependency[Principal],
+        credential_id: FromPath[uuid.UUID],
     ) -> AwardOut:
         """The stored credential (JSON-LD and JWT) with its status."""
         del principal  # authorisation only
@@ -48,9 +54,9 @@ class PublicCredentialController(Controller):
     async def show(
         self,
         request: Request[object, object, State],
-        awards: AwardService,
-        credential_id: uuid.UUID,
-        accept: Annotated[str | None, Parameter(header="Accept")] = None,
+        awards: NamedDependency[AwardService],
+        credential_id: FromPath[uuid.UUID],
+        accept: Annotated[str | None, HeaderParameter(name="Accept")] = None,
     ) -> Response[object]:
         """The signed credential: JSON-LD, or the VC-JWT for ``Accept: application/vc+jwt``."""
         award = await _award(awards, credential_id)
@@ -64,11 +70,15 @@ class PublicCredentialController(Controller):
         return Response(award.document, media_type=best if best in _JSON_TYPES else VC_LD)
 
     @get("/{credential_id:uuid}.json", operation_id="ShowCredentialJson", media_type=VC_LD)
-    async def show_json(self, awards: AwardService, credential_id: uuid.UUID) -> dict[str, object]:
+    async def show_json(
+        self, awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
+    ) -> dict[str, object]:
         """The signed credential as JSON-LD."""
         return (await _award(awards, credential_id)).document
 
     @get("/{credential_id:uuid}.jwt", operation_id="ShowCredentialJwt", media_type=VC_JWT)
-    async def show_jwt(self, awards: AwardService, credential_id: uuid.UUID) -> str:
+    async def show_jwt(
+        self, awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
+    ) -> str:
         """The credential as a VC-JWT."""
         return (await _award(awards, credential_id)).jwt

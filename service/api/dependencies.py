@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import HeaderParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.achievements import AchievementService
@@ -22,17 +22,22 @@ def _settings(state: State) -> Settings:
     return settings
 
 
-def provide_issuers(db_session: AsyncSession, state: State) -> IssuerService:
+def provide_issuers(db_session: NamedDependency[AsyncSession], state: State) -> IssuerService:
     vault: KeyVault = state.vault
     return IssuerService(db_session, vault=vault, public_url=_settings(state).public_url)
 
 
-def provide_status_lists(db_session: AsyncSession, state: State) -> StatusListService:
+def provide_status_lists(
+    db_session: NamedDependency[AsyncSession], state: State
+) -> StatusListService:
     return StatusListService(db_session, public_url=_settings(state).public_url)
 
 
 def provide_awards(
-    db_session: AsyncSession, state: State, issuers: IssuerService, status_lists: StatusListService
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    issuers: NamedDependency[IssuerService],
+    status_lists: NamedDependency[StatusListService],
 ) -> AwardService:
     return AwardService(
         db_session,
@@ -42,11 +47,11 @@ def provide_awards(
     )
 
 
-def provide_achievements(db_session: AsyncSession) -> AchievementService:
+def provide_achievements(db_session: NamedDependency[AsyncSession]) -> AchievementService:
     return AchievementService(db_session)
 
 
-def provide_clients(db_session: AsyncSession, state: State) -> ClientService:
+def provide_clients(db_session: NamedDependency[AsyncSession], state: State) -> ClientService:
     settings = _settings(state)
     return ClientService(
         db_session,
@@ -60,9 +65,9 @@ def requires(scope: str) -> Provide:
     """A ``principal`` dependency: the bearer token's client, which must hold `scope`."""
 
     async def principal(
-        clients: ClientService,
+        clients: NamedDependency[ClientService],
         authorization: Annotated[
-            str | None, Parameter(header="Authorization", description="Bearer access token")
+            str | None, HeaderParameter(name="Authorization", description="Bearer access token")
         ] = None,
     ) -> Principal:
         scheme, _, token = (authorization or "").partition(" ")

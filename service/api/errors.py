@@ -1,5 +1,7 @@
 """Every error as RFC 9457 problem details (``application/problem+json``)."""
 
+import re
+
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
@@ -16,6 +18,8 @@ from service.domain.errors import (
     Unauthorized,
 )
 
+_AT = re.compile(r"at `\$\.?([^`]*)`")
+_FIELD = re.compile(r"field `([^`]+)`")
 PROBLEM_TYPE = "https://insigne.example/problems/"
 _STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, InvalidInput: 422}
 _TITLES = {
@@ -65,16 +69,26 @@ def validation_problem(error: ValidationException) -> ProblemDetailsException:
     """A body that does not fit the schema: 422 naming each field; unparsable JSON: 400."""
     fields = error.extra if isinstance(error.extra, list) else []
     errors = [
-        {
-            "field": str(item.get("key") or item.get("source") or "body"),
-            "message": str(item.get("message")),
-        }
+        {"field": _field_of(item), "message": str(item.get("message"))}
         for item in fields
         if isinstance(item, dict)
     ]
-    if not errors:
+    if not errors or "malformed" in str(error.detail).lower() or "JSON is malformed" in str(errors):
         return _problem(400, str(error.detail))
     return _problem(422, "the request body does not match the schema", {"errors": errors})
+
+
+def _field_of(item: dict[str, object]) -> str:
+    """The field an error names: "… field `email` - at `$.learner`" is learner.email."""
+    message, key = str(item.get("message", "")), str(item.get("key") or "")
+    path = _AT.search(message)
+    field = _FIELD.search(message)
+    parts = [
+        key if key != "data" else "",
+        path.group(1) if path else "",
+        field.group(1) if field else "",
+    ]
+    return ".".join(part for part in parts if part) or "body"
 
 
 def http_problem(error: HTTPException) -> ProblemDetailsException:

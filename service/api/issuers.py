@@ -3,6 +3,8 @@
 import uuid
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from service.domain.issuers import IssuerService
 from service.domain.status_lists import StatusListService
@@ -16,7 +18,9 @@ class IssuerDocumentController(Controller):
         operation_id="GetIssuerDidDocument",
         media_type="application/did+json",
     )
-    async def did_document(self, issuers: IssuerService, slug: str) -> dict[str, object]:
+    async def did_document(
+        self, issuers: NamedDependency[IssuerService], slug: FromPath[str]
+    ) -> dict[str, object]:
         """The issuer's did:web document: its keys, as assertion methods."""
         return await issuers.controller_document(slug)
 
@@ -25,7 +29,9 @@ class IssuerDocumentController(Controller):
         operation_id="GetIssuerJwk",
         media_type="application/jwk+json",
     )
-    async def jwk(self, issuers: IssuerService, slug: str, name: str) -> dict[str, object]:
+    async def jwk(
+        self, issuers: NamedDependency[IssuerService], slug: FromPath[str], name: FromPath[str]
+    ) -> dict[str, object]:
         """One public key as a bare JWK: what a VC-JWT's ``kid`` points at."""
         return await issuers.public_jwk(slug, name)
 
@@ -33,7 +39,10 @@ class IssuerDocumentController(Controller):
         "/status/{list_id:uuid}", operation_id="GetStatusList", media_type="application/vc+ld+json"
     )
     async def status_list(
-        self, issuers: IssuerService, status_lists: StatusListService, list_id: uuid.UUID
+        self,
+        issuers: NamedDependency[IssuerService],
+        status_lists: NamedDependency[StatusListService],
+        list_id: FromPath[uuid.UUID],
     ) -> dict[str, object]:
         """A signed BitstringStatusListCredential: an issuer's revocation bits."""
         return await status_lists.signed_list_credential(list_id, issuers)

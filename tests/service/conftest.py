@@ -1,0 +1,201 @@
+"""Real databases for the service tests: SQLite always, PostgreSQL when CI asks for it.
+
+The schema is made by ``alembic upgrade head``, never ``create_all``. Each test runs inside
+an outer transaction that is rolled back; the app under test joins it through SAVEPOINTs.
+Tests that need real concurrent transactions ask for `fresh_database` instead.
+"""
+
+import base64
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+
+from service.app import create_app
+from service.db.engine import Database, SharedConnectionDatabase, alembic_config, configure_sqlite
+from service.domain.clients import ClientService
+from service.domain.demo import Demo, load_demo
+from service.domain.issuers import IssuerService
+from service.domain.keyvault import KeyVault
+from service.settings import Settings
+
+PUBLIC_URL = "http://localhost:8000"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url is None and os.environ.get("INSIGNE_REQUIRE_POSTGRES") == "1":
+        pytest.fail("INSIGNE_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set", pytrace=False)
+    return url
+
+
+class TestDatabase:
+    """One empty, migrated database: a SQLite file, or a PostgreSQL schema of its own."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        if backend == "sqlite":
+            self.url = f"sqlite+aiosqlite:///{tmp / f'{uuid.uuid4().hex}.db'}"
+            self.engine = create_async_engine(self.url, connect_args={"timeout": 30})
+            configure_sqlite(self.engine)
+            self.schema = None
+        else:
+            base = _postgres_url()
+            if base is None:
+                pytest.skip("TEST_POSTGRES_URL is not set")
+            self.schema = f"insigne_test_{uuid.uuid4().hex[:12]}"
+            self.url = base
+            self.engine = create_async_engine(
+                base, connect_args={"server_settings": {"search_path": self.schema}}, pool_size=25
+            )
+
+    async def create(self) -> None:
+        async with self.engine.connect() as connection:
+            if self.schema:
+                await connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+                await connection.commit()
+            await connection.run_sync(_upgrade, self.url)
+            await connection.commit()
+
+    async def drop(self) -> None:
+        if self.schema:
+            async with self.engine.connect() as connection:
+                await connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
+                await connection.commit()
+        await self.engine.dispose()
+
+
+def _upgrade(connection: Connection, url: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestDatabase]:
+    created = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
+    await created.create()
+    yield created
+    await created.drop()
+
+
+@pytest.fixture
+async def fresh_database(database: TestDatabase, tmp_path: Path) -> AsyncIterator[TestDatabase]:
+    """A separate empty database for tests whose transactions must really commit."""
+    created = TestDatabase(database.backend, tmp_path)
+    await created.create()
+    yield created
+    await created.drop()
+
+
+@pytest.fixture
+def engine(database: TestDatabase) -> AsyncEngine:
+    return database.engine
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url="sqlite+aiosqlite:///unused.db",
+        public_url=PUBLIC_URL,
+        data_dir=tmp_path_factory.mktemp("data"),
+        key_encryption_key=secrets.token_bytes(32),
+        token_secret=secrets.token_bytes(32),
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, connection: AsyncConnection, database: TestDatabase) -> Litestar:
+    return create_app(_for(settings, database), database=SharedConnectionDatabase(connection))
+
+
+def _for(settings: Settings, database: TestDatabase) -> Settings:
+    return Settings(**{**vars(settings), "database_url": database.url})
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    async with AsyncSession(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+def services(session: AsyncSession, settings: Settings) -> tuple[IssuerService, ClientService]:
+    issuers = IssuerService(session, vault=KeyVault(settings.key_encryption_key), public_url=settings.public_url)
+    clients = ClientService(session, token_secret=settings.token_secret, issuer_url=settings.public_url)
+    return issuers, clients
+
+
+@pytest.fixture
+async def demo(session: AsyncSession, settings: Settings) -> Demo:
+    loaded = await load_demo(session, *services(session, settings))
+    await session.commit()  # releases the SAVEPOINT; the outer transaction still rolls back
+    return loaded
+
+
+Getter = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def token(client: AsyncTestClient[Litestar], demo: Demo) -> Getter:
+    async def get(scope: str | None = None, client_id: str | None = None, secret: str | None = None) -> str:
+        form: dict[str, Any] = {"grant_type": "client_credentials"}
+        if scope:
+            form["scope"] = scope
+        response = await client.post(
+            "/oauth/token", data=form, auth=(client_id or demo.client_id, secret or demo.client_secret)
+        )
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    return get
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def database_for(settings: Settings, database: TestDatabase) -> tuple[Settings, Database]:
+    """Settings and a pooled Database on `database`, for apps that commit for real."""
+    return _for(settings, database), Database(database.engine, owns_engine=False)
+
+
+MakeClient = Callable[..., Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+def make_client(session: AsyncSession, settings: Settings) -> MakeClient:
+    """Create an API client in the test's transaction; returns its id and secret."""
+
+    async def make(*, scopes: set[str], issuers: set[str] | None = None) -> tuple[str, str]:
+        _, clients = services(session, settings)
+        new = await clients.create(
+            name="Plateforme de test", scopes=scopes, issuer_slugs=issuers or set(), actor="test"
+        )
+        await session.commit()
+        return new.client_id, new.client_secret
+
+    return make
