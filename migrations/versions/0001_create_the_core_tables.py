@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 16:59:22.340361
+Create Date: 2026-11-21 17:03:29.383741
 """
 
 from collections.abc import Sequence
@@ -105,7 +105,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_achievements")),
         sa.UniqueConstraint("slug", name=op.f("uq_achievements_slug")),
-        sa.UniqueConstraint("track", "level", name=op.f("uq_achievements_track")),
+        sa.UniqueConstraint("track", "level", name=op.f("uq_achievements_track_level")),
     )
     with op.batch_alter_table("achievements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_achievements_issuer_id"), ["issuer_id"], unique=False)
@@ -129,7 +129,7 @@ def upgrade() -> None:
             ["issuer_id"], ["issuers.id"], name=op.f("fk_issuer_keys_issuer_id_issuers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_issuer_keys")),
-        sa.UniqueConstraint("issuer_id", "name", name=op.f("uq_issuer_keys_issuer_id")),
+        sa.UniqueConstraint("issuer_id", "name", name=op.f("uq_issuer_keys_issuer_id_name")),
     )
     with op.batch_alter_table("issuer_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_issuer_keys_issuer_id"), ["issuer_id"], unique=False)
@@ -148,7 +148,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_status_lists")),
         sa.UniqueConstraint(
-            "issuer_id", "purpose", "sequence", name=op.f("uq_status_lists_issuer_id")
+            "issuer_id",
+            "purpose",
+            "sequence",
+            name=op.f("uq_status_lists_issuer_id_purpose_sequence"),
         ),
     )
     with op.batch_alter_table("status_lists", schema=None) as batch_op:
@@ -178,8 +181,12 @@ def upgrade() -> None:
             ["learner_id"], ["learners.id"], name=op.f("fk_completions_learner_id_learners")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_completions")),
-        sa.UniqueConstraint("client_id", "external_id", name=op.f("uq_completions_client_id")),
-        sa.UniqueConstraint("client_id", "idempotency_key", name=op.f("uq_completions_client_id")),
+        sa.UniqueConstraint(
+            "client_id", "external_id", name=op.f("uq_completions_client_id_external_id")
+        ),
+        sa.UniqueConstraint(
+            "client_id", "idempotency_key", name=op.f("uq_completions_client_id_idempotency_key")
+        ),
     )
     with op.batch_alter_table("completions", schema=None) as batch_op:
         batch_op.create_index(
@@ -203,7 +210,7 @@ def upgrade() -> None:
             name=op.f("fk_prompts_achievement_id_achievements"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prompts")),
-        sa.UniqueConstraint("achievement_id", "key", name=op.f("uq_prompts_achievement_id")),
+        sa.UniqueConstraint("achievement_id", "key", name=op.f("uq_prompts_achievement_id_key")),
     )
     with op.batch_alter_table("prompts", schema=None) as batch_op:
         batch_op.create_index(
@@ -241,7 +248,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials")),
         sa.UniqueConstraint("completion_id", name=op.f("uq_credentials_completion_id")),
         sa.UniqueConstraint(
-            "status_list_id", "status_index", name=op.f("uq_credentials_status_list_id")
+            "status_list_id",
+            "status_index",
+            name=op.f("uq_credentials_status_list_id_status_index"),
         ),
     )
     with op.batch_alter_table("credentials", schema=None) as batch_op:
@@ -261,7 +270,9 @@ def upgrade() -> None:
             name=op.f("fk_evidence_completion_id_completions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
-        sa.UniqueConstraint("completion_id", "prompt_key", name=op.f("uq_evidence_completion_id")),
+        sa.UniqueConstraint(
+            "completion_id", "prompt_key", name=op.f("uq_evidence_completion_id_prompt_key")
+        ),
     )
     with op.batch_alter_table("evidence", schema=None) as batch_op:
         batch_op.create_index(

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -81,8 +81,12 @@ def _upgrade(connection: Connection, url: str) -> None:
     command.upgrade(config, "head")
 
 
-@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestDatabase]:
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[TestDatabase]:
     created = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
     await created.create()
     yield created
@@ -132,20 +136,32 @@ def _for(settings: Settings, database: TestDatabase) -> Settings:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
-        yield test_client
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """Real HTTP through the ASGI app, on the test's own event loop (asyncpg needs that).
+
+    The start-up migration check is tested on its own (test_app.py); here the schema is
+    migrated by the `database` fixture.
+    """
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
 
 
 @pytest.fixture
 async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
-    async with AsyncSession(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint") as session:
+    async with AsyncSession(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    ) as session:
         yield session
 
 
 def services(session: AsyncSession, settings: Settings) -> tuple[IssuerService, ClientService]:
-    issuers = IssuerService(session, vault=KeyVault(settings.key_encryption_key), public_url=settings.public_url)
-    clients = ClientService(session, token_secret=settings.token_secret, issuer_url=settings.public_url)
+    issuers = IssuerService(
+        session, vault=KeyVault(settings.key_encryption_key), public_url=settings.public_url
+    )
+    clients = ClientService(
+        session, token_secret=settings.token_secret, issuer_url=settings.public_url
+    )
     return issuers, clients
 
 
@@ -160,13 +176,17 @@ Getter = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-def token(client: AsyncTestClient[Litestar], demo: Demo) -> Getter:
-    async def get(scope: str | None = None, client_id: str | None = None, secret: str | None = None) -> str:
+def token(client: httpx.AsyncClient, demo: Demo) -> Getter:
+    async def get(
+        scope: str | None = None, client_id: str | None = None, secret: str | None = None
+    ) -> str:
         form: dict[str, Any] = {"grant_type": "client_credentials"}
         if scope:
             form["scope"] = scope
         response = await client.post(
-            "/oauth/token", data=form, auth=(client_id or demo.client_id, secret or demo.client_secret)
+            "/oauth/token",
+            data=form,
+            auth=(client_id or demo.client_id, secret or demo.client_secret),
         )
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])

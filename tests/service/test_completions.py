@@ -1,22 +1,23 @@
+import base64
 import copy
 import hashlib
-import base64
 from typing import Any
 
+import httpx
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from openbadges.identity import matches_identity
 from service.domain.demo import Demo
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import ANSWERS, completion
 
-Client = AsyncTestClient[Litestar]
+Client = httpx.AsyncClient
 
 
 async def post(client: Client, token: str, body: dict[str, Any], **headers: str) -> Any:
-    return await client.post("/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}", **headers})
+    return await client.post(
+        "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}", **headers}
+    )
 
 
 async def test_completion_issues_a_signed_credential(client: Client, token: Getter) -> None:
@@ -48,7 +49,9 @@ async def test_private_reflections_are_digests_not_text(client: Client, token: G
 
 
 async def test_shared_reflections_are_in_the_credential(client: Client, token: Getter) -> None:
-    credential = (await post(client, await token(), completion(shareReflections=True))).json()["credential"]
+    credential = (await post(client, await token(), completion(shareReflections=True))).json()[
+        "credential"
+    ]
 
     assert [entry["narrative"] for entry in credential["evidence"]] == list(ANSWERS.values())
 
@@ -62,7 +65,9 @@ async def test_retry_returns_the_same_credential(client: Client, token: Getter) 
     assert again.json() == first.json()
 
 
-async def test_same_external_id_with_another_body_is_a_conflict(client: Client, token: Getter) -> None:
+async def test_same_external_id_with_another_body_is_a_conflict(
+    client: Client, token: Getter
+) -> None:
     access = await token()
     await post(client, access, completion())
     changed = completion(completedAt="2026-11-19T10:00:00Z")
@@ -73,7 +78,9 @@ async def test_same_external_id_with_another_body_is_a_conflict(client: Client, 
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_idempotency_key_guards_retries_with_new_external_ids(client: Client, token: Getter) -> None:
+async def test_idempotency_key_guards_retries_with_new_external_ids(
+    client: Client, token: Getter
+) -> None:
     access = await token()
     first = await post(client, access, completion("a"), **{"Idempotency-Key": "k-1"})
     replay = await post(client, access, completion("a"), **{"Idempotency-Key": "k-1"})
@@ -107,21 +114,45 @@ def without(body: dict[str, Any], *path: Any) -> dict[str, Any]:
         (completion(achievement="inconnu"), "achievement"),
         (completion(learner={"email": "pas-un-courriel", "name": "Marie"}), "learner.email"),
         (completion(learner={"email": "m@exemple.qc.ca", "name": "  "}), "learner.name"),
-        (completion(learner={"email": "m@exemple.qc.ca", "name": "M", "id": "pas une url"}), "learner.id"),
+        (
+            completion(learner={"email": "m@exemple.qc.ca", "name": "M", "id": "pas une url"}),
+            "learner.id",
+        ),
         (completion(completedAt="2099-01-01T00:00:00Z"), "completedAt"),
         (completion(completedAt="1999-01-01T00:00:00Z"), "completedAt"),
         (completion(completedAt="2026-11-20T14:03:12"), "completedAt"),
-        (completion(reflections=[{"prompt": "retenir", "answer": ANSWERS["retenir"]}]), "reflections"),
-        (completion(reflections=[*completion()["reflections"], {"prompt": "autre", "answer": "x" * 200}]), "reflections[3].prompt"),
-        (completion(reflections=[*completion()["reflections"], completion()["reflections"][0]]), "reflections[3].prompt"),
-        (completion(reflections=[{"prompt": "retenir", "answer": "trop court"}, *completion()["reflections"][1:]]), "reflections[0].answer"),
+        (
+            completion(reflections=[{"prompt": "retenir", "answer": ANSWERS["retenir"]}]),
+            "reflections",
+        ),
+        (
+            completion(
+                reflections=[*completion()["reflections"], {"prompt": "autre", "answer": "x" * 200}]
+            ),
+            "reflections[3].prompt",
+        ),
+        (
+            completion(reflections=[*completion()["reflections"], completion()["reflections"][0]]),
+            "reflections[3].prompt",
+        ),
+        (
+            completion(
+                reflections=[
+                    {"prompt": "retenir", "answer": "trop court"},
+                    *completion()["reflections"][1:],
+                ]
+            ),
+            "reflections[0].answer",
+        ),
         (completion(externalId="   "), "externalId"),
         (without(completion(), "learner", "email"), "learner.email"),
         (completion(shareReflections="oui"), "shareReflections"),
         ({**completion(), "extra": 1}, "extra"),
     ],
 )
-async def test_invalid_completion_is_422_naming_the_field(client: Client, token: Getter, body: dict[str, Any], field: str) -> None:
+async def test_invalid_completion_is_422_naming_the_field(
+    client: Client, token: Getter, body: dict[str, Any], field: str
+) -> None:
     response = await post(client, await token(), body)
 
     assert response.status_code == 422, response.text
@@ -154,7 +185,9 @@ async def test_client_may_only_issue_for_its_issuers(
     client: Client, token: Getter, demo: Demo, make_client: MakeClient
 ) -> None:
     other_id, other_secret = await make_client(scopes={"completions:write"}, issuers=set())
-    response = await post(client, await token(client_id=other_id, secret=other_secret), completion())
+    response = await post(
+        client, await token(client_id=other_id, secret=other_secret), completion()
+    )
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "achievement"
