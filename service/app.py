@@ -12,7 +12,11 @@ from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecuritySch
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
 from service.api.completions import CompletionController
-from service.api.credentials import CredentialApiController, PublicCredentialController
+from service.api.credentials import (
+    CredentialApiController,
+    EvidenceController,
+    PublicCredentialController,
+)
 from service.api.dependencies import SERVICES
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
@@ -30,6 +34,7 @@ CONTROLLERS = [
     CompletionController,
     CredentialApiController,
     PublicCredentialController,
+    EvidenceController,
     IssuerDocumentController,
 ]
 

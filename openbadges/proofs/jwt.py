@@ -14,7 +14,7 @@ import jwt
 import msgspec
 from jwt.types import Options
 
-from openbadges.errors import InvalidDocument, InvalidKey, ProofError
+from openbadges.errors import InvalidDocument, InvalidKey, KeyResolutionError, ProofError
 from openbadges.jsontypes import JSONObject, loads
 from openbadges.keys import (
     KeyPair,
@@ -170,12 +170,46 @@ async def _find_key(
         raise ProofError("the kid header must be a non-empty string")
     if kid.startswith("#") and isinstance(payload.get("iss"), str):
         kid = payload["iss"] + kid
+    if bare := await _bare_jwk(kid, resolver):
+        key = _embedded_key(bare)
+        return kid, await _issuer_method_with(key, payload, resolver), key
     method = await resolve_verification_method(kid, resolver)
     if embedded is not None:
         thumbprint = jwk_thumbprint(public_jwk(_embedded_key(embedded)))
         if thumbprint != jwk_thumbprint(public_jwk(method.public_key)):
             raise ProofError("the jwk header and the kid header name different keys")
     return kid, method, method.public_key
+
+
+async def _bare_jwk(kid: str, resolver: DocumentResolver) -> JSONObject | None:
+    """OB 3.0 §8.2.4.1: a ``kid`` may be a URL that dereferences to one bare JWK."""
+    if kid.startswith("did:") or "#" in kid:
+        return None
+    try:
+        document = await resolver.resolve(kid)
+    except KeyResolutionError:
+        return None
+    return document if "kty" in document and "publicKeyJwk" not in document else None
+
+
+async def _issuer_method_with(
+    key: PublicKey, payload: JSONObject, resolver: DocumentResolver
+) -> VerificationMethod:
+    """Bind a bare JWK to the issuer: it must be one of the issuer's verification methods."""
+    credential = payload.get("vc", payload)
+    issuer = payload.get("iss") or _issuer_id(credential if isinstance(credential, dict) else {})
+    if not isinstance(issuer, str):
+        raise KeyResolutionError("the JWT names no issuer to bind its key to")
+    document = await resolver.resolve(issuer)
+    wanted = jwk_thumbprint(public_jwk(key))
+    for entry in document.get("verificationMethod", []):
+        method_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(method_id, str):
+            method_id = issuer + method_id if method_id.startswith("#") else method_id
+            method = await resolve_verification_method(method_id, resolver)
+            if jwk_thumbprint(public_jwk(method.public_key)) == wanted:
+                return method
+    raise KeyResolutionError(f"the kid's key is not a verification method of {issuer}")
 
 
 def _embedded_key(jwk: Any) -> PublicKey:  # noqa: ANN401 - JSON

@@ -6,7 +6,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import FromPath, PathParameter
 
 from service.api.completions import AwardOut
 from service.api.dependencies import requires
@@ -50,35 +50,50 @@ class PublicCredentialController(Controller):
     path = "/credentials"
     tags = ["Public"]
 
-    @get("/{credential_id:uuid}", operation_id="ShowCredential")
+    @get("/{reference:str}", operation_id="ShowCredential")
     async def show(
         self,
         request: Request[object, object, State],
         awards: NamedDependency[AwardService],
-        credential_id: FromPath[uuid.UUID],
-        accept: Annotated[str | None, HeaderParameter(name="Accept")] = None,
+        reference: Annotated[
+            str, PathParameter(description="the credential id, optionally ending in .json or .jwt")
+        ],
     ) -> Response[object]:
-        """The signed credential: JSON-LD, or the VC-JWT for ``Accept: application/vc+jwt``."""
+        """The signed credential as JSON-LD, or as a VC-JWT (``.jwt``, ``Accept: application/vc+jwt``)."""
+        credential_id, suffix = _parse_reference(reference)
         award = await _award(awards, credential_id)
-        best = (
-            request.accept.best_match([*_JSON_TYPES, *_JWT_TYPES, "text/html"], default=VC_LD)
-            if accept
-            else VC_LD
-        )
+        if suffix == ".jwt":
+            return Response(award.jwt, media_type=VC_JWT)
+        if suffix == ".json" or "accept" not in request.headers:
+            return Response(award.document, media_type=VC_LD)
+        best = request.accept.best_match([*_JSON_TYPES, *_JWT_TYPES], default=VC_LD)
         if best in _JWT_TYPES:
             return Response(award.jwt, media_type=best)
-        return Response(award.document, media_type=best if best in _JSON_TYPES else VC_LD)
+        return Response(award.document, media_type=best or VC_LD)
 
-    @get("/{credential_id:uuid}.json", operation_id="ShowCredentialJson", media_type=VC_LD)
-    async def show_json(
-        self, awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
-    ) -> dict[str, object]:
-        """The signed credential as JSON-LD."""
-        return (await _award(awards, credential_id)).document
 
-    @get("/{credential_id:uuid}.jwt", operation_id="ShowCredentialJwt", media_type=VC_JWT)
-    async def show_jwt(
-        self, awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
+def _parse_reference(reference: str) -> tuple[uuid.UUID, str]:
+    stem, dot, suffix = reference.partition(".")
+    if dot and f".{suffix}" not in (".json", ".jwt"):
+        raise NotFound("no such credential")
+    try:
+        return uuid.UUID(stem), f".{suffix}" if dot else ""
+    except ValueError:
+        raise NotFound("no such credential") from None
+
+
+class EvidenceController(Controller):
+    path = "/evidence"
+    tags = ["Credentials"]
+    dependencies = {"principal": requires("credentials:read")}
+
+    @get("/{evidence_id:uuid}", operation_id="GetEvidence", media_type="text/plain; charset=utf-8")
+    async def get_evidence(
+        self,
+        awards: NamedDependency[AwardService],
+        principal: NamedDependency[Principal],
+        evidence_id: FromPath[uuid.UUID],
     ) -> str:
-        """The credential as a VC-JWT."""
-        return (await _award(awards, credential_id)).jwt
+        """A private reflection, for authorised clients; its bytes match the evidence digestSRI."""
+        del principal  # authorisation only
+        return await awards.evidence_text(evidence_id)

@@ -29,7 +29,7 @@ from service.domain.audit import record_event
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
-from service.domain.errors import Conflict, FieldProblem, InvalidInput
+from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerProfile, IssuerService
 from service.domain.status_lists import StatusListService
 
@@ -111,6 +111,13 @@ class AwardService:
             clock=self._clock,
         )
         return award
+
+    async def evidence_text(self, evidence_id: uuid.UUID) -> str:
+        """An answer as stored: its UTF-8 bytes match the credential's ``digestSRI``."""
+        record = await self._session.get(EvidenceRecord, evidence_id)
+        if record is None:
+            raise NotFound("no such evidence")
+        return record.answer
 
     async def get(self, credential_id: uuid.UUID) -> Award | None:
         record = await self._session.get(CredentialRecord, credential_id)

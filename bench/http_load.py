@@ -1,0 +1,339 @@
+"""HTTP throughput and latency of a real ``insigne serve``, beside a ``GET /health`` baseline.
+
+The script makes a database of its own (a fresh PostgreSQL database, or SQLite with
+``--sqlite``), migrates it, loads the demo, starts the server as a second process on
+127.0.0.1 and, for 1, 10 and 50 concurrent clients, measures:
+
+* ``POST /api/v1/completions``: each request a new completion (unique externalId and
+  learner, three French reflections), so each one signs and stores a new badge;
+* ``GET /credentials/{id}``: the public JSON-LD of the badges just issued;
+* ``GET /health``: the baseline, a handler that does nothing. The load comes from this one
+  Python process, so the baseline also bounds what the script itself can measure.
+
+It always stops the server and drops the database, even on failure. Run with
+``uv run --frozen python bench/http_load.py [--workers N] [--requests N] [--sqlite]``.
+"""
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import json
+import math
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.service.factories import completion
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"  # loopback only: the server binds here and the load goes nowhere else
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+LEVELS = (1, 10, 50)
+WARM_UP = 5
+HEALTH = "GET /health"
+COMPLETIONS = "POST /api/v1/completions"
+CREDENTIALS = "GET /credentials/{id}"
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One endpoint at one concurrency level; latencies in seconds, sorted."""
+
+    endpoint: str
+    clients: int
+    errors: int
+    seconds: float
+    latencies: tuple[float, ...]
+    first_error: str | None
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile_ms(self, fraction: float) -> float | None:
+        """Nearest-rank percentile, in milliseconds (None when nothing succeeded)."""
+        if not self.latencies:
+            return None
+        rank = max(1, math.ceil(fraction * len(self.latencies)))
+        return self.latencies[rank - 1] * 1000
+
+
+@dataclass(frozen=True)
+class Options:
+    workers: int
+    requests: int
+    time_cap: float
+    is_sqlite: bool
+    postgres_url: str
+
+
+def main() -> int:
+    options = _parse_options()
+    with (
+        tempfile.TemporaryDirectory(prefix="insigne-bench-") as tmp,
+        _database(options, Path(tmp)) as database_url,
+    ):
+        port = _free_port()
+        env = _server_env(database_url, Path(tmp), port)
+        _insigne(env, "db", "upgrade")
+        demo = json.loads(_insigne(env, "demo"))
+        with _server(env, options.workers, port, Path(tmp) / "server.log"):
+            base_url = f"http://{HOST}:{port}"
+            _wait_until_ready(base_url, Path(tmp) / "server.log")
+            results = asyncio.run(
+                _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
+            )
+    _print_report(results, options)
+    return 1 if any(result.errors for result in results) else 0
+
+
+def _parse_options() -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--requests", type=int, default=200, help="requests per level")
+    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per level at most")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL, help="a database to connect to")
+    args = parser.parse_args()
+    return Options(args.workers, args.requests, args.time_cap, args.sqlite, args.postgres_url)
+
+
+@contextlib.contextmanager
+def _database(options: Options, tmp: Path) -> Iterator[str]:
+    """The URL of an empty database made for this run, dropped when the run ends."""
+    if options.is_sqlite:
+        yield f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+        return
+    name = f"insigne_bench_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(options.postgres_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(options.postgres_url).set(database=name).render_as_string(False)
+    finally:
+        asyncio.run(_admin(options.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _admin(url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE and DROP DATABASE need that)."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _server_env(database_url: str, tmp: Path, port: int) -> dict[str, str]:
+    """The environment for every ``insigne`` command: fixed secrets, so workers agree."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("INSIGNE_")}
+    return env | {
+        "INSIGNE_DATABASE_URL": database_url,
+        "INSIGNE_DATA_DIR": str(tmp / "data"),
+        "INSIGNE_PUBLIC_URL": f"http://{HOST}:{port}",
+        "INSIGNE_KEY_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "INSIGNE_TOKEN_SECRET": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "INSIGNE_TOKEN_TTL_SECONDS": "3600",  # outlives the run
+    }
+
+
+def _command(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("insigne")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "service", *args]
+
+
+def _insigne(env: dict[str, str], *args: str) -> str:
+    """Run an ``insigne`` command to completion; returns its standard output."""
+    done = subprocess.run(_command(*args), env=env, cwd=ROOT, capture_output=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr.decode(errors="replace"))
+        raise SystemExit(f"insigne {' '.join(args)} failed with status {done.returncode}")
+    return done.stdout.decode()
+
+
+@contextlib.contextmanager
+def _server(env: dict[str, str], workers: int, port: int, log_path: Path) -> Iterator[None]:
+    """``insigne serve`` in its own process group, stopped (and its workers) on exit."""
+    serve = _command("serve", "--host", HOST, "--port", str(port), "--workers", str(workers))
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            serve, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # uvicorn's supervisor stops its workers itself
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # A worker left behind would keep the database open: clear the group this script made.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _wait_until_ready(base_url: str, log_path: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base_url, trust_env=False, timeout=5) as client:
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get("/ready").status_code == 200:
+                    return
+            time.sleep(0.2)
+    sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
+    raise SystemExit(f"the server at {base_url} was not ready within {timeout:.0f} s")
+
+
+async def _run_load(
+    base_url: str, client_id: str, client_secret: str, options: Options
+) -> list[Result]:
+    """Every endpoint at every level: the baseline, then the writes, then the reads."""
+    async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:
+        token = await _token(client, client_id, client_secret)
+    issued: list[str] = []
+    run = uuid.uuid4().hex[:8]
+
+    async def health(client: httpx.AsyncClient, index: int) -> httpx.Response:
+        return await client.get("/health")
+
+    async def record(client: httpx.AsyncClient, index: int) -> httpx.Response:
+        body = completion(
+            f"bench-{run}-{len(issued)}-{index}-{uuid.uuid4().hex[:6]}",
+            learner={"email": f"bench-{uuid.uuid4().hex}@exemple.qc.ca", "name": "Marie Tremblay"},
+        )
+        response = await client.post(
+            "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        if response.status_code == 201:
+            issued.append(response.json()["id"])
+        return response
+
+    async def show(client: httpx.AsyncClient, index: int) -> httpx.Response:
+        return await client.get(f"/credentials/{issued[index % len(issued)]}")
+
+    results = []
+    for endpoint, send, expected in (
+        (HEALTH, health, 200),
+        (COMPLETIONS, record, 201),
+        (CREDENTIALS, show, 200),
+    ):
+        for clients in LEVELS:
+            results.append(await _level(base_url, endpoint, clients, send, expected, options))
+    return results
+
+
+async def _token(client: httpx.AsyncClient, client_id: str, client_secret: str) -> str:
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, client_secret)
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
+async def _level(
+    base_url: str, endpoint: str, clients: int, send: Send, expected: int, options: Options
+) -> Result:
+    """`clients` concurrent loops share `options.requests` requests, after a short warm-up."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base_url, trust_env=False, timeout=60, limits=limits
+    ) as client:
+        for index in range(WARM_UP):
+            (await send(client, index)).raise_for_status()
+        return await _measure(client, endpoint, clients, send, expected, options)
+
+
+async def _measure(
+    client: httpx.AsyncClient,
+    endpoint: str,
+    clients: int,
+    send: Send,
+    expected: int,
+    options: Options,
+) -> Result:
+    indices = iter(range(options.requests))  # one iterator, shared by every loop
+    latencies: list[float] = []
+    failures: list[str] = []
+    started = time.perf_counter()
+    deadline = started + options.time_cap
+
+    async def loop() -> None:
+        for index in indices:
+            if time.perf_counter() > deadline:
+                return
+            sent = time.perf_counter()
+            try:
+                response = await send(client, index)
+            except httpx.HTTPError as error:
+                failures.append(f"{type(error).__name__}: {error}")
+                continue
+            if response.status_code == expected:
+                latencies.append(time.perf_counter() - sent)
+            else:
+                failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
+
+    await asyncio.gather(*(loop() for _ in range(clients)))
+    seconds = time.perf_counter() - started
+    first = failures[0] if failures else None
+    return Result(endpoint, clients, len(failures), seconds, tuple(sorted(latencies)), first)
+
+
+def _print_report(results: list[Result], options: Options) -> None:
+    backend = "SQLite" if options.is_sqlite else "PostgreSQL"
+    print(
+        f"insigne serve on {HOST}: {backend}, {options.workers} worker(s), "
+        f"{options.requests} requests per level (at most {options.time_cap:.0f} s), "
+        f"{os.cpu_count()} CPUs, load from one Python process (httpx)"
+    )
+    baseline = {r.clients: r.per_second for r in results if r.endpoint == HEALTH}
+    header = f"{'endpoint':26}{'clients':>8}{'ok':>6}{'errors':>7}{'per s':>9}"
+    print(header + f"{'p50 ms':>9}{'p99 ms':>9}{'vs /health':>12}")
+    for result in results:
+        ratio = result.per_second / baseline[result.clients] if baseline[result.clients] else 0
+        print(
+            f"{result.endpoint:26}{result.clients:8}{len(result.latencies):6}{result.errors:7}"
+            f"{result.per_second:9.1f}{_ms(result.percentile_ms(0.50))}"
+            f"{_ms(result.percentile_ms(0.99))}{ratio:11.3f}x"
+        )
+    for result in results:
+        if result.first_error:
+            print(f"first error, {result.endpoint} x{result.clients}: {result.first_error}")
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:9.1f}" if value is not None else f"{'-':>9}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

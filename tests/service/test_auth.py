@@ -1,0 +1,149 @@
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import ClientRecord
+from service.domain.demo import Demo
+from service.settings import Settings
+from tests.service.conftest import Getter, MakeClient, basic
+from tests.service.factories import completion
+
+
+async def test_token_by_http_basic(client: httpx.AsyncClient, demo: Demo) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic(demo.client_id, demo.client_secret)},
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+    assert set(body["scope"].split()) == {"completions:write", "credentials:read"}
+
+
+async def test_token_by_form_fields_with_a_narrower_scope(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": demo.client_id,
+            "client_secret": demo.client_secret,
+            "scope": "credentials:read",
+        },
+    )
+
+    assert response.json()["scope"] == "credentials:read"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"grant_type": "client_credentials", "client_id": "ins_unknown", "client_secret": "x"},
+        {"grant_type": "client_credentials"},
+    ],
+)
+async def test_bad_client_credentials_are_401_problems(
+    client: httpx.AsyncClient, form: dict[str, str]
+) -> None:
+    response = await client.post("/oauth/token", data=form)
+
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
+
+
+async def test_wrong_secret_is_401(client: httpx.AsyncClient, demo: Demo) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic(demo.client_id, demo.client_secret + "x")},
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+async def test_other_grant_types_are_refused(client: httpx.AsyncClient, demo: Demo) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "password"},
+        headers={"Authorization": basic(demo.client_id, demo.client_secret)},
+    )
+
+    assert response.status_code == 422
+
+
+async def test_scope_beyond_the_client_is_403(client: httpx.AsyncClient, demo: Demo) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "scope": "admin"},
+        headers={"Authorization": basic(demo.client_id, demo.client_secret)},
+    )
+
+    assert response.status_code == 403
+
+
+async def test_missing_scope_is_403(client: httpx.AsyncClient, token: Getter) -> None:
+    read_only = await token(scope="credentials:read")
+
+    response = await client.post(
+        "/api/v1/completions", json=completion(), headers={"Authorization": f"Bearer {read_only}"}
+    )
+
+    assert response.status_code == 403
+    assert "completions:write" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Basic abc", "Bearer not-a-jwt"])
+async def test_missing_or_malformed_token_is_401(
+    client: httpx.AsyncClient, demo: Demo, header: str | None
+) -> None:
+    headers = {"Authorization": header} if header else {}
+
+    response = await client.post("/api/v1/completions", json=completion(), headers=headers)
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_expired_and_tampered_tokens_are_401(
+    client: httpx.AsyncClient, token: Getter, settings: Settings, demo: Demo
+) -> None:
+    good = await token()
+    claims = jwt.decode(good, settings.token_secret, algorithms=["HS256"], audience="insigne-api")
+    expired = jwt.encode(
+        {**claims, "exp": datetime.now(UTC) - timedelta(seconds=5)},
+        settings.token_secret,
+        algorithm="HS256",
+    )
+    forged = jwt.encode({**claims, "scope": "admin"}, b"another secret" * 3, algorithm="HS256")
+    head, body, signature = good.split(".")
+    altered = f"{head}.{body}.{signature[:-3]}AAA"
+
+    for bad in (expired, forged, altered):
+        response = await client.get(
+            f"/api/v1/credentials/{'0' * 8}-0000-0000-0000-{'0' * 12}",
+            headers={"Authorization": f"Bearer {bad}"},
+        )
+        assert response.status_code == 401, bad
+
+
+async def test_client_secret_is_stored_only_as_a_hash(
+    session: AsyncSession, make_client: MakeClient
+) -> None:
+    client_id, secret = await make_client(scopes={"credentials:read"})
+
+    record = await session.scalar(select(ClientRecord).where(ClientRecord.client_id == client_id))
+
+    assert record is not None
+    assert secret not in record.secret_hash
+    assert record.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
