@@ -59,7 +59,7 @@ class PublicCredentialController(Controller):
             str, PathParameter(description="the credential id, optionally ending in .json or .jwt")
         ],
     ) -> Response[object]:
-        """The signed credential as JSON-LD, or as a VC-JWT (``.jwt``, ``Accept: application/vc+jwt``)."""
+        """The signed credential: JSON-LD, or a VC-JWT (``.jwt``, ``Accept: application/vc+jwt``)."""
         credential_id, suffix = _parse_reference(reference)
         award = await _award(awards, credential_id)
         if suffix == ".jwt":
