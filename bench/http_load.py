@@ -264,13 +264,20 @@ async def _token(client: httpx.AsyncClient, client_id: str, client_secret: str) 
 async def _level(
     base_url: str, endpoint: str, clients: int, send: Send, expected: int, options: Options
 ) -> Result:
-    """`clients` concurrent loops share `options.requests` requests, after a short warm-up."""
+    """`clients` concurrent loops share `options.requests` requests, after a short warm-up.
+
+    The warm-up sends `clients` requests at once, so the measured requests find every
+    connection already open.
+    """
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
         base_url=base_url, trust_env=False, timeout=60, limits=limits
     ) as client:
-        for index in range(WARM_UP):
-            (await send(client, index)).raise_for_status()
+        warm_up = await asyncio.gather(
+            *(send(client, index) for index in range(max(WARM_UP, clients)))
+        )
+        for response in warm_up:
+            response.raise_for_status()
         return await _measure(client, endpoint, clients, send, expected, options)
 
 

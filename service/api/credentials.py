@@ -59,7 +59,7 @@ class PublicCredentialController(Controller):
             str, PathParameter(description="the credential id, optionally ending in .json or .jwt")
         ],
     ) -> Response[object]:
-        """The signed credential: JSON-LD, or a VC-JWT (``.jwt``, ``Accept: application/vc+jwt``)."""
+        """The signed credential: JSON-LD, or a VC-JWT (``.jwt`` or ``Accept: application/jwt``)."""
         credential_id, suffix = _parse_reference(reference)
         award = await _award(awards, credential_id)
         if suffix == ".jwt":
