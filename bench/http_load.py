@@ -20,6 +20,7 @@ import base64
 import contextlib
 import json
 import math
+import re
 import os
 import secrets
 import signal
@@ -51,6 +52,7 @@ HEALTH = "GET /health"
 COMPLETIONS = "POST /api/v1/completions"
 CREDENTIALS = "GET /credentials/{id}"
 
+_SUCCESS = re.compile(r'HTTP/1\.1" 2\d\d ')  # uvicorn's access line for a success
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 
 
@@ -92,16 +94,22 @@ def main() -> int:
         tempfile.TemporaryDirectory(prefix="insigne-bench-") as tmp,
         _database(options, Path(tmp)) as database_url,
     ):
-        port = _free_port()
+        port, log = _free_port(), Path(tmp) / "server.log"
         env = _server_env(database_url, Path(tmp), port)
         _insigne(env, "db", "upgrade")
         demo = json.loads(_insigne(env, "demo"))
-        with _server(env, options.workers, port, Path(tmp) / "server.log"):
+        with _server(env, options.workers, port, log):
             base_url = f"http://{HOST}:{port}"
-            _wait_until_ready(base_url, Path(tmp) / "server.log")
-            results = asyncio.run(
-                _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
-            )
+            try:
+                _wait_until_ready(base_url)
+                results = asyncio.run(
+                    _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
+                )
+            except BaseException:
+                _print_errors(log)
+                raise
+        if any(result.errors for result in results):
+            _print_errors(log)
     _print_report(results, options)
     return 1 if any(result.errors for result in results) else 0
 
@@ -202,7 +210,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _wait_until_ready(base_url: str, log_path: Path, timeout: float = 60.0) -> None:
+def _wait_until_ready(base_url: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=base_url, trust_env=False, timeout=5) as client:
         while time.monotonic() < deadline:
@@ -210,8 +218,15 @@ def _wait_until_ready(base_url: str, log_path: Path, timeout: float = 60.0) -> N
                 if client.get("/ready").status_code == 200:
                     return
             time.sleep(0.2)
-    sys.stderr.write(log_path.read_text(errors="replace")[-4000:])
     raise SystemExit(f"the server at {base_url} was not ready within {timeout:.0f} s")
+
+
+def _print_errors(log: Path, limit: int = 8000) -> None:
+    """The server's own account of what failed: its log without the access lines."""
+    lines = log.read_text(errors="replace").splitlines()
+    kept = "\n".join(line for line in lines if not _SUCCESS.search(line))
+    sys.stderr.write(f"--- server log ({log.name}), last {limit} characters ---\n")
+    sys.stderr.write(kept[-limit:] + "\n")
 
 
 async def _run_load(
@@ -264,38 +279,42 @@ async def _token(client: httpx.AsyncClient, client_id: str, client_secret: str) 
 async def _level(
     base_url: str, endpoint: str, clients: int, send: Send, expected: int, options: Options
 ) -> Result:
-    """`clients` concurrent loops share `options.requests` requests, after a short warm-up.
+    """`clients` concurrent clients share `options.requests` requests, after a warm-up.
 
-    The warm-up sends `clients` requests at once, so the measured requests find every
-    connection already open.
+    Each client has its own connection, as independent platforms would: one shared
+    httpx pool of 50 connections spends more time in its own bookkeeping than the
+    server spends on ``/health``. The warm-up opens every connection before the clock
+    starts.
     """
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base_url, trust_env=False, timeout=60, limits=limits
-    ) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        pool = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=60)
+            )
+            for _ in range(clients)
+        ]
         warm_up = await asyncio.gather(
-            *(send(client, index) for index in range(max(WARM_UP, clients)))
+            *(send(pool[index % clients], index) for index in range(max(WARM_UP, clients)))
         )
-        for response in warm_up:
-            response.raise_for_status()
-        return await _measure(client, endpoint, clients, send, expected, options)
+        for response in warm_up:  # a warm-up that fails would make the numbers lie
+            if response.status_code != expected:
+                raise SystemExit(
+                    f"warm-up of {endpoint} with {clients} clients: "
+                    f"HTTP {response.status_code}: {response.text[:500]}"
+                )
+        return await _measure(pool, endpoint, send, expected, options)
 
 
 async def _measure(
-    client: httpx.AsyncClient,
-    endpoint: str,
-    clients: int,
-    send: Send,
-    expected: int,
-    options: Options,
+    pool: list[httpx.AsyncClient], endpoint: str, send: Send, expected: int, options: Options
 ) -> Result:
-    indices = iter(range(options.requests))  # one iterator, shared by every loop
+    indices = iter(range(options.requests))  # one iterator, shared by every client
     latencies: list[float] = []
     failures: list[str] = []
     started = time.perf_counter()
     deadline = started + options.time_cap
 
-    async def loop() -> None:
+    async def loop(client: httpx.AsyncClient) -> None:
         for index in indices:
             if time.perf_counter() > deadline:
                 return
@@ -310,10 +329,10 @@ async def _measure(
             else:
                 failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
 
-    await asyncio.gather(*(loop() for _ in range(clients)))
+    await asyncio.gather(*(loop(client) for client in pool))
     seconds = time.perf_counter() - started
     first = failures[0] if failures else None
-    return Result(endpoint, clients, len(failures), seconds, tuple(sorted(latencies)), first)
+    return Result(endpoint, len(pool), len(failures), seconds, tuple(sorted(latencies)), first)
 
 
 def _print_report(results: list[Result], options: Options) -> None:
@@ -321,7 +340,7 @@ def _print_report(results: list[Result], options: Options) -> None:
     print(
         f"insigne serve on {HOST}: {backend}, {options.workers} worker(s), "
         f"{options.requests} requests per level (at most {options.time_cap:.0f} s), "
-        f"{os.cpu_count()} CPUs, load from one Python process (httpx)"
+        f"{os.cpu_count()} CPUs; load from this one Python process (httpx, a connection per client)"
     )
     baseline = {r.clients: r.per_second for r in results if r.endpoint == HEALTH}
     header = f"{'endpoint':26}{'clients':>8}{'ok':>6}{'errors':>7}{'per s':>9}"

@@ -89,7 +89,7 @@ class StatusListService:
             issuer=issuer_did,
             purpose=PURPOSE,
             status_list=bits,
-            valid_from=format_datetime(self._clock()),
+            valid_from=format_datetime(record.created_at),  # not now: verifiers' clocks lag
         )
 
     async def signed_list_credential(
