@@ -50,12 +50,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        revision, head = await database.revision(), head_revision(settings.database_url)
-        if revision != head:
-            raise UnmigratedDatabase(
-                f"the database is at migration {revision}, not {head}: run `insigne db upgrade`"
-            )
         try:
+            revision, head = await database.revision(), head_revision(settings.database_url)
+            if revision != head:
+                raise UnmigratedDatabase(
+                    f"the database is at migration {revision}, not {head}: run `insigne db upgrade`"
+                )
             yield
         finally:
             await database.close()

@@ -39,7 +39,7 @@ def _postgres_url() -> str | None:
     return url
 
 
-class TestDatabase:
+class ScratchDatabase:
     """One empty, migrated database: a SQLite file, or a PostgreSQL schema of its own."""
 
     def __init__(self, backend: str, tmp: Path) -> None:
@@ -86,24 +86,26 @@ def _upgrade(connection: Connection, url: str) -> None:
 )
 async def database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[TestDatabase]:
-    created = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
+) -> AsyncIterator[ScratchDatabase]:
+    created = ScratchDatabase(request.param, tmp_path_factory.mktemp("db"))
     await created.create()
     yield created
     await created.drop()
 
 
 @pytest.fixture
-async def fresh_database(database: TestDatabase, tmp_path: Path) -> AsyncIterator[TestDatabase]:
+async def fresh_database(
+    database: ScratchDatabase, tmp_path: Path
+) -> AsyncIterator[ScratchDatabase]:
     """A separate empty database for tests whose transactions must really commit."""
-    created = TestDatabase(database.backend, tmp_path)
+    created = ScratchDatabase(database.backend, tmp_path)
     await created.create()
     yield created
     await created.drop()
 
 
 @pytest.fixture
-def engine(database: TestDatabase) -> AsyncEngine:
+def engine(database: ScratchDatabase) -> AsyncEngine:
     return database.engine
 
 
@@ -127,11 +129,11 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, connection: AsyncConnection, database: TestDatabase) -> Litestar:
+def app(settings: Settings, connection: AsyncConnection, database: ScratchDatabase) -> Litestar:
     return create_app(_for(settings, database), database=SharedConnectionDatabase(connection))
 
 
-def _for(settings: Settings, database: TestDatabase) -> Settings:
+def _for(settings: Settings, database: ScratchDatabase) -> Settings:
     return Settings(**{**vars(settings), "database_url": database.url})
 
 
@@ -198,7 +200,7 @@ def basic(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
-def database_for(settings: Settings, database: TestDatabase) -> tuple[Settings, Database]:
+def database_for(settings: Settings, database: ScratchDatabase) -> tuple[Settings, Database]:
     """Settings and a pooled Database on `database`, for apps that commit for real."""
     return _for(settings, database), Database(database.engine, owns_engine=False)
 

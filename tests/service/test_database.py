@@ -1,0 +1,102 @@
+"""Migrations, start-up checks and concurrency, on both databases."""
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from service.app import UnmigratedDatabase, create_app
+from service.db.engine import Database, alembic_config
+from service.db.tables import Base, CompletionRecord, CredentialRecord
+from service.domain.demo import load_demo
+from service.settings import Settings
+from tests.service.conftest import PUBLIC_URL, ScratchDatabase, database_for, services
+from tests.service.factories import completion
+
+
+def _alembic(connection: Connection, url: str, action: str, revision: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    if action == "check":
+        command.check(config)
+    else:
+        getattr(command, action)(config, revision)
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+async def test_migrations_go_down_and_up_again(fresh_database: ScratchDatabase) -> None:
+    async with fresh_database.engine.connect() as connection:
+        assert await connection.run_sync(_tables) == set(Base.metadata.tables)
+        await connection.run_sync(_alembic, fresh_database.url, "downgrade", "base")
+        assert await connection.run_sync(_tables) == set()
+        await connection.run_sync(_alembic, fresh_database.url, "upgrade", "head")
+        assert await connection.run_sync(_tables) == set(Base.metadata.tables)
+        await connection.commit()
+
+
+async def test_models_match_the_migrations(
+    connection: AsyncConnection, database: ScratchDatabase
+) -> None:
+    await connection.run_sync(_alembic, database.url, "check", "")
+
+
+async def test_start_up_refuses_an_unmigrated_database(settings: Settings, tmp_path: Path) -> None:
+    empty = Settings(
+        **{**vars(settings), "database_url": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"}
+    )
+    app = create_app(empty)
+
+    with pytest.RaisesGroup(
+        pytest.RaisesExc(UnmigratedDatabase, match="insigne db upgrade"), flatten_subgroups=True
+    ):
+        async with app.lifespan():
+            pass
+
+
+async def test_health_and_ready(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+async def test_twenty_concurrent_duplicates_issue_one_credential(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    app_settings, database = database_for(settings, fresh_database)
+    async with database.transaction() as session:
+        demo = await load_demo(session, *services(session, app_settings))
+    app = create_app(app_settings, database=database)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL
+    ) as client:
+        token = (
+            await client.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(demo.client_id, demo.client_secret),
+            )
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/v1/completions", json=completion(), headers=headers)
+                for _ in range(20)
+            )
+        )
+
+    assert sorted(r.status_code for r in responses) == [200] * 19 + [201], [
+        r.text for r in responses if r.status_code >= 300
+    ]
+    assert len({r.json()["id"] for r in responses}) == 1
+    async with AsyncSession(fresh_database.engine) as session:
+        assert await session.scalar(select(func.count()).select_from(CredentialRecord)) == 1
+        assert await session.scalar(select(func.count()).select_from(CompletionRecord)) == 1
