@@ -243,7 +243,7 @@ async def _run_load(
 
     async def record(client: httpx.AsyncClient, index: int) -> httpx.Response:
         body = completion(
-            f"bench-{run}-{len(issued)}-{index}-{uuid.uuid4().hex[:6]}",
+            f"bench-{run}-{uuid.uuid4().hex[:12]}",
             learner={"email": f"bench-{uuid.uuid4().hex}@exemple.qc.ca", "name": "Marie Tremblay"},
         )
         response = await client.post(

@@ -1,6 +1,9 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.interop.dbstack import DbStack, DbStackError, ensure_installed
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 """Published test data beside the checkout (read-only; never copied into the project)."""
@@ -10,3 +13,18 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 def shared() -> Path:
     assert SHARED.is_dir(), f"expected the shared test data at {SHARED}"
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def dbstack() -> Iterator[DbStack]:
+    """One node process for the whole session; a missing node/npm fails, never skips."""
+    try:
+        ensure_installed()
+    except DbStackError as error:
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(f"interop harness unavailable: {problem}", pytrace=False)
+    with DbStack() as stack:
+        yield stack

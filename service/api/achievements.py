@@ -7,6 +7,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
+from service.api.errors import problems
 from service.domain.achievements import Achievement, AchievementService
 
 
@@ -82,7 +83,7 @@ class AchievementController(Controller):
         """Every achievement with its track, level and reflection prompts."""
         return [AchievementOut.from_domain(a) for a in await achievements.list()]
 
-    @get("/{slug:str}", operation_id="GetAchievement")
+    @get("/{slug:str}", operation_id="GetAchievement", responses=problems(404))
     async def get_achievement(
         self,
         achievements: NamedDependency[AchievementService],

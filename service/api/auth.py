@@ -10,6 +10,7 @@ from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, URLEncodedBody
 
+from service.api.errors import problems
 from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, InvalidInput, Unauthorized
 
@@ -32,7 +33,7 @@ class TokenController(Controller):
     path = "/oauth/token"
     tags = ["Authentication"]
 
-    @post(operation_id="CreateToken", status_code=200)
+    @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 403, 422))
     async def create_token(
         self,
         clients: NamedDependency[ClientService],

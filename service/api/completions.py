@@ -6,9 +6,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody
 
 from service.api.dependencies import requires
+from service.api.errors import problems
 from service.domain.awards import Award, AwardService
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
@@ -77,7 +79,14 @@ class CompletionController(Controller):
     tags = ["Awards"]
     dependencies = {"principal": requires("completions:write")}
 
-    @post(operation_id="RecordCompletion", status_code=201)
+    @post(
+        operation_id="RecordCompletion",
+        status_code=201,
+        responses={
+            200: ResponseSpec(AwardOut, description="A retry: the badge already issued"),
+            **problems(400, 401, 403, 409, 422),
+        },
+    )
     async def record(
         self,
         data: JSONBody[CompletionIn],

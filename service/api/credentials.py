@@ -10,6 +10,7 @@ from litestar.params import FromPath, PathParameter
 
 from service.api.completions import AwardOut
 from service.api.dependencies import requires
+from service.api.errors import problems
 from service.domain.awards import Award, AwardService
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
@@ -34,7 +35,7 @@ class CredentialApiController(Controller):
     tags = ["Credentials"]
     dependencies = {"principal": requires("credentials:read")}
 
-    @get("/{credential_id:uuid}", operation_id="GetCredential")
+    @get("/{credential_id:uuid}", operation_id="GetCredential", responses=problems(401, 403, 404))
     async def get_credential(
         self,
         awards: NamedDependency[AwardService],
@@ -50,7 +51,7 @@ class PublicCredentialController(Controller):
     path = "/credentials"
     tags = ["Public"]
 
-    @get("/{reference:str}", operation_id="ShowCredential")
+    @get("/{reference:str}", operation_id="ShowCredential", responses=problems(404))
     async def show(
         self,
         request: Request[object, object, State],
@@ -87,7 +88,12 @@ class EvidenceController(Controller):
     tags = ["Credentials"]
     dependencies = {"principal": requires("credentials:read")}
 
-    @get("/{evidence_id:uuid}", operation_id="GetEvidence", media_type="text/plain; charset=utf-8")
+    @get(
+        "/{evidence_id:uuid}",
+        operation_id="GetEvidence",
+        responses=problems(401, 403, 404),
+        media_type="text/plain; charset=utf-8",
+    )
     async def get_evidence(
         self,
         awards: NamedDependency[AwardService],

@@ -2,7 +2,9 @@
 
 import re
 
+import msgspec
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -34,6 +36,44 @@ _TITLES = {
     429: "Too many requests",
     500: "Internal server error",
 }
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details, as every error response carries them."""
+
+    status: int
+    title: str
+    detail: str
+    type: str = "about:blank"
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. JSON that does not parse)",
+    401: "Missing, expired or invalid credentials or token",
+    403: "The token lacks the scope this needs",
+    404: "No such resource",
+    409: "Conflicts with what is stored (idempotency key or externalId reused with another body)",
+    422: "Invalid input; `errors` names each field",
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI descriptions of a route's error responses."""
+    return {
+        status: ResponseSpec(
+            Problem,
+            description=_DESCRIPTIONS[status],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 def _problem(

@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from service.api.errors import problems
 from service.domain.issuers import IssuerService
 from service.domain.status_lists import StatusListService
 
@@ -16,6 +17,7 @@ class IssuerDocumentController(Controller):
     @get(
         "/issuers/{slug:str}/did.json",
         operation_id="GetIssuerDidDocument",
+        responses=problems(404),
         media_type="application/did+json",
     )
     async def did_document(
@@ -27,6 +29,7 @@ class IssuerDocumentController(Controller):
     @get(
         "/issuers/{slug:str}/keys/{name:str}",
         operation_id="GetIssuerJwk",
+        responses=problems(404),
         media_type="application/jwk+json",
     )
     async def jwk(
@@ -36,7 +39,10 @@ class IssuerDocumentController(Controller):
         return await issuers.public_jwk(slug, name)
 
     @get(
-        "/status/{list_id:uuid}", operation_id="GetStatusList", media_type="application/vc+ld+json"
+        "/status/{list_id:uuid}",
+        operation_id="GetStatusList",
+        responses=problems(404),
+        media_type="application/vc+ld+json",
     )
     async def status_list(
         self,

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -144,7 +144,7 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     The start-up migration check is tested on its own (test_app.py); here the schema is
     migrated by the `database` fixture.
     """
-    transport = httpx.ASGITransport(app=app)
+    transport = asgi(app)
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
         yield http
 
@@ -221,3 +221,8 @@ def make_client(session: AsyncSession, settings: Settings) -> MakeClient:
         return new.client_id, new.client_secret
 
     return make
+
+
+def asgi(app: Litestar) -> httpx.ASGITransport:
+    """httpx's transport over the app (httpx types its ASGI callable more narrowly)."""
+    return httpx.ASGITransport(app=cast("Any", app))

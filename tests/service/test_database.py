@@ -11,11 +11,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from service.app import UnmigratedDatabase, create_app
-from service.db.engine import Database, alembic_config
+from service.db.engine import alembic_config
 from service.db.tables import Base, CompletionRecord, CredentialRecord
 from service.domain.demo import load_demo
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, database_for, services
+from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, database_for, services
 from tests.service.factories import completion
 
 
@@ -75,9 +75,7 @@ async def test_twenty_concurrent_duplicates_issue_one_credential(
     async with database.transaction() as session:
         demo = await load_demo(session, *services(session, app_settings))
     app = create_app(app_settings, database=database)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=PUBLIC_URL
-    ) as client:
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         token = (
             await client.post(
                 "/oauth/token",
