@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.resolver import StaticResolver
 from openbadges.verification import verify
 from service.domain.demo import Demo
-from tests.service.conftest import Getter
+from service.settings import Settings
+from tests.service.conftest import Getter, services
 from tests.service.factories import ANSWERS, completion
 
 
@@ -205,3 +207,37 @@ async def test_achievements_are_public(client: httpx.AsyncClient, demo: Demo) ->
         "required": True,
     }
     assert (await client.get("/api/v1/achievements/inconnu")).status_code == 404
+
+
+async def test_credentials_verify_after_key_rotation(
+    client: httpx.AsyncClient, token: Getter, session: AsyncSession, settings: Settings
+) -> None:
+    access = await token()
+    before = (
+        await client.post(
+            "/api/v1/completions",
+            json=completion("avant"),
+            headers={"Authorization": f"Bearer {access}"},
+        )
+    ).json()
+    issuers, _ = services(session, settings)
+    await issuers.rotate_keys("reseau-demo", actor="test")
+    await session.commit()
+    after = (
+        await client.post(
+            "/api/v1/completions",
+            json=completion("après"),
+            headers={"Authorization": f"Bearer {access}"},
+        )
+    ).json()
+
+    assert (
+        before["credential"]["proof"][0]["verificationMethod"]
+        != after["credential"]["proof"][0]["verificationMethod"]
+    )
+    now = datetime.now(UTC)
+    for issued in (before, after):
+        resolver = await resolver_from_service(client, issued["credential"], issued["jwt"])
+        for form in (issued["credential"], issued["jwt"]):
+            report = await verify(form, resolver=resolver, now=now)
+            assert report.verified, report.to_json()
