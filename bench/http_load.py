@@ -98,10 +98,10 @@ def main() -> int:
         env = _server_env(database_url, Path(tmp), port)
         _insigne(env, "db", "upgrade")
         demo = json.loads(_insigne(env, "demo"))
-        with _server(env, options.workers, port, log):
+        with _server(env, options.workers, port, log) as server:
             base_url = f"http://{HOST}:{port}"
             try:
-                _wait_until_ready(base_url)
+                _wait_until_ready(base_url, server)
                 results = asyncio.run(
                     _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
                 )
@@ -184,7 +184,9 @@ def _insigne(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def _server(env: dict[str, str], workers: int, port: int, log_path: Path) -> Iterator[None]:
+def _server(
+    env: dict[str, str], workers: int, port: int, log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """``insigne serve`` in its own process group, stopped (and its workers) on exit."""
     serve = _command("serve", "--host", HOST, "--port", str(port), "--workers", str(workers))
     with log_path.open("wb") as log:
@@ -192,7 +194,7 @@ def _server(env: dict[str, str], workers: int, port: int, log_path: Path) -> Ite
             serve, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            yield
+            yield process
         finally:
             _stop(process)
 
@@ -210,10 +212,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _wait_until_ready(base_url: str, timeout: float = 60.0) -> None:
+def _wait_until_ready(
+    base_url: str, server: subprocess.Popen[bytes], timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=base_url, trust_env=False, timeout=5) as client:
         while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"the server stopped before it was ready ({server.returncode})")
             with contextlib.suppress(httpx.HTTPError):
                 if client.get("/ready").status_code == 200:
                     return

@@ -47,11 +47,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     """Build the app; `database` lets tests share their connection."""
     settings = settings or Settings.from_env()
     database = database or Database.from_url(settings.database_url)
+    head = head_revision(settings.database_url)  # read once: /ready asks on every probe
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
-            revision, head = await database.revision(), head_revision(settings.database_url)
+            revision = await database.revision()
             if revision != head:
                 raise UnmigratedDatabase(
                     f"the database is at migration {revision}, not {head}: run `insigne db upgrade`"

@@ -5,7 +5,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.db.engine import Database, head_revision
+from service.db.engine import Database
 
 
 class HealthController(Controller):
@@ -26,7 +26,7 @@ class HealthController(Controller):
             raise HTTPException(
                 status_code=503, detail=f"database unreachable: {type(error).__name__}"
             ) from None
-        head = head_revision(state.settings.database_url)
+        head = state.migration_head
         if revision != head:
             raise HTTPException(
                 status_code=503, detail=f"database at revision {revision}, expected {head}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.models import format_datetime
@@ -23,10 +24,11 @@ from openbadges.status import (
 )
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
-from service.domain.errors import NotFound
+from service.domain.errors import Conflict, NotFound
 from service.domain.issuers import IssuerService
 
 PURPOSE: StatusPurpose = "revocation"
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -49,27 +51,45 @@ class StatusListService:
         return status_entry(self.url_of(allocation.list_id), allocation.index, PURPOSE)
 
     async def allocate(self, issuer_id: uuid.UUID) -> Allocation:
-        current = await self._session.scalar(
-            select(StatusListRecord)
-            .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == PURPOSE)
-            .order_by(StatusListRecord.sequence.desc())
-            .limit(1)
-            .with_for_update()
-        )
-        if current is None or current.next_index >= current.size:
-            current = StatusListRecord(
-                issuer_id=issuer_id,
-                purpose=PURPOSE,
-                sequence=1 if current is None else current.sequence + 1,
-                size=MIN_BITS,
-                next_index=0,
-                created_at=self._clock(),
+        """The next free index, taken under the current list's row lock.
+
+        When there is no list yet, or the current one is full, a new list is inserted inside a
+        SAVEPOINT; if a concurrent request inserted the same one first, the unique constraint
+        says so and the lock is taken again on the winner's list.
+        """
+        for _ in range(_ATTEMPTS):
+            current = await self._session.scalar(
+                select(StatusListRecord)
+                .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == PURPOSE)
+                .order_by(StatusListRecord.sequence.desc())
+                .limit(1)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
-            self._session.add(current)
-        index = current.next_index
-        current.next_index = index + 1
-        await self._session.flush()
-        return Allocation(current.id, index)
+            if current is not None and current.next_index < current.size:
+                index = current.next_index
+                current.next_index = index + 1
+                await self._session.flush()
+                return Allocation(current.id, index)
+            await self._start_list(issuer_id, 1 if current is None else current.sequence + 1)
+        raise Conflict("status lists are busy; retry the request")
+
+    async def _start_list(self, issuer_id: uuid.UUID, sequence: int) -> None:
+        try:
+            async with self._session.begin_nested():
+                self._session.add(
+                    StatusListRecord(
+                        issuer_id=issuer_id,
+                        purpose=PURPOSE,
+                        sequence=sequence,
+                        size=MIN_BITS,
+                        next_index=0,
+                        created_at=self._clock(),
+                    )
+                )
+                await self._session.flush()
+        except IntegrityError:
+            pass  # another request started it; the next round locks that one
 
     async def unsigned_list_credential(self, list_id: uuid.UUID, issuer_did: str) -> dict[str, Any]:
         """The list as it stands now: a bit set for every revoked credential."""

@@ -98,3 +98,33 @@ async def test_twenty_concurrent_duplicates_issue_one_credential(
     async with AsyncSession(fresh_database.engine) as session:
         assert await session.scalar(select(func.count()).select_from(CredentialRecord)) == 1
         assert await session.scalar(select(func.count()).select_from(CompletionRecord)) == 1
+
+
+async def test_concurrent_first_completions_get_distinct_status_indexes(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    app_settings, database = database_for(settings, fresh_database)
+    async with database.transaction() as session:
+        demo = await load_demo(session, *services(session, app_settings))
+    app = create_app(app_settings, database=database)
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        token = (
+            await client.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(demo.client_id, demo.client_secret),
+            )
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/v1/completions", json=completion(f"c-{n}"), headers=headers)
+                for n in range(10)
+            )
+        )
+
+    assert [r.status_code for r in responses] == [201] * 10, [
+        r.text for r in responses if r.status_code != 201
+    ]
+    indexes = {r.json()["credential"]["credentialStatus"]["statusListIndex"] for r in responses}
+    assert indexes == {str(n) for n in range(10)}
