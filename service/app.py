@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             {
                 "settings": settings,
                 "database": database,
+                "migration_head": head,
                 "vault": KeyVault(settings.key_encryption_key),
             }
         ),
