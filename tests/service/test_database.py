@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,28 +69,32 @@ async def test_health_and_ready(client: httpx.AsyncClient) -> None:
     assert ready.json()["status"] == "ready"
 
 
+async def post_concurrently(
+    settings: Settings, database: ScratchDatabase, bodies: list[dict[str, Any]]
+) -> list[httpx.Response]:
+    """POST completions at once to an app on its own pooled database, as separate requests."""
+    app_settings, pooled = database_for(settings, database)
+    async with pooled.transaction() as session:
+        demo = await load_demo(session, *services(session, app_settings))
+    app = create_app(app_settings, database=pooled)
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        token = await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(demo.client_id, demo.client_secret),
+        )
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        return list(
+            await asyncio.gather(
+                *(client.post("/api/v1/completions", json=body, headers=headers) for body in bodies)
+            )
+        )
+
+
 async def test_twenty_concurrent_duplicates_issue_one_credential(
     settings: Settings, fresh_database: ScratchDatabase
 ) -> None:
-    app_settings, database = database_for(settings, fresh_database)
-    async with database.transaction() as session:
-        demo = await load_demo(session, *services(session, app_settings))
-    app = create_app(app_settings, database=database)
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        token = (
-            await client.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(demo.client_id, demo.client_secret),
-            )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        responses = await asyncio.gather(
-            *(
-                client.post("/api/v1/completions", json=completion(), headers=headers)
-                for _ in range(20)
-            )
-        )
+    responses = await post_concurrently(settings, fresh_database, [completion()] * 20)
 
     assert sorted(r.status_code for r in responses) == [200] * 19 + [201], [
         r.text for r in responses if r.status_code >= 300
@@ -103,25 +108,9 @@ async def test_twenty_concurrent_duplicates_issue_one_credential(
 async def test_concurrent_first_completions_get_distinct_status_indexes(
     settings: Settings, fresh_database: ScratchDatabase
 ) -> None:
-    app_settings, database = database_for(settings, fresh_database)
-    async with database.transaction() as session:
-        demo = await load_demo(session, *services(session, app_settings))
-    app = create_app(app_settings, database=database)
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        token = (
-            await client.post(
-                "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(demo.client_id, demo.client_secret),
-            )
-        ).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        responses = await asyncio.gather(
-            *(
-                client.post("/api/v1/completions", json=completion(f"c-{n}"), headers=headers)
-                for n in range(10)
-            )
-        )
+    responses = await post_concurrently(
+        settings, fresh_database, [completion(f"c-{n}") for n in range(10)]
+    )
 
     assert [r.status_code for r in responses] == [201] * 10, [
         r.text for r in responses if r.status_code != 201
