@@ -74,33 +74,18 @@ class AwardService:
             raise InvalidInput(
                 [FieldProblem("Idempotency-Key", f"must have 1 to {MAX_KEY_LENGTH} characters")]
             )
+        fingerprint = _fingerprint(completion)
+        # A retry is answered before validation: rules that changed since must not refuse it.
+        if existing := await self._existing(client.id, completion.external_id, idempotency_key):
+            return await self._replay(existing, fingerprint)
         achievement = await validate_completion(
             completion, client, self._achievements, self._issuers, self._clock
         )
-        fingerprint = _fingerprint(completion)
-        if existing := await self._existing(client.id, completion.external_id, idempotency_key):
-            return await self._replay(existing, fingerprint)
-        learner_id = await self._learner(completion)
-        try:
-            async with self._session.begin_nested():
-                record = CompletionRecord(
-                    client_id=client.id,
-                    external_id=completion.external_id,
-                    idempotency_key=idempotency_key,
-                    fingerprint=fingerprint,
-                    learner_id=learner_id,
-                    achievement_id=achievement.id,
-                    completed_at=completion.completed_at,
-                    share_reflections=completion.share_reflections,
-                    created_at=self._clock(),
-                )
-                self._session.add(record)
-                await self._session.flush()
-        except IntegrityError:
-            winner = await self._existing(client.id, completion.external_id, idempotency_key)
-            if winner is None:
-                raise
-            return await self._replay(winner, fingerprint)
+        record = await self._insert_completion(
+            client, completion, achievement, idempotency_key, fingerprint
+        )
+        if isinstance(record, Award):
+            return record
         award = await self._issue(record, completion, achievement)
         await record_event(
             self._session,
@@ -111,6 +96,38 @@ class AwardService:
             clock=self._clock,
         )
         return award
+
+    async def _insert_completion(
+        self,
+        client: Principal,
+        completion: Completion,
+        achievement: Achievement,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> CompletionRecord | Award:
+        """The new completion, or the award of a concurrent duplicate that committed first."""
+        learner_id = await self._learner(completion)
+        record = CompletionRecord(
+            client_id=client.id,
+            external_id=completion.external_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            learner_id=learner_id,
+            achievement_id=achievement.id,
+            completed_at=completion.completed_at,
+            share_reflections=completion.share_reflections,
+            created_at=self._clock(),
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(record)
+                await self._session.flush()
+        except IntegrityError:
+            winner = await self._existing(client.id, completion.external_id, idempotency_key)
+            if winner is None:
+                raise
+            return await self._replay(winner, fingerprint)
+        return record
 
     async def evidence_text(self, evidence_id: uuid.UUID) -> str:
         """An answer as stored: its UTF-8 bytes match the credential's ``digestSRI``."""
