@@ -1,0 +1,134 @@
+"""The outbound client against real HTTP servers on loopback (allowed by a test setting)."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from service.outbound import FetchError, SafeFetcher, is_public_address
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        routes = {
+            "/did.json": (
+                200,
+                {"Content-Type": "application/json"},
+                json.dumps({"id": "did:web:x"}).encode(),
+            ),
+            "/big": (200, {}, b"[" + b"0," * 2_000_000 + b"0]"),
+            "/html": (200, {"Content-Type": "text/html"}, b"<html>"),
+            "/missing": (404, {}, b""),
+            "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
+            "/to-https": (302, {"Location": "https://127.0.0.1:1/"}, b""),
+            "/loop": (302, {"Location": "/loop"}, b""),
+            "/to-did": (302, {"Location": "/did.json"}, b""),
+        }
+        status, headers, body = routes.get(self.path, (404, {}, b""))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that give up on /big close the connection mid-write
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+async def fetcher() -> SafeFetcher:
+    return SafeFetcher(http_hosts=frozenset({"127.0.0.1"}))
+
+
+async def test_fetches_json_from_an_allowed_host(server: str, fetcher: SafeFetcher) -> None:
+    assert await fetcher.get_json(f"{server}/did.json") == {"id": "did:web:x"}
+
+
+async def test_follows_a_safe_redirect(server: str, fetcher: SafeFetcher) -> None:
+    assert await fetcher.get_json(f"{server}/to-did") == {"id": "did:web:x"}
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/big", "larger than"),
+        ("/html", "did not return JSON"),
+        ("/missing", "answered 404"),
+        ("/to-metadata", "only https"),
+        ("/loop", "too many redirects"),
+    ],
+)
+async def test_refusals(server: str, fetcher: SafeFetcher, path: str, reason: str) -> None:
+    with pytest.raises(FetchError, match=reason):
+        await fetcher.get_json(f"{server}{path}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.org/did.json", "ftp://example.org/x", "file:///etc/passwd", "gopher://x"],
+)
+async def test_only_https_unless_allowed(url: str) -> None:
+    with pytest.raises(FetchError, match="only https"):
+        await SafeFetcher().get_json(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/",
+        "https://localhost/",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/",
+        "https://10.0.0.1/",
+        "https://0.0.0.0/",
+    ],
+)
+async def test_private_addresses_are_refused_at_connection(url: str) -> None:
+    with pytest.raises(FetchError, match="not public"):
+        await SafeFetcher().get_json(url)
+
+
+async def test_a_host_allowed_for_http_is_not_thereby_reachable_over_https_elsewhere(
+    server: str,
+) -> None:
+    with pytest.raises(FetchError, match="not public"):
+        await SafeFetcher(http_hosts=frozenset({"127.0.0.1"})).get_json("https://localhost:1/")
+
+
+@pytest.mark.parametrize(
+    ("address", "is_public"),
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("100.64.0.1", False),
+        ("2606:4700:4700::1111", True),
+        ("224.0.0.1", False),
+    ],
+)
+def test_public_addresses(address: str, is_public: bool) -> None:
+    assert is_public_address(address) is is_public
