@@ -11,7 +11,7 @@ from service.outbound import FetchError, SafeFetcher, is_public_address
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         routes = {
             "/did.json": (
                 200,
