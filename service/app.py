@@ -21,8 +21,10 @@ from service.api.dependencies import SERVICES
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
+from service.api.verifications import VerificationController
 from service.db.engine import Database, head_revision
 from service.domain.keyvault import KeyVault
+from service.outbound import SafeFetcher
 from service.settings import Settings
 
 __version__ = "0.1.0"
@@ -36,6 +38,7 @@ CONTROLLERS = [
     PublicCredentialController,
     EvidenceController,
     IssuerDocumentController,
+    VerificationController,
 ]
 
 
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = settings or Settings.from_env()
     database = database or Database.from_url(settings.database_url)
     head = head_revision(settings.database_url)  # read once: /ready asks on every probe
+    fetcher = SafeFetcher(http_hosts=settings.fetch_http_hosts)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -59,6 +63,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 )
             yield
         finally:
+            await fetcher.close()
             await database.close()
 
     return Litestar(
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 "settings": settings,
                 "database": database,
                 "migration_head": head,
+                "fetcher": fetcher,
                 "vault": KeyVault(settings.key_encryption_key),
             }
         ),

@@ -23,12 +23,14 @@ import anyio
 import httpcore
 import httpx
 
+from service.domain.errors import UnreachableDocument
+
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 3
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
-class FetchError(Exception):
+class FetchError(UnreachableDocument):
     """A URL could not be fetched safely; the message says why (safe to show)."""
 
 

@@ -30,6 +30,9 @@ class Settings:
         key_encryption_key: 32 bytes, base64; encrypts issuers' private keys at rest.
         token_secret: signs the OAuth access tokens (HS256).
         token_ttl_seconds: how long an access token lives.
+        trusted_issuers: issuer ids (DIDs or URLs) that verification reports as known.
+        fetch_http_hosts: hosts the verifier may fetch over plain HTTP, private addresses
+            included (development and tests only).
         debug: Litestar debug mode (tracebacks in responses; never in production).
     """
 
@@ -39,6 +42,8 @@ class Settings:
     key_encryption_key: bytes = field(repr=False)
     token_secret: bytes = field(repr=False)
     token_ttl_seconds: int = 900
+    trusted_issuers: frozenset[str] = frozenset()
+    fetch_http_hosts: frozenset[str] = frozenset()
     debug: bool = False
 
     @classmethod
@@ -55,6 +60,8 @@ class Settings:
             key_encryption_key=_secret(env, "INSIGNE_KEY_ENCRYPTION_KEY", data_dir / _KEK_FILE),
             token_secret=_secret(env, "INSIGNE_TOKEN_SECRET", data_dir / _TOKEN_SECRET_FILE),
             token_ttl_seconds=int(env.get("INSIGNE_TOKEN_TTL_SECONDS", "900")),
+            trusted_issuers=_words(env.get("INSIGNE_TRUSTED_ISSUERS", "")),
+            fetch_http_hosts=_words(env.get("INSIGNE_FETCH_HTTP_HOSTS", "")),
             debug=env.get("INSIGNE_DEBUG") == "1",
         )
 
@@ -72,3 +79,7 @@ def _secret(env: Mapping[str, str], name: str, dev_file: Path) -> bytes:
         dev_file.chmod(0o600)
         log.warning("%s is not set: generated a development secret in %s", name, dev_file)
     return base64.b64decode(dev_file.read_text())
+
+
+def _words(value: str) -> frozenset[str]:
+    return frozenset(value.replace(",", " ").split())

@@ -14,6 +14,7 @@ from service.domain.errors import Unauthorized
 from service.domain.issuers import IssuerService
 from service.domain.keyvault import KeyVault
 from service.domain.status_lists import StatusListService
+from service.domain.verifications import VerificationService
 from service.settings import Settings
 
 
@@ -80,10 +81,44 @@ def requires(scope: str) -> Provide:
     return Provide(principal)
 
 
+def provide_verifications(
+    db_session: NamedDependency[AsyncSession],
+    state: State,
+    issuers: NamedDependency[IssuerService],
+    status_lists: NamedDependency[StatusListService],
+    awards: NamedDependency[AwardService],
+) -> VerificationService:
+    settings = _settings(state)
+    return VerificationService(
+        db_session,
+        issuers=issuers,
+        status_lists=status_lists,
+        awards=awards,
+        fetcher=state.fetcher,
+        public_url=settings.public_url,
+        trusted_issuers=settings.trusted_issuers,
+        http_hosts=settings.fetch_http_hosts,
+    )
+
+
+async def optional_principal(
+    clients: NamedDependency[ClientService],
+    authorization: Annotated[
+        str | None, HeaderParameter(name="Authorization", description="optional bearer token")
+    ] = None,
+) -> Principal | None:
+    """The caller's client when a valid bearer token is sent (for a higher rate limit)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await clients.principal(token.strip())
+
+
 SERVICES = {
     "issuers": Provide(provide_issuers, sync_to_thread=False),
     "status_lists": Provide(provide_status_lists, sync_to_thread=False),
     "awards": Provide(provide_awards, sync_to_thread=False),
     "achievements": Provide(provide_achievements, sync_to_thread=False),
     "clients": Provide(provide_clients, sync_to_thread=False),
+    "verifications": Provide(provide_verifications, sync_to_thread=False),
 }

@@ -37,3 +37,7 @@ class InvalidInput(DomainError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
+
+
+class UnreachableDocument(DomainError):
+    """A document a credential points at could not be fetched (safely)."""

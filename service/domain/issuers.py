@@ -80,6 +80,11 @@ class IssuerService:
     def did_of(self, slug: str) -> str:
         return url_to_did_web(f"{self._public_url}/issuers/{slug}")
 
+    @property
+    def did_prefix(self) -> str:
+        """What every hosted issuer's DID starts with (``did:web:<host>:issuers:``)."""
+        return url_to_did_web(f"{self._public_url}/issuers") + ":"
+
     def jwk_url(self, slug: str, key_name: str) -> str:
         """The JWT ``kid``: a URL that returns one bare public JWK."""
         return f"{self._public_url}/issuers/{slug}/keys/{key_name}"

@@ -1,0 +1,135 @@
+"""Employers verify any Open Badges credential: a link, JSON, a JWT or a baked image."""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, QueryParameter
+
+from service.api.dependencies import optional_principal
+from service.api.errors import problems
+from service.domain.clients import Principal
+from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.messages import pick_language
+from service.domain.verifications import Report, Submission, VerificationService
+
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+
+
+class RecipientIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    email: Annotated[str, msgspec.Meta(max_length=320, examples=["marie.tremblay@exemple.qc.ca"])]
+
+
+class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Exactly one of ``credential``, ``jwt`` or ``url``."""
+
+    credential: dict[str, Any] | None = None
+    jwt: Annotated[str, msgspec.Meta(max_length=1_000_000)] | None = None
+    url: (
+        Annotated[
+            str, msgspec.Meta(max_length=2000, examples=["https://insigne.example/credentials/…"])
+        ]
+        | None
+    ) = None
+    recipient: RecipientIn | None = None
+
+
+class CheckOut(msgspec.Struct, kw_only=True):
+    code: str
+    status: str
+    message: str
+    detail: dict[str, Any] | None = None
+
+
+class VerificationOut(msgspec.Struct, kw_only=True):
+    verified: bool
+    format: str | None
+    summary: dict[str, Any]
+    checks: list[CheckOut]
+
+    @classmethod
+    def from_domain(cls, report: Report) -> "VerificationOut":
+        return cls(
+            verified=report.verified,
+            format=report.format,
+            summary=report.summary,
+            checks=[msgspec.convert(check, CheckOut) for check in report.checks],
+        )
+
+
+Language = Annotated[str | None, HeaderParameter(name="Accept-Language", description="fr or en")]
+
+
+class VerificationController(Controller):
+    path = "/api/v1/verifications"
+    tags = ["Verification"]
+    dependencies = {"principal": optional_principal}
+
+    @post(
+        operation_id="VerifyCredential",
+        status_code=200,
+        responses=problems(400, 401, 422),
+        request_max_body_size=MAX_UPLOAD_BYTES,
+    )
+    async def verify(
+        self,
+        request: Request[object, object, State],
+        verifications: NamedDependency[VerificationService],
+        principal: NamedDependency[Principal | None],
+        accept_language: Language = None,
+    ) -> VerificationOut:
+        """Verify a credential: JSON (``credential``, ``jwt`` or ``url``), or a baked PNG/SVG.
+
+        The image comes as a multipart upload: field ``file``, optional ``recipientEmail``.
+        """
+        del principal  # a token only raises the rate limit
+        submission = await _submission(request)
+        return VerificationOut.from_domain(
+            await verifications.verify(submission, pick_language(accept_language))
+        )
+
+    @get(operation_id="VerifyCredentialLink", responses=problems(401, 422))
+    async def verify_link(
+        self,
+        verifications: NamedDependency[VerificationService],
+        principal: NamedDependency[Principal | None],
+        url: Annotated[str, QueryParameter(max_length=2000, description="the badge link")],
+        email: Annotated[str | None, QueryParameter(description="check the recipient")] = None,
+        accept_language: Language = None,
+    ) -> VerificationOut:
+        """Verify a badge link (the same report as POST, for simple integrations)."""
+        del principal
+        report = await verifications.verify(
+            Submission(url=url, recipient_email=email), pick_language(accept_language)
+        )
+        return VerificationOut.from_domain(report)
+
+
+async def _submission(request: Request[object, object, State]) -> Submission:
+    """Read the body by its media type: JSON, or a multipart image upload."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput(
+                [FieldProblem("file", "attach the baked PNG or SVG as the field 'file'")]
+            )
+        email = form.get("recipientEmail")
+        return Submission(
+            image=await upload.read(), recipient_email=email if isinstance(email, str) else None
+        )
+    try:
+        body = msgspec.json.decode(await request.body(), type=VerificationIn)
+    except msgspec.ValidationError as error:
+        raise InvalidInput([FieldProblem("body", str(error))]) from None
+    except msgspec.DecodeError as error:
+        raise InvalidInput([FieldProblem("body", f"malformed JSON: {error}")]) from None
+    return Submission(
+        credential=body.credential,
+        jwt=body.jwt,
+        url=body.url,
+        recipient_email=body.recipient.email if body.recipient else None,
+    )
