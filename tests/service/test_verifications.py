@@ -1,0 +1,253 @@
+"""Employers verifying badges through the API: Insigne's own and other issuers'."""
+
+import copy
+import io
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import png
+import pytest
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openbadges.baking import bake
+from openbadges.keys import generate_key_pair
+from openbadges.signing import sign_credential
+from service.app import create_app
+from service.db.engine import SharedConnectionDatabase
+from service.settings import Settings
+from tests.factories import explorer_credential
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi
+from tests.service.factories import completion
+
+
+@pytest.fixture
+async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/completions",
+        json=completion(),
+        headers={"Authorization": f"Bearer {await token()}"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def check(client: httpx.AsyncClient, body: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = await client.post("/api/v1/verifications", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+def failed(report: dict[str, Any]) -> set[str]:
+    return {c["code"] for c in report["checks"] if c["status"] == "failed"}
+
+
+@pytest.mark.parametrize("form", ["credential", "jwt", "url"])
+async def test_own_badge_verifies_in_every_form(
+    client: httpx.AsyncClient, issued: dict[str, Any], form: str
+) -> None:
+    value = {"credential": issued["credential"], "jwt": issued["jwt"], "url": issued["url"]}[form]
+
+    report = await check(
+        client, {form: value, "recipient": {"email": "marie.tremblay@exemple.qc.ca"}}
+    )
+
+    assert report["verified"] is True, report
+    codes = {c["code"]: c["status"] for c in report["checks"]}
+    assert codes["known-issuer"] == "passed"
+    assert codes["recipient"] == "passed"
+    assert report["summary"]["achievement"]["name"] == "Leadership pédagonumérique 1 – Explorateur"
+    assert report["summary"]["recipient"]["name"] == "Marie Tremblay"
+
+
+async def test_link_by_get(client: httpx.AsyncClient, issued: dict[str, Any]) -> None:
+    response = await client.get("/api/v1/verifications", params={"url": issued["url"]})
+
+    assert response.json()["verified"] is True
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+async def test_baked_image_upload(
+    client: httpx.AsyncClient, issued: dict[str, Any], kind: str
+) -> None:
+    if kind == "png":
+        buffer = io.BytesIO()
+        png.Writer(1, 1, greyscale=True).write(buffer, [[200]])
+        image = bake(buffer.getvalue(), issued["credential"])
+    else:
+        image = bake(
+            b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', issued["jwt"]
+        )
+
+    response = await client.post(
+        "/api/v1/verifications",
+        files={"file": (f"badge.{kind}", image)},
+        data={"recipientEmail": "autre@exemple.qc.ca"},
+    )
+
+    report = response.json()
+    assert failed(report) == {"recipient"}
+    assert "baked image" in report["checks"][0]["message"]
+
+
+async def test_french_messages_keep_codes_stable(
+    client: httpx.AsyncClient, issued: dict[str, Any]
+) -> None:
+    tampered = copy.deepcopy(issued["credential"])
+    tampered["credentialSubject"]["achievement"]["name"] = "Leadership pédagonumérique 3 – Expert"
+
+    report = await check(
+        client, {"credential": tampered}, **{"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"}
+    )
+
+    assert report["verified"] is False
+    (proof,) = [c for c in report["checks"] if c["code"] == "proof"]
+    assert proof["status"] == "failed"
+    assert proof["message"].startswith("La signature n'est pas valide")
+    assert "signature" in proof["detail"]["reason"]
+
+
+async def test_revoked_badge_fails_the_status_check(
+    client: httpx.AsyncClient, issued: dict[str, Any], session: Any
+) -> None:
+    from sqlalchemy import update
+
+    from service.db.tables import CredentialRecord
+
+    await session.execute(update(CredentialRecord).values(status="revoked"))
+    await session.commit()
+
+    report = await check(client, {"url": issued["url"]})
+
+    assert failed(report) == {"status"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({}, 422),
+        ({"jwt": "a.b.c", "url": "https://example.org/x"}, 422),
+        ({"credential": "not an object"}, 422),
+        ({"surprise": 1}, 422),
+        ({"url": "ftp://example.org/badge"}, 422),
+    ],
+)
+async def test_bad_requests(client: httpx.AsyncClient, body: dict[str, Any], status: int) -> None:
+    response = await client.post("/api/v1/verifications", json=body)
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_malformed_json_body(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/verifications", content=b"{", headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+
+
+async def test_malformed_credentials_get_a_report_not_an_error(client: httpx.AsyncClient) -> None:
+    report = await check(client, {"jwt": "eyJhbGciOiJub25lIn0.e30."})
+
+    assert report["verified"] is False
+    assert "proof" in failed(report) or "format" in failed(report)
+
+
+async def test_wild_did_key_credential_verifies_offline(
+    client: httpx.AsyncClient, shared: Path
+) -> None:
+    credential = json.loads((shared / "wild-corpus/001-dcc-v2-di-didkey-basic.json").read_text())
+
+    report = await check(client, {"credential": credential})
+
+    assert report["verified"] is True
+    assert {c["code"]: c["status"] for c in report["checks"]}["known-issuer"] == "warning"
+
+
+# --- another issuer, served by a real HTTP server on loopback -----------------------------------
+
+
+class Site(BaseHTTPRequestHandler):
+    documents: dict[str, bytes] = {}  # noqa: RUF012 - filled by the fixture
+
+    def do_GET(self) -> None:
+        body = self.documents.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[tuple[str, dict[str, bytes]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}", Site.documents
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def foreign_app(
+    settings: Settings,
+    connection: AsyncConnection,
+    database: ScratchDatabase,
+    site: tuple[str, dict[str, bytes]],
+) -> Litestar:
+    allowed = Settings(
+        **{
+            **vars(settings),
+            "database_url": database.url,
+            "fetch_http_hosts": frozenset({"127.0.0.1"}),
+        }
+    )
+    return create_app(allowed, database=SharedConnectionDatabase(connection))
+
+
+async def test_foreign_did_web_issuer_is_fetched_over_http(
+    foreign_app: Litestar, site: tuple[str, dict[str, bytes]]
+) -> None:
+    host, documents = site
+    did = "did:web:" + host.replace(":", "%3A")
+    key = generate_key_pair(controller=did, vm_id=f"{did}#key-1")
+    documents["/.well-known/did.json"] = json.dumps(
+        key.to_key_file()["controllerDocument"]
+    ).encode()
+    signed = sign_credential(explorer_credential(did), key)
+
+    async with httpx.AsyncClient(transport=asgi(foreign_app), base_url=PUBLIC_URL) as client:
+        good = await check(client, {"credential": signed})
+        documents["/.well-known/did.json"] = json.dumps(
+            generate_key_pair(controller=did, vm_id=f"{did}#key-1").to_key_file()[
+                "controllerDocument"
+            ]
+        ).encode()
+        swapped = await check(client, {"credential": signed})
+
+    assert good["verified"] is True, good
+    assert "proof" in failed(swapped)
+
+
+async def test_internal_addresses_are_not_fetched_without_the_setting(
+    client: httpx.AsyncClient, site: tuple[str, dict[str, bytes]]
+) -> None:
+    host, _ = site
+    did = "did:web:" + host.replace(":", "%3A")
+    key = generate_key_pair(controller=did, vm_id=f"{did}#key-1")
+
+    report = await check(client, {"credential": sign_credential(explorer_credential(did), key)})
+
+    (binding,) = [c for c in report["checks"] if c["code"] == "issuer-key"]
+    assert binding["status"] == "failed"
+    assert "not public" in binding["message"]
