@@ -8,7 +8,13 @@ The script makes a database of its own (a fresh PostgreSQL database, or SQLite w
   learner, three French reflections), so each one signs and stores a new badge;
 * ``GET /credentials/{id}``: the public JSON-LD of the badges just issued;
 * ``GET /health``: the baseline, a handler that does nothing. The load comes from this one
-  Python process, so the baseline also bounds what the script itself can measure.
+  Python process, so the baseline also bounds what the script itself can measure;
+* ``POST /api/v1/verifications`` (with the bench's bearer token) on four inputs: one of the
+  credentials just issued, as JSON-LD and as VC-JWT, a foreign JSON-LD credential from the
+  shared wild corpus and a foreign VC-JWT signed here (both did:key, resolved locally).
+  Beside them, `openbadges.verification.verify` on the same inputs in this process on one
+  core, with the own issuer's documents fetched once: the ``vs library`` ratio is the HTTP rate
+  over that in-process rate.
 
 It always stops the server and drops the database, even on failure. Run with
 ``uv run --frozen python bench/http_load.py [--workers N] [--requests N] [--sqlite]``.
@@ -32,6 +38,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -41,6 +48,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from openbadges.dids import did_web_to_url
+from openbadges.jsontypes import JSONObject
+from openbadges.keys import generate_key_pair
+from openbadges.proofs.jwt import decode_jwt_unverified, sign_jwt
+from openbadges.resolver import StaticResolver
+from openbadges.verification import VerificationResult, verify
+from tests.factories import explorer_credential
 from tests.service.factories import completion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,9 +65,34 @@ WARM_UP = 5
 HEALTH = "GET /health"
 COMPLETIONS = "POST /api/v1/completions"
 CREDENTIALS = "GET /credentials/{id}"
+OWN_LD, OWN_JWT = "verify own JSON-LD", "verify own VC-JWT"
+FOREIGN_LD, FOREIGN_JWT = "verify foreign JSON-LD", "verify foreign VC-JWT"
+WILD_CORPUS = ROOT.parent / "shared" / "wild-corpus"  # /work/shared beside the project
+FOREIGN_CREDENTIAL = WILD_CORPUS / "001-dcc-v2-di-didkey-basic.json"
+UNLIMITED = "1000000/minute"  # the bench measures the service, not its rate limiter
 
 _SUCCESS = re.compile(r'HTTP/1\.1" 2\d\d ')  # uvicorn's access line for a success
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Inputs = dict[str, JSONObject | str]  # a verification level's name and what it verifies
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One endpoint: how to send a request and what a success looks like."""
+
+    endpoint: str
+    send: Send
+    expected: int
+    is_verification: bool = False
+
+    def find_fault(self, response: httpx.Response) -> str | None:
+        """Why the response is not a success, or None: a 200 that did not verify is a fault."""
+        if response.status_code != self.expected:
+            return f"HTTP {response.status_code}: {response.text[:300]}"
+        if self.is_verification and response.json().get("verified") is not True:
+            checks = response.json().get("checks", [])
+            return f"not verified: {[c for c in checks if c.get('status') == 'failed']}"[:300]
+        return None
 
 
 @dataclass(frozen=True)
@@ -102,7 +141,7 @@ def main() -> int:
             base_url = f"http://{HOST}:{port}"
             try:
                 _wait_until_ready(base_url, server)
-                results = asyncio.run(
+                results, library = asyncio.run(
                     _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
                 )
             except BaseException:
@@ -110,8 +149,8 @@ def main() -> int:
                 raise
         if any(result.errors for result in results):
             _print_errors(log)
-    _print_report(results, options)
-    return 1 if any(result.errors for result in results) else 0
+    _print_report(results, library, options)
+    return 1 if any(result.errors for result in [*results, *library.values()]) else 0
 
 
 def _parse_options() -> Options:
@@ -166,6 +205,8 @@ def _server_env(database_url: str, tmp: Path, port: int) -> dict[str, str]:
         "INSIGNE_KEY_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "INSIGNE_TOKEN_SECRET": base64.b64encode(secrets.token_bytes(32)).decode(),
         "INSIGNE_TOKEN_TTL_SECONDS": "3600",  # outlives the run
+        "INSIGNE_RATE_LIMIT_ANONYMOUS": UNLIMITED,
+        "INSIGNE_RATE_LIMIT_AUTHENTICATED": UNLIMITED,
     }
 
 
@@ -237,11 +278,30 @@ def _print_errors(log: Path, limit: int = 8000) -> None:
 
 async def _run_load(
     base_url: str, client_id: str, client_secret: str, options: Options
-) -> list[Result]:
-    """Every endpoint at every level: the baseline, then the writes, then the reads."""
+) -> tuple[list[Result], dict[str, Result]]:
+    """Every endpoint at every level, then the library alone on the verification inputs."""
     async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:
         token = await _token(client, client_id, client_secret)
-    issued: list[str] = []
+    issued: list[JSONObject] = []
+    results = [
+        await _level(base_url, probe, clients, options)
+        for probe in _issuing_probes(token, issued)
+        for clients in LEVELS
+    ]
+    inputs, resolver = await _verification_inputs(base_url, issued[0])
+    results += [
+        await _level(base_url, _verification_probe(name, data, token), clients, options)
+        for name, data in inputs.items()
+        for clients in LEVELS
+    ]
+    library = {
+        name: await _library_rate(name, data, resolver, options) for name, data in inputs.items()
+    }
+    return results, library
+
+
+def _issuing_probes(token: str, issued: list[JSONObject]) -> list[Probe]:
+    """The baseline, then the writes (kept in `issued`), then the reads of what was issued."""
     run = uuid.uuid4().hex[:8]
 
     async def health(client: httpx.AsyncClient, index: int) -> httpx.Response:
@@ -256,21 +316,80 @@ async def _run_load(
             "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}"}
         )
         if response.status_code == 201:
-            issued.append(response.json()["id"])
+            issued.append(response.json())
         return response
 
     async def show(client: httpx.AsyncClient, index: int) -> httpx.Response:
-        return await client.get(f"/credentials/{issued[index % len(issued)]}")
+        return await client.get(f"/credentials/{issued[index % len(issued)]['id']}")
 
-    results = []
-    for endpoint, send, expected in (
-        (HEALTH, health, 200),
-        (COMPLETIONS, record, 201),
-        (CREDENTIALS, show, 200),
-    ):
-        for clients in LEVELS:
-            results.append(await _level(base_url, endpoint, clients, send, expected, options))
-    return results
+    return [
+        Probe(HEALTH, health, 200),
+        Probe(COMPLETIONS, record, 201),
+        Probe(CREDENTIALS, show, 200),
+    ]
+
+
+async def _verification_inputs(base_url: str, own: JSONObject) -> tuple[Inputs, StaticResolver]:
+    """The four inputs, and a resolver with the own issuer's documents as the server serves them.
+
+    The foreign ones name did:key issuers, which the library resolves without a document.
+    """
+    key = generate_key_pair("p256")
+    inputs: Inputs = {
+        OWN_LD: own["credential"],
+        OWN_JWT: own["jwt"],
+        FOREIGN_LD: json.loads(FOREIGN_CREDENTIAL.read_text()),
+        FOREIGN_JWT: sign_jwt(explorer_credential(key.controller), key),
+    }
+    issuer = own["credential"]["issuer"]["id"]
+    status_list = own["credential"]["credentialStatus"]["statusListCredential"]
+    kid = decode_jwt_unverified(own["jwt"])[0]["kid"]
+    locations = {issuer: did_web_to_url(issuer, scheme="http"), status_list: status_list, kid: kid}
+    documents: dict[str, JSONObject] = {}
+    async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:
+        for document_id, location in locations.items():
+            response = await client.get(location)
+            response.raise_for_status()
+            documents[document_id] = response.json()
+    return inputs, StaticResolver(documents)
+
+
+def _verification_probe(name: str, data: JSONObject | str, token: str) -> Probe:
+    # Encoded once: the client's own JSON encoding stays out of the measured time.
+    content = json.dumps({"jwt": data} if isinstance(data, str) else {"credential": data})
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    async def send(client: httpx.AsyncClient, index: int) -> httpx.Response:
+        return await client.post("/api/v1/verifications", content=content, headers=headers)
+
+    return Probe(name, send, 200, is_verification=True)
+
+
+async def _library_rate(
+    name: str, data: JSONObject | str, resolver: StaticResolver, options: Options
+) -> Result:
+    """`verify` called in turn in this process (one core), with the same count and cap."""
+
+    async def verify_now() -> VerificationResult:
+        return await verify(data, resolver=resolver, now=datetime.now(UTC))
+
+    for _ in range(WARM_UP):
+        await verify_now()
+    latencies: list[float] = []
+    failures: list[str] = []
+    started = time.perf_counter()
+    for _ in range(options.requests):
+        if time.perf_counter() > started + options.time_cap:
+            break
+        sent = time.perf_counter()
+        report = await verify_now()
+        if report.verified:
+            latencies.append(time.perf_counter() - sent)
+        else:
+            failures.append(f"not verified: {[c for c in report.checks if c.status == 'failed']}")
+    seconds = time.perf_counter() - started
+    first = failures[0][:300] if failures else None
+    return Result(name, 1, len(failures), seconds, tuple(sorted(latencies)), first)
 
 
 async def _token(client: httpx.AsyncClient, client_id: str, client_secret: str) -> str:
@@ -282,9 +401,7 @@ async def _token(client: httpx.AsyncClient, client_id: str, client_secret: str) 
     return token
 
 
-async def _level(
-    base_url: str, endpoint: str, clients: int, send: Send, expected: int, options: Options
-) -> Result:
+async def _level(base_url: str, probe: Probe, clients: int, options: Options) -> Result:
     """`clients` concurrent clients share `options.requests` requests, after a warm-up.
 
     Each client has its own connection, as independent platforms would: one shared
@@ -301,22 +418,17 @@ async def _level(
         ]
         # One request alone first: state the service makes lazily (an issuer's first status
         # list) is then made outside the concurrent warm-up.
-        warm_up = [await send(pool[0], 0)]
+        warm_up = [await probe.send(pool[0], 0)]
         warm_up += await asyncio.gather(
-            *(send(pool[index % clients], index) for index in range(1, max(WARM_UP, clients)))
+            *(probe.send(pool[i % clients], i) for i in range(1, max(WARM_UP, clients)))
         )
         for response in warm_up:  # a warm-up that fails would make the numbers lie
-            if response.status_code != expected:
-                raise SystemExit(
-                    f"warm-up of {endpoint} with {clients} clients: "
-                    f"HTTP {response.status_code}: {response.text[:500]}"
-                )
-        return await _measure(pool, endpoint, send, expected, options)
+            if fault := probe.find_fault(response):
+                raise SystemExit(f"warm-up of {probe.endpoint} with {clients} clients: {fault}")
+        return await _measure(pool, probe, options)
 
 
-async def _measure(
-    pool: list[httpx.AsyncClient], endpoint: str, send: Send, expected: int, options: Options
-) -> Result:
+async def _measure(pool: list[httpx.AsyncClient], probe: Probe, options: Options) -> Result:
     indices = iter(range(options.requests))  # one iterator, shared by every client
     latencies: list[float] = []
     failures: list[str] = []
@@ -329,22 +441,24 @@ async def _measure(
                 return
             sent = time.perf_counter()
             try:
-                response = await send(client, index)
+                response = await probe.send(client, index)
             except httpx.HTTPError as error:
                 failures.append(f"{type(error).__name__}: {error}")
                 continue
-            if response.status_code == expected:
-                latencies.append(time.perf_counter() - sent)
+            if fault := probe.find_fault(response):
+                failures.append(fault)
             else:
-                failures.append(f"HTTP {response.status_code}: {response.text[:300]}")
+                latencies.append(time.perf_counter() - sent)
 
     await asyncio.gather(*(loop(client) for client in pool))
     seconds = time.perf_counter() - started
     first = failures[0] if failures else None
-    return Result(endpoint, len(pool), len(failures), seconds, tuple(sorted(latencies)), first)
+    return Result(
+        probe.endpoint, len(pool), len(failures), seconds, tuple(sorted(latencies)), first
+    )
 
 
-def _print_report(results: list[Result], options: Options) -> None:
+def _print_report(results: list[Result], library: dict[str, Result], options: Options) -> None:
     backend = "SQLite" if options.is_sqlite else "PostgreSQL"
     print(
         f"insigne serve on {HOST}: {backend}, {options.workers} worker(s), "
@@ -353,17 +467,35 @@ def _print_report(results: list[Result], options: Options) -> None:
     )
     baseline = {r.clients: r.per_second for r in results if r.endpoint == HEALTH}
     header = f"{'endpoint':26}{'clients':>8}{'ok':>6}{'errors':>7}{'per s':>9}"
-    print(header + f"{'p50 ms':>9}{'p99 ms':>9}{'vs /health':>12}")
+    print(header + f"{'p50 ms':>9}{'p99 ms':>9}{'vs /health':>12}{'vs library':>12}")
     for result in results:
         ratio = result.per_second / baseline[result.clients] if baseline[result.clients] else 0
-        print(
-            f"{result.endpoint:26}{result.clients:8}{len(result.latencies):6}{result.errors:7}"
-            f"{result.per_second:9.1f}{_ms(result.percentile_ms(0.50))}"
-            f"{_ms(result.percentile_ms(0.99))}{ratio:11.3f}x"
-        )
-    for result in results:
+        print(f"{_row(result)}{ratio:11.3f}x{_ratio(result, library.get(result.endpoint))}")
+    print(
+        "verify = POST /api/v1/verifications with a bearer token; vs library = that rate over "
+        "openbadges.verification.verify's below"
+    )
+    print("library in process: openbadges.verification.verify, one call at a time, one core")
+    print(header + f"{'p50 ms':>9}{'p99 ms':>9}")
+    for result in library.values():
+        print(_row(result))
+    for result in [*results, *library.values()]:
         if result.first_error:
             print(f"first error, {result.endpoint} x{result.clients}: {result.first_error}")
+
+
+def _row(result: Result) -> str:
+    return (
+        f"{result.endpoint:26}{result.clients:8}{len(result.latencies):6}{result.errors:7}"
+        f"{result.per_second:9.1f}{_ms(result.percentile_ms(0.50))}"
+        f"{_ms(result.percentile_ms(0.99))}"
+    )
+
+
+def _ratio(result: Result, library: Result | None) -> str:
+    if library is None or not library.per_second:
+        return ""
+    return f"{result.per_second / library.per_second:11.3f}x"
 
 
 def _ms(value: float | None) -> str:

@@ -3,6 +3,9 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from limits import parse as parse_limit
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,8 +24,10 @@ from service.api.dependencies import SERVICES
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
+from service.api.throttle import RateLimits
 from service.api.verifications import VerificationController
 from service.db.engine import Database, head_revision
+from service.domain.clock import utc_now
 from service.domain.keyvault import KeyVault
 from service.outbound import SafeFetcher
 from service.settings import Settings
@@ -52,6 +57,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     database = database or Database.from_url(settings.database_url)
     head = head_revision(settings.database_url)  # read once: /ready asks on every probe
     fetcher = SafeFetcher(http_hosts=settings.fetch_http_hosts)
+    rate_limits = RateLimits(
+        MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
+        anonymous=parse_limit(settings.rate_limit_anonymous),
+        authenticated=parse_limit(settings.rate_limit_authenticated),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -75,6 +85,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 "database": database,
                 "migration_head": head,
                 "fetcher": fetcher,
+                "rate_limits": rate_limits,
+                "clock": utc_now,
                 "vault": KeyVault(settings.key_encryption_key),
             }
         ),

@@ -33,6 +33,10 @@ class Settings:
         trusted_issuers: issuer ids (DIDs or URLs) that verification reports as known.
         fetch_http_hosts: hosts the verifier may fetch over plain HTTP, private addresses
             included (development and tests only).
+        rate_limit_storage: where verification rate-limit counters live (``limits`` URI;
+            ``async+redis://…`` to share them between processes).
+        rate_limit_anonymous, rate_limit_authenticated: verification limits per client address
+            and per API client (``limits`` notation, e.g. ``30/minute``).
         debug: Litestar debug mode (tracebacks in responses; never in production).
     """
 
@@ -44,6 +48,9 @@ class Settings:
     token_ttl_seconds: int = 900
     trusted_issuers: frozenset[str] = frozenset()
     fetch_http_hosts: frozenset[str] = frozenset()
+    rate_limit_storage: str = "async+memory://"
+    rate_limit_anonymous: str = "30/minute"
+    rate_limit_authenticated: str = "600/minute"
     debug: bool = False
 
     @classmethod
@@ -62,6 +69,9 @@ class Settings:
             token_ttl_seconds=int(env.get("INSIGNE_TOKEN_TTL_SECONDS", "900")),
             trusted_issuers=_words(env.get("INSIGNE_TRUSTED_ISSUERS", "")),
             fetch_http_hosts=_words(env.get("INSIGNE_FETCH_HTTP_HOSTS", "")),
+            rate_limit_storage=env.get("INSIGNE_RATE_LIMIT_STORAGE", "async+memory://"),
+            rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
+            rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
             debug=env.get("INSIGNE_DEBUG") == "1",
         )
 

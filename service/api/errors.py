@@ -60,6 +60,7 @@ _DESCRIPTIONS = {
     404: "No such resource",
     409: "Conflicts with what is stored (idempotency key or externalId reused with another body)",
     422: "Invalid input; `errors` names each field",
+    429: "Too many requests: wait for Retry-After seconds, or send a bearer token",
 }
 
 

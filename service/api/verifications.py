@@ -5,12 +5,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from service.api.dependencies import optional_principal
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.messages import pick_language
 from service.domain.verifications import Report, Submission, VerificationService
@@ -65,42 +65,42 @@ Language = Annotated[str | None, HeaderParameter(name="Accept-Language", descrip
 class VerificationController(Controller):
     path = "/api/v1/verifications"
     tags = ["Verification"]
-    dependencies = {"principal": optional_principal}
+    dependencies = {"principal": Provide(optional_principal), "throttled": Provide(throttle)}
 
     @post(
         operation_id="VerifyCredential",
         status_code=200,
-        responses=problems(400, 401, 422),
+        responses=problems(400, 401, 422, 429),
         request_max_body_size=MAX_UPLOAD_BYTES,
     )
     async def verify(
         self,
         request: Request[object, object, State],
         verifications: NamedDependency[VerificationService],
-        principal: NamedDependency[Principal | None],
+        throttled: NamedDependency[None],
         accept_language: Language = None,
     ) -> VerificationOut:
         """Verify a credential: JSON (``credential``, ``jwt`` or ``url``), or a baked PNG/SVG.
 
         The image comes as a multipart upload: field ``file``, optional ``recipientEmail``.
         """
-        del principal  # a token only raises the rate limit
+        del throttled  # counted against the caller's rate limit
         submission = await _submission(request)
         return VerificationOut.from_domain(
             await verifications.verify(submission, pick_language(accept_language))
         )
 
-    @get(operation_id="VerifyCredentialLink", responses=problems(401, 422))
+    @get(operation_id="VerifyCredentialLink", responses=problems(401, 422, 429))
     async def verify_link(
         self,
         verifications: NamedDependency[VerificationService],
-        principal: NamedDependency[Principal | None],
+        throttled: NamedDependency[None],
         url: Annotated[str, QueryParameter(max_length=2000, description="the badge link")],
         email: Annotated[str | None, QueryParameter(description="check the recipient")] = None,
         accept_language: Language = None,
     ) -> VerificationOut:
         """Verify a badge link (the same report as POST, for simple integrations)."""
-        del principal
+        del throttled
         report = await verifications.verify(
             Submission(url=url, recipient_email=email), pick_language(accept_language)
         )

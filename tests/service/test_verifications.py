@@ -251,3 +251,60 @@ async def test_internal_addresses_are_not_fetched_without_the_setting(
     (binding,) = [c for c in report["checks"] if c["code"] == "issuer-key"]
     assert binding["status"] == "failed"
     assert "not public" in binding["message"]
+
+
+def limited_app(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase, storage: str
+) -> Litestar:
+    limited = Settings(
+        **{
+            **vars(settings),
+            "database_url": database.url,
+            "rate_limit_storage": storage,
+            "rate_limit_anonymous": "3/minute",
+            "rate_limit_authenticated": "5/minute",
+        }
+    )
+    return create_app(limited, database=SharedConnectionDatabase(connection))
+
+
+async def test_anonymous_callers_are_rate_limited_per_address(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase, token: Getter
+) -> None:
+    app = limited_app(settings, connection, database, "async+memory://")
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        statuses = [
+            (await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})).status_code
+            for _ in range(4)
+        ]
+        refused = await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})
+        with_token = await client.post(
+            "/api/v1/verifications",
+            json={"jwt": "a.b.c"},
+            headers={"Authorization": f"Bearer {await token()}"},
+        )
+
+    assert statuses == [200, 200, 200, 429]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert with_token.status_code == 200
+
+
+# limits' Redis storage has no close(): its connections live as long as the process does.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+async def test_rate_limits_are_shared_through_redis(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase
+) -> None:
+    """Two service processes (two apps here) count against the same Redis limits."""
+    storage = f"async+redis://127.0.0.1:6379/{15}"
+    first, second = (limited_app(settings, connection, database, storage) for _ in range(2))
+    await first.state.rate_limits.limiter.storage.reset()
+    codes = []
+    for app in (first, second, first, second):
+        async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+            codes.append(
+                (await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})).status_code
+            )
+    await first.state.rate_limits.limiter.storage.reset()
+
+    assert codes == [200, 200, 200, 429]
