@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 )
             yield
         finally:
+            await rate_limits.close()
             await fetcher.close()
             await database.close()
 

@@ -290,8 +290,6 @@ async def test_anonymous_callers_are_rate_limited_per_address(
     assert with_token.status_code == 200
 
 
-# limits' Redis storage has no close(): its connections live as long as the process does.
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_rate_limits_are_shared_through_redis(
     settings: Settings, connection: AsyncConnection, database: ScratchDatabase
 ) -> None:
@@ -306,5 +304,7 @@ async def test_rate_limits_are_shared_through_redis(
                 (await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})).status_code
             )
     await first.state.rate_limits.limiter.storage.reset()
+    for app in (first, second):
+        await app.state.rate_limits.close()
 
     assert codes == [200, 200, 200, 429]
