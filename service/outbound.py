@@ -8,12 +8,16 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
   goes to that checked address: private, loopback, link-local (cloud metadata), multicast
   and reserved ranges are refused, so DNS rebinding cannot slip past the check;
 * redirects are followed by hand (at most three), each target checked like the first URL;
-* timeouts on every phase and a cap on the response size; JSON only.
+* timeouts on every phase and a cap on the response size; JSON only;
+* a small per-process cache honours ``Cache-Control: max-age`` (``no-store``/``no-cache``
+  are not cached), so a burst of verifications of one issuer's badges fetches its keys once.
 """
 
 import ipaddress
 import json
 import socket
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +31,8 @@ from service.domain.errors import UnreachableDocument
 
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 3
+MAX_CACHE_SECONDS = 3600
+CACHE_ENTRIES = 256
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 
@@ -84,6 +90,7 @@ class SafeFetcher:
     http_hosts: frozenset[str] = frozenset()
     max_bytes: int = MAX_BYTES
     _client: httpx.AsyncClient = field(init=False, repr=False)
+    _cache: OrderedDict[str, tuple[float, Any]] = field(default_factory=OrderedDict, repr=False)
 
     def __post_init__(self) -> None:
         transport = httpx.AsyncHTTPTransport(retries=0)
@@ -97,6 +104,18 @@ class SafeFetcher:
 
     async def get_json(self, url: str) -> Any:  # noqa: ANN401 - JSON
         """GET `url` and parse JSON; raises FetchError with a reason that is safe to show."""
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > time.monotonic():
+            self._cache.move_to_end(url)
+            return cached[1]
+        document, max_age = await self._get(url)
+        if max_age > 0:
+            self._cache[url] = (time.monotonic() + max_age, document)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return document
+
+    async def _get(self, url: str) -> tuple[Any, int]:
         for _ in range(MAX_REDIRECTS + 1):
             self._check_url(url)
             try:
@@ -107,10 +126,11 @@ class SafeFetcher:
                     if response.status_code != 200:
                         raise FetchError(f"{url} answered {response.status_code}")
                     body = await self._read(response)
+                    max_age = _max_age(response.headers.get("cache-control", ""))
             except httpx.HTTPError as error:
                 raise FetchError(f"{url} could not be fetched: {error}") from None
             try:
-                return json.loads(body)
+                return json.loads(body), max_age
             except ValueError:
                 raise FetchError(f"{url} did not return JSON") from None
         raise FetchError(f"{url}: too many redirects")
@@ -136,6 +156,18 @@ class SafeFetcher:
             if len(chunks) > self.max_bytes:
                 raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes")
         return bytes(chunks)
+
+
+def _max_age(cache_control: str) -> int:
+    """Seconds a response may be reused (RFC 9111 §5.2.2), capped; 0 when it may not."""
+    directives = [part.strip().lower() for part in cache_control.split(",")]
+    if any(d in ("no-store", "no-cache", "private") for d in directives):
+        return 0
+    for directive in directives:
+        name, _, value = directive.partition("=")
+        if name == "max-age" and value.strip('"').isdigit():
+            return min(int(value.strip('"')), MAX_CACHE_SECONDS)
+    return 0
 
 
 _ACCEPT = (

@@ -1,6 +1,6 @@
 """Employers verify any Open Badges credential: a link, JSON, a JWT or a baked image."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -8,6 +8,7 @@ from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
+from openbadges.verification import CHECK_CODES
 from service.api.dependencies import optional_principal
 from service.api.errors import problems
 from service.api.throttle import throttle
@@ -36,9 +37,23 @@ class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     recipient: RecipientIn | None = None
 
 
+_CODES = {
+    **CHECK_CODES,
+    "known-issuer": "The issuer is hosted here or in the configured trust list.",
+}
+
+
 class CheckOut(msgspec.Struct, kw_only=True):
-    code: str
-    status: str
+    """One check; ``code`` and ``status`` are stable, ``message`` follows Accept-Language."""
+
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            description="; ".join(f"`{code}`: {text}" for code, text in _CODES.items()),
+            examples=list(_CODES),
+        ),
+    ]
+    status: Literal["passed", "failed", "warning", "skipped"]
     message: str
     detail: dict[str, Any] | None = None
 

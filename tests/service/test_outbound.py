@@ -1,5 +1,6 @@
 """The outbound client against real HTTP servers on loopback (allowed by a test setting)."""
 
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -9,10 +10,22 @@ import pytest
 
 from service.outbound import FetchError, SafeFetcher, is_public_address
 
+COUNTER = itertools.count()
+
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         routes = {
+            "/cached": (
+                200,
+                {"Cache-Control": "public, max-age=60"},
+                json.dumps({"n": next(COUNTER)}).encode(),
+            ),
+            "/uncached": (
+                200,
+                {"Cache-Control": "no-store"},
+                json.dumps({"n": next(COUNTER)}).encode(),
+            ),
             "/did.json": (
                 200,
                 {"Content-Type": "application/json"},
@@ -132,3 +145,11 @@ async def test_a_host_allowed_for_http_is_not_thereby_reachable_over_https_elsew
 )
 def test_public_addresses(address: str, is_public: bool) -> None:
     assert is_public_address(address) is is_public
+
+
+async def test_cache_control_max_age_is_honoured(server: str, fetcher: SafeFetcher) -> None:
+    first, second = [await fetcher.get_json(f"{server}/cached") for _ in range(2)]
+    third, fourth = [await fetcher.get_json(f"{server}/uncached") for _ in range(2)]
+
+    assert first == second
+    assert third != fourth

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openbadges.baking import bake
 from openbadges.keys import generate_key_pair
+from openbadges.proofs.jwt import sign_jwt
 from openbadges.signing import sign_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
@@ -308,3 +309,33 @@ async def test_rate_limits_are_shared_through_redis(
         await app.state.rate_limits.close()
 
     assert codes == [200, 200, 200, 429]
+
+
+async def test_jwt_kid_pointing_at_an_internal_address_is_not_fetched(
+    client: httpx.AsyncClient,
+) -> None:
+    key = generate_key_pair(
+        "rsa",
+        controller="https://169.254.169.254/issuer",
+        vm_id="https://169.254.169.254/latest/meta-data/key",
+    )
+    token = sign_jwt(explorer_credential(key.controller), key)
+
+    report = await check(client, {"jwt": token})
+
+    assert report["verified"] is False
+    (binding,) = [c for c in report["checks"] if c["code"] == "issuer-key"]
+    assert "not public" in binding["message"]
+
+
+async def test_image_without_a_credential(client: httpx.AsyncClient) -> None:
+    buffer = io.BytesIO()
+    png.Writer(1, 1, greyscale=True).write(buffer, [[0]])
+
+    report = (
+        await client.post("/api/v1/verifications", files={"file": ("badge.png", buffer.getvalue())})
+    ).json()
+
+    assert report["verified"] is False
+    assert report["checks"][0]["code"] == "format"
+    assert report["checks"][0]["status"] == "failed"
