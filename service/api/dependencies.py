@@ -82,7 +82,6 @@ def requires(scope: str) -> Provide:
 
 
 def provide_verifications(
-    db_session: NamedDependency[AsyncSession],
     state: State,
     issuers: NamedDependency[IssuerService],
     status_lists: NamedDependency[StatusListService],
@@ -90,7 +89,6 @@ def provide_verifications(
 ) -> VerificationService:
     settings = _settings(state)
     return VerificationService(
-        db_session,
         issuers=issuers,
         status_lists=status_lists,
         awards=awards,

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openbadges.contexts import ContextLoader
 from openbadges.identity import hash_identity
 from openbadges.jsontypes import dumps
 from openbadges.models import OB_CONTEXT, compute_digest_sri, format_datetime
@@ -33,7 +32,6 @@ from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerProfile, IssuerService
 from service.domain.status_lists import StatusListService
 
-_LOADER = ContextLoader()
 MAX_KEY_LENGTH = 200
 
 
@@ -150,9 +148,7 @@ class AwardService:
         evidence = self._evidence(completion_record.id, completion, achievement)
         unsigned = self._credential(credential_id, issuer, completion, achievement, evidence)
         unsigned["credentialStatus"] = self._status_lists.entry(allocation)
-        document = sign_credential(
-            unsigned, keys.data_integrity, created=self._clock(), loader=_LOADER
-        )
+        document = sign_credential(unsigned, keys.data_integrity, created=self._clock())
         token = sign_jwt(unsigned, keys.jwt, kid=keys.jwt_kid)
         record = CredentialRecord(
             id=credential_id,

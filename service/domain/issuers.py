@@ -104,9 +104,6 @@ class IssuerService:
         )
         return self._profile(record)
 
-    async def get(self, slug: str) -> IssuerProfile:
-        return self._profile(await self._record(slug))
-
     async def find(self, slug: str) -> IssuerProfile | None:
         record = await self._session.scalar(select(IssuerRecord).where(IssuerRecord.slug == slug))
         return self._profile(record) if record else None

@@ -11,8 +11,6 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
@@ -125,7 +123,6 @@ class ServiceResolver:
 class VerificationService:
     def __init__(
         self,
-        session: AsyncSession,
         *,
         issuers: IssuerService,
         status_lists: StatusListService,
@@ -136,12 +133,10 @@ class VerificationService:
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
     ) -> None:
-        self._session = session
         self._resolver = ServiceResolver(
             issuers, status_lists, awards, fetcher, public_url, http_hosts
         )
         self._issuers = issuers
-        self._fetcher = fetcher
         self._trusted = trusted_issuers
         self._clock = clock
 

@@ -72,7 +72,7 @@ def test_w3c_vector_hashes_match(w3c: Path, loader: ContextLoader) -> None:
 def test_1edtech_vector_is_reproduced(ob: Path, loader: ContextLoader) -> None:
     expected = read(ob / "expected.json")
     options = read(ob / "proofOptions.json")
-    key = KeyPair.from_key_file(read(ob / "keyPair.json"))
+    key = ob_key(ob)
     created = datetime.fromisoformat(options["created"])
 
     proof = create_proof(read(ob / "unsigned.json"), key, loader=loader, created=created)
@@ -85,12 +85,15 @@ def test_signed_vectors_verify(w3c: Path, ob: Path, loader: ContextLoader) -> No
     signed = read(w3c / "eddsa-rdfc-2022/signedDataInt.json")
     verify_proof(signed, signed["proof"], w3c_key(w3c).public_key, loader=loader)
     signed = read(ob / "signed.json")
-    verify_proof(
-        signed,
-        signed["proof"],
-        KeyPair.from_key_file(read(ob / "keyPair.json")).public_key,
-        loader=loader,
-    )
+    verify_ob(signed, ob, loader)
+
+
+def ob_key(ob: Path) -> KeyPair:
+    return KeyPair.from_key_file(read(ob / "keyPair.json"))
+
+
+def verify_ob(signed: dict[str, Any], ob: Path, loader: ContextLoader) -> None:
+    verify_proof(signed, signed["proof"], ob_key(ob).public_key, loader=loader)
 
 
 def tamper_subject(document: dict[str, Any]) -> None:
@@ -139,12 +142,7 @@ def test_tampering_fails(ob: Path, loader: ContextLoader, tamper: Any) -> None:
     tamper(signed)
 
     with pytest.raises(ProofError):
-        verify_proof(
-            signed,
-            signed["proof"],
-            KeyPair.from_key_file(read(ob / "keyPair.json")).public_key,
-            loader=loader,
-        )
+        verify_ob(signed, ob, loader)
 
 
 def test_wrong_key_fails(ob: Path, loader: ContextLoader) -> None:
@@ -160,12 +158,7 @@ def test_malformed_proof_value_fails_cleanly(
     signed = read(ob / "signed.json")
     signed["proof"]["proofValue"] = value
     with pytest.raises(ProofError):
-        verify_proof(
-            signed,
-            signed["proof"],
-            KeyPair.from_key_file(read(ob / "keyPair.json")).public_key,
-            loader=loader,
-        )
+        verify_ob(signed, ob, loader)
 
 
 def test_other_cryptosuite_is_unsupported(ob: Path, loader: ContextLoader) -> None:
@@ -195,9 +188,4 @@ def test_proof_context_must_prefix_document_context(ob: Path, loader: ContextLoa
         "https://example.org/other",
     ]
     with pytest.raises(ProofError, match="prefix"):
-        verify_proof(
-            signed,
-            signed["proof"],
-            KeyPair.from_key_file(read(ob / "keyPair.json")).public_key,
-            loader=loader,
-        )
+        verify_ob(signed, ob, loader)
