@@ -9,8 +9,6 @@ from limits.storage import storage_from_string
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
@@ -24,6 +22,7 @@ from service.api.dependencies import SERVICES
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
+from service.api.openapi import openapi_config
 from service.api.throttle import RateLimits
 from service.api.verifications import VerificationController
 from service.db.engine import Database, head_revision
@@ -94,30 +93,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=[lifespan],
         plugins=[PROBLEM_DETAILS],
         debug=settings.debug,
-        openapi_config=OpenAPIConfig(
-            title="Insigne",
-            version=__version__,
-            description="Issue, host and verify signed Open Badges 3.0 credentials.",
-            use_handler_docstrings=True,
-            path="/schema",
-            components=Components(
-                security_schemes={
-                    "oauth2": SecurityScheme(
-                        type="oauth2",
-                        flows=OAuthFlows(
-                            client_credentials=OAuthFlow(
-                                token_url="/oauth/token",  # noqa: S106 - a path
-                                scopes={
-                                    "completions:write": "post completions",
-                                    "credentials:read": "read issued credentials",
-                                    "credentials:revoke": "revoke credentials",
-                                    "portfolio:read": "read portfolios",
-                                    "admin": "everything",
-                                },
-                            )
-                        ),
-                    )
-                }
-            ),
-        ),
+        openapi_config=openapi_config(__version__),
     )
