@@ -3,12 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from limits import parse as parse_limit
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from litestar import Litestar
-from litestar.datastructures import State
-from litestar.di import Provide
 
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
@@ -18,17 +13,15 @@ from service.api.credentials import (
     EvidenceController,
     PublicCredentialController,
 )
-from service.api.dependencies import SERVICES
+from service.api.dependencies import provide_runtime
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
 from service.api.openapi import openapi_config
-from service.api.throttle import RateLimits
 from service.api.verifications import VerificationController
-from service.db.engine import Database, head_revision
-from service.domain.clock import utc_now
-from service.domain.keyvault import KeyVault
-from service.outbound import SafeFetcher
+from service.db.engine import Database
+from service.domain.clock import Clock, utc_now
+from service.runtime import Runtime
 from service.settings import Settings
 
 __version__ = "0.1.0"
@@ -50,48 +43,30 @@ class UnmigratedDatabase(RuntimeError):
     """The database schema is not at the newest migration."""
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Litestar:
-    """Build the app; `database` lets tests share their connection."""
-    settings = settings or Settings.from_env()
-    database = database or Database.from_url(settings.database_url)
-    head = head_revision(settings.database_url)  # read once: /ready asks on every probe
-    fetcher = SafeFetcher(http_hosts=settings.fetch_http_hosts)
-    rate_limits = RateLimits(
-        MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
-        anonymous=parse_limit(settings.rate_limit_anonymous),
-        authenticated=parse_limit(settings.rate_limit_authenticated),
-    )
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock = utc_now,
+) -> Litestar:
+    """Build the app; `database` lets tests share their connection, `clock` freeze time."""
+    runtime = Runtime.build(settings or Settings.from_env(), database=database, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         try:
-            revision = await database.revision()
-            if revision != head:
-                raise UnmigratedDatabase(
-                    f"the database is at migration {revision}, not {head}: run `insigne db upgrade`"
-                )
+            is_ready, detail = await runtime.readiness()
+            if not is_ready:
+                raise UnmigratedDatabase(f"{detail}: run `insigne db upgrade`")
             yield
         finally:
-            await rate_limits.close()
-            await fetcher.close()
-            await database.close()
+            await runtime.close()
 
     return Litestar(
         route_handlers=CONTROLLERS,
-        dependencies={"db_session": Provide(database.session), **SERVICES},
-        state=State(
-            {
-                "settings": settings,
-                "database": database,
-                "migration_head": head,
-                "fetcher": fetcher,
-                "rate_limits": rate_limits,
-                "clock": utc_now,
-                "vault": KeyVault(settings.key_encryption_key),
-            }
-        ),
+        dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
         plugins=[PROBLEM_DETAILS],
-        debug=settings.debug,
+        debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
     )

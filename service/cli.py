@@ -10,14 +10,11 @@ from dataclasses import asdict
 from typing import Any
 
 from alembic import command
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.engine import Database, alembic_config
-from service.domain.clients import ClientService
+from service.db.engine import alembic_config
 from service.domain.demo import load_demo
 from service.domain.errors import DomainError
-from service.domain.issuers import IssuerService
-from service.domain.keyvault import KeyVault
+from service.runtime import Runtime, Services
 from service.settings import Settings
 
 
@@ -91,8 +88,8 @@ def _downgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    async def load(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
-        return asdict(await load_demo(session, issuers, clients))
+    async def load(services: Services) -> Any:  # noqa: ANN401
+        return asdict(await load_demo(services))
 
     demo = _run(settings, load)
     _print(
@@ -109,8 +106,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 def _create_client(settings: Settings, args: argparse.Namespace) -> int:
     scopes = {scope for value in args.scope for scope in value.split()}
 
-    async def create(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
-        return await clients.create(
+    async def create(services: Services) -> Any:  # noqa: ANN401
+        return await services.clients.create(
             name=args.name, scopes=scopes, issuer_slugs=set(args.issuer), actor="cli"
         )
 
@@ -120,8 +117,8 @@ def _create_client(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
-    async def rotate(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Any:  # noqa: ANN401
-        return await issuers.rotate_keys(args.issuer, actor="cli")
+    async def rotate(services: Services) -> Any:  # noqa: ANN401
+        return await services.issuers.rotate_keys(args.issuer, actor="cli")
 
     _print({"issuer": args.issuer, "verificationMethods": _run(settings, rotate)})
     return 0
@@ -135,25 +132,16 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(
-    settings: Settings,
-    action: Callable[[AsyncSession, IssuerService, ClientService], Awaitable[Any]],
-) -> Any:  # noqa: ANN401
+def _run(settings: Settings, action: Callable[[Services], Awaitable[Any]]) -> Any:  # noqa: ANN401
+    """Run `action` on the services of one write unit, with a runtime of its own."""
+
     async def run() -> Any:  # noqa: ANN401
-        database = Database.from_url(settings.database_url)
+        runtime = Runtime.build(settings)
         try:
-            async with database.transaction() as session:
-                issuers = IssuerService(
-                    session,
-                    vault=KeyVault(settings.key_encryption_key),
-                    public_url=settings.public_url,
-                )
-                clients = ClientService(
-                    session, token_secret=settings.token_secret, issuer_url=settings.public_url
-                )
-                return await action(session, issuers, clients)
+            async with runtime.write() as services:
+                return await action(services)
         finally:
-            await database.close()
+            await runtime.close()
 
     return asyncio.run(run())
 

@@ -37,6 +37,9 @@ class Settings:
             ``async+redis://…`` to share them between processes).
         rate_limit_anonymous, rate_limit_authenticated: verification limits per client address
             and per API client (``limits`` notation, e.g. ``30/minute``).
+        key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
+            rotation made by another process takes effect within this time (retired keys stay
+            published, so badges signed meanwhile still verify).
         debug: Litestar debug mode (tracebacks in responses; never in production).
     """
 
@@ -51,6 +54,7 @@ class Settings:
     rate_limit_storage: str = "async+memory://"
     rate_limit_anonymous: str = "30/minute"
     rate_limit_authenticated: str = "600/minute"
+    key_cache_seconds: float = 60.0
     debug: bool = False
 
     @classmethod
@@ -72,6 +76,7 @@ class Settings:
             rate_limit_storage=env.get("INSIGNE_RATE_LIMIT_STORAGE", "async+memory://"),
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
             rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
+            key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
             debug=env.get("INSIGNE_DEBUG") == "1",
         )
 

@@ -8,7 +8,8 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
 from service.api.errors import problems
-from service.domain.achievements import Achievement, AchievementService
+from service.domain.achievements import Achievement
+from service.runtime import Runtime
 
 
 class PromptOut(msgspec.Struct, kw_only=True, rename="camel"):
@@ -77,17 +78,17 @@ class AchievementController(Controller):
     tags = ["Achievements"]
 
     @get(operation_id="ListAchievements")
-    async def list_achievements(
-        self, achievements: NamedDependency[AchievementService]
-    ) -> list[AchievementOut]:
+    async def list_achievements(self, runtime: NamedDependency[Runtime]) -> list[AchievementOut]:
         """Every achievement with its track, level and reflection prompts."""
-        return [AchievementOut.from_domain(a) for a in await achievements.list()]
+        async with runtime.read() as services:
+            return [AchievementOut.from_domain(a) for a in await services.achievements.list()]
 
     @get("/{slug:str}", operation_id="GetAchievement", responses=problems(404))
     async def get_achievement(
         self,
-        achievements: NamedDependency[AchievementService],
+        runtime: NamedDependency[Runtime],
         slug: Annotated[str, PathParameter(description="slug or id")],
     ) -> AchievementOut:
         """One achievement, by slug or id: what a completion for it must contain."""
-        return AchievementOut.from_domain(await achievements.get(slug))
+        async with runtime.read() as services:
+            return AchievementOut.from_domain(await services.achievements.get(slug))

@@ -11,8 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, URLEncodedBody
 
 from service.api.errors import problems
-from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, InvalidInput, Unauthorized
+from service.runtime import Runtime
 
 
 class TokenRequest(msgspec.Struct, kw_only=True):
@@ -36,7 +36,7 @@ class TokenController(Controller):
     @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 403, 422))
     async def create_token(
         self,
-        clients: NamedDependency[ClientService],
+        runtime: NamedDependency[Runtime],
         data: URLEncodedBody[TokenRequest],
         authorization: Annotated[
             str | None,
@@ -47,7 +47,8 @@ class TokenController(Controller):
         if data.grant_type != "client_credentials":
             raise InvalidInput([FieldProblem("grant_type", "only client_credentials is supported")])
         client_id, secret = _credentials(data, authorization)
-        token = await clients.issue_token(client_id, secret, data.scope)
+        async with runtime.read() as services:
+            token = await services.clients.issue_token(client_id, secret, data.scope)
         return TokenOut(
             access_token=token.token,
             token_type="Bearer",  # noqa: S106 - the RFC 6750 token type

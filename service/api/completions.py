@@ -1,19 +1,21 @@
 """Training platforms post completions; each gets exactly one signed badge."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody
+from litestar.params import HeaderParameter, JSONBody, KwargDefinition
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.awards import Award, AwardService
+from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
+from service.issuance import issue_completion
+from service.runtime import Runtime
 
 
 class LearnerIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -60,7 +62,13 @@ class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
     id: str
     url: str
     status: str
-    credential: dict[str, Any]
+    credential: Annotated[
+        msgspec.Raw,
+        KwargDefinition(
+            description="the signed OpenBadgeCredential, byte for byte as stored",
+            schema_extra={"type": "object"},
+        ),
+    ]
     jwt: str
 
     @classmethod
@@ -69,7 +77,7 @@ class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
             id=str(award.credential_id),
             url=award.url,
             status=award.status,
-            credential=award.document,
+            credential=msgspec.Raw(award.signed_json),
             jwt=award.jwt,
         )
 
@@ -90,7 +98,7 @@ class CompletionController(Controller):
     async def record(
         self,
         data: JSONBody[CompletionIn],
-        awards: NamedDependency[AwardService],
+        runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
         idempotency_key: Annotated[
             str | None,
@@ -101,5 +109,5 @@ class CompletionController(Controller):
         ] = None,
     ) -> Response[AwardOut]:
         """Record a completion and issue its badge; a retry returns the same badge (200)."""
-        award = await awards.record_completion(principal, data.to_domain(), idempotency_key)
+        award = await issue_completion(runtime, principal, data.to_domain(), idempotency_key)
         return Response(AwardOut.from_domain(award), status_code=201 if award.is_new else 200)

@@ -11,9 +11,10 @@ from litestar.params import FromPath, PathParameter
 from service.api.completions import AwardOut
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.awards import Award, AwardService
+from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
+from service.runtime import Runtime
 
 VC_LD = "application/vc+ld+json"
 VC_JWT = "application/vc+jwt"
@@ -22,9 +23,10 @@ _JWT_TYPES = (VC_JWT, "application/jwt")
 
 
 async def _award(
-    awards: NamedDependency[AwardService], credential_id: FromPath[uuid.UUID]
+    runtime: Runtime, credential_id: uuid.UUID, principal: Principal | None = None
 ) -> Award:
-    award = await awards.get(credential_id)
+    async with runtime.read(principal) as services:
+        award = await services.awards.get(credential_id)
     if award is None:
         raise NotFound("no such credential")
     return award
@@ -38,13 +40,12 @@ class CredentialApiController(Controller):
     @get("/{credential_id:uuid}", operation_id="GetCredential", responses=problems(401, 403, 404))
     async def get_credential(
         self,
-        awards: NamedDependency[AwardService],
+        runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
         credential_id: FromPath[uuid.UUID],
     ) -> AwardOut:
         """The stored credential (JSON-LD and JWT) with its status."""
-        del principal  # authorisation only
-        return AwardOut.from_domain(await _award(awards, credential_id))
+        return AwardOut.from_domain(await _award(runtime, credential_id, principal))
 
 
 class PublicCredentialController(Controller):
@@ -55,32 +56,24 @@ class PublicCredentialController(Controller):
     async def show(
         self,
         request: Request[object, object, State],
-        awards: NamedDependency[AwardService],
+        runtime: NamedDependency[Runtime],
         reference: Annotated[
             str, PathParameter(description="the credential id, optionally ending in .json or .jwt")
         ],
-    ) -> Response[object]:
+    ) -> Response[bytes | str]:
         """The signed credential: JSON-LD, or a VC-JWT (``.jwt`` or ``Accept: application/jwt``)."""
-        credential_id, suffix = _parse_reference(reference)
-        award = await _award(awards, credential_id)
-        if suffix == ".jwt":
+        ref = runtime.urls.parse_credential(reference)
+        if ref is None or ref.suffix not in ("", ".json", ".jwt"):
+            raise NotFound("no such credential")
+        award = await _award(runtime, ref.id)
+        if ref.suffix == ".jwt":
             return Response(award.jwt, media_type=VC_JWT)
-        if suffix == ".json" or "accept" not in request.headers:
-            return Response(award.document, media_type=VC_LD)
+        if ref.suffix == ".json" or "accept" not in request.headers:
+            return Response(award.signed_json, media_type=VC_LD)
         best = request.accept.best_match([*_JSON_TYPES, *_JWT_TYPES], default=VC_LD)
         if best in _JWT_TYPES:
             return Response(award.jwt, media_type=best)
-        return Response(award.document, media_type=best or VC_LD)
-
-
-def _parse_reference(reference: str) -> tuple[uuid.UUID, str]:
-    stem, dot, suffix = reference.partition(".")
-    if dot and f".{suffix}" not in (".json", ".jwt"):
-        raise NotFound("no such credential")
-    try:
-        return uuid.UUID(stem), f".{suffix}" if dot else ""
-    except ValueError:
-        raise NotFound("no such credential") from None
+        return Response(award.signed_json, media_type=best or VC_LD)
 
 
 class EvidenceController(Controller):
@@ -96,10 +89,10 @@ class EvidenceController(Controller):
     )
     async def get_evidence(
         self,
-        awards: NamedDependency[AwardService],
+        runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
         evidence_id: FromPath[uuid.UUID],
     ) -> str:
         """A private reflection, for authorised clients; its bytes match the evidence digestSRI."""
-        del principal  # authorisation only
-        return await awards.evidence_text(evidence_id)
+        async with runtime.read(principal) as services:
+            return await services.awards.evidence_text(evidence_id)

@@ -1,18 +1,35 @@
-"""What verifiers fetch: issuers' controller documents, JWKs and status lists."""
+"""What verifiers fetch: issuers' profiles, DID documents and JWKs, achievements, status lists."""
 
 import uuid
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, HeaderParameter
 
 from service.api.errors import problems
-from service.domain.issuers import IssuerService
-from service.domain.status_lists import StatusListService
+from service.runtime import Runtime
+
+LD_JSON = "application/ld+json"
+# Verifiers must see a revocation right away: they may keep a copy but revalidate (ETag).
+STATUS_CACHE = "public, no-cache"
 
 
 class IssuerDocumentController(Controller):
     tags = ["Public"]
+
+    @get(
+        "/issuers/{slug:str}",
+        operation_id="GetIssuerProfile",
+        responses=problems(404),
+        media_type=LD_JSON,
+    )
+    async def profile(
+        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> dict[str, Any]:
+        """The issuer's Open Badges 3.0 Profile (what credentials' ``issuer`` describes)."""
+        async with runtime.read() as services:
+            return await services.issuers.profile_document(slug)
 
     @get(
         "/issuers/{slug:str}/did.json",
@@ -21,10 +38,11 @@ class IssuerDocumentController(Controller):
         media_type="application/did+json",
     )
     async def did_document(
-        self, issuers: NamedDependency[IssuerService], slug: FromPath[str]
-    ) -> dict[str, object]:
+        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> dict[str, Any]:
         """The issuer's did:web document: its keys, as assertion methods."""
-        return await issuers.controller_document(slug)
+        async with runtime.read() as services:
+            return await services.issuers.controller_document(slug)
 
     @get(
         "/issuers/{slug:str}/keys/{name:str}",
@@ -33,10 +51,24 @@ class IssuerDocumentController(Controller):
         media_type="application/jwk+json",
     )
     async def jwk(
-        self, issuers: NamedDependency[IssuerService], slug: FromPath[str], name: FromPath[str]
-    ) -> dict[str, object]:
+        self, runtime: NamedDependency[Runtime], slug: FromPath[str], name: FromPath[str]
+    ) -> dict[str, Any]:
         """One public key as a bare JWK: what a VC-JWT's ``kid`` points at."""
-        return await issuers.public_jwk(slug, name)
+        async with runtime.read() as services:
+            return await services.issuers.public_jwk(slug, name)
+
+    @get(
+        "/achievements/{slug:str}",
+        operation_id="GetAchievementDocument",
+        responses=problems(404),
+        media_type=LD_JSON,
+    )
+    async def achievement(
+        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> dict[str, Any]:
+        """The Open Badges 3.0 Achievement an issued badge's ``achievement.id`` names."""
+        async with runtime.read() as services:
+            return await services.publications.achievement_document(slug)
 
     @get(
         "/status/{list_id:uuid}",
@@ -46,9 +78,16 @@ class IssuerDocumentController(Controller):
     )
     async def status_list(
         self,
-        issuers: NamedDependency[IssuerService],
-        status_lists: NamedDependency[StatusListService],
+        runtime: NamedDependency[Runtime],
         list_id: FromPath[uuid.UUID],
-    ) -> dict[str, object]:
-        """A signed BitstringStatusListCredential: an issuer's revocation bits."""
-        return await status_lists.signed_list_credential(list_id, issuers)
+        if_none_match: Annotated[
+            str | None, HeaderParameter(name="If-None-Match", description="a previous ETag")
+        ] = None,
+    ) -> Response[bytes]:
+        """A signed BitstringStatusListCredential (revocation bits), signed when a bit changes."""
+        async with runtime.read() as services:
+            published = await services.status_lists.published(list_id)
+        headers = {"ETag": published.etag, "Cache-Control": STATUS_CACHE}
+        if if_none_match and published.etag in (tag.strip() for tag in if_none_match.split(",")):
+            return Response(b"", status_code=304, headers=headers)
+        return Response(published.body, headers=headers)

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from openbadges.verification import CHECK_CODES
-from service.api.dependencies import optional_principal
+from service.api.dependencies import SERVICES, optional_principal
 from service.api.errors import problems
 from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
@@ -80,7 +80,11 @@ Language = Annotated[str | None, HeaderParameter(name="Accept-Language", descrip
 class VerificationController(Controller):
     path = "/api/v1/verifications"
     tags = ["Verification"]
-    dependencies = {"principal": Provide(optional_principal), "throttled": Provide(throttle)}
+    dependencies = {
+        "principal": Provide(optional_principal),
+        "throttled": Provide(throttle),
+        **SERVICES,
+    }
 
     @post(
         operation_id="VerifyCredential",

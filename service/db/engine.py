@@ -1,10 +1,13 @@
-"""The database: engine, one transaction per request, and the migration check.
+"""The database: engine, read and write units of work, and the migration check.
 
-SQLite (aiosqlite) and PostgreSQL (asyncpg) run the same code. SQLite gets foreign keys on
-and writers that take the write lock at BEGIN (``BEGIN IMMEDIATE``), so concurrent requests
-queue instead of failing with "database is locked" halfway through; pysqlite's own
-transaction handling is switched off, as SQLAlchemy's aiosqlite docs describe, so that
-SAVEPOINTs work.
+SQLite (aiosqlite) and PostgreSQL (asyncpg) run the same code. A *read* unit never writes
+(it ends in a rollback) and, on SQLite, takes no write lock: it begins with a deferred
+``BEGIN``, and WAL lets it read while a writer works. A *write* unit is short, commits when
+its block ends and rolls back when it raises; on SQLite it takes the write lock at BEGIN
+(``BEGIN IMMEDIATE``), so concurrent writers queue instead of failing with "database is
+locked" halfway through. pysqlite's own transaction handling is switched off, as
+SQLAlchemy's aiosqlite docs describe, so that SAVEPOINTs work. Either unit's session is
+closed, and its connection returned, whatever raises, cancellation included.
 """
 
 from collections.abc import AsyncIterator
@@ -25,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+_READ_OPTION = "insigne_read_unit"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -61,7 +65,8 @@ def configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        is_read = connection.get_execution_options().get(_READ_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if is_read else "BEGIN IMMEDIATE")
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -75,31 +80,40 @@ def head_revision(database_url: str) -> str | None:
 
 
 class Database:
-    """Hands out one session (and one transaction) per request."""
+    """Hands out read and write units of work (one session and transaction each)."""
 
     def __init__(self, engine: AsyncEngine, *, owns_engine: bool = True) -> None:
         self.engine = engine
         self._owns_engine = owns_engine
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writers = async_sessionmaker(engine, expire_on_commit=False)
+        self._readers = async_sessionmaker(
+            engine.execution_options(**{_READ_OPTION: True}), expire_on_commit=False
+        )
 
     @classmethod
     def from_url(cls, database_url: str) -> "Database":
         return cls(create_engine(database_url))
 
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction: committed when the handler returns, else rolled back."""
-        async with self._sessions() as session, session.begin():
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read unit: nothing it does is kept (it ends in a rollback)."""
+        async with self._readers() as session:
             yield session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The same, outside a request (command line, start-up)."""
-        async with self._sessions() as session, session.begin():
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write unit: committed when the block ends, rolled back when it raises."""
+        async with self._writers() as session, session.begin():
             yield session
 
     async def revision(self) -> str | None:
         async with self.engine.connect() as connection:
             return await connection.run_sync(current_revision)
+
+    def checked_out(self) -> int:
+        """Connections handed out by the pool now (0 when no unit is open)."""
+        pool = self.engine.sync_engine.pool
+        return int(getattr(pool, "checkedout", lambda: 0)())
 
     async def close(self) -> None:
         if self._owns_engine:
@@ -109,14 +123,14 @@ class Database:
 class SharedConnectionDatabase(Database):
     """A database bound to one connection in an outer transaction (tests roll it back).
 
-    Each session joins that transaction through a SAVEPOINT, so what a request writes is
+    Each unit joins that transaction through a SAVEPOINT, so what a request writes is
     visible to the test and disappears when the test ends.
     """
 
     def __init__(self, connection: AsyncConnection) -> None:
         super().__init__(connection.engine, owns_engine=False)
         self._connection = connection
-        self._sessions = async_sessionmaker(
+        self._writers = self._readers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 

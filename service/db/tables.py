@@ -206,7 +206,11 @@ class EvidenceRecord(Base):
 
 
 class StatusListRecord(Base):
-    """A Bitstring Status List of an issuer; ``next_index`` is taken under a row lock."""
+    """A Bitstring Status List of an issuer, stored signed: it is re-signed when a bit changes.
+
+    Indexes are taken at random (the Bitstring Status List spec recommends it, for herd
+    privacy); the unique constraint on credentials keeps them distinct.
+    """
 
     __tablename__ = "status_lists"
     __table_args__ = (UniqueConstraint("issuer_id", "purpose", "sequence"),)
@@ -216,12 +220,14 @@ class StatusListRecord(Base):
     purpose: Mapped[str] = mapped_column(String(20))
     sequence: Mapped[int] = mapped_column(Integer)  # the issuer's 1st, 2nd... list
     size: Mapped[int] = mapped_column(Integer)
-    next_index: Mapped[int] = mapped_column(Integer)
+    signed_json: Mapped[str | None] = mapped_column(Text)  # the list credential, as served
+    version: Mapped[int] = mapped_column(Integer)  # bumped at each re-signing
     created_at: Mapped[datetime]
+    signed_at: Mapped[datetime]
 
 
 class CredentialRecord(Base):
-    """An issued credential, kept exactly as signed (JSON-LD and VC-JWT)."""
+    """An issued credential, kept as the exact text that was signed (JSON-LD and VC-JWT)."""
 
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
@@ -229,9 +235,11 @@ class CredentialRecord(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
-    document: Mapped[dict[str, Any]]
+    signed_json: Mapped[str] = mapped_column(Text)  # never re-serialised: served byte for byte
     jwt: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))  # active, revoked, suspended
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime]

@@ -3,11 +3,10 @@
 import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from service.db.tables import AchievementRecord, PromptRecord
 from service.domain.clock import Clock, utc_now
@@ -48,36 +47,6 @@ class Achievement:
     in_language: str
     prompts: tuple[Prompt, ...]
 
-    def to_document(self, public_url: str) -> dict[str, Any]:
-        """The OB 3.0 Achievement embedded in credentials."""
-        document: dict[str, Any] = {
-            "id": f"{public_url}/achievements/{self.slug}",
-            "type": ["Achievement"],
-            "achievementType": "Badge",
-            "name": self.name,
-            "description": self.description,
-            "criteria": {"narrative": self.criteria},
-            "humanCode": f"{self.track} {self.level}",
-            "inLanguage": self.in_language,
-        }
-        if self.image_url:
-            document["image"] = {"id": self.image_url, "type": "Image"}
-        if self.alignments:
-            document["alignment"] = [
-                {
-                    "type": ["Alignment"],
-                    "targetName": a.name,
-                    "targetUrl": a.url,
-                    "targetCode": a.code,
-                    "targetFramework": a.framework,
-                    "targetType": "CFItem",
-                }
-                for a in self.alignments
-            ]
-        if self.tags:
-            document["tag"] = list(self.tags)
-        return document
-
 
 @dataclass(frozen=True)
 class NewAchievement:
@@ -103,21 +72,22 @@ class AchievementService:
     async def list(self) -> list[Achievement]:
         records = await self._session.scalars(
             select(AchievementRecord)
-            .options(selectinload(AchievementRecord.prompts))
+            .options(joinedload(AchievementRecord.prompts))
             .order_by(AchievementRecord.track, AchievementRecord.level)
         )
-        return [_achievement(record) for record in records]
+        return [_achievement(record) for record in records.unique()]
 
     async def get(self, slug_or_id: str) -> Achievement:
         """By slug, or by id (platforms may send either)."""
         condition = AchievementRecord.slug == slug_or_id
         with contextlib.suppress(ValueError):
             condition = or_(condition, AchievementRecord.id == uuid.UUID(slug_or_id))
-        record = await self._session.scalar(
+        records = await self._session.scalars(
             select(AchievementRecord)
-            .options(selectinload(AchievementRecord.prompts))
+            .options(joinedload(AchievementRecord.prompts))
             .where(condition)
         )
+        record = records.unique().first()
         if record is None:
             raise NotFound(f"no achievement {slug_or_id!r}")
         return _achievement(record)

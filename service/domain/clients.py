@@ -104,6 +104,12 @@ class ClientService:
         await self._session.flush()
         return NewClient(client_id, secret)
 
+    async def find_by_name(self, name: str) -> str | None:
+        """The client id of the first client named `name` (the demo's, say)."""
+        return await self._session.scalar(
+            select(ClientRecord.client_id).where(ClientRecord.name == name).limit(1)
+        )
+
     async def renew_secret(self, client_id: str, *, actor: str) -> NewClient:
         """Give a client a new secret (the old one stops working); shown once."""
         record = await self._session.scalar(

@@ -77,7 +77,7 @@ async def validate_completion(
         raise InvalidInput(
             [FieldProblem("achievement", f"unknown achievement {completion.achievement!r}")]
         ) from None
-    issuer = await issuers.by_id(achievement.issuer_id)
+    issuer = (await issuers.signing_keys(achievement.issuer_id)).issuer
     if issuer.slug not in client.issuer_slugs:
         problems.append(
             FieldProblem("achievement", f"this client may not issue for {issuer.slug!r}")

@@ -1,11 +1,8 @@
 """The demo data `insigne demo` loads: an issuer, the explorer badge and a platform client."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from service.db.tables import ClientRecord
 from service.domain.achievements import AchievementService, Alignment, NewAchievement, Prompt
 from service.domain.clients import ClientService
 from service.domain.errors import NotFound
@@ -75,8 +72,20 @@ class Demo:
     achievement: str
 
 
-async def load_demo(session: AsyncSession, issuers: IssuerService, clients: ClientService) -> Demo:
+class DemoServices(Protocol):
+    """The services a unit of work offers that loading the demo needs."""
+
+    @property
+    def issuers(self) -> IssuerService: ...
+    @property
+    def achievements(self) -> AchievementService: ...
+    @property
+    def clients(self) -> ClientService: ...
+
+
+async def load_demo(services: DemoServices) -> Demo:
     """Create what is missing; the demo client's secret is renewed each time (it is shown once)."""
+    issuers, achievements, clients = services.issuers, services.achievements, services.clients
     issuer = await issuers.find(ISSUER_SLUG) or await issuers.create(
         slug=ISSUER_SLUG,
         name="Réseau de développement professionnel pédagonumérique (démo)",
@@ -85,14 +94,11 @@ async def load_demo(session: AsyncSession, issuers: IssuerService, clients: Clie
         description="Émetteur de démonstration d'Insigne.",
         actor="cli:demo",
     )
-    achievements = AchievementService(session)
     try:
         await achievements.get(ACHIEVEMENT_SLUG)
     except NotFound:
         await achievements.create(issuer.id, EXPLORER)
-    existing = await session.scalar(
-        select(ClientRecord.client_id).where(ClientRecord.name == CLIENT_NAME)
-    )
+    existing = await clients.find_by_name(CLIENT_NAME)
     if existing is not None:
         client = await clients.renew_secret(existing, actor="cli:demo")
     else:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from openbadges.dids import controller_document, url_to_did_web
+from openbadges.dids import controller_document
 from openbadges.keys import (
     KeyPair,
     KeyType,
@@ -23,11 +23,13 @@ from openbadges.keys import (
     public_key_from_jwk,
     public_key_multibase,
 )
+from openbadges.models import OB_CONTEXT
 from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
-from service.domain.keyvault import KeyVault
+from service.domain.signer import Signer, SigningKeys
+from service.domain.urls import Urls
 
 SIGNING_KINDS: tuple[KeyType, ...] = ("ed25519", "rsa")
 
@@ -62,32 +64,24 @@ class IssuerProfile:
 
 
 @dataclass(frozen=True)
-class SigningKeys:
-    data_integrity: KeyPair
-    jwt: KeyPair
-    jwt_kid: str
+class IssuerKeys:
+    """An issuer and its active keys: what signing a credential needs."""
+
+    issuer: IssuerProfile
+    keys: SigningKeys
 
 
 class IssuerService:
     def __init__(
-        self, session: AsyncSession, *, vault: KeyVault, public_url: str, clock: Clock = utc_now
+        self, session: AsyncSession, *, signer: Signer, urls: Urls, clock: Clock = utc_now
     ) -> None:
         self._session = session
-        self._vault = vault
-        self._public_url = public_url
+        self._signer = signer
+        self._urls = urls
         self._clock = clock
 
     def did_of(self, slug: str) -> str:
-        return url_to_did_web(f"{self._public_url}/issuers/{slug}")
-
-    @property
-    def did_prefix(self) -> str:
-        """What every hosted issuer's DID starts with (``did:web:<host>:issuers:``)."""
-        return url_to_did_web(f"{self._public_url}/issuers") + ":"
-
-    def jwk_url(self, slug: str, key_name: str) -> str:
-        """The JWT ``kid``: a URL that returns one bare public JWK."""
-        return f"{self._public_url}/issuers/{slug}/keys/{key_name}"
+        return self._urls.issuer_did(slug)
 
     async def create(
         self, *, slug: str, name: str, url: str, email: str, actor: str, **extra: str | None
@@ -114,25 +108,41 @@ class IssuerService:
             raise NotFound("no such issuer")
         return self._profile(record)
 
-    async def signing_keys(self, issuer: IssuerProfile) -> SigningKeys:
-        """The active keys, decrypted for this request only."""
-        records = await self._session.scalars(
-            select(IssuerKeyRecord).where(
-                IssuerKeyRecord.issuer_id == issuer.id, IssuerKeyRecord.is_active
-            )
+    async def signing_keys(self, issuer_id: uuid.UUID) -> IssuerKeys:
+        """The issuer and its active keys, decrypted once and cached by the signer."""
+        cached = self._signer.cached(issuer_id)
+        if isinstance(cached, IssuerKeys):
+            return cached
+        record = await self._session.scalar(
+            select(IssuerRecord)
+            .options(selectinload(IssuerRecord.keys))
+            .where(IssuerRecord.id == issuer_id)
         )
-        by_kind = {record.kind: record for record in records}
+        if record is None:
+            raise NotFound("no such issuer")
+        issuer = self._profile(record)
+        by_kind = {key.kind: key for key in record.keys if key.is_active}
         pairs = {
             kind: KeyPair(
-                id=f"{issuer.did}#{record.name}",
+                id=f"{issuer.did}#{key.name}",
                 controller=issuer.did,
-                private_key=self._vault.open(record.encrypted_private_key),
+                private_key=self._signer.open(key.encrypted_private_key),
             )
-            for kind, record in by_kind.items()
+            for kind, key in by_kind.items()
         }
-        return SigningKeys(
-            pairs["ed25519"], pairs["rsa"], self.jwk_url(issuer.slug, by_kind["rsa"].name)
+        found = IssuerKeys(
+            issuer,
+            SigningKeys(
+                pairs["ed25519"], pairs["rsa"], self._urls.key(issuer.slug, by_kind["rsa"].name)
+            ),
         )
+        self._signer.remember(issuer_id, found)
+        return found
+
+    async def profile_document(self, slug: str) -> dict[str, Any]:
+        """The issuer's OB 3.0 Profile, published at ``/issuers/<slug>``."""
+        profile = self._profile(await self._record(slug))
+        return {"@context": list(OB_CONTEXT), **profile.to_profile()}
 
     async def controller_document(self, slug: str) -> dict[str, Any]:
         """The did:web document: every key, active or retired, as an assertion method."""
@@ -162,6 +172,7 @@ class IssuerService:
                 key.retired_at = now
         await self._session.flush()
         created = [await self._add_key(record, kind, generation) for kind in SIGNING_KINDS]
+        self._signer.forget(record.id)
         did = self.did_of(slug)
         await record_event(
             self._session, actor=actor, action="issuer.keys.rotate", subject=slug, clock=self._clock
@@ -179,7 +190,7 @@ class IssuerService:
                 name=name,
                 kind=kind,
                 public_jwk=public_jwk(pair.public_key),
-                encrypted_private_key=self._vault.seal(pair.private_key),
+                encrypted_private_key=self._signer.seal(pair.private_key),
                 is_active=True,
                 created_at=self._clock(),
             )

@@ -1,18 +1,26 @@
-"""Revocation status: Bitstring Status Lists per issuer, indexes taken under a row lock.
+"""Revocation status: Bitstring Status Lists per issuer, random indexes, signed on change.
 
-Each credential gets the next index of its issuer's current list; the row is locked
-(``SELECT … FOR UPDATE``) while the counter moves, so concurrent processes never share an
-index (the unique constraint on credentials backs this). A full list starts the next one.
+A credential's index is drawn at random in its issuer's newest list, as the Bitstring
+Status List spec recommends for herd privacy (§6.1); the unique constraint on
+(list, index) keeps indexes distinct, so no lock is taken to allocate one and concurrent
+completions of one issuer proceed in parallel. Sampling candidates also measures how full
+the list is: when half the candidates are taken, a new list starts, long before one is full.
+
+A list credential is signed when a bit changes, stored as the text that was signed, and
+served as is: reading a list (or verifying an own badge) signs nothing.
 """
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openbadges.jsontypes import dumps
 from openbadges.models import format_datetime
 from openbadges.signing import sign_credential
 from openbadges.status import (
@@ -22,104 +30,160 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
+from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, NotFound
-from service.domain.issuers import IssuerService
+from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.urls import Urls
 
 PURPOSE: StatusPurpose = "revocation"
+CANDIDATES = 16  # indexes sampled per allocation; half of them taken starts a new list
 _ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
-class Allocation:
-    list_id: uuid.UUID
-    index: int
+class Slot:
+    """A free index in a list, or (``index`` None) the list that must start first."""
+
+    list_id: uuid.UUID | None
+    sequence: int
+    index: int | None
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    """A signed list credential as served, with its entity tag."""
+
+    body: bytes
+    etag: str
 
 
 class StatusListService:
-    def __init__(self, session: AsyncSession, *, public_url: str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, session: AsyncSession, *, issuers: IssuerService, urls: Urls, clock: Clock = utc_now
+    ) -> None:
         self._session = session
-        self._public_url = public_url
+        self._issuers = issuers
+        self._urls = urls
         self._clock = clock
 
-    def url_of(self, list_id: uuid.UUID) -> str:
-        return f"{self._public_url}/status/{list_id}"
-
-    def entry(self, allocation: Allocation) -> dict[str, Any]:
+    def entry(self, list_id: uuid.UUID, index: int) -> dict[str, Any]:
         """The credential's ``credentialStatus``."""
-        return status_entry(self.url_of(allocation.list_id), allocation.index, PURPOSE)
+        return status_entry(self._urls.status_list(list_id), index, PURPOSE)
 
-    async def allocate(self, issuer_id: uuid.UUID) -> Allocation:
-        """The next free index, taken under the current list's row lock.
-
-        When there is no list yet, or the current one is full, a new list is inserted inside a
-        SAVEPOINT; if a concurrent request inserted the same one first, the unique constraint
-        says so and the lock is taken again on the winner's list.
-        """
-        for _ in range(_ATTEMPTS):
-            current = await self._session.scalar(
-                select(StatusListRecord)
-                .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == PURPOSE)
-                .order_by(StatusListRecord.sequence.desc())
-                .limit(1)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            if current is not None and current.next_index < current.size:
-                index = current.next_index
-                current.next_index = index + 1
-                await self._session.flush()
-                return Allocation(current.id, index)
-            await self._start_list(issuer_id, 1 if current is None else current.sequence + 1)
-        raise Conflict("status lists are busy; retry the request")
-
-    async def _start_list(self, issuer_id: uuid.UUID, sequence: int) -> None:
-        try:
-            async with self._session.begin_nested():
-                self._session.add(
-                    StatusListRecord(
-                        issuer_id=issuer_id,
-                        purpose=PURPOSE,
-                        sequence=sequence,
-                        size=MIN_BITS,
-                        next_index=0,
-                        created_at=self._clock(),
-                    )
+    async def free_slot(self, issuer_id: uuid.UUID) -> Slot:
+        """A random free index in the issuer's newest list, or the next list to start."""
+        current = await self._session.scalar(
+            select(StatusListRecord)
+            .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == PURPOSE)
+            .order_by(StatusListRecord.sequence.desc())
+            .limit(1)
+        )
+        if current is None:
+            return Slot(None, 1, None)
+        candidates = {secrets.randbelow(current.size) for _ in range(CANDIDATES)}
+        taken = set(
+            await self._session.scalars(
+                select(CredentialRecord.status_index).where(
+                    CredentialRecord.status_list_id == current.id,
+                    CredentialRecord.status_index.in_(candidates),
                 )
-                await self._session.flush()
-        except IntegrityError:
-            pass  # another request started it; the next round locks that one
+            )
+        )
+        free = sorted(candidates - taken)
+        if len(taken) * 2 >= CANDIDATES or not free:
+            return Slot(None, current.sequence + 1, None)
+        return Slot(current.id, current.sequence, secrets.choice(free))
 
-    async def unsigned_list_credential(self, list_id: uuid.UUID, issuer_did: str) -> dict[str, Any]:
-        """The list as it stands now: a bit set for every revoked credential."""
+    def new_list(self, issuer: IssuerKeys, sequence: int) -> StatusListRecord:
+        """An empty list, signed (pure: `start` stores it)."""
+        now = self._clock()
+        record = StatusListRecord(
+            id=uuid.uuid4(),
+            issuer_id=issuer.issuer.id,
+            purpose=PURPOSE,
+            sequence=sequence,
+            size=MIN_BITS,
+            version=1,
+            created_at=now,
+            signed_at=now,
+        )
+        record.signed_json = self._sign(record, set(), issuer).decode()
+        return record
+
+    async def start(self, record: StatusListRecord) -> None:
+        """Store a new list; when a concurrent request started the same one, keep theirs."""
+        await insert_ignoring_conflicts(
+            self._session,
+            StatusListRecord,
+            _columns(record),
+            ["issuer_id", "purpose", "sequence"],
+        )
+
+    async def published(self, list_id: uuid.UUID) -> PublishedList:
+        """The list credential as stored when it was last signed."""
         record = await self._session.get(StatusListRecord, list_id)
         if record is None:
             raise NotFound("no such status list")
-        bits = StatusList(record.size)
+        if record.signed_json is not None:
+            body = record.signed_json.encode()
+        else:  # made before lists were stored signed (migration 0002): stored at its next change
+            issuer = await self._issuers.signing_keys(record.issuer_id)
+            body = self._sign(record, await self._set_bits(list_id), issuer)
+        return PublishedList(body, _etag(body))
+
+    async def republish(self, list_id: uuid.UUID, issuer: IssuerKeys) -> PublishedList:
+        """Re-sign the list from the credentials' statuses; call after a bit changed.
+
+        The list row is not locked while signing: the update applies only if no other
+        transaction re-signed the list meanwhile, and otherwise the bits are read again.
+        """
+        for _ in range(_ATTEMPTS):
+            record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
+            if record is None:
+                raise NotFound("no such status list")
+            body = self._sign(record, await self._set_bits(list_id), issuer)
+            changed = await self._session.execute(
+                update(StatusListRecord)
+                .where(StatusListRecord.id == list_id, StatusListRecord.version == record.version)
+                .values(
+                    signed_json=body.decode(), version=record.version + 1, signed_at=self._clock()
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(changed, "rowcount", 0) == 1:
+                return PublishedList(body, _etag(body))
+        raise Conflict("the status list is being updated; retry the request")
+
+    async def _set_bits(self, list_id: uuid.UUID) -> set[int]:
         revoked = await self._session.scalars(
             select(CredentialRecord.status_index).where(
                 CredentialRecord.status_list_id == list_id, CredentialRecord.status == "revoked"
             )
         )
-        for index in revoked:
-            bits.set(index)
-        return status_list_credential(
-            id=self.url_of(list_id),
-            issuer=issuer_did,
+        return set(revoked)
+
+    def _sign(self, record: StatusListRecord, bits: set[int], issuer: IssuerKeys) -> bytes:
+        status_list = StatusList(record.size)
+        for index in bits:
+            status_list.set(index)
+        unsigned = status_list_credential(
+            id=self._urls.status_list(record.id),
+            issuer=issuer.issuer.did,
             purpose=PURPOSE,
-            status_list=bits,
+            status_list=status_list,
             valid_from=format_datetime(record.created_at),  # not now: verifiers' clocks lag
         )
+        return dumps(sign_credential(unsigned, issuer.keys.data_integrity, created=self._clock()))
 
-    async def signed_list_credential(
-        self, list_id: uuid.UUID, issuers: IssuerService
-    ) -> dict[str, Any]:
-        """The list credential, signed now by its issuer's active key."""
-        record = await self._session.get(StatusListRecord, list_id)
-        if record is None:
-            raise NotFound("no such status list")
-        issuer = await issuers.by_id(record.issuer_id)
-        unsigned = await self.unsigned_list_credential(list_id, issuer.did)
-        keys = await issuers.signing_keys(issuer)
-        return sign_credential(unsigned, keys.data_integrity, created=self._clock())
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _columns(record: StatusListRecord) -> dict[str, Any]:
+    names = ("id", "issuer_id", "purpose", "sequence", "size", "signed_json", "version")
+    values: dict[str, Any] = {name: getattr(record, name) for name in names}
+    created: datetime = record.created_at
+    return {**values, "created_at": created, "signed_at": record.signed_at}

@@ -5,7 +5,6 @@ issuers, keys and status lists come from the database (no network call); did:key
 are resolved locally; anything else goes through the safe outbound fetcher.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -15,12 +14,9 @@ from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
 from openbadges.verification import Check, VerificationResult, verify
-from service.domain.awards import AwardService
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
-from service.domain.issuers import IssuerService
 from service.domain.messages import Language, localise
-from service.domain.status_lists import StatusListService
 
 
 class Fetcher(Protocol):
@@ -46,25 +42,25 @@ class Report:
     format: Literal["json-ld", "jwt"] | None
 
 
+class OwnDocuments(Protocol):
+    """The documents this instance publishes, read from its database (no network call)."""
+
+    async def resolve(self, url: str) -> JSONObject | None:
+        """The document at `url`, or None when `url` is not one of ours."""
+
+    async def hosts_issuer(self, issuer_id: str) -> bool:
+        """Whether `issuer_id` names an issuer hosted here."""
+
+
 class ServiceResolver:
-    """The library's DocumentResolver, backed by the database and the outbound fetcher."""
+    """The library's DocumentResolver: own documents from the database, others fetched."""
 
     def __init__(
-        self,
-        issuers: IssuerService,
-        status_lists: StatusListService,
-        awards: AwardService,
-        fetcher: Fetcher,
-        public_url: str,
-        http_hosts: frozenset[str] = frozenset(),
+        self, own: OwnDocuments, fetcher: Fetcher, http_hosts: frozenset[str] = frozenset()
     ) -> None:
-        self._http_hosts = http_hosts
-        self._issuers = issuers
-        self._awards = awards
-        self._status_lists = status_lists
+        self._own = own
         self._fetcher = fetcher
-        self._public_url = public_url
-        self._own_did_prefix = issuers.did_prefix
+        self._http_hosts = http_hosts
 
     async def resolve(self, url: str) -> JSONObject:
         try:
@@ -72,7 +68,7 @@ class ServiceResolver:
                 return resolve_did_key(url)
             if url.startswith("did:jwk:"):
                 return resolve_did_jwk(url)
-            if own := await self._own(url):
+            if (own := await self._own.resolve(url)) is not None:
                 return own
             if url.startswith("did:web:"):
                 return await self._fetch(self._did_web_location(url.split("#", 1)[0]))
@@ -81,28 +77,6 @@ class ServiceResolver:
         except (InvalidDocument, NotFound, ValueError) as error:
             raise KeyResolutionError(f"{url}: {error}") from None
         raise KeyResolutionError(f"cannot resolve {url!r}: unsupported identifier")
-
-    async def _own(self, url: str) -> JSONObject | None:
-        """Documents this instance publishes, read from the database."""
-        if url.startswith(self._own_did_prefix):
-            return await self._issuers.controller_document(
-                url.removeprefix(self._own_did_prefix).split("#")[0]
-            )
-        if not url.startswith(self._public_url + "/"):
-            return None
-        parts = urlsplit(url).path.strip("/").split("/")
-        if len(parts) == 2 and parts[0] == "credentials":
-            award = await self._awards.get(uuid.UUID(parts[1].removesuffix(".json")))
-            if award is None:
-                raise NotFound("no such credential")
-            return award.document
-        if len(parts) == 2 and parts[0] == "status":
-            return await self._status_lists.signed_list_credential(
-                uuid.UUID(parts[1]), self._issuers
-            )
-        if len(parts) == 4 and parts[0] == "issuers" and parts[2] == "keys":
-            return await self._issuers.public_jwk(parts[1], parts[3])
-        return None
 
     def _did_web_location(self, did: str) -> str:
         """did:web is https; hosts allowed plain HTTP in settings (development) get http."""
@@ -121,22 +95,19 @@ class ServiceResolver:
 
 
 class VerificationService:
+    """Verifies what employers send; opens no unit of work of its own but `own`'s short reads."""
+
     def __init__(
         self,
         *,
-        issuers: IssuerService,
-        status_lists: StatusListService,
-        awards: AwardService,
+        own: OwnDocuments,
         fetcher: Fetcher,
-        public_url: str,
         trusted_issuers: frozenset[str] = frozenset(),
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
     ) -> None:
-        self._resolver = ServiceResolver(
-            issuers, status_lists, awards, fetcher, public_url, http_hosts
-        )
-        self._issuers = issuers
+        self._resolver = ServiceResolver(own, fetcher, http_hosts)
+        self._own = own
         self._trusted = trusted_issuers
         self._clock = clock
 
@@ -183,10 +154,7 @@ class VerificationService:
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         if not isinstance(issuer_id, str):
             return Check("known-issuer", "skipped", "the credential names no issuer")
-        prefix = self._issuers.did_prefix
-        if issuer_id.startswith(prefix) and await self._issuers.find(
-            issuer_id.removeprefix(prefix)
-        ):
+        if await self._own.hosts_issuer(issuer_id):
             return Check(
                 "known-issuer",
                 "passed",

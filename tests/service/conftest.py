@@ -23,10 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 
 from service.app import create_app
 from service.db.engine import Database, SharedConnectionDatabase, alembic_config, configure_sqlite
-from service.domain.clients import ClientService
 from service.domain.demo import Demo, load_demo
-from service.domain.issuers import IssuerService
-from service.domain.keyvault import KeyVault
+from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
 
 PUBLIC_URL = "http://localhost:8000"
@@ -133,6 +131,16 @@ def app(settings: Settings, connection: AsyncConnection, database: ScratchDataba
     return create_app(_for(settings, database), database=SharedConnectionDatabase(connection))
 
 
+@pytest.fixture
+async def runtime(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase
+) -> AsyncIterator[Runtime]:
+    """A runtime on the test's connection, for calling the domain directly."""
+    built = Runtime.build(_for(settings, database), database=SharedConnectionDatabase(connection))
+    yield built
+    await built.close()
+
+
 def _for(settings: Settings, database: ScratchDatabase) -> Settings:
     return Settings(**{**vars(settings), "database_url": database.url})
 
@@ -157,19 +165,14 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def services(session: AsyncSession, settings: Settings) -> tuple[IssuerService, ClientService]:
-    issuers = IssuerService(
-        session, vault=KeyVault(settings.key_encryption_key), public_url=settings.public_url
-    )
-    clients = ClientService(
-        session, token_secret=settings.token_secret, issuer_url=settings.public_url
-    )
-    return issuers, clients
+def services(session: AsyncSession, runtime: Runtime) -> Services:
+    """The domain services on the test's own session (no principal)."""
+    return build_services(session, runtime, None)
 
 
 @pytest.fixture
-async def demo(session: AsyncSession, settings: Settings) -> Demo:
-    loaded = await load_demo(session, *services(session, settings))
+async def demo(session: AsyncSession, runtime: Runtime) -> Demo:
+    loaded = await load_demo(services(session, runtime))
     await session.commit()  # releases the SAVEPOINT; the outer transaction still rolls back
     return loaded
 
@@ -205,16 +208,25 @@ def database_for(settings: Settings, database: ScratchDatabase) -> tuple[Setting
     return _for(settings, database), Database(database.engine, owns_engine=False)
 
 
+async def load_demo_into(settings: Settings, database: Database) -> Demo:
+    """Load the demo into a database that commits for real."""
+    runtime = Runtime.build(settings, database=database)
+    try:
+        async with runtime.write() as unit:
+            return await load_demo(unit)
+    finally:
+        await runtime.close()
+
+
 MakeClient = Callable[..., Awaitable[tuple[str, str]]]
 
 
 @pytest.fixture
-def make_client(session: AsyncSession, settings: Settings) -> MakeClient:
+def make_client(session: AsyncSession, runtime: Runtime) -> MakeClient:
     """Create an API client in the test's transaction; returns its id and secret."""
 
     async def make(*, scopes: set[str], issuers: set[str] | None = None) -> tuple[str, str]:
-        _, clients = services(session, settings)
-        new = await clients.create(
+        new = await services(session, runtime).clients.create(
             name="Plateforme de test", scopes=scopes, issuer_slugs=issuers or set(), actor="test"
         )
         await session.commit()

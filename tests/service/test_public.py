@@ -3,18 +3,22 @@
 import base64
 import hashlib
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from openbadges.resolver import StaticResolver
 from openbadges.verification import verify
+from service.app import create_app
+from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import Demo
+from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import Getter, services
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
 from tests.service.factories import ANSWERS, completion
 
 
@@ -210,9 +214,30 @@ async def test_achievements_are_public(client: httpx.AsyncClient, demo: Demo) ->
 
 
 async def test_credentials_verify_after_key_rotation(
-    client: httpx.AsyncClient, token: Getter, session: AsyncSession, settings: Settings
+    demo: Demo,
+    settings: Settings,
+    database: ScratchDatabase,
+    connection: AsyncConnection,
+    session: AsyncSession,
+    runtime: Runtime,
 ) -> None:
-    access = await token()
+    # Keys cached by the serving process are dropped at once only when it rotates them itself.
+    uncached = replace(settings, database_url=database.url, key_cache_seconds=0)
+    app = create_app(uncached, database=SharedConnectionDatabase(connection))
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        await _issue_rotate_issue(client, demo, session, runtime)
+
+
+async def _issue_rotate_issue(
+    client: httpx.AsyncClient, demo: Demo, session: AsyncSession, runtime: Runtime
+) -> None:
+    access = (
+        await client.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(demo.client_id, demo.client_secret),
+        )
+    ).json()["access_token"]
     before = (
         await client.post(
             "/api/v1/completions",
@@ -220,8 +245,7 @@ async def test_credentials_verify_after_key_rotation(
             headers={"Authorization": f"Bearer {access}"},
         )
     ).json()
-    issuers, _ = services(session, settings)
-    await issuers.rotate_keys("reseau-demo", actor="test")
+    await services(session, runtime).issuers.rotate_keys("reseau-demo", actor="test")
     await session.commit()
     after = (
         await client.post(

@@ -4,6 +4,7 @@ import copy
 import io
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 import httpx
 import png
 import pytest
+from limits import parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from openbadges.baking import bake
 from openbadges.keys import generate_key_pair
@@ -21,9 +25,11 @@ from openbadges.proofs.jwt import sign_jwt
 from openbadges.signing import sign_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
+from service.limits import RateLimits
+from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
 from tests.service.factories import completion
 
 
@@ -115,13 +121,11 @@ async def test_french_messages_keep_codes_stable(
 
 
 async def test_revoked_badge_fails_the_status_check(
-    client: httpx.AsyncClient, issued: dict[str, Any], session: Any
+    client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    from sqlalchemy import update
-
-    from service.db.tables import CredentialRecord
-
-    await session.execute(update(CredentialRecord).values(status="revoked"))
+    await services(session, runtime).awards.revoke(
+        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
+    )
     await session.commit()
 
     report = await check(client, {"url": issued["url"]})
@@ -291,22 +295,28 @@ async def test_anonymous_callers_are_rate_limited_per_address(
     assert with_token.status_code == 200
 
 
+async def reset_limits(storage: str) -> None:
+    limits = RateLimits(
+        MovingWindowRateLimiter(storage_from_string(storage)), parse("1/second"), parse("1/second")
+    )
+    await limits.limiter.storage.reset()
+    await limits.close()
+
+
 async def test_rate_limits_are_shared_through_redis(
     settings: Settings, connection: AsyncConnection, database: ScratchDatabase
 ) -> None:
     """Two service processes (two apps here) count against the same Redis limits."""
     storage = f"async+redis://127.0.0.1:6379/{15}"
     first, second = (limited_app(settings, connection, database, storage) for _ in range(2))
-    await first.state.rate_limits.limiter.storage.reset()
+    await reset_limits(storage)
     codes = []
-    for app in (first, second, first, second):
-        async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-            codes.append(
-                (await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})).status_code
-            )
-    await first.state.rate_limits.limiter.storage.reset()
-    for app in (first, second):
-        await app.state.rate_limits.close()
+    async with first.lifespan(), second.lifespan():
+        for app in (first, second, first, second):
+            async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+                response = await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})
+                codes.append(response.status_code)
+    await reset_limits(storage)
 
     assert codes == [200, 200, 200, 429]
 

@@ -1,0 +1,181 @@
+"""Building and signing the OpenBadgeCredential of a completion: pure, no database.
+
+The document is made from `openbadges.models` objects, so the OB 3.0 names and shapes live in
+the library; this module only decides what Insigne puts in them. Signing returns the exact
+JSON text that is stored and served (never re-serialised afterwards).
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from openbadges.identity import hash_identity
+from openbadges.jsontypes import dumps
+from openbadges.models import (
+    Achievement as AchievementModel,
+)
+from openbadges.models import (
+    AchievementSubject,
+    Alignment,
+    CredentialStatus,
+    Criteria,
+    Evidence,
+    IdentityObject,
+    Image,
+    OpenBadgeCredential,
+    Profile,
+    compute_digest_sri,
+    format_datetime,
+    to_document,
+)
+from openbadges.proofs.jwt import sign_jwt
+from openbadges.signing import sign_credential
+from service.domain.achievements import Achievement
+from service.domain.completions import Completion
+from service.domain.issuers import IssuerKeys, IssuerProfile
+from service.domain.urls import Urls
+
+EVIDENCE_GENRE = "Preuve et attestation de développement professionnel"
+PRIVATE_EVIDENCE = "Réponse réflexive, consultable avec l'accord de la personne."
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One answer as stored, with the id its evidence URL names."""
+
+    id: uuid.UUID
+    prompt_key: str
+    prompt_text: str
+    position: int
+    answer: str
+    digest_sri: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Everything a credential is made of, fixed before it is built and signed."""
+
+    credential_id: uuid.UUID
+    completion_id: uuid.UUID
+    completion: Completion
+    achievement: Achievement
+    issuer: IssuerKeys
+    evidence: tuple[EvidenceItem, ...]
+    status: dict[str, Any]  # the credentialStatus entry
+    status_list_id: uuid.UUID
+    status_index: int
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class SignedCredential:
+    json: bytes  # the Data Integrity-secured document, exactly as stored and served
+    jwt: str
+
+
+def evidence_items(completion: Completion, achievement: Achievement) -> tuple[EvidenceItem, ...]:
+    prompts = {prompt.key: prompt.text for prompt in achievement.prompts}
+    return tuple(
+        EvidenceItem(
+            id=uuid.uuid4(),
+            prompt_key=reflection.prompt,
+            prompt_text=prompts[reflection.prompt],
+            position=position,
+            answer=reflection.answer,
+            digest_sri=compute_digest_sri(reflection.answer.encode()),
+        )
+        for position, reflection in enumerate(completion.reflections)
+    )
+
+
+def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
+    """The unsigned credential of `draft`."""
+    completion = draft.completion
+    learner = completion.learner
+    subject = AchievementSubject(
+        id=learner.id,
+        identifier=(
+            msgspec.convert(hash_identity(learner.email), IdentityObject),
+            # The earner's name, in clear: the badge page and the credential show who earned it.
+            IdentityObject(identity_type="name", hashed=False, identity_hash=learner.name),
+        ),
+        achievement=achievement_model(draft.achievement, urls),
+    )
+    credential = OpenBadgeCredential(
+        id=urls.credential(draft.credential_id),
+        name=draft.achievement.name,
+        issuer=issuer_model(draft.issuer.issuer),
+        valid_from=format_datetime(draft.issued_at),
+        awarded_date=format_datetime(completion.completed_at),
+        credential_subject=subject,
+        evidence=tuple(
+            _evidence(item, urls, is_public=completion.share_reflections) for item in draft.evidence
+        ),
+        credential_status=msgspec.convert(draft.status, CredentialStatus),
+    )
+    return to_document(credential)
+
+
+def sign_both_ways(unsigned: dict[str, Any], issuer: IssuerKeys, at: datetime) -> SignedCredential:
+    """Data Integrity ``eddsa-rdfc-2022`` and an RS256 VC-JWT of the same credential."""
+    document = sign_credential(unsigned, issuer.keys.data_integrity, created=at)
+    token = sign_jwt(unsigned, issuer.keys.jwt, kid=issuer.keys.jwt_kid)
+    return SignedCredential(dumps(document), token)
+
+
+def achievement_model(achievement: Achievement, urls: Urls) -> AchievementModel:
+    """The OB 3.0 Achievement, as credentials embed it and ``/achievements/<slug>`` serves it."""
+    return AchievementModel(
+        id=urls.achievement(achievement.slug),
+        achievement_type="Badge",
+        name=achievement.name,
+        description=achievement.description,
+        criteria=Criteria(narrative=achievement.criteria),
+        human_code=f"{achievement.track} {achievement.level}",
+        in_language=achievement.in_language,
+        image=Image(id=achievement.image_url) if achievement.image_url else None,
+        alignment=tuple(
+            Alignment(
+                target_name=a.name,
+                target_url=a.url,
+                target_code=a.code,
+                target_framework=a.framework,
+                target_type="CFItem",
+            )
+            for a in achievement.alignments
+        ),
+        tag=achievement.tags,
+    )
+
+
+def issuer_model(issuer: IssuerProfile) -> Profile:
+    """The OB 3.0 Profile of an issuer, as credentials embed it and its URL serves it."""
+    return Profile(
+        id=issuer.did,
+        name=issuer.name,
+        url=issuer.url,
+        email=issuer.email,
+        description=issuer.description or None,
+        image=Image(id=issuer.image_url) if issuer.image_url else None,
+    )
+
+
+def _evidence(item: EvidenceItem, urls: Urls, *, is_public: bool) -> Evidence:
+    """The answer itself when shared; otherwise its URL and digest, which prove it."""
+    if is_public:
+        return Evidence(
+            id=urls.evidence(item.id),
+            name=item.prompt_text,
+            genre=EVIDENCE_GENRE,
+            narrative=item.answer,
+        )
+    return Evidence(
+        id=urls.evidence(item.id),
+        name=item.prompt_text,
+        genre=EVIDENCE_GENRE,
+        description=PRIVATE_EVIDENCE,
+        digest_sri=item.digest_sri,
+    )

@@ -1,0 +1,45 @@
+"""The issuance pipeline: prepare (read) → build (pure) → sign (no transaction) → store (write).
+
+No unit of work is open while the credential is signed, so no lock (SQLite's write lock, a
+row lock on PostgreSQL) spans a signature. A status index taken meanwhile by a concurrent
+request (rare: indexes are random) makes the store roll back, and the credential is signed
+again with another index.
+"""
+
+from service.domain.awards import Award, CompletionRequest, ListNeeded, SlotTaken
+from service.domain.clients import Principal
+from service.domain.completions import Completion
+from service.domain.credentials import build_credential, sign_both_ways
+from service.domain.errors import Conflict
+from service.runtime import Runtime
+
+_ATTEMPTS = 5
+
+
+async def issue_completion(
+    runtime: Runtime,
+    principal: Principal,
+    completion: Completion,
+    idempotency_key: str | None = None,
+) -> Award:
+    """Issue one credential per completion; a retry returns the first award."""
+    request = CompletionRequest(completion, idempotency_key)
+    for _ in range(_ATTEMPTS):
+        async with runtime.read(principal) as services:
+            draft = await services.awards.prepare(request)
+        if isinstance(draft, Award):
+            return draft
+        if isinstance(draft, ListNeeded):  # signed (pure) before its write unit opens
+            new_list = services.status_lists.new_list(draft.issuer, draft.sequence)
+            async with runtime.write(principal) as services:
+                await services.status_lists.start(new_list)
+            continue
+        signed = sign_both_ways(
+            build_credential(draft, runtime.urls), draft.issuer, draft.issued_at
+        )
+        try:
+            async with runtime.write(principal) as services:
+                return await services.awards.store(request, draft, signed)
+        except SlotTaken:
+            continue
+    raise Conflict("the issuer's status lists are busy; retry the request")

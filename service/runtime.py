@@ -1,0 +1,181 @@
+"""The runtime, built once per process, and the one place domain services are wired.
+
+`Runtime.build` is called by `create_app`, the command line, workers and the tests; every face
+(REST, pages, GraphQL, the CLI) reaches the domain through `Runtime.read` and `Runtime.write`,
+which open a unit of work and hand back the services built on it by `build_services`.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from limits import parse as parse_limit
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openbadges.jsontypes import JSONObject
+from service.db.engine import Database, head_revision
+from service.domain.achievements import AchievementService
+from service.domain.awards import AwardService
+from service.domain.clients import ClientService, Principal
+from service.domain.clock import Clock, utc_now
+from service.domain.errors import NotFound
+from service.domain.issuers import IssuerService
+from service.domain.keyvault import KeyVault
+from service.domain.publications import Publications
+from service.domain.signer import Signer
+from service.domain.status_lists import StatusListService
+from service.domain.urls import IssuerRef, Urls
+from service.domain.verifications import VerificationService
+from service.limits import RateLimits
+from service.outbound import SafeFetcher
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """The domain services of one unit of work, for one caller (None: anonymous)."""
+
+    principal: Principal | None
+    achievements: AchievementService
+    issuers: IssuerService
+    status_lists: StatusListService
+    awards: AwardService
+    clients: ClientService
+    publications: Publications
+
+
+def build_services(
+    session: AsyncSession, runtime: "Runtime", principal: Principal | None
+) -> Services:
+    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this."""
+    clock, urls = runtime.clock, runtime.urls
+    issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
+    status_lists = StatusListService(session, issuers=issuers, urls=urls, clock=clock)
+    achievements = AchievementService(session, clock)
+    awards = AwardService(
+        session,
+        principal=principal,
+        issuers=issuers,
+        status_lists=status_lists,
+        achievements=achievements,
+        urls=urls,
+        clock=clock,
+    )
+    settings = runtime.settings
+    clients = ClientService(
+        session,
+        token_secret=settings.token_secret,
+        issuer_url=settings.public_url,
+        ttl_seconds=settings.token_ttl_seconds,
+        clock=clock,
+    )
+    publications = Publications(
+        issuers=issuers,
+        status_lists=status_lists,
+        awards=awards,
+        achievements=achievements,
+        urls=urls,
+    )
+    return Services(principal, achievements, issuers, status_lists, awards, clients, publications)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime:
+    """What a process holds for its lifetime; nothing in it belongs to one request."""
+
+    settings: Settings
+    clock: Clock
+    urls: Urls
+    signer: Signer
+    fetcher: SafeFetcher
+    database: Database
+    rate_limits: RateLimits
+    migration_head: str | None
+
+    @classmethod
+    def build(
+        cls, settings: Settings, *, database: Database | None = None, clock: Clock = utc_now
+    ) -> "Runtime":
+        return cls(
+            settings=settings,
+            clock=clock,
+            urls=Urls(settings.public_url),
+            signer=Signer(
+                KeyVault(settings.key_encryption_key), ttl_seconds=settings.key_cache_seconds
+            ),
+            fetcher=SafeFetcher(http_hosts=settings.fetch_http_hosts),
+            database=database or Database.from_url(settings.database_url),
+            rate_limits=RateLimits(
+                MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
+                anonymous=parse_limit(settings.rate_limit_anonymous),
+                authenticated=parse_limit(settings.rate_limit_authenticated),
+            ),
+            migration_head=head_revision(settings.database_url),
+        )
+
+    @asynccontextmanager
+    async def read(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+        """Services on a read unit: it writes nothing and takes no write lock."""
+        async with self.database.read() as session:
+            yield build_services(session, self, principal)
+
+    @asynccontextmanager
+    async def write(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+        """Services on a write unit: keep it short, and make no network call inside it."""
+        async with self.database.write() as session:
+            yield build_services(session, self, principal)
+
+    def verifications(self) -> VerificationService:
+        """The verifier: own documents through short read units, others through the fetcher."""
+        settings = self.settings
+        return VerificationService(
+            own=_OwnDocuments(self),
+            fetcher=self.fetcher,
+            trusted_issuers=settings.trusted_issuers,
+            http_hosts=settings.fetch_http_hosts,
+            clock=self.clock,
+        )
+
+    async def readiness(self) -> tuple[bool, str]:
+        """Whether the database answers at the newest migration, and what was found."""
+        try:
+            revision = await self.database.revision()
+        except (SQLAlchemyError, OSError) as error:
+            return False, f"database unreachable: {type(error).__name__}"
+        if revision != self.migration_head:
+            return False, f"database at revision {revision}, expected {self.migration_head}"
+        return True, revision or ""
+
+    async def close(self) -> None:
+        await self.rate_limits.close()
+        await self.fetcher.close()
+        await self.database.close()
+
+
+class _OwnDocuments:
+    """Own documents for the verifier, each read in a unit of its own."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    async def resolve(self, url: str) -> JSONObject | None:
+        ref = self._runtime.urls.parse(url)
+        if ref is None:
+            return None
+        async with self._runtime.read() as services:
+            document: dict[str, Any] = await services.publications.document(ref)
+            return document
+
+    async def hosts_issuer(self, issuer_id: str) -> bool:
+        ref = self._runtime.urls.parse(issuer_id)
+        if not isinstance(ref, IssuerRef) or not ref.is_did_document:
+            return False
+        async with self._runtime.read() as services:
+            try:
+                return await services.publications.hosts_issuer(ref.slug)
+            except NotFound:
+                return False
