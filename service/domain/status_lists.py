@@ -92,7 +92,7 @@ class StatusListService:
             )
         )
         free = sorted(candidates - taken)
-        if len(taken) * 2 >= CANDIDATES or not free:
+        if len(taken) * 2 >= len(candidates) or not free:
             return Slot(None, current.sequence + 1, None)
         return Slot(current.id, current.sequence, secrets.choice(free))
 
