@@ -25,8 +25,8 @@ from openbadges.errors import (
     UnsupportedCryptosuite,
 )
 from openbadges.jsontypes import JSONObject, loads
-from openbadges.proofs import ed25519_signature_2020, eddsa_rdfc_2022
 from openbadges.proofs.jwt import verify_jwt
+from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, resolve_verification_method
 from openbadges.schema import SchemaValidator
 from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
@@ -241,12 +241,7 @@ async def _check_proof(
         ], None
     binding = _binding(method.controller, method.relationships, credential, method_id, detail)
     try:
-        suite_verify = (
-            ed25519_signature_2020.verify_proof
-            if proof.get("type") == ed25519_signature_2020.PROOF_TYPE
-            else eddsa_rdfc_2022.verify_proof
-        )
-        canonical = suite_verify(credential, proof, method.public_key, loader=context.loader)
+        canonical = verify_with_suite(credential, proof, method.public_key, loader=context.loader)
     except UnsupportedCryptosuite as error:
         return [
             binding,
