@@ -25,6 +25,8 @@ from openbadges.errors import (
     UnsupportedCryptosuite,
 )
 from openbadges.jsontypes import JSONObject, loads
+from openbadges.ob2.assertions import verify_ob2
+from openbadges.ob2.detection import as_ob2
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, resolve_verification_method
@@ -78,6 +80,9 @@ async def verify(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema)
+    ob2 = as_ob2(data)
+    if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
+        return await verify_ob2(ob2, resolver=resolver, now=now, recipient=recipient)
     parsed = _parse(data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))

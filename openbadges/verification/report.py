@@ -107,7 +107,8 @@ class VerificationResult:
     @property
     def is_proven(self) -> bool:
         """True when a signature verified and none failed: the contents are the issuer's."""
-        proofs = [check for check in self.checks if check.code == "proof"]
+        # An OB 2.0 hosted assertion is proven by the issuer's own copy, not a signature.
+        proofs = [check for check in self.checks if check.code in ("proof", "hosted")]
         return bool(proofs) and all(check.status == "passed" for check in proofs)
 
     @property
