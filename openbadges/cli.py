@@ -23,6 +23,7 @@ from openbadges.resolver import StaticResolver
 from openbadges.schema import SchemaValidator
 from openbadges.signing import sign_credential
 from openbadges.verification import verify
+from openbadges.verification.wording import LANGUAGES
 
 __all__ = ["main"]
 
@@ -61,11 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--key-doc",
         action="append",
-        type=Path,
         default=[],
-        metavar="DOC.json",
-        help="a controller document or status list credential, served under its id",
+        metavar="[URL=]DOC.json",
+        help="a document the verifier may look up (controller document, status list, OB 2.0 "
+        "issuer, key or assertion), served under its id, or under URL when given",
     )
+    check.add_argument("--lang", choices=LANGUAGES, default="en", help="the report's language")
     check.add_argument("--now", help="the verification time (ISO 8601); now by default")
     check.add_argument("--email", help="check that the badge was awarded to this address")
     check.add_argument("--schema", type=Path, help="1EdTech's OB 3.0 JSON Schema file")
@@ -101,10 +103,7 @@ def _sign(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    documents = {}
-    for path in args.key_doc:
-        document = loads(path.read_bytes())
-        documents[document["id"]] = document
+    documents = dict(_key_document(argument) for argument in args.key_doc)
     result = asyncio.run(
         verify(
             _read_bytes(args.file),
@@ -114,9 +113,24 @@ def _verify(args: argparse.Namespace) -> int:
             schema=SchemaValidator.from_file(args.schema) if args.schema else None,
         )
     )
-    _print_json(result.to_json())
+    _print_json(result.to_json(args.lang))
     print("verified" if result.verified else "NOT verified", file=sys.stderr)  # noqa: T201
     return 0 if result.verified else 1
+
+
+def _key_document(argument: str) -> tuple[str, JSONObject]:
+    """``FILE`` (served under its id) or ``URL=FILE`` (served at URL, whatever its id)."""
+    url, separator, name = argument.partition("=")
+    if not separator or not url.startswith(("http://", "https://", "did:", "urn:")):
+        url, name = "", argument  # a bare file name (which may hold "=")
+    document = loads(Path(name).read_bytes())
+    if not isinstance(document, dict):
+        raise ValueError(f"{name} is not a JSON object")
+    if url:
+        return url, document
+    if not isinstance(document.get("id"), str):
+        raise ValueError(f"{argument} has no id: give the URL it is served at, as URL=FILE")
+    return document["id"], document
 
 
 def _bake(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ problems in its result instead of raising. The tree::
     ├── ProofError               a proof cannot be created or checked
     │   ├── UnsupportedCryptosuite
     │   └── KeyResolutionError   the verification method cannot be found or is not allowed
+    │       └── DocumentUnavailable  a document could not be had (unreachable host, offline)
     ├── StatusListError          a status list cannot be decoded or an index is out of range
     └── BakingError              an image cannot be baked or holds no (or several) credentials
 """
@@ -41,6 +42,14 @@ class UnsupportedCryptosuite(ProofError):
 
 class KeyResolutionError(ProofError):
     """A verification method could not be resolved, or is not authorised for the issuer."""
+
+
+class DocumentUnavailable(KeyResolutionError):
+    """A document could not be had at all (host unreachable, not served offline).
+
+    Unlike its parent, it says nothing about the credential: what needed the document could
+    not be checked, so the verdict is "unverifiable" rather than "invalid".
+    """
 
 
 class StatusListError(OpenBadgesError):

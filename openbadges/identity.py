@@ -1,10 +1,13 @@
 """Recipient identifiers: build and check OB 3.0 IdentityObjects (salted identity hashes).
 
-E-mail addresses are normalised before hashing: surrounding white space is trimmed and the
-domain is lower-cased, the local part left as it is. OB 3.0 does not define a normalisation
-(its IdentityHash is computed "across an identifier and an optionally appended salt string");
-RFC 5321 §2.4 says the domain is case-insensitive while the local part "MUST BE treated as case
-sensitive", so the domain is the only part that can be folded safely.
+E-mail addresses are compared the way people expect: surrounding white space is trimmed and
+the whole address is lower-cased before hashing. OB 3.0 does not define a normalisation (its
+IdentityHash is computed "across an identifier and an optionally appended salt string"). RFC
+5321 §2.4 makes the domain case-insensitive and leaves the local part's case to the receiving
+host; the common providers (Gmail, Outlook, Yahoo, iCloud, and the usual Exchange and Postfix
+set-ups) deliver ``Marie.Tremblay@`` and ``marie.tremblay@`` to the same mailbox, so the local
+part is folded too. When matching, the address as given is tried as well, so a hash an issuer
+made without folding still matches the address typed with the same letters.
 
 https://www.imsglobal.org/spec/ob/v3p0/#org.1edtech.ob.v3p0.identityobject.class
 """
@@ -18,7 +21,7 @@ from openbadges.errors import InvalidDocument
 from openbadges.jsontypes import JSONObject
 from openbadges.models import IdentityObject, from_document, to_document
 
-__all__ = ["IDENTIFIER_TYPES", "hash_identity", "matches_identity"]
+__all__ = ["IDENTIFIER_TYPES", "hash_identity", "matches_identity", "normalise_email"]
 
 IDENTIFIER_TYPES = frozenset(
     {
@@ -73,7 +76,7 @@ def hash_identity(
     if not identifier.strip():
         raise ValueError("identifier must not be blank")
     if identity_type == "emailAddress":
-        identifier = _normalise_email(identifier)
+        identifier = normalise_email(identifier)
     if salt is None:
         salt = secrets.token_hex(_SALT_BYTES)
     identity = IdentityObject(
@@ -117,7 +120,7 @@ def matches_identity(
     is_email = view.identity_type == "emailAddress"
     candidates = _email_forms(identifier) if is_email else [identifier]
     if not view.hashed:
-        stored = _normalise_email(view.identity_hash) if is_email else view.identity_hash
+        stored = normalise_email(view.identity_hash) if is_email else view.identity_hash
         return any(_equals(stored, candidate) for candidate in candidates)
     algorithm, separator, expected = view.identity_hash.partition("$")
     if not separator or algorithm not in ("sha256", "md5"):
@@ -129,14 +132,25 @@ def matches_identity(
     )
 
 
-def _normalise_email(address: str) -> str:
-    local, at, domain = address.strip().rpartition("@")
-    return f"{local}{at}{domain.lower()}" if at else address.strip()
+def normalise_email(address: str) -> str:
+    """The form of an e-mail address that is hashed: trimmed and lower-cased (see above).
+
+    Args:
+        address: an e-mail address as typed.
+
+    Returns:
+        The address without surrounding white space, in lower case.
+    """
+    return address.strip().lower()
 
 
 def _email_forms(address: str) -> list[str]:
-    forms = [address.strip(), _normalise_email(address)]
-    return forms[:1] if forms[0] == forms[1] else forms
+    stripped = address.strip()
+    local, at, domain = stripped.rpartition("@")
+    # As given; with the domain folded (what this library hashed before folding the local
+    # part); and wholly folded.
+    forms = [stripped, f"{local}{at}{domain.lower()}" if at else stripped, normalise_email(address)]
+    return list(dict.fromkeys(forms))
 
 
 def _hex_digest(algorithm: str, text: str) -> str:

@@ -1,6 +1,7 @@
 """Issuer key pairs and their public encodings: Multikey and JSON Web Key.
 
-Multikey: https://www.w3.org/TR/cid-1.0/#multikey (Ed25519 ``0xed01``, P-256 ``0x8024``).
+Multikey: https://www.w3.org/TR/cid-1.0/#multikey (Ed25519 ``0xed01``, P-256 ``0x8024``;
+P-384 ``0x8124`` is read, for verifying ecdsa-rdfc-2019 proofs, never generated).
 JWK: RFC 7517, RFC 7518 §6 (RSA, EC) and RFC 8037 (OKP/Ed25519); thumbprints: RFC 7638.
 """
 
@@ -21,6 +22,7 @@ from openbadges.multibase import (
     ED25519_PUBLIC,
     ED25519_SECRET,
     P256_PUBLIC,
+    P384_PUBLIC,
     decode_base64url,
     decode_multikey,
     encode_base64url,
@@ -51,6 +53,7 @@ MIN_RSA_BITS = 2048
 
 _ED25519_SIZE = 32
 _P256_COMPRESSED_SIZE = 33
+_P384_COMPRESSED_SIZE = 49
 # RFC 7517 §4, RFC 7518 §6.2.2, §6.3.2, §6.4: members only private or symmetric keys have.
 _PRIVATE_NAMES = ("d", "p", "q", "dp", "dq", "qi")
 _PRIVATE_MEMBERS = frozenset({*_PRIVATE_NAMES, "oth", "k"})
@@ -111,6 +114,12 @@ def public_key_from_multibase(value: str) -> PublicKey:
             return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
         except ValueError as exc:
             raise InvalidKey("publicKeyMultibase is not a point on P-256") from exc
+    if header == P384_PUBLIC:
+        _require_length(raw, _P384_COMPRESSED_SIZE, "compressed P-384 public key")
+        try:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP384R1(), raw)
+        except ValueError as exc:
+            raise InvalidKey("publicKeyMultibase is not a point on P-384") from exc
     raise InvalidKey("publicKeyMultibase does not hold a public key")
 
 

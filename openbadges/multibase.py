@@ -38,7 +38,10 @@ ED25519_SECRET = bytes.fromhex("8026")
 P256_PUBLIC = bytes.fromhex("8024")
 """Multicodec header (varint of 0x1200) of a 33-byte compressed P-256 public key."""
 
-_KNOWN_HEADERS = (ED25519_PUBLIC, ED25519_SECRET, P256_PUBLIC)
+P384_PUBLIC = bytes.fromhex("8124")
+"""Multicodec header (varint of 0x1201) of a 49-byte compressed P-384 public key."""
+
+_KNOWN_HEADERS = (ED25519_PUBLIC, ED25519_SECRET, P256_PUBLIC, P384_PUBLIC)
 _BASE64URL_TEXT = re.compile(r"[A-Za-z0-9_-]*")
 
 

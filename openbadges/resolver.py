@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from openbadges.dids import resolve_did_jwk, resolve_did_key
-from openbadges.errors import InvalidDocument, InvalidKey, KeyResolutionError
+from openbadges.errors import DocumentUnavailable, InvalidDocument, InvalidKey, KeyResolutionError
 from openbadges.jsontypes import JSONObject
 from openbadges.keys import PublicKey, public_key_from_jwk, public_key_from_multibase
 from openbadges.multibase import BASE58BTC, decode_multibase
@@ -67,7 +67,8 @@ class StaticResolver:
         """Return a copy of the document with id ``url`` (DID URL fragments are ignored).
 
         Raises:
-            KeyResolutionError: For an unknown id or a malformed did:key / did:jwk.
+            KeyResolutionError: For a malformed did:key / did:jwk.
+            DocumentUnavailable: For an id the mapping does not hold.
         """
         for prefix, build in (("did:key:", resolve_did_key), ("did:jwk:", resolve_did_jwk)):
             if url.startswith(prefix):
@@ -78,7 +79,7 @@ class StaticResolver:
         try:
             return copy.deepcopy(self._documents[url])
         except KeyError:
-            raise KeyResolutionError(f"no document is available for {url}") from None
+            raise DocumentUnavailable(f"no document is available for {url}") from None
 
 
 @dataclass(frozen=True)

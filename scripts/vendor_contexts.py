@@ -62,6 +62,18 @@ CONTEXTS = [
         "js/contexts/context-extensions.js",
     ),
     (
+        "https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json",
+        "jff-vc-edu-plugfest-1-context.jsonld",
+        OB,
+        "js/contexts/context-3.0-beta.js",
+    ),
+    (
+        "https://w3id.org/security/suites/ed25519-2018/v1",
+        "ed25519-signature-2018-v1.jsonld",
+        "ed25519-signature-2018-context@1.1.0",
+        "contexts/ed25519-signature-2018-v1.jsonld",
+    ),
+    (
         "https://w3id.org/security/multikey/v1",
         "multikey-v1.jsonld",
         "@digitalbazaar/multikey-context@2.0.1",

@@ -15,6 +15,10 @@ from openbadges.verification.report import Check
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_CONTEXT_PREFIX = "https://purl.imsglobal.org/spec/ob/v3p0/context"
+# The OB 3.0 beta context under the URL the JFF x VC-EDU plugfest 1 issued with (2022).
+OB_BETA_CONTEXTS = frozenset(
+    {"https://w3c-ccg.github.io/vc-ed/plugfest-1-2022/jff-vc-edu-plugfest-1-context.json"}
+)
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential"})
 
 
@@ -41,6 +45,10 @@ def check_context(credential: JSONObject) -> Check:
     if is_open_badge(credential) and not any(
         isinstance(url, str) and url.startswith(OB_CONTEXT_PREFIX) for url in urls
     ):
+        if any(url in OB_BETA_CONTEXTS for url in urls):
+            return Check(
+                "context", "warning", "the OB 3.0 beta context of 2022 (JFF plugfests), not 3.0"
+            )
         return Check("context", "failed", "an Open Badges credential must use the OB 3.0 context")
     version = "VC 2.0" if urls[0] == VC_V2 else "VC 1.1"
     return Check("context", "passed", f"{version} credential with known contexts")
@@ -72,6 +80,9 @@ def check_schema(credential: JSONObject, schema: SchemaValidator | None) -> Chec
     """The 1EdTech JSON Schema when given, else the OB 3.0 data model's types."""
     if not is_open_badge(credential):
         return Check("schema", "skipped", "not an Open Badges credential")
+    context = credential.get("@context")
+    if any(url in OB_BETA_CONTEXTS for url in (context if isinstance(context, list) else [])):
+        return Check("schema", "skipped", "an OB 3.0 beta credential: the 3.0 model does not apply")
     if schema is not None:
         errors = schema.errors(credential)
         if errors:

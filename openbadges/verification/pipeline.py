@@ -25,12 +25,15 @@ from openbadges.errors import (
     UnsupportedCryptosuite,
 )
 from openbadges.jsontypes import JSONObject, loads
-from openbadges.proofs import ed25519_signature_2020, eddsa_rdfc_2022
+from openbadges.ob2.assertions import verify_ob2
+from openbadges.ob2.detection import as_ob2
 from openbadges.proofs.jwt import verify_jwt
+from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, resolve_verification_method
 from openbadges.schema import SchemaValidator
 from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
 from openbadges.verification import checks
+from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
 from openbadges.verification.report import Check, VerificationResult
 
 __all__ = ["verify"]
@@ -77,6 +80,9 @@ async def verify(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema)
+    ob2 = as_ob2(data)
+    if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
+        return await verify_ob2(ob2, resolver=resolver, now=now, recipient=recipient)
     parsed = _parse(data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))
@@ -84,13 +90,19 @@ async def verify(
     if form == "jwt":
         found, credential = await _verify_jwt_proof(str(credential_or_token), context)
         if credential is None:
-            return VerificationResult(checks=(_format_check(form, origin), *found), format="jwt")
+            return VerificationResult(
+                checks=(_format_check(form, origin), *found),
+                format="jwt",
+                unverified_credential=unverified_payload(str(credential_or_token)),
+            )
         canonical: Canonicalized | Check = _canonicalize(credential, context.loader)
     else:
         credential = credential_or_token if isinstance(credential_or_token, dict) else {}
         found, canonical = await _verify_data_integrity(credential, context)
     results = [_format_check(form, origin), checks.check_context(credential)]
-    results.append(canonical if isinstance(canonical, Check) else checks.check_terms(canonical))
+    terms = canonical if isinstance(canonical, Check) else checks.check_terms(canonical)
+    # The JWS covers the bytes: an undefined term is a doubt about meaning, not unsigned data.
+    results.append(terms_check_for_jwt(terms) if form == "jwt" else terms)
     results.append(checks.check_schema(credential, context.schema))
     results.extend(found)
     results.extend(checks.check_dates(credential, context.now))
@@ -119,7 +131,10 @@ def _parse(data: JSONObject | str | bytes) -> Parsed | Check:
                 data = extract(data)
             except BakingError as error:
                 return Check(
-                    "format", "failed", f"no credential could be read from the image: {error}"
+                    "format",
+                    "failed",
+                    f"no credential could be read from the image: {error}",
+                    cause="unsupported",
                 )
     if isinstance(data, bytes | str):
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
@@ -127,7 +142,12 @@ def _parse(data: JSONObject | str | bytes) -> Parsed | Check:
         if not stripped.startswith("{"):
             if stripped.count(".") == 2 and " " not in stripped:
                 return "jwt", stripped, origin
-            return Check("format", "failed", "not a JSON-LD credential, a VC-JWT or a baked image")
+            return Check(
+                "format",
+                "failed",
+                "not a JSON-LD credential, a VC-JWT or a baked image",
+                cause="unsupported",
+            )
         try:
             data = loads(stripped)
         except msgspec.DecodeError as error:
@@ -147,7 +167,12 @@ def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalize
     try:
         return canonicalize(credential, loader)
     except (InvalidDocument, ContextNotFound) as error:
-        return Check("jsonld-terms", "failed", f"the credential is not valid JSON-LD: {error}")
+        return Check(
+            "jsonld-terms",
+            "failed",
+            f"the credential is not valid JSON-LD: {error}",
+            cause=cause_of(error),
+        )
 
 
 async def _verify_jwt_proof(token: str, context: _Context) -> tuple[list[Check], JSONObject | None]:
@@ -155,7 +180,7 @@ async def _verify_jwt_proof(token: str, context: _Context) -> tuple[list[Check],
         verified = await verify_jwt(token, context.resolver)
     except KeyResolutionError as error:
         return [
-            Check("issuer-key", "failed", str(error)),
+            Check("issuer-key", "failed", str(error), cause=cause_of(error)),
             Check("proof", "skipped", "no key to check the JWS with"),
         ], None
     except OpenBadgesError as error:
@@ -216,21 +241,22 @@ async def _check_proof(
         method = await resolve_verification_method(method_id, context.resolver)
     except KeyResolutionError as error:
         return [
-            Check("issuer-key", "failed", str(error), detail),
+            Check("issuer-key", "failed", str(error), detail, cause_of(error)),
             Check("proof", "skipped", f"{suite}: no key to check the signature with", detail),
         ], None
     binding = _binding(method.controller, method.relationships, credential, method_id, detail)
     try:
-        suite_verify = (
-            ed25519_signature_2020.verify_proof
-            if proof.get("type") == ed25519_signature_2020.PROOF_TYPE
-            else eddsa_rdfc_2022.verify_proof
-        )
-        canonical = suite_verify(credential, proof, method.public_key, loader=context.loader)
+        canonical = verify_with_suite(credential, proof, method.public_key, loader=context.loader)
     except UnsupportedCryptosuite as error:
-        return [binding, Check("proof", "failed", f"unsupported proof: {error}", detail)], None
+        return [
+            binding,
+            Check("proof", "failed", f"unsupported proof: {error}", detail, "unsupported"),
+        ], None
     except (ProofError, InvalidDocument, ContextNotFound) as error:
-        return [binding, Check("proof", "failed", f"{suite}: {error}", detail)], None
+        return [
+            binding,
+            Check("proof", "failed", f"{suite}: {error}", detail, cause_of(error)),
+        ], None
     return [
         binding,
         Check("proof", "passed", f"{suite} signature verifies", {**detail, "cryptosuite": suite}),
@@ -289,6 +315,7 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
             "failed",
             f"the status list could not be fetched: {error}",
             {"statusListCredential": url},
+            cause_of(error),
         )
     report = await verify(
         document,
@@ -300,7 +327,11 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
     if not report.verified:
         failed = [c.message for c in report.checks if c.status == "failed"]
         return Check(
-            "status", "failed", "the status list credential does not verify", {"errors": failed}
+            "status",
+            "failed",
+            "the status list credential does not verify",
+            {"errors": failed},
+            "unreachable" if report.verdict == "unverifiable" else None,
         )
     # The list was fetched from the entry's own URL, so its id may differ (lists get moved).
     # A list under the 16 KB minimum is still read: its bits are no less true, only less private.
@@ -320,7 +351,10 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
             )
         return Check("status", "passed", f"not {_past(reading.purpose)}", detail)
     if reading.purpose in ("revocation", "suspension"):
-        return Check("status", "failed", _past(reading.purpose), detail)
+        past = _past(reading.purpose)
+        return Check(
+            "status", "failed", past, detail, "revoked" if past == "revoked" else "suspended"
+        )
     return Check("status", "warning", f"status bit set for purpose {reading.purpose!r}", detail)
 
 
@@ -331,9 +365,14 @@ async def _check_revocation_list(
         document = await context.resolver.resolve(str(entry.get("id")))
         is_revoked = read_1edtech_revocation(entry, document, str(credential.get("id")))
     except (KeyResolutionError, StatusListError) as error:
-        return Check("status", "failed", f"the revocation list could not be read: {error}")
+        return Check(
+            "status",
+            "failed",
+            f"the revocation list could not be read: {error}",
+            cause=cause_of(error),
+        )
     return (
-        Check("status", "failed", "revoked")
+        Check("status", "failed", "revoked", cause="revoked")
         if is_revoked
         else Check("status", "passed", "not revoked")
     )

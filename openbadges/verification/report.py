@@ -8,10 +8,39 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from openbadges.jsontypes import JSONObject
+from openbadges.verification import wording
 
-__all__ = ["CHECK_CODES", "Check", "CheckStatus", "VerificationResult"]
+__all__ = [
+    "CHECK_CODES",
+    "UNVERIFIABLE_CAUSES",
+    "Cause",
+    "Check",
+    "CheckStatus",
+    "Verdict",
+    "VerificationResult",
+]
 
 CheckStatus = Literal["passed", "failed", "warning", "skipped"]
+Verdict = Literal["valid", "invalid", "unverifiable"]
+Cause = Literal[
+    "unreachable", "unsupported", "missing-context", "revoked", "suspended", "unverified"
+]
+
+UNVERIFIABLE_CAUSES = frozenset({"unreachable", "unsupported", "missing-context"})
+"""Failures that say nothing about the credential: what they concern could not be checked."""
+
+# The failure that decides an "invalid" verdict: the most telling first.
+_DECISIVE_ORDER = (
+    "format",
+    "proof",
+    "hosted",
+    "issuer-key",
+    "status",
+    "valid-until",
+    "valid-from",
+    "recipient",
+    "embedded",
+)
 
 CHECK_CODES = {
     "format": "The input is a credential: JSON-LD, a VC-JWT, or a baked PNG/SVG image.",
@@ -24,6 +53,8 @@ CHECK_CODES = {
     "valid-until": "The credential has not expired (validUntil or expirationDate).",
     "status": "The credential is neither revoked nor suspended (one entry per status).",
     "recipient": "The credential was awarded to the given identifier.",
+    "hosted": "OB 2.0 hosted assertion: the issuer still publishes it, unchanged, on its origin.",
+    "embedded": "CLR 2.0: one credential embedded in the record verifies (one entry each).",
 }
 """Every check code, with what it checks."""
 
@@ -37,12 +68,16 @@ class Check:
         status: passed, failed, warning (not a failure, but worth telling) or skipped.
         message: what was found, for people.
         detail: machine-readable context, e.g. ``{"proof": 0}`` or ``{"terms": [...]}``.
+        cause: why it failed when that changes what the failure means: a document that
+            could not be had, an unsupported suite or a missing context (`UNVERIFIABLE_CAUSES`:
+            nothing was learnt about the credential), or revoked / suspended.
     """
 
     code: str
     status: CheckStatus
     message: str
     detail: JSONObject = field(default_factory=dict)
+    cause: Cause | None = None
 
 
 @dataclass(frozen=True)
@@ -55,28 +90,77 @@ class VerificationResult:
         credential: the credential that was checked (from the JWT payload or the image when
             it came in another form), or None when the input could not be read.
         format: ``"json-ld"`` or ``"jwt"``, or None when the input could not be read.
+        unverified_credential: what the input claims when its signature did not verify
+            (a tampered VC-JWT's payload): for showing as unverified claims, never as fact.
     """
 
     checks: tuple[Check, ...]
     credential: JSONObject | None = None
     format: Literal["json-ld", "jwt"] | None = None
+    unverified_credential: JSONObject | None = None
 
     @property
     def verified(self) -> bool:
         """True when at least one check ran and none failed."""
         return bool(self.checks) and all(check.status != "failed" for check in self.checks)
 
-    def to_json(self) -> JSONObject:
-        """The report as JSON (what the command line prints)."""
+    @property
+    def is_proven(self) -> bool:
+        """True when a signature verified and none failed: the contents are the issuer's."""
+        # An OB 2.0 hosted assertion is proven by the issuer's own copy, not a signature.
+        proofs = [check for check in self.checks if check.code in ("proof", "hosted")]
+        return bool(proofs) and all(check.status == "passed" for check in proofs)
+
+    @property
+    def verdict_check(self) -> Check | None:
+        """The failed check that decides the verdict (None when the badge is valid).
+
+        A failure that proves something (a bad signature, a revocation, an expiry) decides
+        over one that could not be checked, so an expired badge whose issuer is offline is
+        still "invalid".
+        """
+        failed = [check for check in self.checks if check.status == "failed"]
+        telling = [check for check in failed if check.cause not in UNVERIFIABLE_CAUSES]
+        for candidates in (telling, failed):
+            for code in _DECISIVE_ORDER:
+                for check in candidates:
+                    if check.code == code:
+                        return check
+            if candidates:
+                return candidates[0]
+        return None
+
+    @property
+    def verdict(self) -> Verdict:
+        """``valid``, ``invalid`` (`verdict_check` says why) or ``unverifiable``."""
+        decisive = self.verdict_check
+        if decisive is None:
+            return "valid" if self.checks else "unverifiable"
+        return "unverifiable" if decisive.cause in UNVERIFIABLE_CAUSES else "invalid"
+
+    def to_json(self, language: wording.Language = "en") -> JSONObject:
+        """The report as JSON (what the command line prints).
+
+        Each message says what the check means for a person; the check's technical message
+        is kept as ``detail.reason``.
+        """
+        decisive = self.verdict_check
         return {
             "verified": self.verified,
+            "verdict": self.verdict,
+            "verdictReason": decisive.code if decisive is not None else None,
+            "headline": wording.headline(self, language),
             "format": self.format,
             "checks": [
                 {
                     "code": c.code,
                     "status": c.status,
-                    "message": c.message,
-                    **({"detail": c.detail} if c.detail else {}),
+                    "message": wording.explain(c, language),
+                    "detail": {
+                        **c.detail,
+                        "reason": c.message,
+                        **({"cause": c.cause} if c.cause else {}),
+                    },
                 }
                 for c in self.checks
             ],

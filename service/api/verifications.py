@@ -39,7 +39,8 @@ class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 _CODES = {
     **CHECK_CODES,
-    "known-issuer": "The issuer is hosted here or in the configured trust list.",
+    "known-issuer": "The issuer is hosted here or in the configured trust list "
+    "(skipped when no signature was proven).",
 }
 
 
@@ -60,6 +61,20 @@ class CheckOut(msgspec.Struct, kw_only=True):
 
 class VerificationOut(msgspec.Struct, kw_only=True):
     verified: bool
+    verdict: Annotated[
+        Literal["valid", "invalid", "unverifiable"],
+        msgspec.Meta(
+            description="`valid`; `invalid` (`verdictReason` names the check that decided "
+            "it); `unverifiable`: something could not be checked (a document that could not "
+            "be fetched, an unsupported format or signature), which does not make it false"
+        ),
+    ]
+    verdict_reason: Annotated[
+        str | None, msgspec.Meta(description="the code of the check that decided the verdict")
+    ] = msgspec.field(name="verdictReason")
+    headline: Annotated[
+        str, msgspec.Meta(description="one sentence for people, in the requested language")
+    ]
     format: str | None
     summary: dict[str, Any]
     checks: list[CheckOut]
@@ -68,6 +83,9 @@ class VerificationOut(msgspec.Struct, kw_only=True):
     def from_domain(cls, report: Report) -> "VerificationOut":
         return cls(
             verified=report.verified,
+            verdict=report.verdict,
+            verdict_reason=report.verdict_reason,
+            headline=report.headline,
             format=report.format,
             summary=report.summary,
             checks=[msgspec.convert(check, CheckOut) for check in report.checks],

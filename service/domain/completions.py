@@ -7,6 +7,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from openbadges.identity import normalise_email
 from service.domain.achievements import Achievement, AchievementService
 from service.domain.clients import Principal
 from service.domain.clock import Clock
@@ -32,7 +33,10 @@ class Reflection:
 
 @dataclass(frozen=True)
 class Completion:
-    """A completion with its text normalised to NFC (before anything is signed)."""
+    """A completion normalised before anything is hashed or signed.
+
+    Text is NFC; the e-mail is folded as the recipient check folds it (`normalise_email`).
+    """
 
     achievement: str
     external_id: str
@@ -46,7 +50,7 @@ class Completion:
         learner: Learner = values.pop("learner")
         reflections: tuple[Reflection, ...] = values.pop("reflections")
         return cls(
-            learner=Learner(learner.email.strip(), _nfc(learner.name).strip(), learner.id),
+            learner=Learner(normalise_email(learner.email), _nfc(learner.name).strip(), learner.id),
             reflections=tuple(Reflection(r.prompt, _nfc(r.answer)) for r in reflections),
             **values,
         )

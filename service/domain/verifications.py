@@ -11,9 +11,11 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
-from openbadges.errors import InvalidDocument, KeyResolutionError
+from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
 from openbadges.verification import Check, VerificationResult, verify
+from openbadges.verification.report import Verdict
+from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
 from service.domain.messages import Language, localise
@@ -37,6 +39,9 @@ class Submission:
 @dataclass(frozen=True)
 class Report:
     verified: bool
+    verdict: Verdict
+    verdict_reason: str | None
+    headline: str
     checks: tuple[dict[str, Any], ...]
     summary: dict[str, Any]
     format: Literal["json-ld", "jwt"] | None
@@ -76,7 +81,8 @@ class ServiceResolver:
                 return await self._fetch(url.split("#", 1)[0])
         except (InvalidDocument, NotFound, ValueError) as error:
             raise KeyResolutionError(f"{url}: {error}") from None
-        raise KeyResolutionError(f"cannot resolve {url!r}: unsupported identifier")
+        # Not a forgery: this verifier cannot look the identifier up (e.g. did:velocity).
+        raise DocumentUnavailable(f"cannot resolve {url!r}: unsupported identifier")
 
     def _did_web_location(self, did: str) -> str:
         """did:web is https; hosts allowed plain HTTP in settings (development) get http."""
@@ -88,7 +94,7 @@ class ServiceResolver:
         try:
             document = await self._fetcher.get_json(location)
         except UnreachableDocument as error:
-            raise KeyResolutionError(str(error)) from None
+            raise DocumentUnavailable(str(error)) from None
         if not isinstance(document, dict):
             raise KeyResolutionError(f"{location} did not return a JSON object")
         return document
@@ -114,19 +120,26 @@ class VerificationService:
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
         data = await self._input(submission)
         now: datetime = self._clock()
-        result = await verify(
-            data, resolver=self._resolver, now=now, recipient=submission.recipient_email
+        result = (
+            data
+            if isinstance(data, VerificationResult)
+            else await verify(
+                data, resolver=self._resolver, now=now, recipient=submission.recipient_email
+            )
         )
         checks = [*result.checks, await self._known_issuer(result)]
-        verified = result.verified
+        decisive = result.verdict_check
         return Report(
-            verified=verified,
+            verified=result.verified,
+            verdict=result.verdict,
+            verdict_reason=decisive.code if decisive is not None else None,
+            headline=headline(result, language),
             checks=tuple(localise(check, language) for check in checks),
-            summary=_summary(result.credential),
+            summary=summarise(result, language),
             format=result.format,
         )
 
-    async def _input(self, submission: Submission) -> JSONObject | str | bytes:
+    async def _input(self, submission: Submission) -> JSONObject | str | bytes | VerificationResult:
         given = [
             v
             for v in (submission.credential, submission.jwt, submission.url, submission.image)
@@ -141,15 +154,27 @@ class VerificationService:
         value = given[0]
         return value if isinstance(value, dict | str | bytes) else str(value)
 
-    async def _from_link(self, url: str) -> JSONObject | str:
-        """A badge link: Insigne's own from the database, another issuer's over the network."""
+    async def _from_link(self, url: str) -> JSONObject | str | VerificationResult:
+        """A badge link: Insigne's own from the database, another issuer's over the network.
+
+        A link that does not answer gives an "unverifiable" report, not an error: the badge
+        may well be valid, and the employer needs to be told so.
+        """
+        if not url.startswith(("https://", "http://", "did:")):
+            raise InvalidInput([FieldProblem("url", f"not a badge link: {url!r}")])
         try:
             document = await self._resolver.resolve(url)
+        except DocumentUnavailable as error:
+            check = Check("format", "failed", str(error), {"url": url}, "unreachable")
+            return VerificationResult(checks=(check,))
         except KeyResolutionError as error:
             raise InvalidInput([FieldProblem("url", str(error))]) from None
         return document
 
     async def _known_issuer(self, result: VerificationResult) -> Check:
+        if not result.is_proven:
+            # An unproven issuer id may be forged: looking it up would lend it credit.
+            return Check("known-issuer", "skipped", "not looked up: the signature was not proven")
         issuer = (result.credential or {}).get("issuer")
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
         if not isinstance(issuer_id, str):
@@ -174,6 +199,28 @@ class VerificationService:
             "the issuer is neither hosted here nor in the trust list",
             {"issuer": issuer_id},
         )
+
+
+_UNVERIFIED_NOTICE = {
+    "en": "The signature was not proven: what follows is what the badge claims, not "
+    "established facts.",
+    "fr": "La signature n'a pas été prouvée : ce qui suit est ce que le badge affirme, "
+    "non des faits établis.",
+}
+
+
+def summarise(result: VerificationResult, language: Language = "en") -> dict[str, Any]:
+    """The summary; when no signature was proven, the claims are set apart and marked.
+
+    A forged name must never read as fact, so an unproven badge's summary holds only
+    ``unverifiedClaims`` (from the payload of a tampered VC-JWT too) and a notice.
+    """
+    if result.is_proven:
+        return _summary(result.credential)
+    claims = _summary(result.credential or result.unverified_credential)
+    if not claims:
+        return {}
+    return {"unverified": True, "notice": _UNVERIFIED_NOTICE[language], "unverifiedClaims": claims}
 
 
 def _summary(credential: JSONObject | None) -> dict[str, Any]:

@@ -140,3 +140,30 @@ def test_bad_input_is_a_message_not_a_traceback(workdir: Path, key_file: Path) -
     assert result.returncode == 2
     assert b"Traceback" not in result.stderr
     assert result.stderr.startswith(b"openbadges sign:")
+
+
+def test_verify_serves_a_key_doc_under_another_url_and_reports_a_verdict(
+    workdir: Path, shared: Path
+) -> None:
+    corpus = shared / "wild-corpus"
+    keydoc = corpus / "008-dcc-v2-di-didweb.keydoc.json"
+    document_id = json.loads(keydoc.read_text())["id"]
+
+    served = run(
+        "verify",
+        str(corpus / "008-dcc-v2-di-didweb.json"),
+        "--key-doc",
+        f"{document_id}={keydoc}",
+        "--now",
+        "2026-11-21T00:00:00Z",
+        "--lang",
+        "fr",
+    )
+    missing = run(
+        "verify", str(corpus / "008-dcc-v2-di-didweb.json"), "--now", "2026-11-21T00:00:00Z"
+    )
+
+    report = json.loads(served.stdout)
+    assert served.returncode == 0, served.stderr
+    assert (report["verdict"], report["headline"][:8]) == ("valid", "Ce badge")
+    assert json.loads(missing.stdout)["verdict"] == "unverifiable"

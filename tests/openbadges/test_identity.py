@@ -34,10 +34,10 @@ def test_hash_identity_matches_the_spec_example() -> None:
     }
 
 
-def test_hash_identity_trims_and_lowercases_only_the_domain() -> None:
+def test_hash_identity_trims_and_lowercases_the_address() -> None:
     identity = hash_identity(f"  {EMAIL}\n", salt="sel de Guérande")
 
-    expected = hashlib.sha256("Marie.Tremblay@cssdm.gouv.qc.casel de Guérande".encode()).hexdigest()
+    expected = hashlib.sha256("marie.tremblay@cssdm.gouv.qc.casel de Guérande".encode()).hexdigest()
     assert identity["identityHash"] == f"sha256${expected}"
 
 
@@ -86,11 +86,45 @@ def test_matches_identity_accepts_the_same_address(known: str) -> None:
 
 @pytest.mark.parametrize(
     "known",
-    ["jean.roy@cssdm.gouv.qc.ca", "marie.tremblay@cssdm.gouv.qc.ca", "Marie.Tremblay@cssdm.qc.ca"],
+    ["jean.roy@cssdm.gouv.qc.ca", "Marie.Tremblay@cssdm.qc.ca", "marie.tremblay@cssdm.gouv.qc"],
 )
 def test_matches_identity_rejects_another_address(known: str) -> None:
-    # The local part is case-sensitive (RFC 5321 §2.4), so "marie" is not "Marie".
     assert not matches_identity(hash_identity(EMAIL), known)
+
+
+@pytest.mark.parametrize(
+    "known",
+    [
+        "marie.tremblay@cssdm.gouv.qc.ca",
+        "MARIE.TREMBLAY@CSSDM.GOUV.QC.CA",
+        " Marie.Tremblay@Cssdm.Gouv.Qc.Ca ",
+    ],
+)
+def test_matches_identity_ignores_letter_case(known: str) -> None:
+    # Hashed and plaintext alike: the common providers treat the local part case-insensitively.
+    plain = {
+        "type": "IdentityObject",
+        "identityHash": EMAIL,
+        "identityType": "emailAddress",
+        "hashed": False,
+    }
+
+    assert matches_identity(hash_identity(EMAIL), known)
+    assert matches_identity(plain, known)
+
+
+def test_matches_identity_accepts_a_hash_with_only_the_domain_folded() -> None:
+    # What this library hashed before it folded the local part too.
+    digest = hashlib.sha256(b"Marie.Tremblay@cssdm.gouv.qc.caSALT").hexdigest()
+    identity = {
+        "type": "IdentityObject",
+        "identityHash": f"sha256${digest}",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": "SALT",
+    }
+
+    assert matches_identity(identity, "Marie.Tremblay@CSSDM.gouv.qc.ca")
 
 
 def test_matches_identity_accepts_a_hash_of_the_address_as_typed() -> None:
@@ -143,7 +177,8 @@ def test_matches_identity_compares_plaintext_identity(shared: Path) -> None:
     student, other = full_example_identifiers(shared)
 
     assert matches_identity(student, "student@1EdTech.edu")
-    assert not matches_identity(student, "Student@1edtech.edu")
+    assert matches_identity(student, "Student@1edtech.edu")
+    assert not matches_identity(student, "student@1edtech.org")
     assert not matches_identity(other, "student@1edtech.edu")
 
 

@@ -100,7 +100,7 @@ async def test_baked_image_upload(
 
     report = response.json()
     assert failed(report) == {"recipient"}
-    assert "baked image" in report["checks"][0]["message"]
+    assert "baked image" in report["checks"][0]["detail"]["reason"]
 
 
 async def test_french_messages_keep_codes_stable(
@@ -116,7 +116,7 @@ async def test_french_messages_keep_codes_stable(
     assert report["verified"] is False
     (proof,) = [c for c in report["checks"] if c["code"] == "proof"]
     assert proof["status"] == "failed"
-    assert proof["message"].startswith("La signature n'est pas valide")
+    assert proof["message"].startswith("La signature ne correspond pas")
     assert "signature" in proof["detail"]["reason"]
 
 
@@ -255,7 +255,7 @@ async def test_internal_addresses_are_not_fetched_without_the_setting(
 
     (binding,) = [c for c in report["checks"] if c["code"] == "issuer-key"]
     assert binding["status"] == "failed"
-    assert "not public" in binding["message"]
+    assert "not public" in binding["detail"]["reason"]
 
 
 def limited_app(
@@ -335,7 +335,7 @@ async def test_jwt_kid_pointing_at_an_internal_address_is_not_fetched(
 
     assert report["verified"] is False
     (binding,) = [c for c in report["checks"] if c["code"] == "issuer-key"]
-    assert "not public" in binding["message"]
+    assert "not public" in binding["detail"]["reason"]
 
 
 async def test_image_without_a_credential(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,43 @@
+"""Reading an OB 2.0 assertion baked into a PNG (``iTXt`` ``openbadges``) or an SVG.
+
+https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/baking/index.html: a PNG
+carries the assertion (JSON, a URL or a JWS) in an ``iTXt`` chunk with keyword ``openbadges``;
+an SVG in an ``<openbadges:assertion>`` element (namespace http://openbadges.org), as its text
+or, for a hosted assertion, its ``verify`` attribute.
+"""
+
+import defusedxml.ElementTree as SafeElementTree
+
+from openbadges.baking import _decode_itxt_text, _read_png_chunks, detect_image_kind
+from openbadges.errors import BakingError
+
+__all__ = ["extract_ob2"]
+
+_PNG_KEYWORD = b"openbadges"
+_SVG_TAG = "{http://openbadges.org}assertion"
+
+
+def extract_ob2(image: bytes) -> str | None:
+    """The OB 2.0 payload of a baked image (JSON text, URL or JWS), or None when it has none.
+
+    Raises:
+        BakingError: the image is malformed or holds several assertions.
+    """
+    if detect_image_kind(image) == "png":
+        found = [
+            _decode_itxt_text(data)
+            for kind, data in _read_png_chunks(image)
+            if kind == b"iTXt" and data.startswith(_PNG_KEYWORD + b"\0")
+        ]
+    else:
+        try:
+            root = SafeElementTree.fromstring(image)
+        except SafeElementTree.ParseError as error:
+            raise BakingError(f"malformed SVG: {error}") from None
+        found = [
+            (element.text or "").strip() or element.get("verify", "")
+            for element in root.iter(_SVG_TAG)
+        ]
+    if len(found) > 1:
+        raise BakingError("the image holds several OB 2.0 assertions")
+    return found[0].strip() if found else None

@@ -1,0 +1,112 @@
+"""ecdsa-rdfc-2019 on the W3C vc-di-ecdsa test vectors (P-256 and P-384), and tampering."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openbadges.canonical import canonicalize_pair
+from openbadges.contexts import ContextLoader
+from openbadges.errors import ProofError
+from openbadges.keys import generate_key_pair, public_key_from_multibase
+from openbadges.proofs import ecdsa_rdfc_2019
+from openbadges.resolver import StaticResolver
+from openbadges.verification import verify
+from tests.openbadges.verification.conftest import NOW
+
+CURVES = ["P256", "P384"]
+
+
+def vectors(shared: Path) -> Path:
+    return shared / "vc-test-vectors" / "w3c-vc-di-ecdsa"
+
+
+@pytest.fixture
+def loader(shared: Path) -> ContextLoader:
+    folder = shared / "vc-test-vectors" / "contexts"
+    return ContextLoader(
+        {
+            "https://www.w3.org/ns/credentials/examples/v2": json.loads(
+                (folder / "credentials-examples-v2.jsonld").read_text()
+            )
+        }
+    )
+
+
+def signed(shared: Path, curve: str) -> dict[str, Any]:
+    path = vectors(shared) / f"ecdsa-rdfc-2019-{curve.lower()}" / f"signedECDSA{curve}.json"
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def public_key(shared: Path, curve: str) -> Any:
+    pair = json.loads((vectors(shared) / f"{curve.lower()}KeyPair.json").read_text())
+    return public_key_from_multibase(pair["publicKeyMultibase"])
+
+
+@pytest.mark.parametrize("curve", CURVES)
+def test_canonical_forms_and_hashes_match_the_vector(
+    shared: Path, loader: ContextLoader, curve: str
+) -> None:
+    folder = vectors(shared) / f"ecdsa-rdfc-2019-{curve.lower()}"
+    document = signed(shared, curve)
+    options = {k: v for k, v in document.pop("proof").items() if k != "proofValue"}
+
+    canonical = canonicalize_pair(document, options, loader)
+    digest = ecdsa_rdfc_2019.hash_data(canonical, "sha256" if curve == "P256" else "sha384")
+
+    assert canonical.document == (folder / f"canonDocECDSA{curve}.txt").read_text()
+    assert canonical.proof == (folder / f"proofCanonECDSA{curve}.txt").read_text()
+    assert digest.hex() == (folder / f"combinedHashECDSA{curve}.txt").read_text().strip()
+
+
+@pytest.mark.parametrize("curve", CURVES)
+def test_vector_signature_verifies(shared: Path, loader: ContextLoader, curve: str) -> None:
+    document = signed(shared, curve)
+
+    ecdsa_rdfc_2019.verify_proof(
+        document, document["proof"], public_key(shared, curve), loader=loader
+    )
+
+
+@pytest.mark.parametrize("curve", CURVES)
+async def test_pipeline_verifies_the_vector_through_its_did_key(
+    shared: Path, loader: ContextLoader, curve: str
+) -> None:
+    result = await verify(signed(shared, curve), resolver=StaticResolver(), now=NOW, loader=loader)
+
+    (proof,) = [c for c in result.checks if c.code == "proof"]
+    assert (proof.status, proof.detail["cryptosuite"]) == ("passed", "ecdsa-rdfc-2019")
+    # The vector's issuer is an https URL its did:key does not belong to: the binding fails.
+    failed = {c.code for c in result.checks if c.status == "failed"}
+    assert failed == {"issuer-key"}, result.to_json()
+
+
+@pytest.mark.parametrize("curve", CURVES)
+async def test_tampered_vector_is_invalid(shared: Path, loader: ContextLoader, curve: str) -> None:
+    document = signed(shared, curve)
+    document["credentialSubject"]["alumniOf"] = "The School of Forgeries"
+
+    result = await verify(document, resolver=StaticResolver(), now=NOW, loader=loader)
+
+    assert result.verdict == "invalid"
+    assert [c.status for c in result.checks if c.code == "proof"] == ["failed"]
+
+
+def test_wrong_key_and_malformed_values_are_refused(shared: Path, loader: ContextLoader) -> None:
+    document = signed(shared, "P256")
+    short = copy.deepcopy(document["proof"])
+    short["proofValue"] = "z3mZ"
+
+    with pytest.raises(ProofError, match="does not match"):
+        ecdsa_rdfc_2019.verify_proof(
+            document, document["proof"], generate_key_pair("p256").public_key, loader=loader
+        )
+    with pytest.raises(ProofError, match="P-256 or P-384"):
+        ecdsa_rdfc_2019.verify_proof(
+            document, document["proof"], generate_key_pair().public_key, loader=loader
+        )
+    with pytest.raises(ProofError, match="64 bytes"):
+        ecdsa_rdfc_2019.verify_proof(document, short, public_key(shared, "P256"), loader=loader)
