@@ -5,11 +5,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, PathParameter
 
 from service.api.completions import AwardOut
-from service.api.dependencies import requires
+from service.api.dependencies import optional_principal, requires
 from service.api.errors import problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
@@ -22,10 +22,8 @@ _JSON_TYPES = (VC_LD, "application/ld+json", "application/json")
 _JWT_TYPES = (VC_JWT, "application/jwt")
 
 
-async def _award(
-    runtime: Runtime, credential_id: uuid.UUID, principal: Principal | None = None
-) -> Award:
-    async with runtime.read(principal) as services:
+async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
+    async with runtime.read() as services:
         award = await services.awards.get(credential_id)
     if award is None:
         raise NotFound("no such credential")
@@ -44,8 +42,9 @@ class CredentialApiController(Controller):
         principal: NamedDependency[Principal],
         credential_id: FromPath[uuid.UUID],
     ) -> AwardOut:
-        """The stored credential (JSON-LD and JWT) with its status."""
-        return AwardOut.from_domain(await _award(runtime, credential_id, principal))
+        """The stored credential (JSON-LD and JWT) with its status, for the issuer's platforms."""
+        async with runtime.read(principal) as services:
+            return AwardOut.from_domain(await services.awards.get_record(credential_id))
 
 
 class PublicCredentialController(Controller):
@@ -79,7 +78,7 @@ class PublicCredentialController(Controller):
 class EvidenceController(Controller):
     path = "/evidence"
     tags = ["Credentials"]
-    dependencies = {"principal": requires("credentials:read")}
+    dependencies = {"principal": Provide(optional_principal)}
 
     @get(
         "/{evidence_id:uuid}",
@@ -90,9 +89,9 @@ class EvidenceController(Controller):
     async def get_evidence(
         self,
         runtime: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        principal: NamedDependency[Principal | None],
         evidence_id: FromPath[uuid.UUID],
     ) -> str:
-        """A private reflection, for authorised clients; its bytes match the evidence digestSRI."""
+        """A reflection, public if the earner made it so, else for the issuer's platforms."""
         async with runtime.read(principal) as services:
             return await services.awards.evidence_text(evidence_id)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -168,6 +169,8 @@ class ClientRecord(Base):
     issuer_slugs: Mapped[list[Any]]  # the issuers it may issue for; empty: none
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    # Bumped when the secret is renewed: tokens of an earlier generation stop working.
+    secret_generation: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class CompletionRecord(Base):
@@ -240,6 +243,10 @@ class CredentialRecord(Base):
     status: Mapped[str] = mapped_column(String(20))  # active, revoked, suspended
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
+    # The earner's controls (through their management link); the signed text never changes.
+    evidence_public: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    hidden: Mapped[bool] = mapped_column(Boolean, server_default=false())  # from portfolios
+    manage_token_hash: Mapped[str | None] = mapped_column(String(64))
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
     issued_at: Mapped[datetime]

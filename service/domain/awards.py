@@ -17,12 +17,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from service.db.inserts import insert_ignoring_conflicts, upsert_returning_id
-from service.db.tables import CompletionRecord, CredentialRecord, EvidenceRecord, LearnerRecord
+from service.db.tables import (
+    CompletionRecord,
+    CredentialRecord,
+    EvidenceRecord,
+    IssuerRecord,
+    LearnerRecord,
+)
 from service.domain.achievements import AchievementService
 from service.domain.audit import record_event
 from service.domain.clients import Principal
@@ -33,6 +39,7 @@ from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import StatusListService
 from service.domain.urls import Urls
+from service.domain.visibility import CredentialFacts, Viewer
 
 MAX_KEY_LENGTH = 200
 
@@ -235,12 +242,52 @@ class AwardService:
         ).first()
         return self._award(credential_id, *row) if row else None
 
+    async def get_record(self, credential_id: uuid.UUID) -> Award:
+        """The API view of a credential, for the platforms the visibility policy allows."""
+        facts = await self._facts(CredentialRecord.id == credential_id)
+        award = await self.get(credential_id) if facts else None
+        if facts is None or award is None or not self.viewer.may_read_record(facts):
+            raise NotFound("no such credential")
+        return award
+
     async def evidence_text(self, evidence_id: uuid.UUID) -> str:
-        """An answer as stored: its UTF-8 bytes match the credential's ``digestSRI``."""
-        record = await self._session.get(EvidenceRecord, evidence_id)
-        if record is None:
+        """An answer as stored (its UTF-8 bytes match the ``digestSRI``), for who may read it."""
+        row = (
+            await self._session.execute(
+                select(EvidenceRecord.answer, CredentialRecord.id)
+                .join(
+                    CredentialRecord, CredentialRecord.completion_id == EvidenceRecord.completion_id
+                )
+                .where(EvidenceRecord.id == evidence_id)
+            )
+        ).first()
+        facts = await self._facts(CredentialRecord.id == row[1]) if row else None
+        if row is None or facts is None or not self.viewer.may_read_reflections(facts):
             raise NotFound("no such evidence")
-        return record.answer
+        answer: str = row[0]
+        return answer
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(principal=self._principal)
+
+    async def _facts(self, condition: ColumnElement[bool]) -> CredentialFacts | None:
+        row = (
+            await self._session.execute(
+                select(
+                    CredentialRecord.id,
+                    IssuerRecord.slug,
+                    CompletionRecord.client_id,
+                    CompletionRecord.share_reflections,
+                    CredentialRecord.evidence_public,
+                    CredentialRecord.hidden,
+                )
+                .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+                .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+                .where(condition)
+            )
+        ).first()
+        return CredentialFacts(*row) if row else None
 
     async def revoke(self, credential_id: uuid.UUID, reason: str, *, actor: str) -> Award:
         """Revoke a credential for good and re-sign its status list (the bit changes)."""

@@ -1,0 +1,67 @@
+"""The one visibility policy: who may see a credential's private parts, for every face.
+
+REST, the badge pages and GraphQL all ask this module; none decides on its own. A signed
+credential is public (its link is meant to be shared), but what it keeps private is not:
+
+- private reflections are readable by the platform that submitted them, by clients the
+  issuer has authorised for its badges (linked to the issuer, with ``credentials:read`` or
+  ``admin``), and by the earner through their management link; once the earner makes them
+  public, or when the completion shared them (they are then inside the signed credential),
+  by anyone;
+- the API view of a credential, and its management, belong to the same platforms;
+- a credential the earner hid is left out of portfolio queries, except for those platforms.
+
+Everyone else is told the thing does not exist (404), never that it is private.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from service.domain.clients import Principal
+
+_READ_SCOPES = frozenset({"credentials:read", "admin"})
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    """What the policy needs to know about one credential."""
+
+    credential_id: uuid.UUID
+    issuer_slug: str
+    submitted_by: uuid.UUID  # the client (record id) that posted the completion
+    reflections_in_credential: bool  # posted with shareReflections: public for good
+    evidence_public: bool  # the earner's choice
+    hidden: bool  # the earner hid it from portfolio queries
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: an API client, the earner of one credential, both, or no one."""
+
+    principal: Principal | None = None
+    earner_of: uuid.UUID | None = None  # the credential whose management link was shown
+
+    def is_platform_for(self, facts: CredentialFacts) -> bool:
+        """The submitting platform, or a client the issuer authorised for its badges."""
+        principal = self.principal
+        if principal is None:
+            return False
+        if principal.id == facts.submitted_by:
+            return True
+        return bool(principal.scopes & _READ_SCOPES) and facts.issuer_slug in principal.issuer_slugs
+
+    def is_earner_of(self, facts: CredentialFacts) -> bool:
+        return self.earner_of is not None and self.earner_of == facts.credential_id
+
+    def may_read_reflections(self, facts: CredentialFacts) -> bool:
+        if facts.reflections_in_credential or facts.evidence_public:
+            return True
+        return self.is_platform_for(facts) or self.is_earner_of(facts)
+
+    def may_read_record(self, facts: CredentialFacts) -> bool:
+        """The API view (status, both signed forms) and the platform's management calls."""
+        return self.is_platform_for(facts)
+
+    def may_list(self, facts: CredentialFacts) -> bool:
+        """Whether a portfolio query shows this credential."""
+        return not facts.hidden or self.is_platform_for(facts) or self.is_earner_of(facts)
