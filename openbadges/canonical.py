@@ -305,7 +305,7 @@ def _nquads_metered(quads: list[ox.Quad]) -> str:
     Raises:
         PoisonedDataset: the work budget or the time cap ran out.
     """
-    relabelled = canonical_nquads_metered("".join(f"{quad} .\n" for quad in quads))
+    relabelled = canonical_nquads_metered(quads)
     return "".join(sorted(f"{quad} .\n" for quad in ox.parse(relabelled, ox.RdfFormat.N_QUADS)))
 
 

@@ -18,17 +18,24 @@ from typing import Any
 
 import pyld.canon
 import pyld.identifier_issuer
-import pyld.nquads
 import pyoxigraph as ox
 
 from openbadges.errors import PoisonedDataset
 
-__all__ = ["MAX_SECONDS", "MAX_WORK", "canonical_nquads_metered", "has_unique_first_degree"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_SECONDS",
+    "MAX_WORK",
+    "canonical_nquads_metered",
+    "has_unique_first_degree",
+]
 
 MAX_WORK = 20_000
 """Hash N-Degree Quads calls plus permutations tried, for one canonicalisation."""
 MAX_SECONDS = 0.5
 """Wall-clock cap on the metered canonicalisation of one dataset."""
+MAX_DEPTH = 64
+"""Nesting of Hash N-Degree Quads calls (a long cycle of alike nodes recurses along it)."""
 
 _Key = tuple[str, str, str, str]
 
@@ -64,19 +71,49 @@ def _first_degree_key(quad: ox.Quad, node: ox.BlankNode) -> _Key:
     )
 
 
-def canonical_nquads_metered(nquads: str) -> str:
-    """Canonicalise N-Quads with URDNA2015 (RDFC-1.0 with SHA-256) under the work budget.
+def canonical_nquads_metered(quads: Iterable[ox.Quad]) -> str:
+    """Canonicalise quads with URDNA2015 (RDFC-1.0 with SHA-256) under the work budget.
 
     Returns:
-        The canonical N-Quads, sorted.
+        The canonical N-Quads, sorted (pyld's escaping of literals).
 
     Raises:
-        PoisonedDataset: the budget or the time cap ran out.
+        PoisonedDataset: the budget, the time cap or the nesting cap ran out.
     """
     meter = _Meter(MAX_WORK, time.monotonic() + MAX_SECONDS)
-    dataset = pyld.nquads.parse_nquads(nquads)
-    result: str = _MeteredUrdna2015(meter).main(dataset, {"format": "application/n-quads"})
+    result: str = _MeteredUrdna2015(meter).main(
+        _pyld_dataset(quads), {"format": "application/n-quads"}
+    )
     return result
+
+
+def _pyld_dataset(quads: Iterable[ox.Quad]) -> dict[str, list[dict[str, Any]]]:
+    """Build pyld's dataset form directly: its N-Quads parser is quadratic in the quads."""
+    dataset: dict[str, list[dict[str, Any]]] = {}
+    for quad in dict.fromkeys(quads):  # a dataset holds each statement once
+        graph = quad.graph_name
+        name = "@default" if isinstance(graph, ox.DefaultGraph) else _pyld_term(graph)["value"]
+        dataset.setdefault(name, []).append(
+            {
+                "subject": _pyld_term(quad.subject),
+                "predicate": _pyld_term(quad.predicate),
+                "object": _pyld_term(quad.object),
+            }
+        )
+    return dataset
+
+
+def _pyld_term(term: object) -> dict[str, str]:
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    if isinstance(term, ox.Literal):
+        literal = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+        if term.language:
+            literal["language"] = term.language
+        return literal
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    raise PoisonedDataset(f"RDF-star terms are not canonicalised: {term}")
 
 
 class _Meter:
@@ -117,9 +154,15 @@ class _MeteredUrdna2015(pyld.canon.URDNA2015):  # type: ignore[misc]
     def __init__(self, meter: _Meter) -> None:
         super().__init__()
         self._meter = meter
+        self._depth = 0
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:  # noqa: ANN401 - pyld's types
         self._meter.spend()
+        if self._depth >= MAX_DEPTH:
+            raise PoisonedDataset(
+                f"canonicalisation refused: RDFC-1.0 Hash N-Degree Quads nested more than "
+                f"{MAX_DEPTH} deep (a long path of blank nodes that cannot be told apart)"
+            )
         if not isinstance(issuer, _MeteredIssuer):
             metered = _MeteredIssuer(issuer.prefix)
             metered.counter, metered.existing, metered.order = (
@@ -129,4 +172,8 @@ class _MeteredUrdna2015(pyld.canon.URDNA2015):  # type: ignore[misc]
             )
             metered.meter = self._meter
             issuer = metered
-        return super().hash_n_degree_quads(id_, issuer)
+        self._depth += 1
+        try:
+            return super().hash_n_degree_quads(id_, issuer)
+        finally:
+            self._depth -= 1
