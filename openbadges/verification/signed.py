@@ -216,8 +216,10 @@ def _put_types(document: JSONObject, types: list[str]) -> None:
 
 
 def _put_issuer(document: JSONObject, nodes: list[Any]) -> None:
-    document.pop(_VC + "issuer", None)
-    received = document.get("issuer")
+    spelt = document.pop(_VC + "issuer", None)
+    received = document.get("issuer", spelt)
+    if isinstance(received, list) and len(received) == 1:
+        received = received[0]
     ids = [node.value if isinstance(node, ox.NamedNode) else None for node in nodes]
     if len(ids) != 1:
         document["issuer"] = ids
@@ -225,7 +227,7 @@ def _put_issuer(document: JSONObject, nodes: list[Any]) -> None:
         profile = {key: value for key, value in received.items() if key not in ("@id", "id")}
         if ids[0] is not None:
             profile["id"] = ids[0]
-        if profile != received:
+        if profile != document.get("issuer"):
             document["issuer"] = profile
     elif received != ids[0]:
         document["issuer"] = ids[0]
