@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
+from openbadges import canonical_limits
 from openbadges.canonical import canonicalize, canonicalize_pair
 from openbadges.contexts import ContextLoader
 from openbadges.errors import InvalidDocument, PoisonedDataset
@@ -71,5 +72,29 @@ def test_identical_evidence_without_ids_is_canonicalised_like_pyld() -> None:
 def test_long_chain_of_alike_nodes_is_canonicalised_like_pyld() -> None:
     chain = [{"@id": f"_:c{i}", KNOWS: {"@id": f"_:c{i + 1}"}} for i in range(40)]
     document = with_evidence(chain)
+
+    assert canonicalize(document, LOADER).document == pyld_nquads(document)
+
+
+def test_long_cycle_of_alike_nodes_is_refused_not_a_recursion_error() -> None:
+    cycle = [{"@id": f"_:r{i}", KNOWS: {"@id": f"_:r{(i + 1) % 1000}"}} for i in range(1000)]
+
+    with pytest.raises(PoisonedDataset, match="nested"):
+        canonicalize(with_evidence(cycle), LOADER)
+
+
+def test_time_cap_refuses_what_the_work_budget_would_allow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(canonical_limits, "MAX_WORK", 10**9)
+    monkeypatch.setattr(canonical_limits, "MAX_SECONDS", 0.0)
+
+    with pytest.raises(PoisonedDataset, match="took more than"):
+        canonicalize(with_evidence(clique(7)), LOADER)
+
+
+def test_language_tagged_alike_nodes_are_canonicalised_like_pyld() -> None:
+    evidence = {"type": ["Evidence"], "name": {"@value": "Réponse", "@language": "fr-CA"}}
+    document = with_evidence([dict(evidence) for _ in range(3)])
 
     assert canonicalize(document, LOADER).document == pyld_nquads(document)

@@ -295,3 +295,17 @@ def test_rewriting_that_keeps_the_dataset_keeps_the_verdict(
 
     first, second = asyncio.run(both())
     assert verdict(second) == verdict(first), rewrites
+
+
+async def test_two_signed_issuers_fail_the_issuer_key(issuer: Issuer) -> None:
+    credential = issuer.credential()
+    credential[VC + "issuer"] = {"@id": "https://autre.example/emetteur"}
+
+    result = await verify(issuer.sign(credential), resolver=issuer.resolver(), now=NOW)
+
+    assert "issuer-key" in failed(result)
+    assert statuses_of(result, "proof") == ["passed"]
+
+
+def statuses_of(result: VerificationResult, code: str) -> list[str]:
+    return [check.status for check in result.checks if check.code == code]
