@@ -264,7 +264,9 @@ async def _check_proof(
     except UnsupportedCryptosuite as error:
         return [binding, Check("proof", "failed", f"unsupported proof: {error}", detail)], None
     except PoisonedDataset as error:
-        skipped = Check("proof", "skipped", f"{suite}: not checked, canonicalisation refused")
+        skipped = Check(
+            "proof", "skipped", f"{suite}: not checked, canonicalisation refused", detail
+        )
         return [binding, skipped], refused(error)
     except (ProofError, InvalidDocument, ContextNotFound) as error:
         return [binding, Check("proof", "failed", f"{suite}: {error}", detail)], None
