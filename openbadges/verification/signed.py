@@ -123,14 +123,17 @@ class _Graph:
     def types(self, node: object) -> list[str]:
         return [_term(iri) for iri in self._type_iris(node)]
 
-    def entry(self, node: object) -> JSONObject:
-        """A status entry (or a status list's subject): its members in the status vocabularies."""
-        entry: JSONObject = {}
-        if isinstance(node, ox.NamedNode):
-            entry["id"] = node.value
+    def _described(self, node: object, *, is_type_listed: bool) -> JSONObject:
+        """A node's ``id`` and ``type``, as the contexts spell them."""
+        found: JSONObject = {"id": node.value} if isinstance(node, ox.NamedNode) else {}
         types = self.types(node)
         if types:
-            entry["type"] = types[0] if len(types) == 1 else types
+            found["type"] = types if is_type_listed or len(types) > 1 else types[0]
+        return found
+
+    def entry(self, node: object) -> JSONObject:
+        """A status entry: its members in the status vocabularies."""
+        entry = self._described(node, is_type_listed=False)
         for predicate, value in self._out.get(node, []):
             name = _term(predicate)
             if predicate != _RDF_TYPE and name != predicate:
@@ -143,12 +146,8 @@ class _Graph:
         return entry
 
     def subject(self, node: object) -> JSONObject:
-        found: JSONObject = {}
-        if isinstance(node, ox.NamedNode):
-            found["id"] = node.value
-        types = self.types(node)
-        if types:
-            found["type"] = types
+        """A subject's id, types, recipient identifiers and status list members."""
+        found = self._described(node, is_type_listed=True)
         identities = [self._identity(value) for value in self.objects(node, _OB + "identifier")]
         if identities:
             found["identifier"] = identities

@@ -24,7 +24,7 @@ from openbadges.proofs.jwt import sign_jwt
 from openbadges.resolver import StaticResolver
 from openbadges.schema import SchemaValidator
 from openbadges.signing import sign_credential
-from openbadges.status import StatusPurpose, status_entry, status_list_credential
+from openbadges.status import StatusPurpose, status_entry
 from openbadges.verification import CHECK_CODES, VerificationResult, verify
 from tests.openbadges.verification.conftest import ISSUER, NOW, STATUS_URL, Issuer
 
@@ -361,24 +361,13 @@ async def test_jwt_jwk_of_a_did_jwk_issuer_verifies(issuer: Issuer) -> None:
     assert failed(stolen) == {"issuer-key"}
 
 
-def publish_jwt_status(issuer: Issuer) -> None:
-    unsigned = status_list_credential(
-        id=STATUS_URL,
-        issuer=ISSUER,
-        purpose="revocation",
-        status_list=issuer.status,
-        valid_from="2026-01-01T00:00:00Z",
-    )
-    issuer.documents[STATUS_URL] = sign_jwt(unsigned, issuer.key)
-
-
 @pytest.mark.parametrize(("is_revoked", "message"), [(False, "not revoked"), (True, "revoked")])
 async def test_status_list_published_as_a_jwt_is_verified_and_read(
     issuer: Issuer, is_revoked: bool, message: str
 ) -> None:
     if is_revoked:
         issuer.status.set(42)
-    publish_jwt_status(issuer)
+    issuer.publish_status(is_jwt=True)
 
     result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
 
@@ -387,7 +376,7 @@ async def test_status_list_published_as_a_jwt_is_verified_and_read(
 
 
 async def test_status_list_jwt_that_does_not_verify_fails_the_status(issuer: Issuer) -> None:
-    publish_jwt_status(issuer)
+    issuer.publish_status(is_jwt=True)
     header, payload, signature = issuer.documents[STATUS_URL].split(".")
     issuer.documents[STATUS_URL] = f"{header}.{payload}.{signature[:-6]}AAAAAA"
 
