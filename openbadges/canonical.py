@@ -24,11 +24,11 @@ pyld's independent URDNA2015 implementation on generated credentials.
 import functools
 import secrets
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import pyld.jsonld
 import pyoxigraph as ox
 
+from openbadges.canonical_limits import canonical_nquads_metered, has_unique_first_degree
 from openbadges.contexts import ContextLoader
 from openbadges.errors import InvalidDocument
 from openbadges.jsontypes import JSONObject, dumps
@@ -43,6 +43,9 @@ _SENTINEL = f"urn:x-openbadges:{_TOKEN}:sentinel:"
 _UNDEFINED_VOCAB = _SENTINEL + "undefined#"
 _RELATIVE_BASE = _SENTINEL + "relative/"
 _SENTINEL_CONTEXT = dumps({"@vocab": _UNDEFINED_VOCAB, "@base": _RELATIVE_BASE})
+# A statement about the document's top node, removed before canonicalisation, tells which
+# node the JSON's top object is, so the signed values can be read from the right node.
+_TOP = ox.NamedNode(f"urn:x-openbadges:{_TOKEN}:top")
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 
@@ -60,6 +63,9 @@ class Canonicalized:
         issuer_dependent_terms: terms defined only by the issuer-dependent ``@vocab`` of VC 2.0's
             "undefined-terms" context: signed, but with no agreed meaning.
         relative_iris: relative IRI references, which JSON-LD drops.
+        quads: the document's RDF quads before canonicalisation (what the proof covers), for
+            reading the signed values back.
+        top: the node the document's top-level JSON object describes, when it is one node.
     """
 
     document: str
@@ -67,6 +73,8 @@ class Canonicalized:
     undefined_terms: frozenset[str] = frozenset()
     issuer_dependent_terms: frozenset[str] = frozenset()
     relative_iris: frozenset[str] = frozenset()
+    quads: tuple[ox.Quad, ...] = field(default=(), repr=False, compare=False)
+    top: ox.NamedNode | ox.BlankNode | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_safe(self) -> bool:
@@ -80,6 +88,7 @@ def canonicalize(document: JSONObject, loader: ContextLoader) -> Canonicalized:
     Raises:
         ContextNotFound: the document uses a context that is not bundled.
         InvalidDocument: the document is not valid JSON-LD.
+        PoisonedDataset: canonicalising it would exceed the work budget (an `InvalidDocument`).
     """
     return canonicalize_pair(document, None, loader)
 
@@ -98,6 +107,7 @@ def canonicalize_pair(
     Raises:
         ContextNotFound: the document uses a context that is not bundled.
         InvalidDocument: the document or proof options are not valid JSON-LD.
+        PoisonedDataset: canonicalising them would exceed the work budget (an `InvalidDocument`).
     """
     if not isinstance(document, dict) or "@context" not in document:
         raise InvalidDocument("a JSON-LD document needs an @context")
@@ -109,21 +119,22 @@ def canonicalize_pair(
         )
         return _with_proof(alone, options)
     context = _inlined_context(document["@context"], loader)
-    members = [
-        _graph_member(
-            _DOCUMENT_GRAPH, {k: v for k, v in document.items() if k != "@context"}, loader
-        )
-    ]
+    body = {k: v for k, v in document.items() if k != "@context"}
+    if "@graph" not in body:  # with @graph beside it, the marker would make it a named graph
+        body[_TOP.value] = {"@id": _TOP.value}
+    members = [_graph_member(_DOCUMENT_GRAPH, body, loader)]
     if proof_config is not None:
         members.append(_graph_member(_PROOF_GRAPH, proof_config, loader))
     checked = _parse(context, members, with_sentinel=True)
     flagged, relative = _sentinel_hits(checked)
     if not flagged and not relative:
-        document_quads = _part(checked, _DOCUMENT_GRAPH)
+        document_quads, top = _without_top(_part(checked, _DOCUMENT_GRAPH))
         return Canonicalized(
             document=_nquads(document_quads),
             proof=_nquads(_part(checked, _PROOF_GRAPH)) if proof_config is not None else "",
             issuer_dependent_terms=_issuer_dependent(document_quads),
+            quads=tuple(document_quads),
+            top=top,
         )
     return _unsafe(_parse(context, members, with_sentinel=False), flagged, relative)
 
@@ -134,7 +145,7 @@ def _unsafe(graphs: Graphs, flagged: frozenset[str], relative: frozenset[str]) -
     The sentinel vocabulary also catches terms a context's own ``@vocab`` defines; such a term
     appears in the exact expansion as an IRI ending in its name, so it is defined after all.
     """
-    document = _part(graphs, _DOCUMENT_GRAPH)
+    document, top = _without_top(_part(graphs, _DOCUMENT_GRAPH))
     proof = _part(graphs, _PROOF_GRAPH)
     by_vocab = _vocabulary_terms(document + proof)
     return Canonicalized(
@@ -143,6 +154,8 @@ def _unsafe(graphs: Graphs, flagged: frozenset[str], relative: frozenset[str]) -
         undefined_terms=frozenset(term for term in flagged if term not in by_vocab),
         issuer_dependent_terms=_issuer_dependent(document),
         relative_iris=relative,
+        quads=tuple(document),
+        top=top,
     )
 
 
@@ -244,6 +257,14 @@ def _part(graphs: Graphs, root: ox.NamedNode) -> list[ox.Quad]:
     return quads
 
 
+def _without_top(quads: list[ox.Quad]) -> tuple[list[ox.Quad], ox.NamedNode | ox.BlankNode | None]:
+    tops = [quad.subject for quad in quads if quad.predicate == _TOP]
+    if not tops:
+        return quads, None
+    top = tops[0] if len(tops) == 1 and isinstance(tops[0], ox.NamedNode | ox.BlankNode) else None
+    return [quad for quad in quads if quad.predicate != _TOP], top
+
+
 def _issuer_dependent(quads: list[ox.Quad]) -> frozenset[str]:
     iris = _vocabulary_terms(quads).values()
     return frozenset(
@@ -263,28 +284,28 @@ def _vocabulary_terms(quads: list[ox.Quad]) -> dict[str, str]:
 
 
 def _nquads(quads: list[ox.Quad]) -> str:
-    if any(isinstance(quad.graph_name, ox.BlankNode) for quad in quads):
-        return _nquads_with_graph_names(quads)
+    # pyoxigraph's RDFC-1.0 is unmetered: it only gets datasets that need no §4.8 work.
+    if any(
+        isinstance(quad.graph_name, ox.BlankNode) for quad in quads
+    ) or not has_unique_first_degree(quads):
+        return _nquads_metered(quads)
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return "".join(sorted(f"{quad} .\n" for quad in dataset))
 
 
-def _nquads_with_graph_names(quads: list[ox.Quad]) -> str:
-    """Canonicalise with pyld when blank nodes name graphs (embedded proofs).
+def _nquads_metered(quads: list[ox.Quad]) -> str:
+    """Canonicalise with pyld, under the work budget of `canonical_limits`.
 
-    pyoxigraph 0.5 labels blank graph names differently from RDFC-1.0 (jsonld.js and pyld
-    agree with each other and with the spec), so pyld relabels; pyoxigraph then re-serialises
-    the result so literals are escaped in the canonical N-Quads form either way.
+    Used when blank nodes name graphs (embedded proofs): pyoxigraph 0.5 labels blank graph
+    names differently from RDFC-1.0 (jsonld.js and pyld agree with each other and with the
+    spec). Used too when blank nodes look alike, which needs the metered §4.8 work. pyoxigraph
+    then re-serialises the result so literals are escaped in the canonical N-Quads form.
+
+    Raises:
+        PoisonedDataset: the work budget or the time cap ran out.
     """
-    relabelled = pyld.jsonld.normalize(
-        "".join(f"{quad} .\n" for quad in quads),
-        {
-            "inputFormat": "application/n-quads",
-            "algorithm": "URDNA2015",
-            "format": "application/n-quads",
-        },
-    )
+    relabelled = canonical_nquads_metered(quads)
     return "".join(sorted(f"{quad} .\n" for quad in ox.parse(relabelled, ox.RdfFormat.N_QUADS)))
 
 
@@ -303,4 +324,6 @@ def _with_proof(document: Canonicalized, proof: Canonicalized) -> Canonicalized:
         undefined_terms=document.undefined_terms | proof.undefined_terms,
         issuer_dependent_terms=document.issuer_dependent_terms | proof.issuer_dependent_terms,
         relative_iris=document.relative_iris | proof.relative_iris,
+        quads=document.quads,
+        top=document.top,
     )

@@ -5,6 +5,7 @@ problems in its result instead of raising. The tree::
 
     OpenBadgesError
     ├── InvalidDocument          a credential, key or controller document is malformed
+    │   └── PoisonedDataset      canonicalising it would exceed the RDFC-1.0 work budget
     ├── ContextNotFound          a JSON-LD context URL is not among the bundled ones
     ├── InvalidKey               key material of the wrong type, size or encoding
     ├── ProofError               a proof cannot be created or checked
@@ -22,6 +23,13 @@ class OpenBadgesError(Exception):
 
 class InvalidDocument(OpenBadgesError):
     """A document is not what it claims to be (bad JSON, wrong types, missing members)."""
+
+
+class PoisonedDataset(InvalidDocument):
+    """Canonicalising a document would exceed the work budget (RDFC-1.0 dataset poisoning).
+
+    See https://www.w3.org/TR/rdf-canon/#dataset-poisoning.
+    """
 
 
 class ContextNotFound(OpenBadgesError):

@@ -43,8 +43,11 @@ _KEY_MEMBERS = ("publicKeyMultibase", "publicKeyJwk", "publicKeyBase58")
 class DocumentResolver(Protocol):
     """Returns documents by id: DID documents, controller documents, status lists..."""
 
-    async def resolve(self, url: str) -> JSONObject:
-        """Return the document whose id is ``url``.
+    async def resolve(self, url: str) -> JSONObject | str:
+        """Return the document whose id is ``url``: JSON, or the text of a compact VC-JWT.
+
+        A status list credential may be published as a VC-JWT (``application/vc+jwt``); it
+        is then returned as the token's text. Other documents are JSON objects.
 
         Raises:
             KeyResolutionError: When no such document is available.
@@ -59,11 +62,11 @@ class StaticResolver:
     mapping, so a mapping cannot substitute another key for them.
     """
 
-    def __init__(self, documents: Mapping[str, JSONObject] | None = None) -> None:
+    def __init__(self, documents: Mapping[str, JSONObject | str] | None = None) -> None:
         """Keep a copy of ``documents``, a mapping of document id to document."""
         self._documents = copy.deepcopy(dict(documents or {}))
 
-    async def resolve(self, url: str) -> JSONObject:
+    async def resolve(self, url: str) -> JSONObject | str:
         """Return a copy of the document with id ``url`` (DID URL fragments are ignored).
 
         Raises:

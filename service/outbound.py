@@ -103,7 +103,7 @@ class SafeFetcher:
         )
 
     async def get_json(self, url: str) -> Any:  # noqa: ANN401 - JSON
-        """GET `url` and parse JSON; raises FetchError with a reason that is safe to show."""
+        """GET `url` and parse JSON, or return a VC-JWT's text; raises FetchError (safe to show)."""
         cached = self._cache.get(url)
         if cached is not None and cached[0] > time.monotonic():
             self._cache.move_to_end(url)
@@ -132,7 +132,10 @@ class SafeFetcher:
             try:
                 return json.loads(body), max_age
             except ValueError:
-                raise FetchError(f"{url} did not return JSON") from None
+                # A status list may be published as a VC-JWT: its text is the document.
+                if _is_compact_jws(body):
+                    return body.decode("ascii").strip(), max_age
+                raise FetchError(f"{url} did not return JSON or a VC-JWT") from None
         raise FetchError(f"{url}: too many redirects")
 
     async def close(self) -> None:
@@ -170,6 +173,14 @@ def _max_age(cache_control: str) -> int:
     return 0
 
 
+def _is_compact_jws(body: bytes) -> bool:
+    """Three base64url segments (RFC 7515 §7.1), as VC-JWT status lists are served."""
+    parts = body.strip().split(b".")
+    alphabet = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    return len(parts) == 3 and all(part and set(part) <= alphabet for part in parts)
+
+
 _ACCEPT = (
-    "application/did+json, application/vc+ld+json, application/ld+json, application/json;q=0.9"
+    "application/did+json, application/vc+ld+json, application/ld+json, application/vc+jwt, "
+    "application/json;q=0.9"
 )

@@ -102,7 +102,7 @@ async def _read(
         checks.append(Check("format", "passed", "signed Open Badges 2.0 assertion (JWS)"))
         return payload
     try:
-        document = await resolver.resolve(data)
+        document = await _resolve_object(resolver, data)
     except KeyResolutionError as error:
         checks.append(Check("format", "failed", str(error), {"url": data}, cause_of(error)))
         return None
@@ -141,7 +141,7 @@ async def _document(value: object, resolver: DocumentResolver) -> JSONObject:
         return value
     if not isinstance(value, str):
         raise ValueError("the assertion names no BadgeClass or issuer")
-    return await resolver.resolve(value)
+    return await _resolve_object(resolver, value)
 
 
 async def _check_hosted(
@@ -164,7 +164,7 @@ async def _check_hosted(
         )
         return given
     try:
-        hosted = await resolver.resolve(str(assertion_id))
+        hosted = await _resolve_object(resolver, str(assertion_id))
     except KeyResolutionError as error:
         checks.append(Check("hosted", "failed", str(error), {"id": assertion_id}, cause_of(error)))
         return given
@@ -191,7 +191,7 @@ async def _check_signed(
     if not isinstance(creator, str) or issuer is None:
         return [Check("proof", "failed", "the assertion names no verification.creator key")]
     try:
-        key_document = await resolver.resolve(creator)
+        key_document = await _resolve_object(resolver, creator)
     except KeyResolutionError as error:
         return [
             Check("issuer-key", "failed", str(error), {"creator": creator}, cause_of(error)),
@@ -243,7 +243,7 @@ async def _check_revocation(
     if not isinstance(url, str):
         return Check("status", "passed", "the issuer publishes no revocation list")
     try:
-        document = await resolver.resolve(url)
+        document = await _resolve_object(resolver, url)
     except KeyResolutionError as error:
         return Check(
             "status",
@@ -322,3 +322,11 @@ def _check_recipient(assertion: JSONObject, address: str) -> Check:
     if is_match:
         return Check("recipient", "passed", "awarded to the given identifier")
     return Check("recipient", "failed", "not awarded to the given identifier")
+
+
+async def _resolve_object(resolver: DocumentResolver, url: str) -> JSONObject:
+    """Open Badges 2.0 documents are JSON objects (a resolver may also return a VC-JWT)."""
+    document = await resolver.resolve(url)
+    if not isinstance(document, dict):
+        raise KeyResolutionError(f"{url} did not return a JSON object")
+    return document

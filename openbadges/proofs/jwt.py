@@ -70,9 +70,11 @@ class JwtVerification:
             claim (VC 1.1), completed from ``iss``/``jti``/``sub``/``nbf``/``exp``.
         header: The JOSE header.
         key_id: The absolute ``kid`` used, or None when the key came from the ``jwk`` header.
-        verification_method: The resolved method, or None for an embedded ``jwk``.
-        key_source: ``"kid"`` or ``"jwk"``; an embedded key is not bound to the issuer, so a
-            verifier should warn about it.
+        verification_method: The resolved method; for an embedded ``jwk``, the issuer's
+            verification method holding that key (the issuer is the key's did:jwk, or its
+            controller document lists the key), or None when the issuer does not have it.
+        key_source: ``"kid"`` or ``"jwk"``; an embedded key with no ``verification_method``
+            is bound to nothing, and a verifier must not take it for the issuer's.
     """
 
     credential: JSONObject
@@ -121,7 +123,8 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
     """Verify a VC-JWT's signature and its claims' agreement with the credential.
 
     The key comes from the ``kid`` header (a relative ``#fragment`` is resolved against
-    ``iss``), or else from an embedded ``jwk`` header as 1EdTech's validator allows. The
+    ``iss``), or else from an embedded ``jwk`` header as 1EdTech's validator allows; such a key
+    is bound to the issuer only when the issuer is its did:jwk or lists it. The
     ``alg`` must be RS256, ES256 or EdDSA and match the key type. ``iss``, ``jti`` and ``sub``
     must equal the issuer id, credential id and subject id when both sides are present.
 
@@ -154,7 +157,7 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
         header=header,
         key_id=key_id,
         verification_method=method,
-        key_source="kid" if method is not None else "jwk",
+        key_source="kid" if key_id is not None else "jwk",
     )
 
 
@@ -165,7 +168,12 @@ async def _find_key(
     if kid is None:
         if embedded is None:
             raise ProofError("the JOSE header has neither kid nor jwk")
-        return None, None, _embedded_key(embedded)
+        key = _embedded_key(embedded)
+        try:
+            # Bound only when the issuer is the key's did:jwk or lists the key (OB 3.0 §8.2.4).
+            return None, await _issuer_method_with(key, payload, resolver), key
+        except (KeyResolutionError, InvalidKey):
+            return None, None, key
     if not isinstance(kid, str) or not kid:
         raise ProofError("the kid header must be a non-empty string")
     if kid.startswith("#") and isinstance(payload.get("iss"), str):
@@ -189,6 +197,8 @@ async def _bare_jwk(kid: str, resolver: DocumentResolver) -> JSONObject | None:
         document = await resolver.resolve(kid)
     except KeyResolutionError:
         return None
+    if not isinstance(document, dict):
+        return None
     return document if "kty" in document and "publicKeyJwk" not in document else None
 
 
@@ -201,6 +211,8 @@ async def _issuer_method_with(
     if not isinstance(issuer, str):
         raise KeyResolutionError("the JWT names no issuer to bind its key to")
     document = await resolver.resolve(issuer)
+    if not isinstance(document, dict):
+        raise KeyResolutionError(f"{issuer} does not resolve to a controller document")
     wanted = jwk_thumbprint(public_jwk(key))
     for entry in document.get("verificationMethod", []):
         method_id = entry.get("id") if isinstance(entry, dict) else None

@@ -45,7 +45,7 @@ def check_context(credential: JSONObject) -> Check:
     if is_open_badge(credential) and not any(
         isinstance(url, str) and url.startswith(OB_CONTEXT_PREFIX) for url in urls
     ):
-        if any(url in OB_BETA_CONTEXTS for url in urls):
+        if any(isinstance(url, str) and url in OB_BETA_CONTEXTS for url in urls):
             return Check(
                 "context", "warning", "the OB 3.0 beta context of 2022 (JFF plugfests), not 3.0"
             )
@@ -81,7 +81,8 @@ def check_schema(credential: JSONObject, schema: SchemaValidator | None) -> Chec
     if not is_open_badge(credential):
         return Check("schema", "skipped", "not an Open Badges credential")
     context = credential.get("@context")
-    if any(url in OB_BETA_CONTEXTS for url in (context if isinstance(context, list) else [])):
+    contexts = context if isinstance(context, list) else [context]
+    if any(isinstance(url, str) and url in OB_BETA_CONTEXTS for url in contexts):
         return Check("schema", "skipped", "an OB 3.0 beta credential: the 3.0 model does not apply")
     if schema is not None:
         errors = schema.errors(credential)

@@ -20,6 +20,7 @@ from openbadges.errors import (
     InvalidDocument,
     KeyResolutionError,
     OpenBadgesError,
+    PoisonedDataset,
     ProofError,
     StatusListError,
     UnsupportedCryptosuite,
@@ -29,12 +30,13 @@ from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
-from openbadges.resolver import DocumentResolver, resolve_verification_method
+from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
 from openbadges.schema import SchemaValidator
 from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
 from openbadges.verification import checks
 from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
 from openbadges.verification.report import Check, VerificationResult
+from openbadges.verification.signed import read_signed, refused
 
 __all__ = ["verify"]
 
@@ -91,7 +93,7 @@ async def verify(
         found, credential = await _verify_jwt_proof(str(credential_or_token), context)
         if credential is None:
             return VerificationResult(
-                checks=(_format_check(form, origin), *found),
+                checks=(_format_check(form, origin), *_bound(found, {})),
                 format="jwt",
                 unverified_credential=unverified_payload(str(credential_or_token)),
             )
@@ -99,20 +101,41 @@ async def verify(
     else:
         credential = credential_or_token if isinstance(credential_or_token, dict) else {}
         found, canonical = await _verify_data_integrity(credential, context)
-    results = [_format_check(form, origin), checks.check_context(credential)]
-    terms = canonical if isinstance(canonical, Check) else checks.check_terms(canonical)
+    # Every check below reads what the proof covers (the RDF dataset), however it is spelt.
+    checked, terms = read_signed(credential, canonical)
+    results = [_format_check(form, origin), checks.check_context(checked)]
     # The JWS covers the bytes: an undefined term is a doubt about meaning, not unsigned data.
     results.append(terms_check_for_jwt(terms) if form == "jwt" else terms)
-    results.append(checks.check_schema(credential, context.schema))
-    results.extend(found)
-    results.extend(checks.check_dates(credential, context.now))
+    results.append(checks.check_schema(checked, context.schema))
+    results.extend(_bound(found, checked))
+    results.extend(checks.check_dates(checked, context.now))
     if check_status:
         results.extend(
-            [await _check_status(entry, credential, context) for entry in _entries(credential)]
+            [await _check_status(entry, checked, context) for entry in _entries(checked)]
         )
     if recipient is not None:
-        results.append(checks.check_recipient(credential, recipient))
-    return VerificationResult(checks=tuple(results), credential=credential, format=form)
+        results.append(checks.check_recipient(checked, recipient))
+    return VerificationResult(checks=tuple(results), credential=checked, format=form)
+
+
+@dataclass(frozen=True)
+class _Binding:
+    """An issuer-key check to make once the signed issuer is known."""
+
+    method: VerificationMethod
+    method_id: str
+    detail: JSONObject | None = None
+
+
+def _bound(found: list["Check | _Binding"], checked: JSONObject) -> list[Check]:
+    return [
+        _binding(
+            item.method.controller, item.method.relationships, checked, item.method_id, item.detail
+        )
+        if isinstance(item, _Binding)
+        else item
+        for item in found
+    ]
 
 
 Parsed = tuple[Literal["json-ld", "jwt"], JSONObject | str, str]
@@ -166,6 +189,8 @@ def _format_check(form: str, origin: str) -> Check:
 def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalized | Check:
     try:
         return canonicalize(credential, loader)
+    except PoisonedDataset as error:
+        return refused(error)
     except (InvalidDocument, ContextNotFound) as error:
         return Check(
             "jsonld-terms",
@@ -175,7 +200,9 @@ def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalize
         )
 
 
-async def _verify_jwt_proof(token: str, context: _Context) -> tuple[list[Check], JSONObject | None]:
+async def _verify_jwt_proof(
+    token: str, context: _Context
+) -> tuple[list[Check | _Binding], JSONObject | None]:
     try:
         verified = await verify_jwt(token, context.resolver)
     except KeyResolutionError as error:
@@ -186,44 +213,49 @@ async def _verify_jwt_proof(token: str, context: _Context) -> tuple[list[Check],
     except OpenBadgesError as error:
         return [Check("proof", "failed", f"the JWS does not verify: {error}")], None
     algorithm = verified.header.get("alg")
-    found = [Check("proof", "passed", f"JWS signature ({algorithm}) verifies", {"alg": algorithm})]
+    found: list[Check | _Binding] = [
+        Check("proof", "passed", f"JWS signature ({algorithm}) verifies", {"alg": algorithm})
+    ]
     method = verified.verification_method
     if method is None:
         found.append(
             Check(
                 "issuer-key",
-                "warning",
-                "the key is embedded in the token (jwk), so nothing binds it to the issuer",
+                "failed",
+                "the key embedded in the token (jwk) is not bound to the issuer: the issuer "
+                "is not that key's did:jwk and does not list it as a verification method",
+                {"keySource": "jwk"},
             )
         )
     else:
-        found.append(
-            _binding(method.controller, method.relationships, verified.credential, method.id)
-        )
+        found.append(_Binding(method, method.id))
     return found, verified.credential
 
 
 async def _verify_data_integrity(
     credential: JSONObject, context: _Context
-) -> tuple[list[Check], Canonicalized | Check]:
+) -> tuple[list[Check | _Binding], Canonicalized | Check]:
     proofs = credential.get("proof")
     entries = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
-    if not entries:
-        return [Check("proof", "failed", "the credential has no proof")], _canonicalize(
-            credential, context.loader
-        )
-    found: list[Check] = []
+    found: list[Check | _Binding] = []
     canonical: Canonicalized | Check | None = None
     for index, proof in enumerate(entries):
         result, proof_canonical = await _check_proof(credential, proof, index, context)
         found.extend(result)
-        canonical = canonical or proof_canonical
-    return found, canonical or _canonicalize(credential, context.loader)
+        if not isinstance(canonical, Canonicalized):
+            canonical = proof_canonical or canonical
+    if not entries:
+        found.append(Check("proof", "failed", "the credential has no proof"))
+    if canonical is None:
+        # No proof verified: read the document alone (its proofs are not what is in question).
+        unsecured = {name: value for name, value in credential.items() if name != "proof"}
+        canonical = _canonicalize(unsecured, context.loader)
+    return found, canonical
 
 
 async def _check_proof(
     credential: JSONObject, proof: object, index: int, context: _Context
-) -> tuple[list[Check], Canonicalized | None]:
+) -> tuple[list[Check | _Binding], Canonicalized | Check | None]:
     detail = {"proof": index}
     if not isinstance(proof, dict):
         return [Check("proof", "failed", "a proof must be an object", detail)], None
@@ -244,7 +276,7 @@ async def _check_proof(
             Check("issuer-key", "failed", str(error), detail, cause_of(error)),
             Check("proof", "skipped", f"{suite}: no key to check the signature with", detail),
         ], None
-    binding = _binding(method.controller, method.relationships, credential, method_id, detail)
+    binding = _Binding(method, method_id, detail)
     try:
         canonical = verify_with_suite(credential, proof, method.public_key, loader=context.loader)
     except UnsupportedCryptosuite as error:
@@ -252,6 +284,11 @@ async def _check_proof(
             binding,
             Check("proof", "failed", f"unsupported proof: {error}", detail, "unsupported"),
         ], None
+    except PoisonedDataset as error:
+        skipped = Check(
+            "proof", "skipped", f"{suite}: not checked, canonicalisation refused", detail
+        )
+        return [binding, skipped], refused(error)
     except (ProofError, InvalidDocument, ContextNotFound) as error:
         return [
             binding,
@@ -306,24 +343,9 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
         return await _check_revocation_list(entry, credential, context)
     if kind not in ("BitstringStatusListEntry", "StatusList2021Entry"):
         return Check("status", "warning", f"status type {kind!r} is not supported; not checked")
-    url = entry.get("statusListCredential")
-    try:
-        document = await context.resolver.resolve(str(url))
-    except KeyResolutionError as error:
-        return Check(
-            "status",
-            "failed",
-            f"the status list could not be fetched: {error}",
-            {"statusListCredential": url},
-            cause_of(error),
-        )
-    report = await verify(
-        document,
-        resolver=context.resolver,
-        now=context.now,
-        loader=context.loader,
-        check_status=False,
-    )
+    report = await _verify_list(entry.get("statusListCredential"), context)
+    if isinstance(report, Check):
+        return report
     if not report.verified:
         failed = [c.message for c in report.checks if c.status == "failed"]
         return Check(
@@ -335,8 +357,11 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
         )
     # The list was fetched from the entry's own URL, so its id may differ (lists get moved).
     # A list under the 16 KB minimum is still read: its bits are no less true, only less private.
+    # The list is read as signed (a VC-JWT's payload, or a JSON-LD list's dataset).
     try:
-        reading = read_status(entry, document, is_list_id_checked=False, min_entries=8)
+        reading = read_status(
+            entry, report.credential or {}, is_list_id_checked=False, min_entries=8
+        )
     except StatusListError as error:
         return Check("status", "failed", f"the status could not be read: {error}")
     detail = {"purpose": reading.purpose, "index": reading.index}
@@ -358,11 +383,34 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
     return Check("status", "warning", f"status bit set for purpose {reading.purpose!r}", detail)
 
 
+async def _verify_list(url: object, context: _Context) -> VerificationResult | Check:
+    """Fetch and verify a status list credential, published as JSON-LD or as a VC-JWT."""
+    try:
+        document = await context.resolver.resolve(str(url))
+    except KeyResolutionError as error:
+        return Check(
+            "status",
+            "failed",
+            f"the status list could not be fetched: {error}",
+            {"statusListCredential": url},
+            cause_of(error),
+        )
+    return await verify(
+        document,
+        resolver=context.resolver,
+        now=context.now,
+        loader=context.loader,
+        check_status=False,
+    )
+
+
 async def _check_revocation_list(
     entry: JSONObject, credential: JSONObject, context: _Context
 ) -> Check:
     try:
         document = await context.resolver.resolve(str(entry.get("id")))
+        if not isinstance(document, dict):
+            raise StatusListError("a 1EdTech Revocation List is a JSON object")
         is_revoked = read_1edtech_revocation(entry, document, str(credential.get("id")))
     except (KeyResolutionError, StatusListError) as error:
         return Check(

@@ -46,6 +46,10 @@ CHECK_CODES = {
     "format": "The input is a credential: JSON-LD, a VC-JWT, or a baked PNG/SVG image.",
     "context": "The @context starts with the VC context and names the OB 3.0 context.",
     "jsonld-terms": "Every term is defined by a context, no IRI is relative (JSON-LD safe mode).",
+    "canonicalization": (
+        "Only when it fails: RDFC-1.0 canonicalisation would exceed its work budget or time cap "
+        "(a poisoned dataset), so the credential is refused before its proof is checked."
+    ),
     "schema": "The credential matches the OB 3.0 AchievementCredential schema.",
     "proof": "A proof's signature verifies (one entry per proof).",
     "issuer-key": "The signing key is resolvable and is the issuer's assertion method.",

@@ -30,6 +30,8 @@ _EN: dict[_Key, str] = {
     ("context", "warning"): "The badge uses an older or unusual vocabulary; it was "
     "checked as far as possible.",
     ("jsonld-terms", "passed"): "Every piece of data in the badge has a defined meaning.",
+    ("canonicalization", "failed"): "The badge was refused: putting it in canonical form "
+    "would take an unreasonable amount of computation, as a forged document would.",
     ("jsonld-terms", "warning"): "Some data in the badge has no agreed meaning; it is "
     "covered by the signature, but its meaning is the issuer's alone.",
     ("jsonld-terms", "failed"): "Some data in the badge has no defined meaning and is "
@@ -103,6 +105,8 @@ _FR: dict[_Key, str] = {
     ("context", "warning"): "Le badge emploie un vocabulaire ancien ou inhabituel ; il a "
     "été vérifié autant que possible.",
     ("jsonld-terms", "passed"): "Chaque donnée du badge a un sens défini.",
+    ("canonicalization", "failed"): "Le badge est refusé : sa mise en forme canonique "
+    "coûterait trop de calcul, comme pour un document forgé.",
     ("jsonld-terms", "warning"): "Certaines données du badge n'ont pas de sens convenu : "
     "elles sont couvertes par la signature, mais leur sens n'engage que l'émetteur.",
     ("jsonld-terms", "failed"): "Certaines données du badge n'ont pas de sens défini et "

@@ -67,7 +67,7 @@ class ServiceResolver:
         self._fetcher = fetcher
         self._http_hosts = http_hosts
 
-    async def resolve(self, url: str) -> JSONObject:
+    async def resolve(self, url: str) -> JSONObject | str:
         try:
             if url.startswith("did:key:"):
                 return resolve_did_key(url)
@@ -90,13 +90,13 @@ class ServiceResolver:
         host = urlsplit(location).hostname
         return did_web_to_url(did, scheme="http") if host in self._http_hosts else location
 
-    async def _fetch(self, location: str) -> JSONObject:
+    async def _fetch(self, location: str) -> JSONObject | str:
         try:
             document = await self._fetcher.get_json(location)
         except UnreachableDocument as error:
             raise DocumentUnavailable(str(error)) from None
-        if not isinstance(document, dict):
-            raise KeyResolutionError(f"{location} did not return a JSON object")
+        if not isinstance(document, dict | str):
+            raise KeyResolutionError(f"{location} did not return a JSON object or a VC-JWT")
         return document
 
 

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openbadges.dids import did_jwk
 from openbadges.errors import InvalidDocument, KeyResolutionError, ProofError
 from openbadges.keys import KeyPair, KeyType, generate_key_pair, public_jwk
 from openbadges.multibase import encode_base64url
@@ -363,3 +364,28 @@ async def test_verify_jwt_rejects_date_claims_beyond_year_9999(
     token = jwt.encode(payload, key.private_key, algorithm="EdDSA", headers={"kid": key.id})
     with pytest.raises(InvalidDocument, match="out of range"):
         await verify_jwt(token, StaticResolver())
+
+
+def token_with_jwk(issuer: str, key: KeyPair) -> str:
+    payload = {**credential_for(key), "issuer": issuer, "iss": issuer}
+    headers = {"jwk": public_jwk(key.public_key), "typ": "JWT"}
+    return jwt.encode(payload, key.private_key, algorithm="EdDSA", headers=headers)
+
+
+async def test_verify_jwt_binds_an_embedded_jwk_to_its_did_jwk_issuer() -> None:
+    key = generate_key_pair()
+    issuer = did_jwk(public_jwk(key.public_key))
+
+    result = await verify_jwt(token_with_jwk(issuer, key), StaticResolver())
+
+    assert result.key_source == "jwk"
+    assert result.verification_method is not None
+    assert result.verification_method.controller == issuer
+
+
+async def test_verify_jwt_leaves_a_foreign_embedded_jwk_unbound() -> None:
+    issuer = did_jwk(public_jwk(generate_key_pair().public_key))
+
+    result = await verify_jwt(token_with_jwk(issuer, generate_key_pair()), StaticResolver())
+
+    assert (result.key_source, result.verification_method) == ("jwk", None)

@@ -235,9 +235,10 @@ async def test_static_resolver_returns_copies_of_its_documents() -> None:
     documents = {ISSUER: {"id": ISSUER, "name": "Issuer"}}
     resolver = StaticResolver(documents)
     first = await resolver.resolve(ISSUER)
+    assert isinstance(first, dict)
     first["name"] = "Changed"
     documents[ISSUER]["name"] = "Changed too"
-    assert (await resolver.resolve(ISSUER))["name"] == "Issuer"
+    assert await resolver.resolve(ISSUER) == {"id": ISSUER, "name": "Issuer"}
 
 
 @pytest.mark.parametrize("url", ["did:key:zBAD", "did:jwk:e30", "https://unknown.example/"])

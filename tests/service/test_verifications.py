@@ -4,6 +4,7 @@ import copy
 import io
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import png
 import pytest
 from limits import parse
@@ -20,9 +22,10 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from openbadges.baking import bake
-from openbadges.keys import generate_key_pair
+from openbadges.keys import generate_key_pair, public_jwk
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.signing import sign_credential
+from openbadges.status import StatusList, status_entry, status_list_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.limits import RateLimits
@@ -185,7 +188,8 @@ class Site(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = self.documents.get(self.path)
         self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "application/json")
+        is_jwt = (body or b"").startswith(b"ey")
+        self.send_header("Content-Type", "application/vc+jwt" if is_jwt else "application/json")
         self.send_header("Content-Length", str(len(body or b"")))
         self.end_headers()
         self.wfile.write(body or b"")
@@ -349,3 +353,106 @@ async def test_image_without_a_credential(client: httpx.AsyncClient) -> None:
     assert report["verified"] is False
     assert report["checks"][0]["code"] == "format"
     assert report["checks"][0]["status"] == "failed"
+
+
+# --- the verifier cannot be fooled (issue 9) ------------------------------------------------------
+
+VC = "https://www.w3.org/2018/credentials#"
+
+
+async def test_re_keyed_revoked_badge_fails_the_status_check(
+    client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
+) -> None:
+    await services(session, runtime).awards.revoke(
+        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
+    )
+    await session.commit()
+    re_keyed = copy.deepcopy(issued["credential"])
+    re_keyed[VC + "credentialStatus"] = re_keyed.pop("credentialStatus")
+
+    report = await check(client, {"credential": re_keyed})
+
+    assert failed(report) == {"status"}
+
+
+async def test_re_keyed_expired_badge_fails_valid_until(client: httpx.AsyncClient) -> None:
+    key = generate_key_pair()
+    credential = explorer_credential(key.controller)
+    credential.update(validFrom="2020-01-01T00:00:00Z", validUntil="2021-01-01T00:00:00Z")
+    re_keyed = sign_credential(credential, key)
+    re_keyed[VC + "validUntil"] = {
+        "@value": re_keyed.pop("validUntil"),
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    }
+
+    report = await check(client, {"credential": re_keyed})
+
+    assert failed(report) == {"valid-until"}
+    assert {c["code"]: c["status"] for c in report["checks"]}["proof"] == "passed"
+
+
+async def test_blank_node_clique_is_refused_quickly(client: httpx.AsyncClient) -> None:
+    key = generate_key_pair()
+    signed = sign_credential(explorer_credential(key.controller), key)
+    knows = "https://example.org/vocab#knows"
+    signed["evidence"] = [
+        {"@id": f"_:n{i}", knows: [{"@id": f"_:n{j}"} for j in range(12) if j != i]}
+        for i in range(12)
+    ]
+    started = time.process_time()
+
+    report = await check(client, {"credential": signed}, **{"Accept-Language": "fr"})
+
+    assert time.process_time() - started < 1
+    assert failed(report) == {"canonicalization"}
+    (refusal,) = [c for c in report["checks"] if c["code"] == "canonicalization"]
+    assert refusal["message"].startswith("Le badge est refusé")
+
+
+async def test_jwt_with_a_foreign_jwk_fails_the_issuer_key(
+    client: httpx.AsyncClient, issued: dict[str, Any]
+) -> None:
+    stranger = generate_key_pair()
+    credential = issued["credential"]
+    payload = {
+        **{name: value for name, value in credential.items() if name != "proof"},
+        "iss": credential["issuer"]["id"],
+    }
+    headers = {"jwk": public_jwk(stranger.public_key), "typ": "JWT"}
+    token = jwt.encode(payload, stranger.private_key, algorithm="EdDSA", headers=headers)
+
+    report = await check(client, {"jwt": token})
+
+    assert failed(report) == {"issuer-key"}
+    assert {c["code"]: c["status"] for c in report["checks"]}["proof"] == "passed"
+
+
+@pytest.mark.parametrize(("is_revoked", "status"), [(False, "passed"), (True, "failed")])
+async def test_foreign_status_list_published_as_a_jwt_is_read(
+    foreign_app: Litestar, site: tuple[str, dict[str, bytes]], is_revoked: bool, status: str
+) -> None:
+    host, documents = site
+    did = "did:web:" + host.replace(":", "%3A")
+    key = generate_key_pair("p256", controller=did, vm_id=f"{did}#key-jwt")
+    documents["/.well-known/did.json"] = json.dumps(
+        key.to_key_file()["controllerDocument"]
+    ).encode()
+    list_url = f"http://{host}/status/jwt"
+    bits = StatusList()
+    if is_revoked:
+        bits.set(7)
+    status_list = status_list_credential(
+        id=list_url,
+        issuer=did,
+        purpose="revocation",
+        status_list=bits,
+        valid_from="2026-01-01T00:00:00Z",
+    )
+    documents["/status/jwt"] = sign_jwt(status_list, key).encode()
+    credential = explorer_credential(did)
+    credential["credentialStatus"] = status_entry(list_url, 7, "revocation")
+
+    async with httpx.AsyncClient(transport=asgi(foreign_app), base_url=PUBLIC_URL) as client:
+        report = await check(client, {"jwt": sign_jwt(credential, key)})
+
+    assert {c["code"]: c["status"] for c in report["checks"]}["status"] == status, report

@@ -9,6 +9,7 @@ from openbadges.contexts import ContextLoader
 from openbadges.dids import controller_document
 from openbadges.keys import KeyPair, generate_key_pair
 from openbadges.proofs.eddsa_rdfc_2022 import create_proof
+from openbadges.proofs.jwt import sign_jwt
 from openbadges.resolver import StaticResolver
 from openbadges.status import StatusList, status_entry, status_list_credential
 from tests.factories import explorer_credential
@@ -39,7 +40,7 @@ class Issuer:
         document.update(changes)
         return document
 
-    def publish_status(self) -> None:
+    def publish_status(self, *, is_jwt: bool = False) -> None:
         unsigned = status_list_credential(
             id=STATUS_URL,
             issuer=ISSUER,
@@ -47,7 +48,7 @@ class Issuer:
             status_list=self.status,
             valid_from="2026-01-01T00:00:00Z",
         )
-        self.documents[STATUS_URL] = self.sign(unsigned)
+        self.documents[STATUS_URL] = sign_jwt(unsigned, self.key) if is_jwt else self.sign(unsigned)
 
     def resolver(self) -> StaticResolver:
         return StaticResolver(self.documents)

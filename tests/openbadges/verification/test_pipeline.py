@@ -4,26 +4,29 @@ import hashlib
 import hmac
 import io
 import json as jsonlib
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import png
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from openbadges.baking import bake
+from openbadges.dids import did_jwk
 from openbadges.errors import InvalidDocument
 from openbadges.identity import hash_identity
 from openbadges.jsontypes import dumps
-from openbadges.keys import generate_key_pair
+from openbadges.keys import KeyPair, generate_key_pair, public_jwk
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.resolver import StaticResolver
 from openbadges.schema import SchemaValidator
 from openbadges.signing import sign_credential
 from openbadges.status import StatusPurpose, status_entry
 from openbadges.verification import CHECK_CODES, VerificationResult, verify
-from tests.openbadges.verification.conftest import ISSUER, NOW, Issuer
+from tests.openbadges.verification.conftest import ISSUER, NOW, STATUS_URL, Issuer
 
 
 def statuses(result: VerificationResult) -> dict[str, list[str]]:
@@ -41,9 +44,12 @@ async def test_valid_credential_passes_every_check(issuer: Issuer) -> None:
     result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
 
     assert result.verified, result.to_json()
-    assert statuses(result) == {
-        code: ["passed"] for code in CHECK_CODES if code not in ("recipient", "hosted", "embedded")
+    expected = {
+        code: ["passed"]
+        for code in CHECK_CODES
+        if code not in ("recipient", "hosted", "embedded", "canonicalization")
     }
+    assert statuses(result) == expected
     assert {check.code for check in result.checks} <= set(CHECK_CODES)
 
 
@@ -273,3 +279,122 @@ async def test_1edtech_schema_is_checked_when_given(issuer: Issuer, shared: Path
 def test_invalid_schema_is_refused() -> None:
     with pytest.raises(InvalidDocument):
         SchemaValidator({"type": 12})
+
+
+def knows_clique(size: int) -> list[dict[str, Any]]:
+    knows = "https://example.org/vocab#knows"
+    return [
+        {"@id": f"_:n{i}", knows: [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+
+
+@pytest.mark.parametrize("size", [8, 12])
+async def test_blank_node_clique_with_a_bad_proof_is_refused_within_a_second(
+    issuer: Issuer, size: int
+) -> None:
+    signed = issuer.sign(issuer.credential())
+    signed["evidence"] = knows_clique(size)  # the proof no longer matches
+    started = time.process_time()
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    assert time.process_time() - started < 1
+    assert "canonicalization" in failed(result)
+    assert statuses(result)["proof"] == ["skipped"]
+    (check,) = [c for c in result.checks if c.code == "canonicalization"]
+    assert "refused" in check.message
+
+
+async def test_blank_node_clique_in_a_jwt_is_refused(issuer: Issuer) -> None:
+    rsa = generate_key_pair("rsa", controller=ISSUER, vm_id=f"{ISSUER}#key-rsa")
+    issuer.documents[ISSUER]["verificationMethod"].append(rsa.verification_method())
+    issuer.documents[ISSUER]["assertionMethod"].append(rsa.id)
+    credential = issuer.credential()
+    credential["evidence"] = knows_clique(12)
+
+    result = await verify(sign_jwt(credential, rsa), resolver=issuer.resolver(), now=NOW)
+
+    assert failed(result) == {"canonicalization"}
+
+
+def jwt_with_embedded_jwk(credential: dict[str, Any], key: KeyPair) -> str:
+    """A VC-JWT whose header carries the key itself (``jwk``) and no ``kid``."""
+    payload = {**credential, "iss": credential["issuer"]["id"]}
+    headers = {"jwk": public_jwk(key.public_key), "typ": "JWT"}
+    return jwt.encode(payload, key.private_key, algorithm="EdDSA", headers=headers)
+
+
+async def test_jwt_claiming_an_issuer_with_a_foreign_jwk_fails_the_issuer_key(
+    issuer: Issuer,
+) -> None:
+    stranger = generate_key_pair()
+    token = jwt_with_embedded_jwk(issuer.credential(), stranger)
+
+    result = await verify(token, resolver=issuer.resolver(), now=NOW)
+
+    assert statuses(result)["proof"] == ["passed"]
+    assert failed(result) == {"issuer-key"}
+
+
+async def test_jwt_jwk_listed_by_the_issuer_verifies(issuer: Issuer) -> None:
+    token = jwt_with_embedded_jwk(issuer.credential(), issuer.key)
+
+    result = await verify(token, resolver=issuer.resolver(), now=NOW)
+
+    assert result.verified, result.to_json()
+
+
+async def test_jwt_jwk_of_a_did_jwk_issuer_verifies(issuer: Issuer) -> None:
+    key = generate_key_pair()
+    did = did_jwk(public_jwk(key.public_key))
+    credential = issuer.credential()
+    credential["issuer"]["id"] = did
+    del credential["credentialStatus"]
+
+    result = await verify(
+        jwt_with_embedded_jwk(credential, key), resolver=issuer.resolver(), now=NOW
+    )
+    stolen = await verify(
+        jwt_with_embedded_jwk(credential, generate_key_pair()), resolver=issuer.resolver(), now=NOW
+    )
+
+    assert result.verified, result.to_json()
+    assert failed(stolen) == {"issuer-key"}
+
+
+@pytest.mark.parametrize(("is_revoked", "message"), [(False, "not revoked"), (True, "revoked")])
+async def test_status_list_published_as_a_jwt_is_verified_and_read(
+    issuer: Issuer, is_revoked: bool, message: str
+) -> None:
+    if is_revoked:
+        issuer.status.set(42)
+    issuer.publish_status(is_jwt=True)
+
+    result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+
+    assert [c.message for c in result.checks if c.code == "status"] == [message]
+    assert result.verified is not is_revoked
+
+
+async def test_status_list_jwt_that_does_not_verify_fails_the_status(issuer: Issuer) -> None:
+    issuer.publish_status(is_jwt=True)
+    header, payload, signature = issuer.documents[STATUS_URL].split(".")
+    issuer.documents[STATUS_URL] = f"{header}.{payload}.{signature[:-6]}AAAAAA"
+
+    result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+
+    assert failed(result) == {"status"}
+    (check,) = [c for c in result.checks if c.code == "status"]
+    assert check.message == "the status list credential does not verify"
+
+
+@pytest.mark.parametrize("document", ["pas un jeton", "a.b.c"])
+async def test_status_list_that_is_not_a_credential_fails_the_status(
+    issuer: Issuer, document: str
+) -> None:
+    issuer.documents[STATUS_URL] = document
+
+    result = await verify(issuer.sign(issuer.credential()), resolver=issuer.resolver(), now=NOW)
+
+    assert failed(result) == {"status"}

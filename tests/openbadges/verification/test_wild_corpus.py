@@ -50,9 +50,9 @@ EXPECTED_FAILURES: dict[str, set[str]] = {
     "030": {"status"},  # its 1EdTech revocation list is not published with the corpus
     "031": {"issuer-key", "status"},  # neither its did:web nor its list is in the corpus
     "032": {"proof"},  # ecdsa-sd-2023 is not supported
-    "033": set(),  # key embedded in the JWT header: a warning, not a failure
-    "034": set(),
-    "035": set(),  # a CLR 2.0 draft context that is not bundled: a warning in a JWT
+    "033": {"issuer-key"},  # key embedded in the JWT header, and the issuer does not list it
+    "034": {"issuer-key"},
+    "035": {"issuer-key"},  # and a CLR 2.0 draft context that is not bundled: a JWT warning
     "036": {"issuer-key"},  # did:velocity cannot be resolved
     "037": set(),
     "038": set(),  # Ed25519Signature2018 (detached JWS)
@@ -142,9 +142,10 @@ async def test_revoked_credential_says_revoked(shared: Path) -> None:
     assert [c.message for c in result.checks if c.code == "status"] == ["revoked"]
 
 
-async def test_embedded_jwk_is_a_warning(shared: Path) -> None:
+async def test_embedded_jwk_not_listed_by_the_issuer_fails_the_issuer_key(shared: Path) -> None:
     path = shared / "wild-corpus/033-1edtech-jwt-vc2-rs256-jwk.jwt"
 
     result = await verify(path.read_bytes(), resolver=StaticResolver(), now=NOW)
 
-    assert [c.status for c in result.checks if c.code == "issuer-key"] == ["warning"]
+    assert [c.status for c in result.checks if c.code == "issuer-key"] == ["failed"]
+    assert [c.status for c in result.checks if c.code == "proof"] == ["passed"]

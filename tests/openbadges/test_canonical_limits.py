@@ -1,0 +1,100 @@
+"""Poisoned datasets are refused within a second; benign repeated shapes still canonicalise."""
+
+import time
+from typing import Any
+
+import pytest
+from pyld import jsonld
+
+from openbadges import canonical_limits
+from openbadges.canonical import canonicalize, canonicalize_pair
+from openbadges.contexts import ContextLoader
+from openbadges.errors import InvalidDocument, PoisonedDataset
+from tests.factories import explorer_credential
+
+KNOWS = "https://example.org/vocab#knows"
+LOADER = ContextLoader()
+
+
+def clique(size: int) -> list[dict[str, Any]]:
+    """Blank nodes that all point at each other: RDFC-1.0 §4.8 tries every permutation."""
+    return [
+        {"@id": f"_:n{i}", KNOWS: [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
+    ]
+
+
+def with_evidence(evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    document = explorer_credential("https://insigne.example/issuers/reseau")
+    document["evidence"] = evidence
+    return document
+
+
+def pyld_nquads(document: dict[str, Any]) -> str:
+    def load(url: str, options: object = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": LOADER.load(url)}
+
+    settings = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load}
+    result: str = jsonld.normalize(document, settings)
+    return result
+
+
+@pytest.mark.parametrize("size", [8, 12, 30])
+def test_blank_node_clique_is_refused_within_a_second(size: int) -> None:
+    started = time.process_time()
+
+    with pytest.raises(PoisonedDataset, match="refused"):
+        canonicalize(with_evidence(clique(size)), LOADER)
+
+    assert time.process_time() - started < 1
+
+
+def test_poisoned_dataset_is_an_invalid_document() -> None:
+    with pytest.raises(InvalidDocument):
+        canonicalize_pair(with_evidence(clique(8)), {"type": "DataIntegrityProof"}, LOADER)
+
+
+@pytest.mark.parametrize("size", [2, 3])
+def test_small_clique_is_canonicalised_like_pyld(size: int) -> None:
+    document = with_evidence(clique(size))
+
+    assert canonicalize(document, LOADER).document == pyld_nquads(document)
+
+
+def test_identical_evidence_without_ids_is_canonicalised_like_pyld() -> None:
+    evidence = {"type": ["Evidence"], "name": "Même réponse", "narrative": "Même texte."}
+    document = with_evidence([dict(evidence) for _ in range(6)])
+    del document["id"]  # the credential is a blank node too
+
+    assert canonicalize(document, LOADER).document == pyld_nquads(document)
+
+
+def test_long_chain_of_alike_nodes_is_canonicalised_like_pyld() -> None:
+    chain = [{"@id": f"_:c{i}", KNOWS: {"@id": f"_:c{i + 1}"}} for i in range(40)]
+    document = with_evidence(chain)
+
+    assert canonicalize(document, LOADER).document == pyld_nquads(document)
+
+
+def test_long_cycle_of_alike_nodes_is_refused_not_a_recursion_error() -> None:
+    cycle = [{"@id": f"_:r{i}", KNOWS: {"@id": f"_:r{(i + 1) % 1000}"}} for i in range(1000)]
+
+    with pytest.raises(PoisonedDataset, match="nested"):
+        canonicalize(with_evidence(cycle), LOADER)
+
+
+def test_time_cap_refuses_what_the_work_budget_would_allow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(canonical_limits, "MAX_WORK", 10**9)
+    monkeypatch.setattr(canonical_limits, "MAX_SECONDS", 0.0)
+
+    with pytest.raises(PoisonedDataset, match="took more than"):
+        canonicalize(with_evidence(clique(7)), LOADER)
+
+
+def test_language_tagged_alike_nodes_are_canonicalised_like_pyld() -> None:
+    evidence = {"type": ["Evidence"], "name": {"@value": "Réponse", "@language": "fr-CA"}}
+    document = with_evidence([dict(evidence) for _ in range(3)])
+
+    assert canonicalize(document, LOADER).document == pyld_nquads(document)
