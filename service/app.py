@@ -14,8 +14,9 @@ from service.api.credentials import (
     PublicCredentialController,
 )
 from service.api.dependencies import provide_runtime
-from service.api.errors import PROBLEM_DETAILS
+from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
+from service.api.input_guard import RefuseUnreadableAddresses
 from service.api.issuers import IssuerDocumentController
 from service.api.openapi import openapi_config
 from service.api.verifications import VerificationController
@@ -66,7 +67,8 @@ def create_app(
         route_handlers=CONTROLLERS,
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
-        plugins=[PROBLEM_DETAILS],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RefuseUnreadableAddresses()],
         debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
     )

@@ -15,6 +15,7 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
 
 import ipaddress
 import json
+import re
 import socket
 import time
 from collections import OrderedDict
@@ -46,6 +47,28 @@ def is_public_address(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+_NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\.?$", re.IGNORECASE)
+
+
+def numeric_host(host: str) -> str | None:
+    """The IPv4 address a numeric host denotes in any spelling (octal, hex, decimal, short).
+
+    ``0177.0.0.1``, ``0x7f.1`` and ``2130706433`` all mean 127.0.0.1 to the resolver
+    (inet_aton's rules), so they are judged as that address; None for a name.
+    """
+    if ":" in host:  # an IPv6 literal: urlsplit has already taken off the brackets
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError:
+            return None
+    if not _NUMERIC_HOST.match(host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host.rstrip(".")))
+    except OSError:
+        return "0.0.0.0"  # noqa: S104 - unreadable numbers are judged as no public address
 
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -127,7 +150,7 @@ class SafeFetcher:
                         raise FetchError(f"{url} answered {response.status_code}")
                     body = await self._read(response)
                     max_age = _max_age(response.headers.get("cache-control", ""))
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, httpx.InvalidURL) as error:
                 raise FetchError(f"{url} could not be fetched: {error}") from None
             try:
                 return json.loads(body), max_age
@@ -142,12 +165,16 @@ class SafeFetcher:
         await self._client.aclose()
 
     def _check_url(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme == "https" or (
-            parts.scheme == "http" and parts.hostname in self.http_hosts
-        ):
-            return
-        raise FetchError(f"only https URLs are fetched, not {url!r}")
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            raise FetchError(f"not a valid URL: {url!r}") from None
+        if not (parts.scheme == "https" or (parts.scheme == "http" and host in self.http_hosts)):
+            raise FetchError(f"only https URLs are fetched, not {url!r}")
+        denoted = numeric_host(host)
+        if denoted is not None and host not in self.http_hosts and not is_public_address(denoted):
+            raise FetchError(f"{host} denotes {denoted}, an address that is not public")
 
     async def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length")

@@ -10,8 +10,9 @@ from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, URLEncodedBody
 
+from service.api.bodies import is_unstorable
 from service.api.errors import problems
-from service.domain.errors import FieldProblem, InvalidInput, Unauthorized
+from service.domain.errors import OAuthError
 from service.runtime import Runtime
 
 
@@ -33,7 +34,7 @@ class TokenController(Controller):
     path = "/oauth/token"
     tags = ["Authentication"]
 
-    @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 403, 422))
+    @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 429))
     async def create_token(
         self,
         runtime: NamedDependency[Runtime],
@@ -45,8 +46,10 @@ class TokenController(Controller):
     ) -> TokenOut:
         """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""
         if data.grant_type != "client_credentials":
-            raise InvalidInput([FieldProblem("grant_type", "only client_credentials is supported")])
+            raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
         client_id, secret = _credentials(data, authorization)
+        if any(is_unstorable(text) for text in (client_id, secret, data.scope or "")):
+            raise OAuthError("invalid_request", "a NUL character or a lone surrogate was sent")
         async with runtime.read() as services:
             token = await services.clients.issue_token(client_id, secret, data.scope)
         return TokenOut(
@@ -63,8 +66,10 @@ def _credentials(data: TokenRequest, authorization: str | None) -> tuple[str, st
         try:
             client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise Unauthorized("malformed HTTP Basic client credentials") from None
+            raise OAuthError("invalid_client", "malformed HTTP Basic client credentials") from None
         return unquote(client_id), unquote(secret)  # RFC 6749 §2.3.1: form-encoded first
     if data.client_id and data.client_secret:
         return data.client_id, data.client_secret
-    raise Unauthorized("client credentials are required (HTTP Basic or client_id/client_secret)")
+    raise OAuthError(
+        "invalid_client", "client credentials are required (HTTP Basic or client_id/client_secret)"
+    )

@@ -4,11 +4,13 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, post
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import HeaderParameter, JSONBody, KwargDefinition
+from litestar.params import HeaderParameter, KwargDefinition
 
+from service.api.bodies import read_json
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.awards import Award
@@ -16,6 +18,8 @@ from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
 from service.issuance import issue_completion
 from service.runtime import Runtime
+
+MAX_BODY_BYTES = 1024 * 1024  # three prompts of 20,000 characters fit several times over
 
 
 class LearnerIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -90,14 +94,15 @@ class CompletionController(Controller):
     @post(
         operation_id="RecordCompletion",
         status_code=201,
+        request_max_body_size=MAX_BODY_BYTES,
         responses={
             200: ResponseSpec(AwardOut, description="A retry: the badge already issued"),
-            **problems(400, 401, 403, 409, 422),
+            **problems(400, 401, 403, 409, 413, 415, 422, 429),
         },
     )
     async def record(
         self,
-        data: JSONBody[CompletionIn],
+        request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
         idempotency_key: Annotated[
@@ -108,6 +113,10 @@ class CompletionController(Controller):
             ),
         ] = None,
     ) -> Response[AwardOut]:
-        """Record a completion and issue its badge; a retry returns the same badge (200)."""
+        """Record a completion and issue its badge; a retry returns the same badge (200).
+
+        The body is a `CompletionIn` (application/json, at most 1 MiB).
+        """
+        data = await read_json(request, CompletionIn)
         award = await issue_completion(runtime, principal, data.to_domain(), idempotency_key)
         return Response(AwardOut.from_domain(award), status_code=201 if award.is_new else 200)

@@ -1,41 +1,51 @@
-"""Every error as RFC 9457 problem details (``application/problem+json``)."""
+"""Every error as RFC 9457 problem details (``application/problem+json``), in French or English.
 
+One table maps domain errors to statuses; the framework's own errors (unknown route, wrong
+method, body too large) and anything unexpected (500, logged, its internals never shown)
+answer in the same form, in the language of ``Accept-Language``.
+"""
+
+import logging
 import re
+from typing import Any
 
 import msgspec
+from litestar import Request, Response
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
-from litestar.plugins.problem_details import (
-    ProblemDetailsConfig,
-    ProblemDetailsException,
-    ProblemDetailsPlugin,
-)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
+from service.api.problem_language import say, title
 from service.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
     NotFound,
+    OAuthError,
+    TooManyAttempts,
     Unauthorized,
+    UnreachableDocument,
 )
+from service.domain.messages import pick_language
 
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 _FIELD = re.compile(r"field `([^`]+)`")
 PROBLEM_TYPE = "https://insigne.example/problems/"
-_STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403, Unauthorized: 401, InvalidInput: 422}
-_TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    415: "Unsupported media type",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal server error",
+_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Forbidden: 403,
+    Unauthorized: 401,
+    InvalidInput: 422,
+    OAuthError: 400,
+    TooManyAttempts: 429,
+    UnreachableDocument: 422,
 }
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class FieldError(msgspec.Struct):
@@ -59,6 +69,8 @@ _DESCRIPTIONS = {
     403: "The token lacks the scope this needs",
     404: "No such resource",
     409: "Conflicts with what is stored (idempotency key or externalId reused with another body)",
+    413: "The body is larger than the documented limit (refused before it is read)",
+    415: "The body is not sent as application/json",
     422: "Invalid input; `errors` names each field",
     429: "Too many requests: wait for Retry-After seconds, or send a bearer token",
 }
@@ -70,53 +82,79 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
         status: ResponseSpec(
             Problem,
             description=_DESCRIPTIONS[status],
-            media_type="application/problem+json",
+            media_type=PROBLEM_JSON,
             generate_examples=False,
         )
         for status in statuses
     }
 
 
-def _problem(
+def problem_response(
+    request: Request[Any, Any, State],
     status: int,
     detail: str,
-    extra: dict[str, object] | None = None,
+    *,
+    extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-) -> ProblemDetailsException:
-    title = _TITLES.get(status, "Error")
-    return ProblemDetailsException(
+) -> Response[dict[str, Any]]:
+    """A problem details response in the request's language."""
+    language = pick_language(request.headers.get("accept-language"))
+    english_title = title(status, "en")
+    content: dict[str, Any] = {
+        "type": PROBLEM_TYPE + english_title.lower().replace(" ", "-"),
+        "title": title(status, language),
+        "status": status,
+        "detail": say(detail, language),
+        **(extra or {}),
+    }
+    if "errors" in content:
+        content["errors"] = [
+            {"field": e["field"], "message": say(e["message"], language)} for e in content["errors"]
+        ]
+    return Response(
+        content,
         status_code=status,
-        title=title,
-        detail=detail,
-        type_=PROBLEM_TYPE + title.lower().replace(" ", "-"),
-        extra=extra,
-        headers=headers,
+        media_type=PROBLEM_JSON,
+        headers={**(headers or {}), "Content-Language": language},
     )
 
 
-def domain_problem(error: DomainError) -> ProblemDetailsException:
+def _domain(request: Request[Any, Any, State], error: DomainError) -> Response[dict[str, Any]]:
     status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
-    extra: dict[str, object] | None = None
-    headers = None
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     if isinstance(error, InvalidInput):
         extra = {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
     if isinstance(error, Unauthorized):
         headers = {"WWW-Authenticate": 'Bearer realm="insigne"'}
-        extra = {"error": "invalid_client" if "client" in str(error) else "invalid_token"}
-    return _problem(status, str(error), extra, headers)
+        extra = {"error": "invalid_token"}
+    if isinstance(error, OAuthError) and error.code == "invalid_client":
+        status, headers = 401, {"WWW-Authenticate": 'Basic realm="insigne"'}
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
+    extra = {**extra, **error.extra}
+    return problem_response(request, status, str(error), extra=extra, headers=headers)
 
 
-def validation_problem(error: ValidationException) -> ProblemDetailsException:
-    """A body that does not fit the schema: 422 naming each field; unparsable JSON: 400."""
+def _validation(
+    request: Request[Any, Any, State], error: ValidationException
+) -> Response[dict[str, Any]]:
+    """Parameters that do not fit (a path id that is no UUID, a query value): 400 or 422."""
     fields = error.extra if isinstance(error.extra, list) else []
     errors = [
-        {"field": _field_of(item), "message": str(item.get("message"))}
+        {"field": _field_of(item), "message": _plain(str(item.get("message")))}
         for item in fields
         if isinstance(item, dict)
     ]
-    if not errors or "malformed" in str(error.detail).lower() or "JSON is malformed" in str(errors):
-        return _problem(400, str(error.detail))
-    return _problem(422, "the request body does not match the schema", {"errors": errors})
+    if not errors:
+        return problem_response(request, 400, "malformed request")
+    return problem_response(
+        request, 422, "one or more fields are invalid", extra={"errors": errors}
+    )
+
+
+def _plain(message: str) -> str:
+    return message.split(" - at ")[0].replace("`", "").lower()
 
 
 def _field_of(item: dict[str, object]) -> str:
@@ -132,17 +170,34 @@ def _field_of(item: dict[str, object]) -> str:
     return ".".join(part for part in parts if part) or "body"
 
 
-def http_problem(error: HTTPException) -> ProblemDetailsException:
-    return _problem(error.status_code, str(error.detail), None, error.headers)
+def _http(request: Request[Any, Any, State], error: HTTPException) -> Response[dict[str, Any]]:
+    detail = str(error.detail)
+    if error.status_code == 413:
+        limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
+        size = f"{limit / 1024 / 1024:g} MiB" if isinstance(limit, int) else "the documented limit"
+        detail = f"the request body is larger than {size}"
+    if error.status_code >= 500:
+        return _unexpected(request, error)
+    return problem_response(request, error.status_code, detail, headers=error.headers)
 
 
-PROBLEM_DETAILS = ProblemDetailsPlugin(
-    ProblemDetailsConfig(
-        enable_for_all_http_exceptions=True,
-        exception_to_problem_detail_map={
-            DomainError: domain_problem,
-            ValidationException: validation_problem,
-            HTTPException: http_problem,
-        },
+def _unexpected(request: Request[Any, Any, State], error: Exception) -> Response[dict[str, Any]]:
+    # The route and the exception's type only: messages and locals may carry personal data.
+    log.error(
+        "unexpected %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.scope.get("path_template", request.url.path),
+        exc_info=(type(error), error, error.__traceback__),
     )
-)
+    return problem_response(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "an internal error occurred; it was logged"
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    DomainError: _domain,
+    ValidationException: _validation,
+    HTTPException: _http,
+    Exception: _unexpected,
+}

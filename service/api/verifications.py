@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from openbadges.verification import CHECK_CODES
+from service.api.bodies import media_type, read_json
 from service.api.dependencies import SERVICES, optional_principal
 from service.api.errors import problems
 from service.api.throttle import throttle
@@ -146,8 +147,7 @@ class VerificationController(Controller):
 
 async def _submission(request: Request[object, object, State]) -> Submission:
     """Read the body by its media type: JSON, or a multipart image upload."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "multipart/form-data":
+    if media_type(request) == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -158,12 +158,7 @@ async def _submission(request: Request[object, object, State]) -> Submission:
         return Submission(
             image=await upload.read(), recipient_email=email if isinstance(email, str) else None
         )
-    try:
-        body = msgspec.json.decode(await request.body(), type=VerificationIn)
-    except msgspec.ValidationError as error:
-        raise InvalidInput([FieldProblem("body", str(error))]) from None
-    except msgspec.DecodeError as error:
-        raise InvalidInput([FieldProblem("body", f"malformed JSON: {error}")]) from None
+    body = await read_json(request, VerificationIn)
     return Submission(
         credential=body.credential,
         jwt=body.jwt,

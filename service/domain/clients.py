@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import ClientRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
-from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound, Unauthorized
+from service.domain.errors import (
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OAuthError,
+    Unauthorized,
+)
 
 SCOPES = frozenset(
     {"completions:write", "credentials:read", "credentials:revoke", "portfolio:read", "admin"}
@@ -119,6 +126,7 @@ class ClientService:
             raise NotFound(f"no client {client_id!r}")
         secret = secrets.token_urlsafe(32)
         record.secret_hash = _hash(secret)
+        record.secret_generation += 1  # tokens issued under the old secret stop working now
         await record_event(
             self._session,
             actor=actor,
@@ -129,6 +137,24 @@ class ClientService:
         await self._session.flush()
         return NewClient(client_id, secret)
 
+    async def disable(self, client_id: str, *, actor: str) -> None:
+        """Stop a client: its secret and every token it holds stop working at once."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        if record is None:
+            raise NotFound(f"no client {client_id!r}")
+        if record.disabled_at is None:
+            record.disabled_at = self._clock()
+            await record_event(
+                self._session,
+                actor=actor,
+                action="client.disable",
+                subject=client_id,
+                clock=self._clock,
+            )
+        await self._session.flush()
+
     async def issue_token(
         self, client_id: str, client_secret: str, requested: str | None
     ) -> AccessToken:
@@ -138,11 +164,13 @@ class ClientService:
         )
         expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
         if not hmac.compare_digest(expected, _hash(client_secret)) or record is None:
-            raise Unauthorized("invalid client credentials")
+            raise OAuthError("invalid_client", "invalid client credentials")
         allowed = set(record.scopes)
         wanted = set(requested.split()) if requested else allowed
         if not wanted <= allowed:
-            raise Forbidden(f"scopes not granted to this client: {sorted(wanted - allowed)}")
+            raise OAuthError(
+                "invalid_scope", f"scopes not granted to this client: {sorted(wanted - allowed)}"
+            )
         now = self._clock()
         scope = " ".join(sorted(wanted))
         claims = {
@@ -153,6 +181,7 @@ class ClientService:
             "iat": now,
             "exp": now + timedelta(seconds=self._ttl),
             "jti": uuid.uuid4().hex,
+            "gen": record.secret_generation,
         }
         return AccessToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl, scope)
 
@@ -165,15 +194,22 @@ class ClientService:
                 algorithms=[_ALGORITHM],
                 audience=_AUDIENCE,
                 issuer=self._issuer_url,
-                options={"require": ["exp", "sub", "scope"]},
+                options={"require": ["exp", "sub", "scope", "gen"]},
             )
-        except jwt.PyJWTError as error:
-            raise Unauthorized(f"invalid access token: {error}") from None
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the access token has expired") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("invalid access token") from None
         record = await self._session.scalar(
-            select(ClientRecord).where(ClientRecord.client_id == claims["sub"])
+            select(ClientRecord).where(ClientRecord.client_id == str(claims["sub"]))
         )
-        if record is None or record.disabled_at is not None:
-            raise Unauthorized("the client of this token is disabled")
+        # A disabled client, or a secret renewed since the token was issued: refused at once.
+        if (
+            record is None
+            or record.disabled_at is not None
+            or claims["gen"] != record.secret_generation
+        ):
+            raise Unauthorized("invalid access token")
         return Principal(
             id=record.id,
             client_id=record.client_id,

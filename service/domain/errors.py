@@ -1,10 +1,19 @@
 """What domain services raise; the HTTP layer maps each to a problem-details status."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 
 class DomainError(Exception):
-    """Base of the errors below; the message is safe to show to API clients."""
+    """Base of the errors below; the message is safe to show to API clients.
+
+    `extra` members are added to the problem details (e.g. RFC 6749's ``error`` code).
+    """
+
+    def __init__(self, message: str = "", *, extra: Mapping[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.extra = dict(extra or {})
 
 
 class NotFound(DomainError):
@@ -37,6 +46,27 @@ class InvalidInput(DomainError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
+
+
+OAuthCode = Literal[
+    "invalid_request", "invalid_client", "invalid_grant", "invalid_scope", "unsupported_grant_type"
+]
+
+
+class OAuthError(DomainError):
+    """A token request refused as RFC 6749 §5.2 says: ``invalid_client`` is 401, others 400."""
+
+    def __init__(self, code: OAuthCode, description: str) -> None:
+        super().__init__(description, extra={"error": code, "error_description": description})
+        self.code = code
+
+
+class TooManyAttempts(DomainError):
+    """Refused before it is tried: the caller failed too often, or asks too often."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UnreachableDocument(DomainError):

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord
 from service.domain.demo import Demo
+from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import Getter, MakeClient, basic
+from tests.service.conftest import Getter, MakeClient, basic, services
 from tests.service.factories import completion
 
 
@@ -79,17 +80,58 @@ async def test_other_grant_types_are_refused(client: httpx.AsyncClient, demo: De
         headers={"Authorization": basic(demo.client_id, demo.client_secret)},
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["error"] == "unsupported_grant_type"  # RFC 6749 §5.2
 
 
-async def test_scope_beyond_the_client_is_403(client: httpx.AsyncClient, demo: Demo) -> None:
+async def test_scope_beyond_the_client_is_invalid_scope(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
     response = await client.post(
         "/oauth/token",
         data={"grant_type": "client_credentials", "scope": "admin"},
         headers={"Authorization": basic(demo.client_id, demo.client_secret)},
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_scope"
+
+
+async def test_wrong_secret_is_invalid_client(client: httpx.AsyncClient, demo: Demo) -> None:
+    response = await client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": basic(demo.client_id, "pas-le-bon")},
+    )
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Basic")
+    body = response.json()
+    assert (body["error"], body["error_description"]) == (
+        "invalid_client",
+        "invalid client credentials",
+    )
+
+
+async def test_renewing_or_disabling_a_client_ends_its_tokens_at_once(
+    client: httpx.AsyncClient, token: Getter, demo: Demo, session: AsyncSession, runtime: Runtime
+) -> None:
+    before = await token()
+    clients = services(session, runtime).clients
+    renewed = await clients.renew_secret(demo.client_id, actor="test")
+    await session.commit()
+    after = await token(secret=renewed.client_secret)
+    api = "/api/v1/credentials/00000000-0000-0000-0000-000000000000"
+
+    old = await client.get(api, headers={"Authorization": f"Bearer {before}"})
+    new = await client.get(api, headers={"Authorization": f"Bearer {after}"})
+    await clients.disable(demo.client_id, actor="test")
+    await session.commit()
+    disabled = await client.get(api, headers={"Authorization": f"Bearer {after}"})
+
+    assert old.status_code == 401
+    assert new.status_code == 404  # authenticated, and no such credential
+    assert disabled.status_code == 401
 
 
 async def test_missing_scope_is_403(client: httpx.AsyncClient, token: Getter) -> None:

@@ -153,3 +153,25 @@ async def test_cache_control_max_age_is_honoured(server: str, fetcher: SafeFetch
 
     assert first == second
     assert third != fourth
+
+
+@pytest.mark.parametrize(
+    ("host", "denoted"),
+    [
+        ("0177.0.0.1", "127.0.0.1"),
+        ("0x7f.0.0.1", "127.0.0.1"),
+        ("0x7f000001", "127.0.0.1"),
+        ("2130706433", "127.0.0.1"),
+        ("127.1", "127.0.0.1"),
+        ("0", "0.0.0.0"),  # noqa: S104 - an address under test, not a binding
+        ("10.0.1", "10.0.0.1"),
+        ("169.254.169.254", "169.254.169.254"),
+        ("::ffff:127.0.0.1", "::ffff:7f00:1"),
+        ("exemple.ca", None),
+        ("1.example", None),
+    ],
+)
+def test_numeric_hosts_are_read_as_the_resolver_reads_them(host: str, denoted: str | None) -> None:
+    from service.outbound import numeric_host
+
+    assert numeric_host(host) == denoted

@@ -158,7 +158,7 @@ async def test_malformed_json_body(client: httpx.AsyncClient) -> None:
         "/api/v1/verifications", content=b"{", headers={"Content-Type": "application/json"}
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
 
 
 async def test_malformed_credentials_get_a_report_not_an_error(client: httpx.AsyncClient) -> None:
