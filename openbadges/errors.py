@@ -12,6 +12,7 @@ problems in its result instead of raising. The tree::
     │   ├── UnsupportedCryptosuite
     │   └── KeyResolutionError   the verification method cannot be found or is not allowed
     │       └── DocumentUnavailable  a document could not be had (unreachable host, offline)
+    │           └── BudgetExhausted  the verification's budget (fetches, keys, time) ran out
     ├── StatusListError          a status list cannot be decoded or an index is out of range
     └── BakingError              an image cannot be baked or holds no (or several) credentials
 """
@@ -58,6 +59,19 @@ class DocumentUnavailable(KeyResolutionError):
     Unlike its parent, it says nothing about the credential: what needed the document could
     not be checked, so the verdict is "unverifiable" rather than "invalid".
     """
+
+
+class BudgetExhausted(DocumentUnavailable):
+    """A verification stopped short: its budget of fetches, keys or time ran out.
+
+    Like its parent it says nothing about the credential; the report's ``budget`` check says
+    which limit was reached.
+    """
+
+    def __init__(self, message: str, limit: str = "") -> None:
+        """Say why; `limit` names what ran out (``fetches``, ``keys``, ``time``...)."""
+        super().__init__(message)
+        self.limit = limit
 
 
 class StatusListError(OpenBadgesError):

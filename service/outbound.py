@@ -9,6 +9,8 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
   and reserved ranges are refused, so DNS rebinding cannot slip past the check;
 * redirects are followed by hand (at most three), each target checked like the first URL;
 * timeouts on every phase and a cap on the response size; JSON only;
+* at most ``per_host`` requests in flight to one host at a time (a verification may fetch
+  several documents; many verifications may name one host), the rest wait their turn;
 * a small per-process cache honours ``Cache-Control: max-age`` (``no-store``/``no-cache``
   are not cached), so a burst of verifications of one issuer's badges fetches its keys once.
 """
@@ -19,7 +21,8 @@ import re
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -112,6 +115,8 @@ class SafeFetcher:
 
     http_hosts: frozenset[str] = frozenset()
     max_bytes: int = MAX_BYTES
+    per_host: int = 2
+    _slots: dict[str, tuple[anyio.Semaphore, int]] = field(default_factory=dict, repr=False)
     _client: httpx.AsyncClient = field(init=False, repr=False)
     _cache: OrderedDict[str, tuple[float, Any]] = field(default_factory=OrderedDict, repr=False)
 
@@ -142,7 +147,10 @@ class SafeFetcher:
         for _ in range(MAX_REDIRECTS + 1):
             self._check_url(url)
             try:
-                async with self._client.stream("GET", url, headers={"Accept": _ACCEPT}) as response:
+                async with (
+                    self._slot(urlsplit(url).netloc),
+                    self._client.stream("GET", url, headers={"Accept": _ACCEPT}) as response,
+                ):
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
@@ -160,6 +168,21 @@ class SafeFetcher:
                     return body.decode("ascii").strip(), max_age
                 raise FetchError(f"{url} did not return JSON or a VC-JWT") from None
         raise FetchError(f"{url}: too many redirects")
+
+    @asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        """One of the host's `per_host` slots; a host's entry goes once nobody holds it."""
+        semaphore, users = self._slots.get(host) or (anyio.Semaphore(self.per_host), 0)
+        self._slots[host] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._slots[host]
+            if users == 1:
+                del self._slots[host]
+            else:
+                self._slots[host] = (semaphore, users - 1)
 
     async def close(self) -> None:
         await self._client.aclose()

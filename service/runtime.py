@@ -29,7 +29,7 @@ from service.domain.publications import Publications
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
 from service.domain.urls import IssuerRef, Urls
-from service.domain.verifications import VerificationService
+from service.domain.verifications import VerificationLimits, VerificationService
 from service.limits import RateLimits
 from service.outbound import SafeFetcher
 from service.settings import Settings
@@ -107,7 +107,9 @@ class Runtime:
             signer=Signer(
                 KeyVault(settings.key_encryption_key), ttl_seconds=settings.key_cache_seconds
             ),
-            fetcher=SafeFetcher(http_hosts=settings.fetch_http_hosts),
+            fetcher=SafeFetcher(
+                http_hosts=settings.fetch_http_hosts, per_host=settings.fetch_per_host
+            ),
             database=database or Database.from_url(settings.database_url),
             rate_limits=RateLimits(
                 MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
@@ -138,6 +140,12 @@ class Runtime:
             trusted_issuers=settings.trusted_issuers,
             http_hosts=settings.fetch_http_hosts,
             clock=self.clock,
+            limits=VerificationLimits(
+                max_fetches=settings.verify_max_fetches,
+                max_status_entries=settings.verify_max_status_entries,
+                max_keys=settings.verify_max_keys,
+                timeout_seconds=settings.verify_timeout_seconds,
+            ),
         )
 
     async def readiness(self) -> tuple[bool, str]:

@@ -40,6 +40,10 @@ class Settings:
         key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
             rotation made by another process takes effect within this time (retired keys stay
             published, so badges signed meanwhile still verify).
+        verify_max_fetches, verify_max_status_entries, verify_max_keys,
+            verify_timeout_seconds: one verification's budget: documents fetched over the
+            network, status entries checked, keys tried per document, and wall-clock time.
+        fetch_per_host: outbound requests in flight at once to one host.
         debug: Litestar debug mode (tracebacks in responses; never in production).
     """
 
@@ -55,6 +59,11 @@ class Settings:
     rate_limit_anonymous: str = "30/minute"
     rate_limit_authenticated: str = "600/minute"
     key_cache_seconds: float = 60.0
+    verify_max_fetches: int = 20
+    verify_max_status_entries: int = 10
+    verify_max_keys: int = 10
+    verify_timeout_seconds: float = 10.0
+    fetch_per_host: int = 2
     debug: bool = False
 
     @classmethod
@@ -77,6 +86,11 @@ class Settings:
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
             rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
             key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
+            verify_max_fetches=int(env.get("INSIGNE_VERIFY_MAX_FETCHES", "20")),
+            verify_max_status_entries=int(env.get("INSIGNE_VERIFY_MAX_STATUS_ENTRIES", "10")),
+            verify_max_keys=int(env.get("INSIGNE_VERIFY_MAX_KEYS", "10")),
+            verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
+            fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
             debug=env.get("INSIGNE_DEBUG") == "1",
         )
 

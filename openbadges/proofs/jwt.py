@@ -14,7 +14,13 @@ import jwt
 import msgspec
 from jwt.types import Options
 
-from openbadges.errors import InvalidDocument, InvalidKey, KeyResolutionError, ProofError
+from openbadges.errors import (
+    BudgetExhausted,
+    InvalidDocument,
+    InvalidKey,
+    KeyResolutionError,
+    ProofError,
+)
 from openbadges.jsontypes import JSONObject, loads
 from openbadges.keys import (
     KeyPair,
@@ -119,7 +125,9 @@ def decode_jwt_unverified(token: str) -> tuple[JSONObject, JSONObject]:
     return _decode_segment(parts[0], "JOSE header"), _decode_segment(parts[1], "JWT payload")
 
 
-async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
+async def verify_jwt(
+    token: str, resolver: DocumentResolver, *, max_keys: int = 10
+) -> JwtVerification:
     """Verify a VC-JWT's signature and its claims' agreement with the credential.
 
     The key comes from the ``kid`` header (a relative ``#fragment`` is resolved against
@@ -131,6 +139,8 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
     Args:
         token: The compact JWS.
         resolver: Resolves the ``kid`` (did:key and did:jwk are built in).
+        max_keys: How many of the issuer's verification methods are tried to find the key
+            a bare-JWK ``kid`` names; past it, `BudgetExhausted` (an unverifiable outcome).
 
     Raises:
         InvalidDocument: When the token or its ``vc`` claim is malformed.
@@ -143,7 +153,7 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
     alg = header.get("alg")
     if alg not in ALGORITHMS.values():
         raise ProofError(f"JWS algorithm {alg!r} is not allowed (only RS256, ES256, EdDSA)")
-    key_id, method, public_key = await _find_key(header, payload, resolver)
+    key_id, method, public_key = await _find_key(header, payload, resolver, max_keys)
     if ALGORITHMS[identify_key_type(public_key)] != alg:
         raise ProofError(
             f"JWS algorithm {alg} does not match the {identify_key_type(public_key)} key"
@@ -162,7 +172,7 @@ async def verify_jwt(token: str, resolver: DocumentResolver) -> JwtVerification:
 
 
 async def _find_key(
-    header: JSONObject, payload: JSONObject, resolver: DocumentResolver
+    header: JSONObject, payload: JSONObject, resolver: DocumentResolver, max_keys: int
 ) -> tuple[str | None, VerificationMethod | None, PublicKey]:
     kid, embedded = header.get("kid"), header.get("jwk")
     if kid is None:
@@ -171,7 +181,7 @@ async def _find_key(
         key = _embedded_key(embedded)
         try:
             # Bound only when the issuer is the key's did:jwk or lists the key (OB 3.0 §8.2.4).
-            return None, await _issuer_method_with(key, payload, resolver), key
+            return None, await _issuer_method_with(key, payload, resolver, max_keys), key
         except (KeyResolutionError, InvalidKey):
             return None, None, key
     if not isinstance(kid, str) or not kid:
@@ -180,7 +190,7 @@ async def _find_key(
         kid = payload["iss"] + kid
     if bare := await _bare_jwk(kid, resolver):
         key = _embedded_key(bare)
-        return kid, await _issuer_method_with(key, payload, resolver), key
+        return kid, await _issuer_method_with(key, payload, resolver, max_keys), key
     method = await resolve_verification_method(kid, resolver)
     if embedded is not None:
         thumbprint = jwk_thumbprint(public_jwk(_embedded_key(embedded)))
@@ -203,7 +213,7 @@ async def _bare_jwk(kid: str, resolver: DocumentResolver) -> JSONObject | None:
 
 
 async def _issuer_method_with(
-    key: PublicKey, payload: JSONObject, resolver: DocumentResolver
+    key: PublicKey, payload: JSONObject, resolver: DocumentResolver, max_keys: int
 ) -> VerificationMethod:
     """Bind a bare JWK to the issuer: it must be one of the issuer's verification methods."""
     credential = payload.get("vc", payload)
@@ -214,13 +224,19 @@ async def _issuer_method_with(
     if not isinstance(document, dict):
         raise KeyResolutionError(f"{issuer} does not resolve to a controller document")
     wanted = jwk_thumbprint(public_jwk(key))
-    for entry in document.get("verificationMethod", []):
+    entries = document.get("verificationMethod", [])
+    entries = entries if isinstance(entries, list) else []
+    for entry in entries[:max_keys]:
         method_id = entry.get("id") if isinstance(entry, dict) else None
         if isinstance(method_id, str):
             method_id = issuer + method_id if method_id.startswith("#") else method_id
             method = await resolve_verification_method(method_id, resolver)
             if jwk_thumbprint(public_jwk(method.public_key)) == wanted:
                 return method
+    if len(entries) > max_keys:
+        raise BudgetExhausted(
+            f"{issuer} lists {len(entries)} keys; the first {max_keys} were tried", "keys"
+        )
     raise KeyResolutionError(f"the kid's key is not a verification method of {issuer}")
 
 

@@ -1,6 +1,7 @@
 """Verification of credentials: the pipeline and its report."""
 
+from openbadges.verification.budget import Budget
 from openbadges.verification.pipeline import verify
 from openbadges.verification.report import CHECK_CODES, Check, CheckStatus, VerificationResult
 
-__all__ = ["CHECK_CODES", "Check", "CheckStatus", "VerificationResult", "verify"]
+__all__ = ["CHECK_CODES", "Budget", "Check", "CheckStatus", "VerificationResult", "verify"]

@@ -8,6 +8,7 @@ is not bundled say nothing about the credential: the verdict is then "unverifiab
 from dataclasses import replace
 
 from openbadges.errors import (
+    BudgetExhausted,
     ContextNotFound,
     DocumentUnavailable,
     OpenBadgesError,
@@ -22,6 +23,8 @@ __all__ = ["cause_of", "terms_check_for_jwt", "unverified_payload"]
 
 def cause_of(error: Exception) -> Cause | None:
     """The cause an exception stands for, or None when it proves the credential wrong."""
+    if isinstance(error, BudgetExhausted):
+        return "budget"
     if isinstance(error, DocumentUnavailable):
         return "unreachable"
     if isinstance(error, UnsupportedCryptosuite):

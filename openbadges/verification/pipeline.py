@@ -5,7 +5,7 @@ bad input is a failed check with a clear message. The caller supplies the clock,
 loader and the resolver, so nothing is fetched and the result is reproducible.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -16,6 +16,7 @@ from openbadges.canonical import Canonicalized, canonicalize
 from openbadges.contexts import ContextLoader
 from openbadges.errors import (
     BakingError,
+    BudgetExhausted,
     ContextNotFound,
     InvalidDocument,
     KeyResolutionError,
@@ -34,6 +35,7 @@ from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_ve
 from openbadges.schema import SchemaValidator
 from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
 from openbadges.verification import checks
+from openbadges.verification.budget import Budget
 from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
 from openbadges.verification.report import Check, VerificationResult
 from openbadges.verification.signed import read_signed, refused
@@ -49,6 +51,7 @@ class _Context:
     loader: ContextLoader
     now: datetime
     schema: SchemaValidator | None
+    budget: Budget = field(default_factory=Budget)
 
 
 async def verify(
@@ -60,6 +63,7 @@ async def verify(
     recipient: str | None = None,
     schema: SchemaValidator | None = None,
     check_status: bool = True,
+    budget: Budget | None = None,
 ) -> VerificationResult:
     """Verify an Open Badges (or any VC 2.0 / 1.1) credential.
 
@@ -73,6 +77,9 @@ async def verify(
         recipient: an e-mail address the credential must have been awarded to.
         schema: the 1EdTech JSON Schema; without it the OB data model's types are checked.
         check_status: whether to read ``credentialStatus`` (off for status list credentials).
+        budget: the limits on status entries and keys tried (and the fetches the resolver
+            counts); whatever runs out is reported as a ``budget`` check. A default one
+            when omitted, so that no caller is unbounded.
 
     Returns:
         The report; ``verified`` is true only when no check failed.
@@ -81,10 +88,22 @@ async def verify(
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema)
+    budget = budget if budget is not None else Budget()
+    seen = len(budget.ran_out)
+    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema, budget)
+    result = await _verify(data, context, recipient=recipient, check_status=check_status)
+    spent = budget.checks_since(seen)
+    return replace(result, checks=(*result.checks, *spent)) if spent else result
+
+
+async def _verify(
+    data: JSONObject | str | bytes, context: _Context, *, recipient: str | None, check_status: bool
+) -> VerificationResult:
     ob2 = as_ob2(data)
     if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
-        return await verify_ob2(ob2, resolver=resolver, now=now, recipient=recipient)
+        return await verify_ob2(
+            ob2, resolver=context.resolver, now=context.now, recipient=recipient
+        )
     parsed = _parse(data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))
@@ -110,9 +129,7 @@ async def verify(
     results.extend(_bound(found, checked))
     results.extend(checks.check_dates(checked, context.now))
     if check_status:
-        results.extend(
-            [await _check_status(entry, checked, context) for entry in _entries(checked)]
-        )
+        results.extend(await _check_statuses(checked, context))
     if recipient is not None:
         results.append(checks.check_recipient(checked, recipient))
     return VerificationResult(checks=tuple(results), credential=checked, format=form)
@@ -204,8 +221,10 @@ async def _verify_jwt_proof(
     token: str, context: _Context
 ) -> tuple[list[Check | _Binding], JSONObject | None]:
     try:
-        verified = await verify_jwt(token, context.resolver)
+        verified = await verify_jwt(token, context.resolver, max_keys=context.budget.max_keys)
     except KeyResolutionError as error:
+        if isinstance(error, BudgetExhausted) and error.limit == "keys":
+            context.budget.exhaust("keys", str(error), context.budget.max_keys)
         return [
             Check("issuer-key", "failed", str(error), cause=cause_of(error)),
             Check("proof", "skipped", "no key to check the JWS with"),
@@ -239,7 +258,10 @@ async def _verify_data_integrity(
     entries = proofs if isinstance(proofs, list) else [proofs] if proofs is not None else []
     found: list[Check | _Binding] = []
     canonical: Canonicalized | Check | None = None
-    for index, proof in enumerate(entries):
+    most = context.budget.max_keys
+    if len(entries) > most:
+        context.budget.exhaust("keys", f"{len(entries)} proofs; the first {most} were tried", most)
+    for index, proof in enumerate(entries[:most]):
         result, proof_canonical = await _check_proof(credential, proof, index, context)
         found.extend(result)
         if not isinstance(canonical, Canonicalized):
@@ -330,6 +352,20 @@ def _binding(
     )
 
 
+async def _check_statuses(credential: JSONObject, context: _Context) -> list[Check]:
+    """Each status entry, up to the budget's; the rest are not looked at."""
+    entries = _entries(credential)
+    most = context.budget.max_status_entries
+    found = [await _check_status(entry, credential, context) for entry in entries[:most]]
+    if len(entries) > most:
+        context.budget.exhaust(
+            "status-entries",
+            f"{len(entries)} status entries; the first {most} were checked",
+            most,
+        )
+    return found
+
+
 def _entries(credential: JSONObject) -> list[JSONObject]:
     status = credential.get("credentialStatus")
     entries = status if isinstance(status, list) else [status] if status is not None else []
@@ -348,12 +384,13 @@ async def _check_status(entry: JSONObject, credential: JSONObject, context: _Con
         return report
     if not report.verified:
         failed = [c.message for c in report.checks if c.status == "failed"]
+        decisive = report.verdict_check
         return Check(
             "status",
             "failed",
             "the status list credential does not verify",
             {"errors": failed},
-            "unreachable" if report.verdict == "unverifiable" else None,
+            decisive.cause if report.verdict == "unverifiable" and decisive else None,
         )
     # The list was fetched from the entry's own URL, so its id may differ (lists get moved).
     # A list under the 16 KB minimum is still read: its bits are no less true, only less private.
@@ -401,6 +438,7 @@ async def _verify_list(url: object, context: _Context) -> VerificationResult | C
         now=context.now,
         loader=context.loader,
         check_status=False,
+        budget=context.budget,
     )
 
 

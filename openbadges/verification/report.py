@@ -23,14 +23,21 @@ __all__ = [
 CheckStatus = Literal["passed", "failed", "warning", "skipped"]
 Verdict = Literal["valid", "invalid", "unverifiable"]
 Cause = Literal[
-    "unreachable", "unsupported", "missing-context", "revoked", "suspended", "unverified"
+    "unreachable",
+    "unsupported",
+    "missing-context",
+    "revoked",
+    "suspended",
+    "unverified",
+    "budget",
 ]
 
-UNVERIFIABLE_CAUSES = frozenset({"unreachable", "unsupported", "missing-context"})
+UNVERIFIABLE_CAUSES = frozenset({"unreachable", "unsupported", "missing-context", "budget"})
 """Failures that say nothing about the credential: what they concern could not be checked."""
 
 # The failure that decides an "invalid" verdict: the most telling first.
 _DECISIVE_ORDER = (
+    "budget",
     "format",
     "proof",
     "hosted",
@@ -59,6 +66,8 @@ CHECK_CODES = {
     "recipient": "The credential was awarded to the given identifier.",
     "hosted": "OB 2.0 hosted assertion: the issuer still publishes it, unchanged, on its origin.",
     "embedded": "CLR 2.0: one credential embedded in the record verifies (one entry each).",
+    "budget": "The verification stayed within its budget (documents fetched, status entries, "
+    "keys tried, time); failed, with the limit reached, when it ran out.",
 }
 """Every check code, with what it checks."""
 

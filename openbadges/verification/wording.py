@@ -91,6 +91,9 @@ _EN: dict[_Key, str] = {
     ("embedded", "passed"): "A credential inside this record is authentic and valid.",
     ("embedded", "failed"): "A credential inside this record did not pass verification.",
     ("embedded", "warning"): "A credential inside this record could not be fully checked.",
+    ("budget", "failed"): "The verification reached its limit (documents fetched, status "
+    "entries, keys tried or time) before everything could be checked, so the badge could "
+    "not be fully verified. This does not make it false.",
 }
 
 _FR: dict[_Key, str] = {
@@ -168,6 +171,9 @@ _FR: dict[_Key, str] = {
     ("embedded", "failed"): "Un justificatif contenu dans ce relevé n'a pas passé la vérification.",
     ("embedded", "warning"): "Un justificatif contenu dans ce relevé n'a pas pu être "
     "entièrement vérifié.",
+    ("budget", "failed"): "La vérification a atteint sa limite (documents obtenus, entrées "
+    "de statut, clés essayées ou durée) avant d'avoir tout contrôlé : le badge n'a pas pu "
+    "être entièrement vérifié, ce qui ne le rend pas faux.",
 }
 
 _TABLES: dict[Language, dict[_Key, str]] = {"en": _EN, "fr": _FR}
@@ -217,6 +223,8 @@ def explain(check: "Check", language: Language = "en") -> str:
         return dated
     if check.cause is not None and (check.code, check.status, check.cause) in table:
         return table[check.code, check.status, check.cause]
+    if check.cause == "budget":  # whichever check it cut short, the reason is the budget
+        return table["budget", "failed"]
     return table.get((check.code, check.status), check.message)
 
 

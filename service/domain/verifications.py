@@ -3,17 +3,27 @@
 The library does the checks; this module decides where documents come from. Insigne's own
 issuers, keys and status lists come from the database (no network call); did:key and did:jwk
 are resolved locally; anything else goes through the safe outbound fetcher.
+
+Each verification has a budget (`VerificationLimits`): documents fetched over the network
+(own documents read from the database do not count: they cost no outbound request and are
+bounded by the status-entry and key limits), status entries, keys tried per document, and a
+wall-clock cap. Within one verification a document is resolved once. What runs out is a
+``budget`` check and makes the verdict "unverifiable".
 """
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
+import anyio
+
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
-from openbadges.verification import Check, VerificationResult, verify
+from openbadges.verification import Budget, Check, VerificationResult, verify
+from openbadges.verification.causes import cause_of
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
@@ -57,22 +67,59 @@ class OwnDocuments(Protocol):
         """Whether `issuer_id` names an issuer hosted here."""
 
 
+@dataclass(frozen=True)
+class VerificationLimits:
+    """One verification's budget (settings ``INSIGNE_VERIFY_*``)."""
+
+    max_fetches: int = 20
+    max_status_entries: int = 10
+    max_keys: int = 10
+    timeout_seconds: float = 10.0
+
+    def budget(self) -> Budget:
+        return Budget(
+            max_fetches=self.max_fetches,
+            max_status_entries=self.max_status_entries,
+            max_keys=self.max_keys,
+        )
+
+
 class ServiceResolver:
-    """The library's DocumentResolver: own documents from the database, others fetched."""
+    """The library's DocumentResolver for one verification, within its budget and time.
+
+    Own documents come from the database, others are fetched; each URL is resolved once.
+    """
 
     def __init__(
-        self, own: OwnDocuments, fetcher: Fetcher, http_hosts: frozenset[str] = frozenset()
+        self,
+        own: OwnDocuments,
+        fetcher: Fetcher,
+        http_hosts: frozenset[str] = frozenset(),
+        *,
+        budget: Budget | None = None,
+        timeout_seconds: float | None = None,
     ) -> None:
         self._own = own
         self._fetcher = fetcher
         self._http_hosts = http_hosts
+        self._budget = budget or Budget()
+        self._timeout = timeout_seconds
+        self._deadline = None if timeout_seconds is None else anyio.current_time() + timeout_seconds
+        self._seen: dict[str, JSONObject | str] = {}
 
     async def resolve(self, url: str) -> JSONObject | str:
+        if url not in self._seen:
+            self._seen[url] = await self._resolve(url)
+        # The library may keep or change what it gets; each caller has its own copy.
+        return copy.deepcopy(self._seen[url])
+
+    async def _resolve(self, url: str) -> JSONObject | str:
         try:
             if url.startswith("did:key:"):
                 return resolve_did_key(url)
             if url.startswith("did:jwk:"):
                 return resolve_did_jwk(url)
+            self._seconds_left()
             if (own := await self._own.resolve(url)) is not None:
                 return own
             if url.startswith("did:web:"):
@@ -90,9 +137,28 @@ class ServiceResolver:
         host = urlsplit(location).hostname
         return did_web_to_url(did, scheme="http") if host in self._http_hosts else location
 
+    def _seconds_left(self) -> float:
+        """Seconds until the deadline; raises `BudgetExhausted` once it has passed."""
+        if self._deadline is None:
+            return float("inf")
+        left = self._deadline - anyio.current_time()
+        if left <= 0:
+            raise self._out_of_time()
+        return left
+
+    def _out_of_time(self) -> DocumentUnavailable:
+        return self._budget.exhaust(
+            "time", f"stopped after {self._timeout} seconds", self._timeout or 0.0
+        )
+
     async def _fetch(self, location: str) -> JSONObject | str:
+        left = self._seconds_left()
+        self._budget.spend_fetch()
         try:
-            document = await self._fetcher.get_json(location)
+            with anyio.fail_after(left):
+                document = await self._fetcher.get_json(location)
+        except TimeoutError:
+            raise self._out_of_time() from None
         except UnreachableDocument as error:
             raise DocumentUnavailable(str(error)) from None
         if not isinstance(document, dict | str):
@@ -111,22 +177,17 @@ class VerificationService:
         trusted_issuers: frozenset[str] = frozenset(),
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
+        limits: VerificationLimits | None = None,
     ) -> None:
-        self._resolver = ServiceResolver(own, fetcher, http_hosts)
         self._own = own
+        self._fetcher = fetcher
+        self._http_hosts = http_hosts
         self._trusted = trusted_issuers
         self._clock = clock
+        self._limits = limits or VerificationLimits()
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
-        data = await self._input(submission)
-        now: datetime = self._clock()
-        result = (
-            data
-            if isinstance(data, VerificationResult)
-            else await verify(
-                data, resolver=self._resolver, now=now, recipient=submission.recipient_email
-            )
-        )
+        result = await self._within_budget(submission)
         checks = [*result.checks, await self._known_issuer(result)]
         decisive = result.verdict_check
         return Report(
@@ -139,7 +200,34 @@ class VerificationService:
             format=result.format,
         )
 
-    async def _input(self, submission: Submission) -> JSONObject | str | bytes | VerificationResult:
+    async def _within_budget(self, submission: Submission) -> VerificationResult:
+        """The library's report, cut short when the budget runs out, which it then says."""
+        budget, timeout = self._limits.budget(), self._limits.timeout_seconds
+        resolver = ServiceResolver(
+            self._own, self._fetcher, self._http_hosts, budget=budget, timeout_seconds=timeout
+        )
+        # Fetches stop at the deadline; this backstop also cuts anything else that hangs.
+        with anyio.move_on_after(timeout + _GRACE_SECONDS):
+            data = await self._input(submission, resolver)
+            now: datetime = self._clock()
+            if isinstance(data, VerificationResult):
+                result = data
+            else:
+                result = await verify(
+                    data,
+                    resolver=resolver,
+                    now=now,
+                    recipient=submission.recipient_email,
+                    budget=budget,
+                )
+            missing = [c for c in budget.checks_since(0) if c not in result.checks]
+            return replace(result, checks=(*result.checks, *missing))
+        budget.exhaust("time", f"stopped after {timeout} seconds", timeout)
+        return VerificationResult(checks=budget.checks_since(0))
+
+    async def _input(
+        self, submission: Submission, resolver: ServiceResolver
+    ) -> JSONObject | str | bytes | VerificationResult:
         given = [
             v
             for v in (submission.credential, submission.jwt, submission.url, submission.image)
@@ -150,11 +238,13 @@ class VerificationService:
                 [FieldProblem("body", "send exactly one of credential, jwt, url or an image")]
             )
         if submission.url is not None:
-            return await self._from_link(submission.url)
+            return await self._from_link(submission.url, resolver)
         value = given[0]
         return value if isinstance(value, dict | str | bytes) else str(value)
 
-    async def _from_link(self, url: str) -> JSONObject | str | VerificationResult:
+    async def _from_link(
+        self, url: str, resolver: ServiceResolver
+    ) -> JSONObject | str | VerificationResult:
         """A badge link: Insigne's own from the database, another issuer's over the network.
 
         A link that does not answer gives an "unverifiable" report, not an error: the badge
@@ -163,9 +253,9 @@ class VerificationService:
         if not url.startswith(("https://", "http://", "did:")):
             raise InvalidInput([FieldProblem("url", f"not a badge link: {url!r}")])
         try:
-            document = await self._resolver.resolve(url)
+            document = await resolver.resolve(url)
         except DocumentUnavailable as error:
-            check = Check("format", "failed", str(error), {"url": url}, "unreachable")
+            check = Check("format", "failed", str(error), {"url": url}, cause_of(error))
             return VerificationResult(checks=(check,))
         except KeyResolutionError as error:
             raise InvalidInput([FieldProblem("url", str(error))]) from None
@@ -200,6 +290,9 @@ class VerificationService:
             {"issuer": issuer_id},
         )
 
+
+_GRACE_SECONDS = 1.0
+"""How long past its time a verification may take to finish what it has (no more fetches)."""
 
 _UNVERIFIED_NOTICE = {
     "en": "The signature was not proven: what follows is what the badge claims, not "
