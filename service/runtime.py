@@ -10,9 +10,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from limits import parse as parse_limit
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +27,7 @@ from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
-from service.limits import RateLimits
+from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
 from service.settings import Settings
 
@@ -94,6 +91,7 @@ class Runtime:
     fetcher: SafeFetcher
     database: Database
     rate_limits: RateLimits
+    trusted_proxies: TrustedProxies
     migration_head: str | None
 
     @classmethod
@@ -112,10 +110,14 @@ class Runtime:
             ),
             database=database or Database.from_url(settings.database_url),
             rate_limits=RateLimits(
-                MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
-                anonymous=parse_limit(settings.rate_limit_anonymous),
-                authenticated=parse_limit(settings.rate_limit_authenticated),
+                settings.rate_limit_storage,
+                anonymous=settings.rate_limit_anonymous,
+                authenticated=settings.rate_limit_authenticated,
+                completions=settings.rate_limit_completions,
+                token_requests=settings.rate_limit_token,
+                clock=clock,
             ),
+            trusted_proxies=TrustedProxies(settings.trusted_proxies),
             migration_head=head_revision(settings.database_url),
         )
 
@@ -157,6 +159,10 @@ class Runtime:
         if revision != self.migration_head:
             return False, f"database at revision {revision}, expected {self.migration_head}"
         return True, revision or ""
+
+    async def degraded(self) -> list[str]:
+        """What runs in a degraded mode now (the service still answers)."""
+        return [] if await self.rate_limits.is_reachable() else ["rate-limits"]
 
     async def close(self) -> None:
         await self.rate_limits.close()

@@ -37,6 +37,11 @@ class Settings:
             ``async+redis://…`` to share them between processes).
         rate_limit_anonymous, rate_limit_authenticated: verification limits per client address
             and per API client (``limits`` notation, e.g. ``30/minute``).
+        rate_limit_completions: completions per API client.
+        rate_limit_token: token requests per address and per client id (failures have their
+            own growing limits, `service.limits.FAILURE_TIERS`).
+        trusted_proxies: addresses or networks of the proxies whose ``X-Forwarded-For`` is
+            believed; empty: the peer's address is the caller's.
         key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
             rotation made by another process takes effect within this time (retired keys stay
             published, so badges signed meanwhile still verify).
@@ -58,6 +63,9 @@ class Settings:
     rate_limit_storage: str = "async+memory://"
     rate_limit_anonymous: str = "30/minute"
     rate_limit_authenticated: str = "600/minute"
+    rate_limit_completions: str = "1200/minute"
+    rate_limit_token: str = "60/minute"  # noqa: S105 - a rate, not a secret
+    trusted_proxies: frozenset[str] = frozenset()
     key_cache_seconds: float = 60.0
     verify_max_fetches: int = 20
     verify_max_status_entries: int = 10
@@ -85,6 +93,9 @@ class Settings:
             rate_limit_storage=env.get("INSIGNE_RATE_LIMIT_STORAGE", "async+memory://"),
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
             rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
+            rate_limit_completions=env.get("INSIGNE_RATE_LIMIT_COMPLETIONS", "1200/minute"),
+            rate_limit_token=env.get("INSIGNE_RATE_LIMIT_TOKEN", "60/minute"),
+            trusted_proxies=_words(env.get("INSIGNE_TRUSTED_PROXIES", "")),
             key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
             verify_max_fetches=int(env.get("INSIGNE_VERIFY_MAX_FETCHES", "20")),
             verify_max_status_entries=int(env.get("INSIGNE_VERIFY_MAX_STATUS_ENTRIES", "10")),

@@ -6,12 +6,14 @@ from typing import Annotated
 from urllib.parse import unquote
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, URLEncodedBody
 
 from service.api.bodies import is_unstorable
 from service.api.errors import problems
+from service.api.throttle import caller_address, token_attempt
 from service.domain.errors import OAuthError
 from service.runtime import Runtime
 
@@ -37,6 +39,7 @@ class TokenController(Controller):
     @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 429))
     async def create_token(
         self,
+        request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         data: URLEncodedBody[TokenRequest],
         authorization: Annotated[
@@ -50,7 +53,8 @@ class TokenController(Controller):
         client_id, secret = _credentials(data, authorization)
         if any(is_unstorable(text) for text in (client_id, secret, data.scope or "")):
             raise OAuthError("invalid_request", "a NUL character or a lone surrogate was sent")
-        async with runtime.read() as services:
+        address = caller_address(request, runtime)
+        async with token_attempt(runtime, address, client_id), runtime.read() as services:
             token = await services.clients.issue_token(client_id, secret, data.scope)
         return TokenOut(
             access_token=token.token,

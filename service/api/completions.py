@@ -6,13 +6,14 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, KwargDefinition
 
 from service.api.bodies import read_json
 from service.api.dependencies import requires
 from service.api.errors import problems
+from service.api.throttle import throttle_completions
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
@@ -89,7 +90,10 @@ class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
 class CompletionController(Controller):
     path = "/api/v1/completions"
     tags = ["Awards"]
-    dependencies = {"principal": requires("completions:write")}
+    dependencies = {
+        "principal": requires("completions:write"),
+        "throttled": Provide(throttle_completions),
+    }
 
     @post(
         operation_id="RecordCompletion",
@@ -105,6 +109,7 @@ class CompletionController(Controller):
         request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
+        throttled: NamedDependency[None],
         idempotency_key: Annotated[
             str | None,
             HeaderParameter(
@@ -117,6 +122,7 @@ class CompletionController(Controller):
 
         The body is a `CompletionIn` (application/json, at most 1 MiB).
         """
+        del throttled  # counted against the platform's limit
         data = await read_json(request, CompletionIn)
         award = await issue_completion(runtime, principal, data.to_domain(), idempotency_key)
         return Response(AwardOut.from_domain(award), status_code=201 if award.is_new else 200)

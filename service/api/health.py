@@ -16,9 +16,12 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", operation_id="Ready")
-    async def ready(self, runtime: NamedDependency[Runtime]) -> dict[str, str]:
-        """The database answers and its schema is at the newest migration (else 503)."""
+    async def ready(self, runtime: NamedDependency[Runtime]) -> dict[str, str | list[str]]:
+        """The database answers at the newest migration (else 503).
+
+        `degraded` lists what runs degraded (``rate-limits``: their shared store is down).
+        """
         is_ready, detail = await runtime.readiness()
         if not is_ready:
             raise HTTPException(status_code=503, detail=detail)
-        return {"status": "ready", "revision": detail}
+        return {"status": "ready", "revision": detail, "degraded": await runtime.degraded()}

@@ -1,12 +1,25 @@
-"""Rate limits for the open verification endpoint: per client address, higher with a token."""
+"""Rate limits at the door: verifications per address or client, completions per client."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 
 from service.domain.clients import Principal
+from service.domain.errors import OAuthError, TooManyAttempts
+from service.limits import client_address
 from service.runtime import Runtime
+
+
+def caller_address(request: Request[object, object, State], runtime: Runtime) -> str:
+    """The caller's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getall("x-forwarded-for", []),
+        runtime.trusted_proxies,
+    )
 
 
 async def throttle(
@@ -14,21 +27,51 @@ async def throttle(
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[Principal | None],
 ) -> None:
-    """Count this request; 429 with ``Retry-After`` when the caller is over its limit."""
+    """Count this verification; 429 with ``Retry-After`` when the caller is over its limit."""
     limits = runtime.rate_limits
     if principal is not None:
         item, key = limits.authenticated, f"client:{principal.client_id}"
     else:
-        item, key = (
-            limits.anonymous,
-            f"address:{request.client.host if request.client else 'unknown'}",
+        item, key = limits.anonymous, f"address:{caller_address(request, runtime)}"
+    if refusal := await limits.hit(item, "verifications", key):
+        raise TooManyAttempts(
+            f"too many verification requests ({refusal.limit}); a bearer token raises the limit",
+            refusal.retry_after,
         )
-    if await limits.limiter.hit(item, "verifications", key):
-        return
-    reset_at, _ = await limits.limiter.get_window_stats(item, "verifications", key)
-    retry_after = max(1, int(reset_at - runtime.clock().timestamp()))
-    raise HTTPException(
-        status_code=429,
-        detail=f"too many verification requests ({item}); a bearer token raises the limit",
-        headers={"Retry-After": str(retry_after)},
-    )
+
+
+async def throttle_completions(
+    runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]
+) -> None:
+    """Count this completion against its platform's limit."""
+    limits = runtime.rate_limits
+    if refusal := await limits.hit(limits.completions, "completions", principal.client_id):
+        raise TooManyAttempts(
+            f"too many completion requests ({refusal.limit}); retry later", refusal.retry_after
+        )
+
+
+@asynccontextmanager
+async def token_attempt(runtime: Runtime, address: str, client_id: str) -> AsyncIterator[None]:
+    """Guard a token request: request rates per address and client id, then failure tiers.
+
+    A wrong secret inside the block counts as a failure for both keys; past a tier the caller
+    waits until the tier's window has room, and each tier's window is longer than the last.
+    """
+    limits = runtime.rate_limits
+    keys = (f"address:{address}", f"client:{client_id}")
+    for key in keys:
+        if refusal := await limits.hit(limits.token_requests, "token-requests", key):
+            raise TooManyAttempts(
+                f"too many token requests ({refusal.limit}); retry later", refusal.retry_after
+            )
+    if refusal := await limits.over_failures(keys):
+        raise TooManyAttempts(
+            f"too many failed token requests ({refusal.limit}); retry later", refusal.retry_after
+        )
+    try:
+        yield
+    except OAuthError as error:
+        if error.code == "invalid_client":
+            await limits.record_failure(keys)
+        raise

@@ -15,9 +15,6 @@ import httpx
 import jwt
 import png
 import pytest
-from limits import parse
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -28,6 +25,7 @@ from openbadges.signing import sign_credential
 from openbadges.status import StatusList, status_entry, status_list_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
+from service.domain.clock import utc_now
 from service.limits import RateLimits
 from service.runtime import Runtime
 from service.settings import Settings
@@ -301,7 +299,12 @@ async def test_anonymous_callers_are_rate_limited_per_address(
 
 async def reset_limits(storage: str) -> None:
     limits = RateLimits(
-        MovingWindowRateLimiter(storage_from_string(storage)), parse("1/second"), parse("1/second")
+        storage,
+        anonymous="1/second",
+        authenticated="1/second",
+        completions="1/second",
+        token_requests="1/second",
+        clock=utc_now,
     )
     await limits.limiter.storage.reset()
     await limits.close()

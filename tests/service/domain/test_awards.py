@@ -152,6 +152,7 @@ async def test_a_frozen_clock_reaches_issuance(
             data={"grant_type": "client_credentials"},
             auth=(demo.client_id, demo.client_secret),
         )
+        assert token.status_code == 200, token.text
         body = {
             "achievement": ACHIEVEMENT_SLUG,
             "externalId": "gel",
@@ -165,6 +166,7 @@ async def test_a_frozen_clock_reaches_issuance(
             headers={"Authorization": f"Bearer {token.json()['access_token']}"},
         )
 
+    assert issued.status_code == 201, issued.text
     credential = issued.json()["credential"]
     assert credential["validFrom"] == format_datetime(frozen)
     assert credential["proof"][0]["created"] == format_datetime(frozen)
