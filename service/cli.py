@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         "--issuer", action="append", default=[], help="an issuer slug it may issue for"
     )
     create.set_defaults(run=_create_client)
+    renew = clients.add_parser(
+        "renew-secret", help="a new secret, printed once; tokens issued before stop working"
+    )
+    renew.add_argument("client_id")
+    renew.set_defaults(run=_renew_secret)
+    disable = clients.add_parser("disable", help="stop a client and every token it holds")
+    disable.add_argument("client_id")
+    disable.set_defaults(run=_disable_client)
     keys = commands.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     rotate = keys.add_parser("rotate", help="retire an issuer's keys and make new ones")
     rotate.add_argument("--issuer", required=True, help="the issuer's slug")
@@ -113,6 +121,24 @@ def _create_client(settings: Settings, args: argparse.Namespace) -> int:
 
     client = _run(settings, create)
     _print({"clientId": client.client_id, "clientSecret": client.client_secret})
+    return 0
+
+
+def _renew_secret(settings: Settings, args: argparse.Namespace) -> int:
+    async def renew(services: Services) -> Any:  # noqa: ANN401
+        return await services.clients.renew_secret(args.client_id, actor="cli")
+
+    client = _run(settings, renew)
+    _print({"clientId": client.client_id, "clientSecret": client.client_secret})
+    return 0
+
+
+def _disable_client(settings: Settings, args: argparse.Namespace) -> int:
+    async def disable(services: Services) -> Any:  # noqa: ANN401
+        return await services.clients.disable(args.client_id, actor="cli")
+
+    _run(settings, disable)
+    _print({"clientId": args.client_id, "disabled": True})
     return 0
 
 

@@ -83,3 +83,20 @@ def test_keys_rotate(data_dir: Path) -> None:
 
     assert rotated["verificationMethods"][0].endswith("#key-ed25519-2")
     assert insigne(data_dir, "keys", "rotate", "--issuer", "inconnu").returncode == 2
+
+
+def test_clients_renew_secret_and_disable(data_dir: Path) -> None:
+    created = output(
+        insigne(
+            data_dir, "clients", "create", "--name", "Renouvelée", "--scope", "credentials:read"
+        )
+    )
+    renewed = output(insigne(data_dir, "clients", "renew-secret", created["clientId"]))
+    disabled = output(insigne(data_dir, "clients", "disable", created["clientId"]))
+    unknown = insigne(data_dir, "clients", "disable", "ins_personne")
+
+    assert renewed["clientId"] == created["clientId"]
+    assert renewed["clientSecret"] != created["clientSecret"]
+    assert disabled == {"clientId": created["clientId"], "disabled": True}
+    assert unknown.returncode == 2
+    assert "no client" in unknown.stderr
