@@ -41,6 +41,8 @@ class Settings:
             rotation made by another process takes effect within this time (retired keys stay
             published, so badges signed meanwhile still verify).
         debug: Litestar debug mode (tracebacks in responses; never in production).
+        log_format: ``text`` (development) or ``json`` (one JSON object per line, production).
+        log_level: the root logger's level (``INFO``, ``DEBUG``…).
     """
 
     database_url: str
@@ -56,6 +58,12 @@ class Settings:
     rate_limit_authenticated: str = "600/minute"
     key_cache_seconds: float = 60.0
     debug: bool = False
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"INSIGNE_LOG_FORMAT must be text or json, not {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -78,6 +86,8 @@ class Settings:
             rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
             key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
             debug=env.get("INSIGNE_DEBUG") == "1",
+            log_format=env.get("INSIGNE_LOG_FORMAT", "text"),
+            log_level=env.get("INSIGNE_LOG_LEVEL", "INFO").upper(),
         )
 
 

@@ -15,6 +15,7 @@ from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.messages import pick_language
 from service.domain.verifications import Report, Submission, VerificationService
+from service.metrics import metrics
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
@@ -123,9 +124,7 @@ class VerificationController(Controller):
         """
         del throttled  # counted against the caller's rate limit
         submission = await _submission(request)
-        return VerificationOut.from_domain(
-            await verifications.verify(submission, pick_language(accept_language))
-        )
+        return await _verify(verifications, submission, accept_language)
 
     @get(operation_id="VerifyCredentialLink", responses=problems(401, 422, 429))
     async def verify_link(
@@ -138,10 +137,16 @@ class VerificationController(Controller):
     ) -> VerificationOut:
         """Verify a badge link (the same report as POST, for simple integrations)."""
         del throttled
-        report = await verifications.verify(
-            Submission(url=url, recipient_email=email), pick_language(accept_language)
-        )
-        return VerificationOut.from_domain(report)
+        submission = Submission(url=url, recipient_email=email)
+        return await _verify(verifications, submission, accept_language)
+
+
+async def _verify(
+    verifications: VerificationService, submission: Submission, accept_language: str | None
+) -> VerificationOut:
+    report = await verifications.verify(submission, pick_language(accept_language))
+    metrics().verifications.labels(report.verdict).inc()
+    return VerificationOut.from_domain(report)
 
 
 async def _submission(request: Request[object, object, State]) -> Submission:
