@@ -54,7 +54,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (e.g. JSON that does not parse)",
+    400: "Malformed request (JSON that does not parse, a missing or ill-typed parameter)",
+    503: "Not ready: the database is unreachable or not at the newest migration",
     401: "Missing, expired or invalid credentials or token",
     403: "The token lacks the scope this needs",
     404: "No such resource",
@@ -65,7 +66,11 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI descriptions of a route's error responses."""
+    """OpenAPI descriptions of a route's error responses.
+
+    400 is always among them: Litestar answers it for any missing or ill-typed parameter, as
+    problem details like every error.
+    """
     return {
         status: ResponseSpec(
             Problem,
@@ -73,7 +78,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             media_type="application/problem+json",
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({400, *statuses})
     }
 
 

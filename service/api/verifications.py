@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from openbadges.verification import CHECK_CODES
+from service.api.contract import BODY, RecipientIn, VerificationOperation
 from service.api.dependencies import SERVICES, optional_principal
 from service.api.errors import problems
 from service.api.throttle import throttle
@@ -18,10 +19,6 @@ from service.domain.verifications import Report, Submission, VerificationService
 from service.metrics import metrics
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
-
-
-class RecipientIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(max_length=320, examples=["marie.tremblay@exemple.qc.ca"])]
 
 
 class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -103,6 +100,7 @@ class VerificationController(Controller):
         "principal": Provide(optional_principal),
         "throttled": Provide(throttle),
         **SERVICES,
+        **BODY,
     }
 
     @post(
@@ -110,6 +108,7 @@ class VerificationController(Controller):
         status_code=200,
         responses=problems(400, 401, 422, 429),
         request_max_body_size=MAX_UPLOAD_BYTES,
+        operation_class=VerificationOperation,
     )
     async def verify(
         self,
@@ -160,6 +159,8 @@ async def _submission(request: Request[object, object, State]) -> Submission:
                 [FieldProblem("file", "attach the baked PNG or SVG as the field 'file'")]
             )
         email = form.get("recipientEmail")
+        if isinstance(email, str) and len(email) > 320:  # as the OpenAPI document says
+            raise InvalidInput([FieldProblem("recipientEmail", "at most 320 characters")])
         return Submission(
             image=await upload.read(), recipient_email=email if isinstance(email, str) else None
         )
