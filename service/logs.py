@@ -215,8 +215,8 @@ class RequestLog:
             status,
             extra={
                 "method": scope.get("method"),
-                "path": scope.get("path"),
-                "queryKeys": names,
+                "path": redact(str(scope.get("path", "-"))),  # extra fields skip the factory
+                "queryKeys": [redact(name) for name in names],
                 "status": status,
                 "durationMs": round(seconds * 1000, 1),
             },

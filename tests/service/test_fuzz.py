@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ async def _token(settings: Settings) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Litestar, str]]:
+def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Litestar, str]:
     data: Path = tmp_path_factory.mktemp("fuzz")
     fuzz_settings = Settings(
         database_url=f"sqlite+aiosqlite:///{data / 'fuzz.db'}",
@@ -69,7 +68,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Litestar,
     )
     _upgrade(fuzz_settings, None)  # type: ignore[arg-type]
     token = asyncio.run(_token(fuzz_settings))
-    yield create_app(fuzz_settings), token
+    return create_app(fuzz_settings), token
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -79,7 +78,7 @@ def _operations() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzzed: tuple[Litestar, str]) -> Any:  # noqa: ANN401 - schemathesis' schema
+def api_schema(fuzzed: tuple[Litestar, str]) -> Any:
     app, _ = fuzzed
     return schemathesis.openapi.from_asgi("/schema/openapi.json", app)
 
@@ -92,7 +91,7 @@ def test_the_api_answers_every_input_within_its_contract(
     method: str,
     path: str,
     mode: GenerationMode,
-    api_schema: Any,  # noqa: ANN401
+    api_schema: Any,
     fuzzed: tuple[Litestar, str],
 ) -> None:
     _, token = fuzzed
@@ -107,7 +106,7 @@ def test_the_api_answers_every_input_within_its_contract(
         derandomize=not ALL_CHECKS,
         database=None,
     )
-    def run(case: Any) -> None:  # noqa: ANN401 - schemathesis' Case
+    def run(case: Any) -> None:
         if ALL_CHECKS:
             case.call_and_validate(headers=headers)
         else:
