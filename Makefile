@@ -5,7 +5,7 @@ RUN = $(UV) run --frozen
 LOCAL_POSTGRES = postgresql+asyncpg://postgres@127.0.0.1:5432/test
 POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo $(LOCAL_POSTGRES)))
 
-.PHONY: install run test lint fmt schema bench ci
+.PHONY: install run test lint fmt schema bench ci fuzz
 
 .venv/.stamp: pyproject.toml uv.lock
 	command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -34,6 +34,9 @@ fmt: .venv/.stamp
 
 schema: .venv/.stamp  ## rewrite openapi/openapi.json from the code
 	$(RUN) insigne export-schemas
+
+fuzz: .venv/.stamp  ## schemathesis, longer: 500 examples per operation and mode, every check
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),500) FUZZ_ALL_CHECKS=1 $(RUN) pytest tests/service/test_fuzz.py -q
 
 bench: .venv/.stamp
 	$(RUN) python bench/signing.py

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from litestar import Litestar
 
@@ -18,10 +19,12 @@ from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
 from service.api.input_guard import RefuseUnreadableAddresses
 from service.api.issuers import IssuerDocumentController
+from service.api.observability import MetricsController, error_logger, prometheus_config
 from service.api.openapi import openapi_config
 from service.api.verifications import VerificationController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
+from service.logs import RequestLog, install_safety_net
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -37,6 +40,7 @@ CONTROLLERS = [
     EvidenceController,
     IssuerDocumentController,
     VerificationController,
+    MetricsController,
 ]
 
 
@@ -51,6 +55,7 @@ def create_app(
     clock: Clock = utc_now,
 ) -> Litestar:
     """Build the app; `database` lets tests share their connection, `clock` freeze time."""
+    install_safety_net()
     runtime = Runtime.build(settings or Settings.from_env(), database=database, clock=clock)
 
     @asynccontextmanager
@@ -63,12 +68,17 @@ def create_app(
         finally:
             await runtime.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=CONTROLLERS,
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RefuseUnreadableAddresses()],
+        middleware=[RefuseUnreadableAddresses(), prometheus_config().middleware],
+        after_exception=[error_logger(runtime.settings.debug)],
+        logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)
         debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
     )
+    # Outside the router and its exception handling, so 404s and 405s get an id and a line.
+    app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))
+    return app

@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
@@ -14,15 +13,16 @@ from alembic import command
 from service.db.engine import alembic_config
 from service.domain.demo import load_demo
 from service.domain.errors import DomainError
+from service.logs import configure_logging, logging_dict
 from service.runtime import Runtime, Services
 from service.settings import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
+    configure_logging(settings)
     try:
         return int(args.run(settings, args) or 0)
     except DomainError as error:
@@ -80,7 +80,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     uvicorn.run(
-        "service.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # ours (service/logs.py) has the request id and no query values
+        log_config=logging_dict(settings),
     )
     return 0
 

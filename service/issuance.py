@@ -11,6 +11,7 @@ from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.credentials import build_credential, sign_both_ways
 from service.domain.errors import Conflict
+from service.metrics import metrics
 from service.runtime import Runtime
 
 _ATTEMPTS = 5
@@ -39,7 +40,10 @@ async def issue_completion(
         )
         try:
             async with runtime.write(principal) as services:
-                return await services.awards.store(request, draft, signed)
+                award = await services.awards.store(request, draft, signed)
         except SlotTaken:
             continue
+        if award.is_new:
+            metrics().credentials_issued.inc()
+        return award
     raise Conflict("the issuer's status lists are busy; retry the request")

@@ -32,6 +32,7 @@ import httpcore
 import httpx
 
 from service.domain.errors import UnreachableDocument
+from service.metrics import metrics
 
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 3
@@ -42,6 +43,14 @@ TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 
 class FetchError(UnreachableDocument):
     """A URL could not be fetched safely; the message says why (safe to show)."""
+
+    def __init__(self, message: str, outcome: str = "unreachable") -> None:
+        super().__init__(message)
+        self.outcome = outcome  # the label it is counted under in the fetch metrics
+
+
+class _NotPublic(httpcore.ConnectError):
+    """The host resolves to an address that is not on the public internet."""
 
 
 def is_public_address(address: str) -> bool:
@@ -95,7 +104,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from None
         addresses = [str(info[4][0]) for info in infos]
         if host not in self._allowed_hosts and not all(is_public_address(a) for a in addresses):
-            raise httpcore.ConnectError(f"{host} resolves to an address that is not public")
+            raise _NotPublic(f"{host} resolves to an address that is not public")
         return await self._inner.connect_tcp(
             addresses[0], port, timeout, local_address, socket_options
         )
@@ -135,8 +144,14 @@ class SafeFetcher:
         cached = self._cache.get(url)
         if cached is not None and cached[0] > time.monotonic():
             self._cache.move_to_end(url)
+            metrics().fetches.labels("cached").inc()
             return cached[1]
-        document, max_age = await self._get(url)
+        try:
+            document, max_age = await self._get(url)
+        except FetchError as error:
+            metrics().fetches.labels(error.outcome).inc()
+            raise
+        metrics().fetches.labels("ok").inc()
         if max_age > 0:
             self._cache[url] = (time.monotonic() + max_age, document)
             while len(self._cache) > CACHE_ENTRIES:
@@ -155,19 +170,22 @@ class SafeFetcher:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
                     if response.status_code != 200:
-                        raise FetchError(f"{url} answered {response.status_code}")
+                        raise FetchError(f"{url} answered {response.status_code}", "http_error")
                     body = await self._read(response)
                     max_age = _max_age(response.headers.get("cache-control", ""))
-            except (httpx.HTTPError, httpx.InvalidURL) as error:
-                raise FetchError(f"{url} could not be fetched: {error}") from None
+            except httpx.HTTPError as error:
+                outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
+                raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
+            except httpx.InvalidURL as error:
+                raise FetchError(f"{url} could not be fetched: {error}", "refused") from None
             try:
                 return json.loads(body), max_age
             except ValueError:
                 # A status list may be published as a VC-JWT: its text is the document.
                 if _is_compact_jws(body):
                     return body.decode("ascii").strip(), max_age
-                raise FetchError(f"{url} did not return JSON or a VC-JWT") from None
-        raise FetchError(f"{url}: too many redirects")
+                raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
+        raise FetchError(f"{url}: too many redirects", "redirects")
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -192,22 +210,24 @@ class SafeFetcher:
             parts = urlsplit(url)
             host = parts.hostname or ""
         except ValueError:
-            raise FetchError(f"not a valid URL: {url!r}") from None
+            raise FetchError(f"not a valid URL: {url!r}", "refused") from None
         if not (parts.scheme == "https" or (parts.scheme == "http" and host in self.http_hosts)):
-            raise FetchError(f"only https URLs are fetched, not {url!r}")
+            raise FetchError(f"only https URLs are fetched, not {url!r}", "refused")
         denoted = numeric_host(host)
         if denoted is not None and host not in self.http_hosts and not is_public_address(denoted):
-            raise FetchError(f"{host} denotes {denoted}, an address that is not public")
+            raise FetchError(f"{host} denotes {denoted}, an address that is not public", "refused")
 
     async def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes")
+            raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes", "too_large")
         chunks = bytearray()
         async for chunk in response.aiter_bytes():
             chunks.extend(chunk)
             if len(chunks) > self.max_bytes:
-                raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes")
+                raise FetchError(
+                    f"{response.url} is larger than {self.max_bytes} bytes", "too_large"
+                )
         return bytes(chunks)
 
 

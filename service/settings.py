@@ -50,6 +50,8 @@ class Settings:
             network, status entries checked, keys tried per document, and wall-clock time.
         fetch_per_host: outbound requests in flight at once to one host.
         debug: Litestar debug mode (tracebacks in responses; never in production).
+        log_format: ``text`` (development) or ``json`` (one JSON object per line, production).
+        log_level: the root logger's level (``INFO``, ``DEBUG``…).
     """
 
     database_url: str
@@ -73,6 +75,12 @@ class Settings:
     verify_timeout_seconds: float = 10.0
     fetch_per_host: int = 2
     debug: bool = False
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"INSIGNE_LOG_FORMAT must be text or json, not {self.log_format!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -103,6 +111,8 @@ class Settings:
             verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
             fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
             debug=env.get("INSIGNE_DEBUG") == "1",
+            log_format=env.get("INSIGNE_LOG_FORMAT", "text"),
+            log_level=env.get("INSIGNE_LOG_LEVEL", "INFO").upper(),
         )
 
 

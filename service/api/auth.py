@@ -19,7 +19,7 @@ from service.runtime import Runtime
 
 
 class TokenRequest(msgspec.Struct, kw_only=True):
-    grant_type: str
+    grant_type: str | None = None  # required; its absence is RFC 6749's invalid_request
     client_id: str | None = None
     client_secret: str | None = None
     scope: str | None = None
@@ -36,7 +36,12 @@ class TokenController(Controller):
     path = "/oauth/token"
     tags = ["Authentication"]
 
-    @post(operation_id="CreateToken", status_code=200, responses=problems(400, 401, 429))
+    @post(
+        operation_id="CreateToken",
+        status_code=200,
+        responses=problems(400, 401, 429),
+        opt={"oauth": True},
+    )
     async def create_token(
         self,
         request: Request[object, object, State],
@@ -48,6 +53,8 @@ class TokenController(Controller):
         ] = None,
     ) -> TokenOut:
         """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""
+        if data.grant_type is None:
+            raise OAuthError("invalid_request", "grant_type is required")
         if data.grant_type != "client_credentials":
             raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
         client_id, secret = _credentials(data, authorization)

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, PathParameter
 
 from service.api.completions import AwardOut
+from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import optional_principal, requires
 from service.api.errors import problems
 from service.domain.awards import Award
@@ -16,10 +17,8 @@ from service.domain.clients import Principal
 from service.domain.errors import NotFound
 from service.runtime import Runtime
 
-VC_LD = "application/vc+ld+json"
-VC_JWT = "application/vc+jwt"
-_JSON_TYPES = (VC_LD, "application/ld+json", "application/json")
-_JWT_TYPES = (VC_JWT, "application/jwt")
+VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
+_JSON_TYPES, _JWT_TYPES = JSON_LD_TYPES, JWT_TYPES
 
 
 async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
@@ -51,7 +50,12 @@ class PublicCredentialController(Controller):
     path = "/credentials"
     tags = ["Public"]
 
-    @get("/{reference:str}", operation_id="ShowCredential", responses=problems(404))
+    @get(
+        "/{reference:str}",
+        operation_id="ShowCredential",
+        responses=problems(404),
+        operation_class=CredentialOperation,
+    )
     async def show(
         self,
         request: Request[object, object, State],

@@ -5,7 +5,6 @@ method, body too large) and anything unexpected (500, logged, its internals neve
 answer in the same form, in the language of ``Accept-Language``.
 """
 
-import logging
 import re
 from typing import Any
 
@@ -45,7 +44,6 @@ _STATUS: dict[type[DomainError], int] = {
     UnreachableDocument: 422,
 }
 PROBLEM_JSON = "application/problem+json"
-log = logging.getLogger(__name__)
 
 
 class FieldError(msgspec.Struct):
@@ -64,7 +62,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
 
 
 _DESCRIPTIONS = {
-    400: "Malformed request (e.g. JSON that does not parse)",
+    400: "Malformed request (JSON that does not parse, a missing or ill-typed parameter)",
+    503: "Not ready: the database is unreachable or not at the newest migration",
     401: "Missing, expired or invalid credentials or token",
     403: "The token lacks the scope this needs",
     404: "No such resource",
@@ -77,7 +76,11 @@ _DESCRIPTIONS = {
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI descriptions of a route's error responses."""
+    """OpenAPI descriptions of a route's error responses.
+
+    400 is always among them: Litestar answers it for any missing or ill-typed parameter, as
+    problem details like every error.
+    """
     return {
         status: ResponseSpec(
             Problem,
@@ -85,7 +88,7 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             media_type=PROBLEM_JSON,
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({400, *statuses})
     }
 
 
@@ -146,6 +149,11 @@ def _validation(
         for item in fields
         if isinstance(item, dict)
     ]
+    handler = request.scope.get("route_handler")
+    if handler is not None and handler.opt.get("oauth"):  # RFC 6749 §5.2 for token requests
+        description = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "malformed"
+        extra = {"error": "invalid_request", "error_description": description}
+        return problem_response(request, 400, "malformed token request", extra=extra)
     if not errors:
         return problem_response(request, 400, "malformed request")
     return problem_response(
@@ -182,14 +190,8 @@ def _http(request: Request[Any, Any, State], error: HTTPException) -> Response[d
 
 
 def _unexpected(request: Request[Any, Any, State], error: Exception) -> Response[dict[str, Any]]:
-    # The route and the exception's type only: messages and locals may carry personal data.
-    log.error(
-        "unexpected %s on %s %s",
-        type(error).__name__,
-        request.method,
-        request.scope.get("path_template", request.url.path),
-        exc_info=(type(error), error, error.__traceback__),
-    )
+    """A 500 that shows nothing of its cause (the after-exception hook logs it, redacted)."""
+    del error
     return problem_response(
         request, HTTP_500_INTERNAL_SERVER_ERROR, "an internal error occurred; it was logged"
     )

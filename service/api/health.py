@@ -4,6 +4,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 
+from service.api.errors import problems
 from service.runtime import Runtime
 
 
@@ -15,7 +16,7 @@ class HealthController(Controller):
         """The process is up."""
         return {"status": "ok"}
 
-    @get("/ready", operation_id="Ready")
+    @get("/ready", operation_id="Ready", responses=problems(503))
     async def ready(self, runtime: NamedDependency[Runtime]) -> dict[str, str | list[str]]:
         """The database answers at the newest migration (else 503).
 

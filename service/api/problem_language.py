@@ -46,6 +46,8 @@ _FRENCH: list[tuple[re.Pattern[str], str]] = [
             r"^the address holds a NUL character or bytes that are not UTF-8$",
             "l'adresse contient un caractère NUL ou des octets qui ne sont pas de l'UTF-8",
         ),
+        (r"^malformed token request$", "requête de jeton mal formée"),
+        (r"^malformed request$", "requête mal formée"),
         (r"^the request body is empty$", "le corps de la requête est vide"),
         (r"^the request body is not UTF-8$", "le corps de la requête n'est pas en UTF-8"),
         (r"^the JSON repeats the key (.+)$", r"le JSON répète la clé \1"),

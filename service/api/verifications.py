@@ -10,18 +10,16 @@ from litestar.params import HeaderParameter, QueryParameter
 
 from openbadges.verification import CHECK_CODES
 from service.api.bodies import media_type, read_json
+from service.api.contract import BODY, RecipientIn, VerificationOperation
 from service.api.dependencies import SERVICES, optional_principal
 from service.api.errors import problems
 from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.messages import pick_language
 from service.domain.verifications import Report, Submission, VerificationService
+from service.metrics import metrics
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
-
-
-class RecipientIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(max_length=320, examples=["marie.tremblay@exemple.qc.ca"])]
 
 
 class VerificationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -103,6 +101,7 @@ class VerificationController(Controller):
         "principal": Provide(optional_principal),
         "throttled": Provide(throttle),
         **SERVICES,
+        **BODY,
     }
 
     @post(
@@ -110,6 +109,7 @@ class VerificationController(Controller):
         status_code=200,
         responses=problems(400, 401, 422, 429),
         request_max_body_size=MAX_UPLOAD_BYTES,
+        operation_class=VerificationOperation,
     )
     async def verify(
         self,
@@ -124,9 +124,7 @@ class VerificationController(Controller):
         """
         del throttled  # counted against the caller's rate limit
         submission = await _submission(request)
-        return VerificationOut.from_domain(
-            await verifications.verify(submission, pick_language(accept_language))
-        )
+        return await _verify(verifications, submission, accept_language)
 
     @get(operation_id="VerifyCredentialLink", responses=problems(401, 422, 429))
     async def verify_link(
@@ -139,10 +137,16 @@ class VerificationController(Controller):
     ) -> VerificationOut:
         """Verify a badge link (the same report as POST, for simple integrations)."""
         del throttled
-        report = await verifications.verify(
-            Submission(url=url, recipient_email=email), pick_language(accept_language)
-        )
-        return VerificationOut.from_domain(report)
+        submission = Submission(url=url, recipient_email=email)
+        return await _verify(verifications, submission, accept_language)
+
+
+async def _verify(
+    verifications: VerificationService, submission: Submission, accept_language: str | None
+) -> VerificationOut:
+    report = await verifications.verify(submission, pick_language(accept_language))
+    metrics().verifications.labels(report.verdict).inc()
+    return VerificationOut.from_domain(report)
 
 
 async def _submission(request: Request[object, object, State]) -> Submission:
@@ -155,6 +159,8 @@ async def _submission(request: Request[object, object, State]) -> Submission:
                 [FieldProblem("file", "attach the baked PNG or SVG as the field 'file'")]
             )
         email = form.get("recipientEmail")
+        if isinstance(email, str) and len(email) > 320:  # as the OpenAPI document says
+            raise InvalidInput([FieldProblem("recipientEmail", "at most 320 characters")])
         return Submission(
             image=await upload.read(), recipient_email=email if isinstance(email, str) else None
         )

@@ -29,6 +29,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 _READ_OPTION = "insigne_read_unit"
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
+"""For every engine: a database error's message (in logs, in debug tracebacks) never carries
+the statement's parameters, which hold learners' names, e-mails and reflections."""
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
@@ -44,10 +47,10 @@ def create_engine(database_url: str) -> AsyncEngine:
     """An engine with the SQLite settings above when the URL is SQLite."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, **ENGINE_OPTIONS)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **ENGINE_OPTIONS)
     configure_sqlite(engine)
     return engine
 

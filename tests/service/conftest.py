@@ -22,7 +22,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from service.app import create_app
-from service.db.engine import Database, SharedConnectionDatabase, alembic_config, configure_sqlite
+from service.db.engine import (
+    ENGINE_OPTIONS,
+    Database,
+    SharedConnectionDatabase,
+    alembic_config,
+    configure_sqlite,
+)
 from service.domain.demo import Demo, load_demo
 from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
@@ -44,7 +50,9 @@ class ScratchDatabase:
         self.backend = backend
         if backend == "sqlite":
             self.url = f"sqlite+aiosqlite:///{tmp / f'{uuid.uuid4().hex}.db'}"
-            self.engine = create_async_engine(self.url, connect_args={"timeout": 30})
+            self.engine = create_async_engine(
+                self.url, connect_args={"timeout": 30}, **ENGINE_OPTIONS
+            )
             configure_sqlite(self.engine)
             self.schema = None
         else:
@@ -54,7 +62,10 @@ class ScratchDatabase:
             self.schema = f"insigne_test_{uuid.uuid4().hex[:12]}"
             self.url = base
             self.engine = create_async_engine(
-                base, connect_args={"server_settings": {"search_path": self.schema}}, pool_size=25
+                base,
+                connect_args={"server_settings": {"search_path": self.schema}},
+                pool_size=25,
+                **ENGINE_OPTIONS,
             )
 
     async def create(self) -> None:

@@ -1,0 +1,59 @@
+"""``/metrics`` (Prometheus, through Litestar's own plugin) and the log of unexpected errors.
+
+``/metrics`` is left out of the OpenAPI document: it is for the scraper, not for API clients,
+and its families change with the libraries; expose it on the internal network only.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from litestar import Response, get
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import Scope
+
+from service.domain.errors import DomainError
+from service.metrics import PREFIX, metrics
+from service.runtime import Runtime
+
+log = logging.getLogger("service.errors")
+
+
+def prometheus_config() -> PrometheusConfig:
+    """Requests and latency per route template (ids do not multiply the series)."""
+    return PrometheusConfig(
+        app_name="insigne",
+        prefix=f"{PREFIX}_http",
+        group_path=True,
+        exclude=["^/metrics$", "^/schema"],
+    )
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+    @get(operation_id="Metrics", include_in_schema=False)
+    async def get(self, runtime: NamedDependency[Runtime]) -> Response[bytes]:
+        """Prometheus metrics, the database pool's connections in use read now."""
+        metrics().database_connections.set(runtime.database.checked_out())
+        return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
+
+
+def error_logger(debug: bool) -> Callable[[Exception, Scope], Awaitable[None]]:
+    """An ``after_exception`` hook: unexpected errors with their traceback (redacted).
+
+    Expected ones (domain errors, 4xx) are logged only in debug mode, at DEBUG.
+    """
+
+    async def log_exception(error: Exception, scope: Scope) -> None:
+        expected = isinstance(error, DomainError) or (
+            isinstance(error, HTTPException) and error.status_code < 500
+        )
+        if not expected:
+            log.error("unexpected %s on %s", type(error).__name__, scope["path"], exc_info=error)
+        elif debug:
+            log.debug("%s on %s", type(error).__name__, scope["path"], exc_info=error)
+
+    return log_exception

@@ -1,0 +1,231 @@
+"""Logs: structured lines, a request id in each, and nothing personal or secret in any.
+
+* `logging_dict(settings)` is the one logging configuration: JSON lines
+  (``INSIGNE_LOG_FORMAT=json``, for production) or text; the CLI applies it and hands it to
+  uvicorn, whose own access log is replaced by ours.
+* `RequestLog` wraps the ASGI app: it takes a well-formed incoming ``X-Request-ID`` or makes
+  one, returns it in the response header, puts it in every log line of the request (a
+  context variable) and writes one access line per request with the path and the *names* of
+  the query parameters, never their values (``?email=…`` is a learner's address).
+* `install_safety_net()` (called by `create_app`) redacts e-mail addresses, bearer and basic
+  credentials, JWTs, ``secret=…``-style pairs and long random strings from every record's
+  message, arguments and traceback when the record is made, whatever handler then writes it,
+  and drops the DEBUG records in which SQLAlchemy and aiosqlite dump rows and parameters.
+  Reflection text cannot be recognised by a pattern: no code logs a request or response body.
+"""
+
+import json
+import logging
+import logging.config
+import re
+import time
+import traceback
+import uuid
+from collections.abc import Callable, MutableMapping
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from service.settings import Settings
+
+REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID = ContextVar[str | None]("insigne_request_id", default=None)
+_WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+ACCESS_LOGGER = "service.access"
+
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
+    (re.compile(r"\beyJ[\w-]*\.[\w-]*\.[\w-]*"), "[jwt]"),
+    (
+        re.compile(
+            r"(?i)((?:client_?secret|secret|password|passwd|access_?token|refresh_?token|token"
+            r"|api_?key|private_?key|authorization)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}]+"
+        ),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    # A long random string (a client secret, a key): mixed case and digits, 32 characters or
+    # more; ids (UUIDs, hex digests) are lower-case and stay readable.
+    (re.compile(r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*[A-Z])(?=[\w-]*\d)[\w-]{32,}"), "[secret]"),
+)
+_ROW_DUMPING_LOGGERS = ("sqlalchemy.engine.Engine", "aiosqlite")
+
+
+def redact(text: str) -> str:
+    """`text` without e-mail addresses, credentials, JWTs or long random strings."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def current_request_id() -> str | None:
+    return _REQUEST_ID.get()
+
+
+def _safe_record_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., Any]:
+    def make(*args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: ANN401
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken format string: keep what can be shown
+            message = str(record.msg)
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        record.request_id = _REQUEST_ID.get()
+        return record
+
+    make.insigne_safe = True  # type: ignore[attr-defined]
+    return make
+
+
+class _DropDebug(logging.Filter):
+    """Drops the records below INFO of a logger that dumps rows and parameters at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO
+
+
+def install_safety_net() -> None:
+    """Redact every log record when it is made; idempotent (each app calls it)."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "insigne_safe", False):
+        logging.setLogRecordFactory(_safe_record_factory(factory))
+    for name in _ROW_DUMPING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropDebug) for f in logger.filters):
+            logger.addFilter(_DropDebug())
+
+
+_STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "request_id", None):
+            line["requestId"] = getattr(record, "request_id", None)
+        line.update(
+            (key, value)
+            for key, value in vars(record).items()
+            if key not in _STANDARD_FIELDS and key != "request_id"
+        )
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return redact(json.dumps(line, ensure_ascii=False, default=str))
+
+
+class TextFormatter(logging.Formatter):
+    """Readable lines for development, with the request id when there is one."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(rid)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        record.rid = f" [{request_id}]" if request_id else ""
+        return redact(super().format(record))
+
+
+def logging_dict(settings: Settings) -> dict[str, Any]:
+    """The `logging.config.dictConfig` configuration for the CLI and uvicorn."""
+    formatter = JsonFormatter if settings.log_format == "json" else TextFormatter
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"insigne": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "insigne",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": settings.log_level, "handlers": ["stderr"]},
+        "loggers": {
+            "uvicorn": {"level": settings.log_level, "handlers": [], "propagate": True},
+            "uvicorn.error": {"level": settings.log_level, "handlers": [], "propagate": True},
+            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+        },
+    }
+
+
+def configure_logging(settings: Settings) -> None:
+    """Apply `logging_dict` to this process, with the safety net."""
+    logging.config.dictConfig(logging_dict(settings))
+    install_safety_net()
+
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Any], Callable[[Message], Any]], Any]
+
+
+class RequestLog:
+    """ASGI wrapper: request id in and out, and one access line per HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._log = logging.getLogger(ACCESS_LOGGER)
+
+    async def __call__(
+        self, scope: Scope, receive: Callable[[], Any], send: Callable[[Message], Any]
+    ) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_id(scope) or uuid.uuid4().hex
+        token = _REQUEST_ID.set(request_id)
+        started, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                message["headers"] = [*headers, (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._access(scope, status, time.perf_counter() - started)
+            _REQUEST_ID.reset(token)
+
+    def _access(self, scope: Scope, status: int, seconds: float) -> None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        names = sorted({part.partition("=")[0][:40] for part in query.split("&") if part})[:20]
+        self._log.info(
+            "%s %s%s %d",
+            scope.get("method", "-"),
+            scope.get("path", "-"),
+            f"?{'&'.join(names)}" if names else "",
+            status,
+            extra={
+                "method": scope.get("method"),
+                "path": redact(str(scope.get("path", "-"))),  # extra fields skip the factory
+                "queryKeys": [redact(name) for name in names],
+                "status": status,
+                "durationMs": round(seconds * 1000, 1),
+            },
+        )
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            return candidate if _WELL_FORMED_ID.fullmatch(candidate) else None
+    return None

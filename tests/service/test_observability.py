@@ -1,0 +1,243 @@
+"""Logs carry no e-mail, token, secret or reflection; request ids; /metrics; the contract.
+
+The log scan runs representative requests (token requests with secrets, completions with
+reflections and e-mails, verifications with ``?email=``, errors, a debug-mode app) with every
+logger at DEBUG, and greps each captured record (message, traceback, extra fields) for them.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from service.app import create_app
+from service.db.engine import create_engine
+from service.domain.demo import Demo
+from service.export import OPENAPI_PATH
+from service.logs import JsonFormatter, TextFormatter, redact
+from service.settings import Settings
+from tests.service.conftest import (
+    Getter,
+    ScratchDatabase,
+    asgi,
+    basic,
+    database_for,
+    load_demo_into,
+)
+from tests.service.factories import ANSWERS, completion
+
+EMAIL = "marie.tremblay@exemple.qc.ca"
+OTHER_EMAIL = "lea.gagnon@exemple.qc.ca"
+WRONG_SECRET = "Wr0ngSecretWr0ngSecretWr0ngSecret42"
+
+
+@contextmanager
+def every_log_record() -> Iterator[list[str]]:
+    """Every record any logger makes, at DEBUG, as raw text (before any formatter's redaction)."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{record.getMessage()}\n{record.exc_text or ''}\n{vars(record)!r}")
+            lines.append(JsonFormatter().format(record) + TextFormatter().format(record))
+
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    levels = [(logger, logger.level) for logger in [logging.root, *loggers]]
+    keep = Keep(logging.DEBUG)
+    logging.root.addHandler(keep)
+    for logger, _ in levels:
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        logging.root.removeHandler(keep)
+        for logger, level in levels:
+            logger.setLevel(level)
+
+
+def assert_clean(lines: list[str], *secrets: str) -> None:
+    assert lines, "nothing was logged: the scan would prove nothing"
+    forbidden = [EMAIL, OTHER_EMAIL, WRONG_SECRET, *secrets, *ANSWERS.values()]
+    forbidden += [answer[:40] for answer in ANSWERS.values()]
+    for line in lines:
+        for value in forbidden:
+            assert value not in line, f"{value[:20]}… logged in: {line[:300]}"
+
+
+async def exercise(http: httpx.AsyncClient, demo: Demo) -> list[str]:
+    """Representative requests; returns the secrets they used (token, client secret)."""
+    form = {"grant_type": "client_credentials"}
+    response = await http.post(
+        "/oauth/token",
+        data={**form, "client_id": demo.client_id, "client_secret": demo.client_secret},
+    )
+    token = response.json()["access_token"]
+    await http.post(
+        "/oauth/token", data=form, headers={"Authorization": basic(demo.client_id, WRONG_SECRET)}
+    )
+    await http.post("/oauth/token", data={**form, "client_id": "x", "client_secret": WRONG_SECRET})
+    bearer = {"Authorization": f"Bearer {token}"}
+    created = await http.post("/api/v1/completions", json=completion(), headers=bearer)
+    award = created.json()
+    await http.post("/api/v1/completions", json=completion(), headers=bearer)  # a retry
+    await http.post(
+        "/api/v1/completions", json=completion("bad", completedAt=1_700_000_000), headers=bearer
+    )
+    await http.post(
+        "/api/v1/completions",
+        json=completion("nul", learner={"email": OTHER_EMAIL, "name": "Léa\u0000 Gagnon"}),
+        headers=bearer,
+    )
+    await http.get("/api/v1/verifications", params={"url": award["url"], "email": EMAIL})
+    await http.post(
+        "/api/v1/verifications", json={"url": award["url"], "recipient": {"email": OTHER_EMAIL}}
+    )
+    await http.get(f"/api/v1/credentials/{award['id']}", headers=bearer)
+    evidence = award["credential"]["evidence"][0]["id"]
+    await http.get(evidence, headers=bearer)
+    await http.get(f"/credentials/{EMAIL}")
+    await http.get(f"/api/v1/credentials/{award['id']}", headers={"Authorization": token + "x"})
+    await http.get(
+        f"/api/v1/credentials/{award['id']}", headers={"Authorization": f"Bearer {token}x"}
+    )
+    return [token, demo.client_secret]
+
+
+async def test_no_log_line_carries_an_email_a_secret_a_token_or_a_reflection(
+    client: httpx.AsyncClient, demo: Demo
+) -> None:
+    with every_log_record() as lines:
+        used = await exercise(client, demo)
+
+    assert_clean(lines, *used)
+    assert any("/api/v1/verifications?email&url 200" in line for line in lines)
+
+
+async def test_nor_in_debug_mode_with_real_commits_and_sql_logging(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    debug_settings, database = database_for(
+        Settings(**{**vars(settings), "debug": True}), fresh_database
+    )
+    demo = await load_demo_into(debug_settings, database)
+    with every_log_record() as lines:
+        app = create_app(debug_settings, database=database)
+        async with httpx.AsyncClient(transport=asgi(app), base_url="http://localhost:8000") as http:
+            used = await exercise(http, demo)
+
+    assert_clean(lines, *used)
+
+
+async def test_database_errors_carry_no_parameters(database: ScratchDatabase) -> None:
+    engine = create_engine(database.url)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as raised:
+                await connection.execute(
+                    text("SELECT * FROM no_such_table WHERE x = :x"), {"x": EMAIL}
+                )
+    finally:
+        await engine.dispose()
+    assert EMAIL not in str(raised.value)
+    assert "hidden" in str(raised.value)
+
+
+def test_redaction_covers_the_usual_spellings() -> None:
+    line = redact(
+        f"{EMAIL} marie%40exemple.qc.ca Bearer abc.def Basic Zm9vOmJhcg== eyJhbGciOiJIUzI1NiJ9.e30.sig "
+        "client_secret=s3cr3t&x=1 'token': 'abc' Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z "
+        "123e4567-e89b-12d3-a456-426614174000"
+    )
+    assert line == (
+        "[email] [email] Bearer [redacted] Basic [redacted] [jwt] client_secret=[redacted]&x=1 "
+        "'token': '[redacted]' [secret] 123e4567-e89b-12d3-a456-426614174000"
+    )
+
+
+async def test_a_request_id_is_returned_and_in_every_line_of_its_request(
+    client: httpx.AsyncClient,
+) -> None:
+    with every_log_record() as lines:
+        chosen = await client.get("/health", headers={"X-Request-ID": "lms-7f3a-0001"})
+        refused = await client.get("/nope", headers={"X-Request-ID": "bad id <script>"})
+        made = await client.get("/health")
+
+    assert chosen.headers["x-request-id"] == "lms-7f3a-0001"
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
+    assert refused.status_code == 404
+    assert made.headers["x-request-id"] not in (chosen.headers["x-request-id"], "")
+    access = [line for line in lines if "'name': 'service.access'" in line]
+    assert any("'request_id': 'lms-7f3a-0001'" in line for line in access)
+    assert any(f"'request_id': '{refused.headers['x-request-id']}'" in line for line in access)
+
+
+def test_json_lines_in_production() -> None:
+    record = logging.LogRecord("service.access", logging.INFO, __file__, 1, "GET %s", ("/x",), None)
+    record.request_id = "abc12345"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "GET /x"
+    assert line["requestId"] == "abc12345"
+    assert line["level"] == "INFO"
+    with pytest.raises(ValueError, match="INSIGNE_LOG_FORMAT"):
+        Settings.from_env({"INSIGNE_LOG_FORMAT": "xml", "INSIGNE_DATA_DIR": "/nonexistent"})
+
+
+async def test_metrics_count_requests_per_route_template_issuance_and_verdicts(
+    client: httpx.AsyncClient, token: Getter
+) -> None:
+    bearer = {"Authorization": f"Bearer {await token()}"}
+    award = (await client.post("/api/v1/completions", json=completion(), headers=bearer)).json()
+    await client.get(f"/api/v1/credentials/{award['id']}", headers=bearer)
+    await client.get("/api/v1/verifications", params={"url": award["url"]})
+    await client.get("/api/v1/verifications", params={"url": "https://insigne.invalid/x"})
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    metrics = response.text
+    assert 'path="/api/v1/credentials/{credential_id}"' in metrics
+    assert award["id"] not in metrics
+    assert re.search(r"^insigne_credentials_issued_total [1-9]", metrics, re.M)
+    assert 'insigne_verifications_total{verdict="valid"}' in metrics
+    assert re.search(r'insigne_outbound_fetches_total\{outcome="(unreachable|refused)"\}', metrics)
+    assert "insigne_database_connections_in_use" in metrics
+    assert "insigne_http_request_duration_seconds_bucket" in metrics
+
+
+def _gaps(name: str, method: str, operation: dict[str, Any]) -> Iterator[str]:
+    if method in ("post", "put", "patch") and not operation.get("requestBody"):
+        yield f"{name}: no requestBody"
+    success = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
+    if not success:
+        yield f"{name}: no 2xx response"
+    for status, response in success.items():
+        for media, content in (response.get("content") or {"-": {}}).items():
+            if not content.get("schema"):
+                yield f"{name} {status} {media}: no schema"
+    for status, response in operation["responses"].items():
+        media = set(response.get("content", {}))
+        if status[0] in "45" and media != {"application/problem+json"}:
+            yield f"{name} {status}: {media}, not problem+json"
+
+
+def test_every_operation_documents_its_body_and_its_success() -> None:
+    document: dict[str, Any] = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    missing = [
+        gap
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for gap in _gaps(f"{method.upper()} {path}", method, operation)
+    ]
+    assert missing == []
+    verify = document["paths"]["/api/v1/verifications"]["post"]["requestBody"]["content"]
+    assert len(verify["application/json"]["schema"]["oneOf"]) == 3
+    assert verify["multipart/form-data"]["schema"]["required"] == ["file"]
+    assert "/metrics" not in document["paths"]
