@@ -21,6 +21,8 @@ from service.api.openapi import openapi_config
 from service.api.verifications import VerificationController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
+from service.pages.controllers import PAGE_ROUTES
+from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -36,6 +38,7 @@ CONTROLLERS = [
     EvidenceController,
     IssuerDocumentController,
     VerificationController,
+    *PAGE_ROUTES,
 ]
 
 
@@ -69,4 +72,5 @@ def create_app(
         plugins=[PROBLEM_DETAILS],
         debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
+        template_config=template_config(),
     )

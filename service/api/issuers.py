@@ -8,6 +8,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
 from service.api.errors import problems
+from service.pages.errors import BROWSER_ERRORS
+from service.pages.faces import achievement_face, issuer_face
+from service.pages.views import AnyRequest, wants_html
 from service.runtime import Runtime
 
 LD_JSON = "application/ld+json"
@@ -23,13 +26,16 @@ class IssuerDocumentController(Controller):
         operation_id="GetIssuerProfile",
         responses=problems(404),
         media_type=LD_JSON,
+        exception_handlers=BROWSER_ERRORS,
     )
     async def profile(
-        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
-    ) -> dict[str, Any]:
-        """The issuer's Open Badges 3.0 Profile (what credentials' ``issuer`` describes)."""
+        self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> Response[Any]:
+        """The issuer's Open Badges 3.0 Profile; browsers get the issuer's page."""
+        if wants_html(request):
+            return await issuer_face(request, runtime, slug)
         async with runtime.read() as services:
-            return await services.issuers.profile_document(slug)
+            return Response(await services.issuers.profile_document(slug), media_type=LD_JSON)
 
     @get(
         "/issuers/{slug:str}/did.json",
@@ -62,13 +68,17 @@ class IssuerDocumentController(Controller):
         operation_id="GetAchievementDocument",
         responses=problems(404),
         media_type=LD_JSON,
+        exception_handlers=BROWSER_ERRORS,
     )
     async def achievement(
-        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
-    ) -> dict[str, Any]:
-        """The Open Badges 3.0 Achievement an issued badge's ``achievement.id`` names."""
+        self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> Response[Any]:
+        """The OB 3.0 Achievement a badge's ``achievement.id`` names; browsers get its page."""
+        if wants_html(request):
+            return await achievement_face(request, runtime, slug)
         async with runtime.read() as services:
-            return await services.publications.achievement_document(slug)
+            document = await services.publications.achievement_document(slug)
+        return Response(document, media_type=LD_JSON)
 
     @get(
         "/status/{list_id:uuid}",
