@@ -22,7 +22,7 @@ from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
 from service.domain.verifications import Report, Submission
 from service.pages.errors import PAGE_ERRORS
-from service.pages.strings import Lang
+from service.pages.strings import Lang, pick
 from service.pages.views import (
     PRIVATE_HEADERS,
     STATIC,
@@ -74,9 +74,8 @@ class ManagePageController(Controller):
         choices = EarnerChoices(form.get("evidencePublic") == "on", form.get("hidden") == "on")
         async with runtime.write() as services:
             await services.earner_controls.choose(credential_id, token, choices)
-        return redirect(
-            f"{runtime.urls.manage(credential_id, token)}?lang={language(request)}&saved=1"
-        )
+        lang = pick(str(form.get("lang") or ""), request.headers.get("accept-language"))
+        return redirect(f"{runtime.urls.manage(credential_id, token)}?lang={lang}&saved=1")
 
 
 def _manage(request: AnyRequest, runtime: Runtime, page: BadgePage, token: str) -> Template:
