@@ -22,7 +22,7 @@ async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
 
 
 def manage_path(body: dict[str, Any]) -> str:
-    return urlsplit(body["manageUrl"]).path
+    return str(urlsplit(body["manageUrl"]).path)
 
 
 async def test_manage_url_is_unguessable_and_stored_hashed(
