@@ -124,8 +124,10 @@ def _issue(base: str, demo: dict[str, str], external_id: str) -> dict[str, Any]:
     return issued
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Module-scoped: sync Playwright runs an event loop of its own while it is open, which
+    must be closed before the async tests of the other modules run on theirs."""
     script = ROOT / "scripts" / "ensure-chromium.sh"
     subprocess.run(["/bin/sh", str(script)], check=True, timeout=900)
     with sync_playwright() as playwright:
