@@ -41,6 +41,10 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     INSIGNE_DATA_DIR=/data
 
+# DejaVu Sans draws the badge PNGs and link-preview cards (every accent of French).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 insigne \
     && useradd --system --uid 10001 --gid insigne --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin insigne \

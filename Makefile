@@ -41,5 +41,6 @@ fuzz: .venv/.stamp  ## schemathesis, longer: 500 examples per operation and mode
 bench: .venv/.stamp
 	$(RUN) python bench/signing.py
 	$(RUN) python bench/http_load.py
+	$(RUN) python bench/pages.py
 
 ci: test  ## what .ci/run runs: the README's test command, which lints first

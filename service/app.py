@@ -25,6 +25,8 @@ from service.api.verifications import VerificationController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
+from service.pages.controllers import PAGE_ROUTES
+from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -41,6 +43,7 @@ CONTROLLERS = [
     IssuerDocumentController,
     VerificationController,
     MetricsController,
+    *PAGE_ROUTES,
 ]
 
 
@@ -78,6 +81,7 @@ def create_app(
         logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)
         debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
+        template_config=template_config(),
     )
     # Outside the router and its exception handling, so 404s and 405s get an id and a line.
     app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))

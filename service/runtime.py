@@ -17,8 +17,10 @@ from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
 from service.domain.achievements import AchievementService
 from service.domain.awards import AwardService
+from service.domain.badge_pages import BadgePages
 from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
+from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 from service.domain.keyvault import KeyVault
@@ -43,6 +45,8 @@ class Services:
     awards: AwardService
     clients: ClientService
     publications: Publications
+    badge_pages: BadgePages
+    earner_controls: EarnerControls
 
 
 def build_services(
@@ -77,7 +81,17 @@ def build_services(
         achievements=achievements,
         urls=urls,
     )
-    return Services(principal, achievements, issuers, status_lists, awards, clients, publications)
+    return Services(
+        principal,
+        achievements,
+        issuers,
+        status_lists,
+        awards,
+        clients,
+        publications,
+        BadgePages(session, urls=urls, clock=clock),
+        EarnerControls(session, principal=principal, urls=urls, clock=clock),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

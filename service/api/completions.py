@@ -63,7 +63,7 @@ class CompletionIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_
         )
 
 
-class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
+class AwardOut(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     id: str
     url: str
     status: str
@@ -75,6 +75,14 @@ class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
         ),
     ]
     jwt: str
+    manage_url: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="the earner's private management link, in the first answer (201) only; "
+            "hand it to the earner, and get a fresh one with POST "
+            "/api/v1/credentials/{id}/manage-link"
+        ),
+    ] = None
 
     @classmethod
     def from_domain(cls, award: Award) -> "AwardOut":
@@ -84,6 +92,7 @@ class AwardOut(msgspec.Struct, kw_only=True, rename="camel"):
             status=award.status,
             credential=msgspec.Raw(award.signed_json),
             jwt=award.jwt,
+            manage_url=award.manage_url,
         )
 
 

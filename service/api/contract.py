@@ -114,3 +114,18 @@ class CredentialOperation(Operation):
                 **{media: OpenAPIMediaType(schema=_DOCUMENT) for media in JSON_LD_TYPES},
                 **{media: OpenAPIMediaType(schema=_JWT) for media in JWT_TYPES},
             }
+
+
+@dataclass
+class JsonLdOperation(Operation):
+    """A JSON-LD document served as a Response (Litestar cannot see its shape)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content:
+            ok.content = {
+                media: OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.OBJECT, description="a JSON-LD document")
+                )
+                for media in ok.content
+            }

@@ -1,9 +1,10 @@
 """Issued credentials: for clients through the API, and public at their own URL."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, PathParameter
@@ -15,6 +16,9 @@ from service.api.errors import problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
+from service.pages.errors import BROWSER_ERRORS
+from service.pages.faces import baked_image, credential_face
+from service.pages.views import wants_html
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
@@ -27,6 +31,12 @@ async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
     if award is None:
         raise NotFound("no such credential")
     return award
+
+
+class ManageLinkOut(msgspec.Struct, kw_only=True, rename="camel"):
+    manage_url: Annotated[
+        str, msgspec.Meta(description="the earner's private management link (a secret)")
+    ]
 
 
 class CredentialApiController(Controller):
@@ -45,6 +55,24 @@ class CredentialApiController(Controller):
         async with runtime.read(principal) as services:
             return AwardOut.from_domain(await services.awards.get_record(credential_id))
 
+    @post(
+        "/{credential_id:uuid}/manage-link",
+        operation_id="RenewManageLink",
+        status_code=200,
+        responses=problems(401, 403, 404),
+    )
+    async def renew(
+        self,
+        runtime: NamedDependency[Runtime],
+        principal: NamedDependency[Principal],
+        credential_id: FromPath[uuid.UUID],
+    ) -> ManageLinkOut:
+        """A fresh management link for the earner; the previous one stops working."""
+        async with runtime.write(principal) as services:
+            return ManageLinkOut(
+                manage_url=await services.earner_controls.renew_link(credential_id)
+            )
+
 
 class PublicCredentialController(Controller):
     path = "/credentials"
@@ -55,19 +83,27 @@ class PublicCredentialController(Controller):
         operation_id="ShowCredential",
         responses=problems(404),
         operation_class=CredentialOperation,
+        exception_handlers=BROWSER_ERRORS,
     )
     async def show(
         self,
         request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         reference: Annotated[
-            str, PathParameter(description="the credential id, optionally ending in .json or .jwt")
+            str,
+            PathParameter(
+                description="the credential id, optionally ending in .json, .jwt, .png or .svg"
+            ),
         ],
-    ) -> Response[bytes | str]:
-        """The signed credential: JSON-LD, or a VC-JWT (``.jwt`` or ``Accept: application/jwt``)."""
+    ) -> Response[Any]:
+        """The signed credential: JSON-LD, a VC-JWT, a baked image, or the badge page (HTML)."""
         ref = runtime.urls.parse_credential(reference)
-        if ref is None or ref.suffix not in ("", ".json", ".jwt"):
+        if ref is None:
             raise NotFound("no such credential")
+        if ref.suffix in (".png", ".svg"):
+            return await baked_image(runtime, ref.id, ".png" if ref.suffix == ".png" else ".svg")
+        if ref.suffix == "" and wants_html(request):
+            return await credential_face(request, runtime, ref.id)
         award = await _award(runtime, ref.id)
         if ref.suffix == ".jwt":
             return Response(award.jwt, media_type=VC_JWT)

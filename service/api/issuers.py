@@ -7,7 +7,11 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
+from service.api.contract import JsonLdOperation
 from service.api.errors import problems
+from service.pages.errors import BROWSER_ERRORS
+from service.pages.faces import achievement_face, issuer_face
+from service.pages.views import AnyRequest, wants_html
 from service.runtime import Runtime
 
 LD_JSON = "application/ld+json"
@@ -21,15 +25,19 @@ class IssuerDocumentController(Controller):
     @get(
         "/issuers/{slug:str}",
         operation_id="GetIssuerProfile",
+        operation_class=JsonLdOperation,
         responses=problems(404),
         media_type=LD_JSON,
+        exception_handlers=BROWSER_ERRORS,
     )
     async def profile(
-        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
-    ) -> dict[str, Any]:
-        """The issuer's Open Badges 3.0 Profile (what credentials' ``issuer`` describes)."""
+        self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> Response[Any]:
+        """The issuer's Open Badges 3.0 Profile; browsers get the issuer's page."""
+        if wants_html(request):
+            return await issuer_face(request, runtime, slug)
         async with runtime.read() as services:
-            return await services.issuers.profile_document(slug)
+            return Response(await services.issuers.profile_document(slug), media_type=LD_JSON)
 
     @get(
         "/issuers/{slug:str}/did.json",
@@ -60,19 +68,25 @@ class IssuerDocumentController(Controller):
     @get(
         "/achievements/{slug:str}",
         operation_id="GetAchievementDocument",
+        operation_class=JsonLdOperation,
         responses=problems(404),
         media_type=LD_JSON,
+        exception_handlers=BROWSER_ERRORS,
     )
     async def achievement(
-        self, runtime: NamedDependency[Runtime], slug: FromPath[str]
-    ) -> dict[str, Any]:
-        """The Open Badges 3.0 Achievement an issued badge's ``achievement.id`` names."""
+        self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> Response[Any]:
+        """The OB 3.0 Achievement a badge's ``achievement.id`` names; browsers get its page."""
+        if wants_html(request):
+            return await achievement_face(request, runtime, slug)
         async with runtime.read() as services:
-            return await services.publications.achievement_document(slug)
+            document = await services.publications.achievement_document(slug)
+        return Response(document, media_type=LD_JSON)
 
     @get(
         "/status/{list_id:uuid}",
         operation_id="GetStatusList",
+        operation_class=JsonLdOperation,
         responses=problems(404),
         media_type="application/vc+ld+json",
     )

@@ -14,7 +14,7 @@ constraint, and the request then answers with the winner's credential.
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
@@ -35,6 +35,7 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
 from service.domain.credentials import Draft, SignedCredential, evidence_items
+from service.domain.earner_controls import ManageToken
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import StatusListService
@@ -54,6 +55,8 @@ class Award:
     jwt: str
     status: str
     is_new: bool = field(default=False, compare=False)
+    # The earner's management link: only in the first answer (its token is stored hashed).
+    manage_url: str | None = field(default=None, compare=False)
 
     @property
     def document(self) -> dict[str, Any]:
@@ -199,6 +202,7 @@ class AwardService:
             for item in draft.evidence
         )
         await self._session.flush()
+        manage = ManageToken.new()
         if not await insert_ignoring_conflicts(
             self._session,
             CredentialRecord,
@@ -212,6 +216,7 @@ class AwardService:
                 "status_list_id": draft.status_list_id,
                 "status_index": draft.status_index,
                 "issued_at": draft.issued_at,
+                "manage_token_hash": manage.digest,
             },
             conflict=["status_list_id", "status_index"],
         ):
@@ -227,9 +232,10 @@ class AwardService:
             },
             clock=self._clock,
         )
-        return self._award(
+        award = self._award(
             draft.credential_id, signed.json.decode(), signed.jwt, "active", is_new=True
         )
+        return replace(award, manage_url=self._urls.manage(draft.credential_id, manage.token))
 
     async def get(self, credential_id: uuid.UUID) -> Award | None:
         """A credential by id: one statement."""

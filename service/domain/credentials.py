@@ -136,7 +136,8 @@ def achievement_model(achievement: Achievement, urls: Urls) -> AchievementModel:
         criteria=Criteria(narrative=achievement.criteria),
         human_code=f"{achievement.track} {achievement.level}",
         in_language=achievement.in_language,
-        image=Image(id=achievement.image_url) if achievement.image_url else None,
+        # Every badge has a picture: its own, or the one Insigne designs from its name and level.
+        image=Image(id=achievement.image_url or urls.achievement_image(achievement.slug)),
         alignment=tuple(
             Alignment(
                 target_name=a.name,

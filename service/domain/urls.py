@@ -64,6 +64,24 @@ class Urls:
     def credential(self, credential_id: uuid.UUID, suffix: CredentialSuffix = "") -> str:
         return f"{self.base}/credentials/{credential_id}{suffix}"
 
+    def credential_card(self, credential_id: uuid.UUID) -> str:
+        """The 1200×630 link-preview picture (``og:image``) of a badge page."""
+        return f"{self.base}/credentials/{credential_id}/card.png"
+
+    def credential_qr(self, credential_id: uuid.UUID, extension: Literal["svg", "png"]) -> str:
+        return f"{self.base}/credentials/{credential_id}/qr.{extension}"
+
+    def manage(self, credential_id: uuid.UUID, token: str) -> str:
+        """The earner's private management link (the token is a path segment, never a query)."""
+        return f"{self.base}/credentials/{credential_id}/manage/{token}"
+
+    def achievement_image(self, slug: str, extension: Literal["svg", "png"] = "svg") -> str:
+        """The designed picture of an achievement that has no image of its own."""
+        return f"{self.base}/achievements/{slug}/image.{extension}"
+
+    def verify_page(self) -> str:
+        return f"{self.base}/verify"
+
     def evidence(self, evidence_id: uuid.UUID) -> str:
         return f"{self.base}/evidence/{evidence_id}"
 

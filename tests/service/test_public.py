@@ -55,7 +55,7 @@ async def test_public_credential_is_json_ld_by_default(
         ("application/json", "application/json"),
         ("application/vc+jwt", "application/vc+jwt"),
         ("application/jwt", "application/jwt"),
-        ("text/html", "application/vc+ld+json"),
+        ("*/*", "application/vc+ld+json"),
         ("application/vc+jwt;q=0.5, application/vc+ld+json", "application/vc+ld+json"),
     ],
 )

@@ -1,0 +1,316 @@
+"""What the badge pages show: read models built from the signed credential and its records.
+
+What a page says about a badge comes from the signed credential (what the issuer certified);
+its level and track from the achievement; its status from the record. Whether the answers are
+shown is asked of the visibility policy, never decided here. Nothing in this module formats a
+page: the HTML faces render these frozen views.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openbadges.baking import bake
+from service.db.tables import (
+    AchievementRecord,
+    CompletionRecord,
+    CredentialRecord,
+    EvidenceRecord,
+    IssuerRecord,
+)
+from service.domain.badge_art import BadgeArt, badge_png, badge_svg, preview_card, qr_png, qr_svg
+from service.domain.clock import Clock, utc_now
+from service.domain.earner_controls import credential_facts
+from service.domain.errors import NotFound
+from service.domain.urls import Urls
+from service.domain.visibility import Viewer
+
+PageStatus = Literal["valid", "revoked", "suspended", "expired"]
+ImageKind = Literal["svg", "png"]
+
+
+class Withdrawn(NotFound):
+    """The credential was withdrawn: its page answers 410 Gone (a revoked one stays, marked)."""
+
+
+@dataclass(frozen=True)
+class Alignment:
+    framework: str | None
+    code: str | None
+    name: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Reflection:
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class IssuerView:
+    slug: str
+    name: str
+    url: str | None
+    image_url: str | None
+    description: str | None
+    page_url: str
+
+
+@dataclass(frozen=True)
+class AchievementView:
+    slug: str
+    name: str
+    track: str
+    level: int
+    level_name: str
+    description: str
+    criteria: str
+    image_url: str
+    alignments: tuple[Alignment, ...]
+    page_url: str
+    issuer: IssuerView
+
+    @property
+    def art(self) -> BadgeArt:
+        return BadgeArt(self.name, self.track, self.level, self.level_name)
+
+
+@dataclass(frozen=True)
+class BadgePage:
+    """One credential as its public page (or its earner's page) shows it."""
+
+    credential_id: uuid.UUID
+    url: str
+    name: str
+    description: str
+    criteria: str
+    alignments: tuple[Alignment, ...]
+    achievement: AchievementView
+    issuer: IssuerView
+    earner_name: str
+    awarded_at: datetime
+    valid_until: datetime | None
+    status: PageStatus
+    status_reason: str | None
+    status_changed_at: datetime | None
+    reflections: tuple[Reflection, ...] | None  # None: private for this viewer
+    evidence_count: int
+    reflections_in_credential: bool  # public for good
+    evidence_public: bool
+    hidden: bool
+    viewer_is_earner: bool
+
+
+class BadgePages:
+    def __init__(self, session: AsyncSession, *, urls: Urls, clock: Clock = utc_now) -> None:
+        self._session = session
+        self._urls = urls
+        self._clock = clock
+
+    async def credential(self, credential_id: uuid.UUID, viewer: Viewer) -> BadgePage:
+        """The page of a credential as `viewer` may see it (reflections per the policy)."""
+        row = (
+            await self._session.execute(
+                select(CredentialRecord, CompletionRecord.achievement_id)
+                .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+                .where(CredentialRecord.id == credential_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("no such credential")
+        record, achievement_id = row
+        if record.status == "withdrawn":
+            raise Withdrawn("this credential was withdrawn")
+        facts = await credential_facts(self._session, credential_id)
+        document: dict[str, Any] = json.loads(record.signed_json)
+        evidence = [e for e in _list(document.get("evidence")) if isinstance(e, dict)]
+        reflections = (
+            await self._reflections(record.completion_id, evidence)
+            if viewer.may_read_reflections(facts)
+            else None
+        )
+        achievement = await self._achievement(AchievementRecord.id == achievement_id)
+        subject = _first(document.get("credentialSubject"))
+        claimed = _dict(subject.get("achievement"))
+        valid_until = _datetime(document.get("validUntil"))
+        return BadgePage(
+            credential_id=credential_id,
+            url=self._urls.credential(credential_id),
+            name=str(document.get("name") or claimed.get("name") or achievement.name),
+            description=str(claimed.get("description") or achievement.description),
+            criteria=str(_dict(claimed.get("criteria")).get("narrative") or achievement.criteria),
+            alignments=tuple(_alignment(a) for a in _list(claimed.get("alignment"))) or (),
+            achievement=achievement,
+            issuer=achievement.issuer,
+            earner_name=_earner_name(subject),
+            awarded_at=_datetime(document.get("awardedDate") or document.get("validFrom"))
+            or record.issued_at,
+            valid_until=valid_until,
+            status=self._status(record.status, valid_until),
+            status_reason=record.status_reason,
+            status_changed_at=record.status_changed_at,
+            reflections=reflections,
+            evidence_count=len(evidence),
+            reflections_in_credential=facts.reflections_in_credential,
+            evidence_public=facts.evidence_public,
+            hidden=facts.hidden,
+            viewer_is_earner=viewer.is_earner_of(facts),
+        )
+
+    async def achievement(self, slug: str) -> AchievementView:
+        return await self._achievement(AchievementRecord.slug == slug)
+
+    async def issuer(self, slug: str) -> tuple[IssuerView, tuple[AchievementView, ...]]:
+        """An issuer and the badges it awards."""
+        record = await self._session.scalar(select(IssuerRecord).where(IssuerRecord.slug == slug))
+        if record is None:
+            raise NotFound("no such issuer")
+        achievements = await self._session.scalars(
+            select(AchievementRecord)
+            .where(AchievementRecord.issuer_id == record.id)
+            .order_by(AchievementRecord.track, AchievementRecord.level)
+        )
+        issuer = self._issuer(record)
+        return issuer, tuple(self._achievement_view(a, issuer) for a in achievements)
+
+    async def baked(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
+        """The badge picture carrying the signed credential (Open Badges baking).
+
+        The picture is the designed one: an achievement's own image at another address is
+        not fetched here (no network call on a page request).
+        """
+        page = await self.credential(credential_id, Viewer())
+        signed = await self._session.scalar(
+            select(CredentialRecord.signed_json).where(CredentialRecord.id == credential_id)
+        )
+        image = (
+            badge_png(page.achievement.art) if kind == "png" else badge_svg(page.achievement.art)
+        )
+        # The library bakes the parsed document; its JSON is the one that was signed and stored.
+        return bake(image, json.loads(str(signed)))
+
+    async def card(self, credential_id: uuid.UUID) -> bytes:
+        """The 1200×630 link-preview picture of a badge page."""
+        page = await self.credential(credential_id, Viewer())
+        return preview_card(page.achievement.art, earner=page.earner_name, issuer=page.issuer.name)
+
+    async def qr(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
+        """A QR code of the badge's permanent link."""
+        found = await self._session.scalar(
+            select(CredentialRecord.status).where(CredentialRecord.id == credential_id)
+        )
+        if found is None or found == "withdrawn":
+            raise NotFound("no such credential")
+        url = self._urls.credential(credential_id)
+        return qr_png(url) if kind == "png" else qr_svg(url)
+
+    async def achievement_image(self, slug: str, kind: ImageKind) -> bytes:
+        art = (await self.achievement(slug)).art
+        return badge_png(art) if kind == "png" else badge_svg(art)
+
+    def _status(self, stored: str, valid_until: datetime | None) -> PageStatus:
+        if stored in ("revoked", "suspended"):
+            return "revoked" if stored == "revoked" else "suspended"
+        if valid_until is not None and valid_until <= self._clock():
+            return "expired"
+        return "valid"
+
+    async def _reflections(
+        self, completion_id: uuid.UUID, evidence: list[dict[str, Any]]
+    ) -> tuple[Reflection, ...]:
+        prompts = {str(e.get("id")): str(e.get("name") or "") for e in evidence}
+        records = await self._session.scalars(
+            select(EvidenceRecord)
+            .where(EvidenceRecord.completion_id == completion_id)
+            .order_by(EvidenceRecord.position)
+        )
+        return tuple(
+            Reflection(prompts.get(self._urls.evidence(r.id), r.prompt_key), r.answer)
+            for r in records
+        )
+
+    async def _achievement(self, condition: Any) -> AchievementView:  # noqa: ANN401 - a clause
+        row = (
+            await self._session.execute(
+                select(AchievementRecord, IssuerRecord)
+                .join(IssuerRecord, IssuerRecord.id == AchievementRecord.issuer_id)
+                .where(condition)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("no such achievement")
+        return self._achievement_view(row[0], self._issuer(row[1]))
+
+    def _achievement_view(self, record: AchievementRecord, issuer: IssuerView) -> AchievementView:
+        return AchievementView(
+            slug=record.slug,
+            name=record.name,
+            track=record.track,
+            level=record.level,
+            level_name=record.level_name,
+            description=record.description,
+            criteria=record.criteria,
+            image_url=record.image_url or self._urls.achievement_image(record.slug),
+            alignments=tuple(
+                Alignment(a.get("framework"), a.get("code"), a.get("name"), a.get("url"))
+                for a in record.alignments
+                if isinstance(a, dict)
+            ),
+            page_url=self._urls.achievement(record.slug),
+            issuer=issuer,
+        )
+
+    def _issuer(self, record: IssuerRecord) -> IssuerView:
+        return IssuerView(
+            slug=record.slug,
+            name=record.name,
+            url=record.url,
+            image_url=record.image_url,
+            description=record.description,
+            page_url=self._urls.issuer(record.slug),
+        )
+
+
+def _alignment(item: object) -> Alignment:
+    a = _dict(item)
+    return Alignment(
+        a.get("targetFramework"), a.get("targetCode"), a.get("targetName"), a.get("targetUrl")
+    )
+
+
+def _earner_name(subject: dict[str, Any]) -> str:
+    for identifier in _list(subject.get("identifier")):
+        item = _dict(identifier)
+        if item.get("identityType") == "name" and item.get("hashed") is False:
+            return str(item.get("identityHash"))
+    return ""
+
+
+def _datetime(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _list(value: object) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _first(value: object) -> dict[str, Any]:
+    items = _list(value)
+    return _dict(items[0]) if items else {}

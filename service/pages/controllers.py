@@ -1,0 +1,204 @@
+"""Routes of the HTML faces: the earner's page, the verify page, and the pictures pages use.
+
+The badge, achievement and issuer pages share their URL with the documents machines read, so
+they are answered by the public controllers (``Accept: text/html``) through `service.pages.faces`.
+"""
+
+import uuid
+from typing import Annotated, Literal
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import FormMultiDict, UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from openbadges.jsontypes import loads
+from service.api.throttle import throttle
+from service.domain.badge_pages import BadgePage
+from service.domain.earner_controls import EarnerChoices
+from service.domain.errors import InvalidInput
+from service.domain.verifications import Report, Submission
+from service.pages.errors import PAGE_ERRORS
+from service.pages.strings import Lang, pick
+from service.pages.views import (
+    PRIVATE_HEADERS,
+    STATIC,
+    AnyRequest,
+    credential_page,
+    language,
+    redirect,
+    verify_page,
+)
+from service.runtime import Runtime
+
+MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+IMMUTABLE = "public, max-age=86400"
+PNG, SVG = "image/png", "image/svg+xml"
+_MEDIA = {"png": PNG, "svg": SVG}
+
+
+class ManagePageController(Controller):
+    """The earner's private page: their answers, and the choices only they make."""
+
+    path = "/credentials/{credential_id:uuid}/manage/{token:str}"
+    include_in_schema = False
+    exception_handlers = PAGE_ERRORS
+
+    @get(operation_id="ShowManagePage")
+    async def show(
+        self,
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+        credential_id: FromPath[uuid.UUID],
+        token: FromPath[str],
+    ) -> Template:
+        """The badge page as its earner sees it, with the earner's controls."""
+        async with runtime.read() as services:
+            viewer = await services.earner_controls.earner(credential_id, token)
+            page = await services.badge_pages.credential(credential_id, viewer)
+        return _manage(request, runtime, page, token)
+
+    @post(operation_id="SaveEarnerChoices", status_code=303)
+    async def save(
+        self,
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+        credential_id: FromPath[uuid.UUID],
+        token: FromPath[str],
+    ) -> Response[bytes]:
+        """Make the answers public or private, hide or show the badge in portfolios."""
+        form = await request.form()
+        choices = EarnerChoices(form.get("evidencePublic") == "on", form.get("hidden") == "on")
+        async with runtime.write() as services:
+            await services.earner_controls.choose(credential_id, token, choices)
+        lang = pick(str(form.get("lang") or ""), request.headers.get("accept-language"))
+        return redirect(f"{runtime.urls.manage(credential_id, token)}?lang={lang}&saved=1")
+
+
+def _manage(request: AnyRequest, runtime: Runtime, page: BadgePage, token: str) -> Template:
+    response = credential_page(request, page, runtime.urls)
+    response.template_name = "manage.html"
+    response.headers.update(PRIVATE_HEADERS)
+    response.context["manage_action"] = runtime.urls.manage(page.credential_id, token)
+    response.context["saved"] = request.query_params.get("saved") == "1"
+    return response
+
+
+class VerifyPageController(Controller):
+    """Employers paste a link or a JWT, or drop a baked image or a JSON file."""
+
+    path = "/verify"
+    include_in_schema = False
+
+    @get(operation_id="ShowVerifyPage")
+    async def show(
+        self,
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+        link: Annotated[str | None, QueryParameter(max_length=2000)] = None,
+    ) -> Template:
+        """The form; with ``?link=`` (the badge page's button), the report of that badge."""
+        if not link:
+            return verify_page(request)
+        return await _verified(request, runtime, Submission(url=link), link)
+
+    @post(operation_id="SubmitVerifyPage", status_code=200, request_max_body_size=MAX_UPLOAD_BYTES)
+    async def submit(self, request: AnyRequest, runtime: NamedDependency[Runtime]) -> Template:
+        """Verify what was pasted or dropped; the report in words, verdict first."""
+        form = await request.form()
+        submission = await _submission(form)
+        return await _verified(request, runtime, submission, str(form.get("link") or ""))
+
+
+async def _submission(data: FormMultiDict) -> Submission:
+    link = str(data.get("link") or "").strip() or None
+    jwt = str(data.get("jwt") or "").strip() or None
+    upload = data.get("file")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    if not content:
+        return Submission(url=link, jwt=jwt)
+    if content.lstrip()[:1] == b"{":
+        try:
+            document = loads(content)
+        except ValueError:
+            return Submission(url=link, jwt=jwt, image=content)
+        if isinstance(document, dict):
+            return Submission(url=link, jwt=jwt, credential=document)
+    return Submission(url=link, jwt=jwt, image=content)
+
+
+async def _verified(
+    request: AnyRequest, runtime: Runtime, submission: Submission, link: str
+) -> Template:
+    await throttle(request, runtime, None)
+    lang: Lang = language(request)
+    try:
+        report: Report = await runtime.verifications().verify(submission, lang)
+    except InvalidInput as error:
+        problem = "; ".join(p.message for p in error.problems)
+        return verify_page(request, problem=problem, link=link, status_code=422)
+    return verify_page(request, report=report, link=link)
+
+
+class PicturesController(Controller):
+    """The pictures the pages show: link-preview cards, QR codes, designed badge images."""
+
+    include_in_schema = False
+    exception_handlers = PAGE_ERRORS
+
+    @get("/credentials/{credential_id:uuid}/card.png", operation_id="GetPreviewCard")
+    async def card(
+        self, runtime: NamedDependency[Runtime], credential_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        """The 1200×630 ``og:image`` of a badge page."""
+        async with runtime.read() as services:
+            picture = await services.badge_pages.card(credential_id)
+        return _picture(picture, "png")
+
+    @get(
+        ["/credentials/{credential_id:uuid}/qr.svg", "/credentials/{credential_id:uuid}/qr.png"],
+        operation_id="GetQrCode",
+    )
+    async def qr(
+        self,
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+        credential_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """A QR code of the badge's permanent link (SVG, or PNG for slides)."""
+        async with runtime.read() as services:
+            picture = await services.badge_pages.qr(credential_id, _kind(request))
+        return _picture(picture, _kind(request))
+
+    @get(
+        ["/achievements/{slug:str}/image.svg", "/achievements/{slug:str}/image.png"],
+        operation_id="GetAchievementImage",
+    )
+    async def achievement_image(
+        self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
+    ) -> Response[bytes]:
+        """The designed picture of a badge: its track, its level's name and colour."""
+        async with runtime.read() as services:
+            picture = await services.badge_pages.achievement_image(slug, _kind(request))
+        return _picture(picture, _kind(request))
+
+
+def _kind(request: AnyRequest) -> Literal["png", "svg"]:
+    return "png" if request.url.path.endswith(".png") else "svg"
+
+
+def _picture(picture: bytes, kind: Literal["png", "svg"]) -> Response[bytes]:
+    return Response(picture, media_type=_MEDIA[kind], headers={"Cache-Control": IMMUTABLE})
+
+
+PAGE_ROUTES: list[ControllerRouterHandler] = [
+    ManagePageController,
+    VerifyPageController,
+    PicturesController,
+    create_static_files_router(
+        path="/static", directories=[STATIC], include_in_schema=False, name="static"
+    ),
+]

@@ -1,0 +1,253 @@
+"""Every sentence of the pages, in French and in English: one place, one key per sentence."""
+
+from datetime import datetime
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+
+_MONTHS = {
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+TEXT: dict[Lang, dict[str, str]] = {
+    "fr": {
+        "site": "Insigne",
+        "colon": "\u00a0:",
+        "skip": "Aller au contenu",
+        "language": "Langue",
+        "other_language": "English",
+        "awarded_to": "Décerné à",
+        "awarded_on": "Date d'obtention",
+        "expires_on": "Expire le",
+        "issued_by": "Émis par",
+        "level": "Niveau",
+        "track": "Parcours",
+        "description": "Description",
+        "criteria": "Critères d'obtention",
+        "alignments": "Compétences visées",
+        "framework": "Référentiel",
+        "code": "Code",
+        "status": "Statut",
+        "status_valid": "Valide",
+        "status_revoked": "Révoqué",
+        "status_suspended": "Suspendu",
+        "status_expired": "Expiré",
+        "status_valid_text": "Ce badge est valide.",
+        "status_revoked_text": "Ce badge a été révoqué par son émetteur le {date}.",
+        "status_suspended_text": "Ce badge est suspendu depuis le {date}.",
+        "status_expired_text": "Ce badge a expiré le {date}.",
+        "reason": "Motif",
+        "evidence": "Preuve et attestation de développement professionnel",
+        "evidence_private": "Les réponses réflexives sont privées. Le badge en porte "
+        "l'empreinte numérique (digestSRI), qui permet de vérifier une réponse présentée "
+        "avec l'accord de la personne.",
+        "evidence_public_for_good": "Ces réponses ont été partagées lors de l'obtention : "
+        "elles font partie du badge signé et restent publiques pour de bon.",
+        "verify": "Vérifier ce badge",
+        "verify_lead": "Lancez la vérification : Insigne contrôle la signature, l'émetteur, "
+        "le statut et les dates, et vous explique chaque résultat.",
+        "downloads": "Télécharger",
+        "download_json": "Le badge signé (.json)",
+        "download_jwt": "Le badge signé en VC-JWT (.jwt)",
+        "download_png": "L'image du badge avec le badge intégré (.png)",
+        "download_svg": "L'image du badge avec le badge intégré (.svg)",
+        "share": "Partager",
+        "linkedin": "Ajouter à mon profil LinkedIn",
+        "copy_link": "Copier le lien",
+        "link_label": "Lien permanent du badge",
+        "copied": "Lien copié",
+        "qr": "Code QR du lien",
+        "qr_alt": "Code QR menant à ce badge",
+        "qr_png": "Code QR en PNG (diapositives)",
+        "badge_image_alt": "Image du badge « {name} »",
+        "issuer_image_alt": "Logo de {name}",
+        "card_alt": "Badge « {name} » décerné à {earner} par {issuer}",
+        "og_description": "{earner} a obtenu le badge « {name} » décerné par {issuer}.",
+        "not_found_title": "Page introuvable",
+        "not_found_text": "Aucun badge ni aucune page ne se trouve à cette adresse. Vérifiez "
+        "le lien reçu.",
+        "gone_title": "Badge retiré",
+        "gone_text": "Ce badge a été retiré par son émetteur et n'est plus publié.",
+        "error_title": "Erreur",
+        "home": "Vérifier un badge",
+        "verify_title": "Vérifier un badge",
+        "verify_intro": "Collez le lien d'un badge ou un jeton JWT, ou déposez une image de "
+        "badge (PNG, SVG) ou un fichier JSON. Insigne vérifie la signature, l'émetteur, le "
+        "statut et les dates.",
+        "verify_link": "Lien du badge",
+        "verify_jwt": "Jeton VC-JWT",
+        "verify_file": "Fichier du badge (PNG, SVG ou JSON)",
+        "verify_submit": "Vérifier",
+        "verify_one": "Donnez un seul élément : un lien, un jeton ou un fichier.",
+        "verdict_valid": "Valide",
+        "verdict_invalid": "Non valide",
+        "verdict_unverifiable": "Vérification impossible",
+        "checks": "Détail des vérifications",
+        "check_passed": "Réussi",
+        "check_failed": "Échoué",
+        "check_warning": "Avertissement",
+        "check_skipped": "Non vérifié",
+        "summary_badge": "Badge",
+        "summary_issuer": "Émetteur",
+        "summary_recipient": "Titulaire",
+        "summary_valid_from": "Valide depuis",
+        "input_error": "La demande n'a pas pu être traitée",
+        "manage_title": "Gérer mon badge",
+        "manage_intro": "Ce lien est privé : il vous permet de choisir ce que les autres "
+        "voient. Ne le partagez pas. Le badge signé, lui, ne change jamais.",
+        "manage_public": "Rendre mes réponses réflexives publiques sur la page du badge",
+        "manage_hidden": "Masquer ce badge de mon portfolio",
+        "manage_save": "Enregistrer mes choix",
+        "manage_saved": "Vos choix sont enregistrés.",
+        "manage_view": "Voir la page publique",
+        "achievement_awarded_by": "Badge décerné par",
+        "issuer_badges": "Badges décernés",
+        "footer": "Badges numériques ouverts Open Badges 3.0, signés et vérifiables.",
+        "machine_readable": "Version pour les machines (JSON-LD)",
+    },
+    "en": {
+        "site": "Insigne",
+        "colon": ":",
+        "skip": "Skip to content",
+        "language": "Language",
+        "other_language": "Français",
+        "awarded_to": "Awarded to",
+        "awarded_on": "Date awarded",
+        "expires_on": "Expires on",
+        "issued_by": "Issued by",
+        "level": "Level",
+        "track": "Track",
+        "description": "Description",
+        "criteria": "Criteria",
+        "alignments": "Aligned competencies",
+        "framework": "Framework",
+        "code": "Code",
+        "status": "Status",
+        "status_valid": "Valid",
+        "status_revoked": "Revoked",
+        "status_suspended": "Suspended",
+        "status_expired": "Expired",
+        "status_valid_text": "This badge is valid.",
+        "status_revoked_text": "This badge was revoked by its issuer on {date}.",
+        "status_suspended_text": "This badge has been suspended since {date}.",
+        "status_expired_text": "This badge expired on {date}.",
+        "reason": "Reason",
+        "evidence": "Evidence of professional development",
+        "evidence_private": "The reflective answers are private. The badge carries their "
+        "digest (digestSRI), which proves an answer shown with the earner's consent.",
+        "evidence_public_for_good": "These answers were shared when the badge was earned: "
+        "they are part of the signed badge and stay public for good.",
+        "verify": "Verify this badge",
+        "verify_lead": "Run the verification: Insigne checks the signature, the issuer, the "
+        "status and the dates, and explains each result.",
+        "downloads": "Download",
+        "download_json": "The signed badge (.json)",
+        "download_jwt": "The signed badge as a VC-JWT (.jwt)",
+        "download_png": "The badge image with the badge baked in (.png)",
+        "download_svg": "The badge image with the badge baked in (.svg)",
+        "share": "Share",
+        "linkedin": "Add to LinkedIn profile",
+        "copy_link": "Copy link",
+        "link_label": "Permanent link to this badge",
+        "copied": "Link copied",
+        "qr": "QR code of the link",
+        "qr_alt": "QR code leading to this badge",
+        "qr_png": "QR code as PNG (for slides)",
+        "badge_image_alt": "Image of the badge “{name}”",
+        "issuer_image_alt": "Logo of {name}",
+        "card_alt": "Badge “{name}” awarded to {earner} by {issuer}",
+        "og_description": "{earner} earned the badge “{name}” awarded by {issuer}.",
+        "not_found_title": "Page not found",
+        "not_found_text": "There is no badge or page at this address. Check the link you received.",
+        "gone_title": "Badge withdrawn",
+        "gone_text": "This badge was withdrawn by its issuer and is no longer published.",
+        "error_title": "Error",
+        "home": "Verify a badge",
+        "verify_title": "Verify a badge",
+        "verify_intro": "Paste a badge link or a JWT, or drop a badge image (PNG, SVG) or a "
+        "JSON file. Insigne checks the signature, the issuer, the status and the dates.",
+        "verify_link": "Badge link",
+        "verify_jwt": "VC-JWT token",
+        "verify_file": "Badge file (PNG, SVG or JSON)",
+        "verify_submit": "Verify",
+        "verify_one": "Give exactly one thing: a link, a token or a file.",
+        "verdict_valid": "Valid",
+        "verdict_invalid": "Not valid",
+        "verdict_unverifiable": "Could not be checked",
+        "checks": "The checks in detail",
+        "check_passed": "Passed",
+        "check_failed": "Failed",
+        "check_warning": "Warning",
+        "check_skipped": "Not checked",
+        "summary_badge": "Badge",
+        "summary_issuer": "Issuer",
+        "summary_recipient": "Earner",
+        "summary_valid_from": "Valid from",
+        "input_error": "The request could not be processed",
+        "manage_title": "Manage my badge",
+        "manage_intro": "This link is private: it lets you choose what others see. Do not "
+        "share it. The signed badge itself never changes.",
+        "manage_public": "Make my reflective answers public on the badge page",
+        "manage_hidden": "Hide this badge from my portfolio",
+        "manage_save": "Save my choices",
+        "manage_saved": "Your choices are saved.",
+        "manage_view": "See the public page",
+        "achievement_awarded_by": "Badge awarded by",
+        "issuer_badges": "Badges awarded",
+        "footer": "Open Badges 3.0 digital credentials, signed and verifiable.",
+        "machine_readable": "Machine-readable version (JSON-LD)",
+    },
+}
+
+
+def pick(query: str | None, accept_language: str | None) -> Lang:
+    """``?lang=`` first, then the first of fr/en in ``Accept-Language``; French by default."""
+    if query in LANGS:
+        return "fr" if query == "fr" else "en"
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("fr"):
+            return "fr"
+        if tag.startswith("en"):
+            return "en"
+    return "fr"
+
+
+def long_date(value: datetime | None, lang: Lang) -> str:
+    """« 20 novembre 2026 » or "November 20, 2026"."""
+    if value is None:
+        return ""
+    month = _MONTHS[lang][value.month - 1]
+    return (
+        f"{value.day} {month} {value.year}"
+        if lang == "fr"
+        else f"{month} {value.day}, {value.year}"
+    )
