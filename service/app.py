@@ -4,7 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.di import Provide
 
+from schema import SDL_PATH as GRAPHQL_SDL_PATH
+from schema import graphql_controller
+from schema import sdl as graphql_sdl
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
 from service.api.completions import CompletionController
@@ -13,7 +17,7 @@ from service.api.credentials import (
     EvidenceController,
     PublicCredentialController,
 )
-from service.api.dependencies import provide_runtime
+from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
@@ -25,6 +29,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 
 __version__ = "0.1.0"
+__all__ = ["GRAPHQL_SDL_PATH", "create_app", "graphql_sdl"]
 
 CONTROLLERS = [
     HealthController,
@@ -63,7 +68,10 @@ def create_app(
             await runtime.close()
 
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[
+            *CONTROLLERS,
+            graphql_controller(runtime.settings.graphql, Provide(optional_principal)),
+        ],
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
         plugins=[PROBLEM_DETAILS],

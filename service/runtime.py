@@ -25,6 +25,8 @@ from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 from service.domain.keyvault import KeyVault
+from service.domain.organisation_stats import StatsService
+from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
@@ -46,6 +48,8 @@ class Services:
     awards: AwardService
     clients: ClientService
     publications: Publications
+    portfolios: PortfolioService
+    stats: StatsService
 
 
 def build_services(
@@ -80,7 +84,19 @@ def build_services(
         achievements=achievements,
         urls=urls,
     )
-    return Services(principal, achievements, issuers, status_lists, awards, clients, publications)
+    portfolios = PortfolioService(session, principal=principal, urls=urls)
+    stats = StatsService(session, portfolios.viewer)
+    return Services(
+        principal,
+        achievements,
+        issuers,
+        status_lists,
+        awards,
+        clients,
+        publications,
+        portfolios,
+        stats,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

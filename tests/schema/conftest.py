@@ -1,0 +1,110 @@
+"""GraphQL over real HTTP (the gql client on httpx's ASGI transport), on SQLite and PostgreSQL."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from gql import Client, gql
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.httpx import HTTPXAsyncTransport
+from graphql import ExecutionResult
+from litestar import Litestar
+
+from service.domain.demo import Demo
+from tests.service.conftest import (  # noqa: F401 - fixtures shared with the service tests
+    PUBLIC_URL,
+    Getter,
+    MakeClient,
+    app,
+    asgi,
+    client,
+    connection,
+    database,
+    demo,
+    engine,
+    fresh_database,
+    make_client,
+    runtime,
+    session,
+    settings,
+    token,
+)
+from tests.service.factories import completion
+
+Run = Callable[..., Awaitable[ExecutionResult]]
+
+
+async def run_graphql(
+    app: Litestar,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    bearer: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> ExecutionResult:
+    """One operation through gql, errors returned rather than raised."""
+    sent = dict(headers or {})
+    if bearer:
+        sent["Authorization"] = f"Bearer {bearer}"
+    transport = HTTPXAsyncTransport(
+        url=f"{PUBLIC_URL}/graphql", transport=asgi(app), headers=sent, timeout=60
+    )
+    async with Client(transport=transport) as session:
+        request = gql(query)
+        if variables:
+            request.variable_values = variables
+        try:
+            result: ExecutionResult = await session.execute(request, get_execution_result=True)
+        except TransportQueryError as error:  # errors are part of the answer here
+            return ExecutionResult(
+                data=error.data, errors=error.errors, extensions=error.extensions
+            )
+        return result
+
+
+@pytest.fixture
+def graphql(app: Litestar) -> Run:
+    async def run(
+        query: str, variables: dict[str, Any] | None = None, **options: Any
+    ) -> ExecutionResult:
+        return await run_graphql(app, query, variables, **options)
+
+    return run
+
+
+def codes(result: ExecutionResult) -> list[str]:
+    return [error["extensions"]["code"] for error in result.errors or []]  # type: ignore[index]
+
+
+async def issue(
+    http: httpx.AsyncClient, bearer: str, external_id: str, **changes: Any
+) -> dict[str, Any]:
+    """Issue a credential through the REST API; returns its body."""
+    response = await http.post(
+        "/api/v1/completions",
+        json=completion(external_id, **changes),
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+async def linked_token(token: Getter, make_client: MakeClient, demo: Demo) -> str:
+    """A portfolio platform linked to the demo issuer."""
+    client_id, secret = await make_client(scopes={"portfolio:read"}, issuers={demo.issuer})
+    return await token("portfolio:read", client_id, secret)
+
+
+@pytest.fixture
+async def outside_token(token: Getter, make_client: MakeClient) -> str:
+    """A portfolio platform linked to no issuer."""
+    client_id, secret = await make_client(scopes={"portfolio:read"})
+    return await token("portfolio:read", client_id, secret)
+
+
+@pytest.fixture
+async def issued(client: httpx.AsyncClient, token: Getter) -> AsyncIterator[dict[str, Any]]:
+    yield await issue(client, await token(), "moodle-gql-1")
