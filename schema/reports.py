@@ -3,6 +3,7 @@
 import datetime
 import enum
 import uuid
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -106,7 +107,7 @@ class VerificationReport:
             verdict_reason=report.verdict_reason,
             headline=report.headline,
             format=report.format,
-            summary=report.summary,
+            summary=cast("JSON", report.summary),
             checks=[
                 VerificationCheck(
                     code=check["code"],

@@ -9,6 +9,7 @@ alignments) are plain lists.
 import datetime
 import enum
 import uuid
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -139,7 +140,7 @@ class Evidence:
             raise coded("this reflection is private to its earner", "FORBIDDEN")
         return self.item.answer
 
-    @strawberry.field(description="the answer's sha256 SRI digest, as signed in the credential")
+    @strawberry.field(description="the answer's SRI digest, as signed in the credential")
     def digest(self) -> str:
         return self.item.digest
 
@@ -196,7 +197,7 @@ class Credential(Node):
     @strawberry.field(description="the signed JSON-LD credential, exactly as issued")
     async def document(self, info: Info) -> JSON | None:
         forms = await info.context.loaders.signed_forms.load(self.record.id)
-        return forms.document if forms else None
+        return cast("JSON", forms.document) if forms else None
 
     @strawberry.field(description="the same credential as a signed VC-JWT")
     async def jwt(self, info: Info) -> str | None:

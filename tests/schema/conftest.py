@@ -1,6 +1,8 @@
 """GraphQL over real HTTP (the gql client on httpx's ASGI transport), on SQLite and PostgreSQL."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -10,27 +12,33 @@ from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import ExecutionResult
 from litestar import Litestar
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from service.domain.demo import Demo
-from tests.service.conftest import (  # noqa: F401 - fixtures shared with the service tests
-    PUBLIC_URL,
-    Getter,
-    MakeClient,
-    app,
-    asgi,
-    client,
-    connection,
-    database,
-    demo,
-    engine,
-    fresh_database,
-    make_client,
-    runtime,
-    session,
-    settings,
-    token,
-)
+from service.app import create_app
+from service.db.engine import SharedConnectionDatabase
+from service.db.tables import CredentialRecord
+from service.domain.demo import ISSUER_SLUG, Demo
+from service.settings import Settings
+from tests.service import conftest as service
+from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, ScratchDatabase, asgi
 from tests.service.factories import completion
+
+# The service tests' fixtures, shared (a database per backend, rolled back per test).
+database, fresh_database, engine, connection = (
+    service.database,
+    service.fresh_database,
+    service.engine,
+    service.connection,
+)
+settings, app, runtime, client, session = (
+    service.settings,
+    service.app,
+    service.runtime,
+    service.client,
+    service.session,
+)
+demo, token, make_client = service.demo, service.token, service.make_client
 
 Run = Callable[..., Awaitable[ExecutionResult]]
 
@@ -94,7 +102,7 @@ async def issue(
 @pytest.fixture
 async def linked_token(token: Getter, make_client: MakeClient, demo: Demo) -> str:
     """A portfolio platform linked to the demo issuer."""
-    client_id, secret = await make_client(scopes={"portfolio:read"}, issuers={demo.issuer})
+    client_id, secret = await make_client(scopes={"portfolio:read"}, issuers={ISSUER_SLUG})
     return await token("portfolio:read", client_id, secret)
 
 
@@ -106,5 +114,30 @@ async def outside_token(token: Getter, make_client: MakeClient) -> str:
 
 
 @pytest.fixture
-async def issued(client: httpx.AsyncClient, token: Getter) -> AsyncIterator[dict[str, Any]]:
-    yield await issue(client, await token(), "moodle-gql-1")
+async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
+    return await issue(client, await token(), "moodle-gql-1")
+
+
+async def set_controls(session: AsyncSession, credential_id: str, **values: bool) -> None:
+    """The earner's controls (hidden, evidence_public), set as their management link would."""
+    await session.execute(
+        update(CredentialRecord)
+        .where(CredentialRecord.id == uuid.UUID(credential_id))
+        .values(**values)
+    )
+    await session.commit()
+
+
+@pytest.fixture
+def make_app(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase
+) -> Callable[..., Litestar]:
+    """The app with other GraphQL settings, on the test's connection."""
+
+    def make(**graphql: Any) -> Litestar:
+        changed = replace(
+            settings, database_url=database.url, graphql=replace(settings.graphql, **graphql)
+        )
+        return create_app(changed, database=SharedConnectionDatabase(connection))
+
+    return make
