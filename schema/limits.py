@@ -96,7 +96,8 @@ class QueryGuard(SchemaExtension):
             self._refused = True
             context.graphql_document = _PLACEHOLDER  # never parse what is refused
         else:
-            # On a syntax error strawberry parses it again and reports the error.
+            context.parse_options["max_tokens"] = self._limits.settings.max_tokens
+            # On a syntax error strawberry parses it again (same options) and reports it.
             with contextlib.suppress(GraphQLError):
                 context.graphql_document = self._limits.parse(query)
         yield
