@@ -7,6 +7,7 @@ controller (GraphiQL only when the settings allow it); `sdl` the text committed 
 
 from pathlib import Path
 
+import msgspec
 import strawberry
 from graphql import GraphQLError
 from litestar import Controller
@@ -43,16 +44,23 @@ def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
 
 def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Controller]:
     """``/graphql``; `principal` provides the caller (None without a bearer token)."""
-    controller = make_graphql_controller(
+    base = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         graphql_ide="graphiql" if settings.ide else None,
         allow_queries_via_get=False,  # no queries in URLs (logs, caches, CSRF)
         context_getter=get_context,
     )
-    controller.dependencies = {**controller.dependencies, "principal": principal}
-    controller.include_in_schema = False
-    return controller
+
+    class GraphQLController(base):  # type: ignore[valid-type,misc]
+        dependencies = {**base.dependencies, "principal": principal}  # noqa: RUF012 - Litestar's
+        include_in_schema = False
+
+        def encode_json(self, data: object) -> bytes:
+            """UTF-8 JSON without escapes (French text stays readable), and fast."""
+            return msgspec.json.encode(data)
+
+    return GraphQLController
 
 
 def sdl() -> str:

@@ -1,6 +1,6 @@
 """Relay cursor connections over lists already loaded (portfolios are read whole, then paged)."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
@@ -9,6 +9,7 @@ from schema.errors import bad_input
 from schema.ids import cursor, parse_cursor
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type
@@ -48,15 +49,29 @@ def page_size(first: int | None, *, default: int, maximum: int) -> int:
 def paginate(items: Sequence[T], first: int, after: str | None) -> Connection[T]:
     """The page of `first` items after the `after` cursor (positions in `items`)."""
     start = parse_cursor(after) + 1 if after is not None else 0
-    chosen = items[start : start + first]
+    return _connection(items[start : start + first], start, len(items))
+
+
+async def paginate_built(
+    items: Sequence[R],
+    first: int,
+    after: str | None,
+    build: Callable[[Sequence[R]], Awaitable[list[T]]],
+) -> Connection[T]:
+    """`paginate`, building only the page's nodes (their relations in one batch each)."""
+    start = parse_cursor(after) + 1 if after is not None else 0
+    return _connection(await build(items[start : start + first]), start, len(items))
+
+
+def _connection(chosen: Sequence[T], start: int, total: int) -> Connection[T]:
     edges = [Edge(cursor=cursor(start + n), node=item) for n, item in enumerate(chosen)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=start + len(chosen) < len(items),
+            has_next_page=start + len(chosen) < total,
             has_previous_page=start > 0,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=len(items),
+        total_count=total,
     )

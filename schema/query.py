@@ -15,9 +15,17 @@ from schema.context import Context
 from schema.errors import bad_input, coded
 from schema.ids import parse_global_id
 from schema.reports import OrganisationStatsReport, VerificationReport, VerifyCredentialInput
-from schema.types import Achievement, Credential, Issuer, Learner, Node, achievement_of
+from schema.types import (
+    Achievement,
+    Issuer,
+    Learner,
+    Node,
+    achievement_of,
+    achievements_of,
+    credentials_of,
+)
 from service.domain.messages import pick_language
-from service.domain.portfolios import AchievementFilter
+from service.domain.portfolios import AchievementFilter, AchievementSummary
 from service.domain.verifications import Submission
 
 Info = strawberry.Info[Context, None]
@@ -34,6 +42,12 @@ def _size(info: Info, first: int | None) -> int:
     return page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
 
 
+async def _built(info: Info, found: list[AchievementSummary]) -> list[Achievement]:
+    info.context.loaders.achievements.prime_many({a.id: a for a in found})
+    built = await achievements_of(info, (a.id for a in found))
+    return [built[a.id] for a in found]
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="An object by its global id.")
@@ -41,7 +55,7 @@ class Query:
         kind, key = parse_global_id(id, "Learner", "Credential", "Achievement", "Issuer")
         loaders = info.context.loaders
         if kind == "Achievement":
-            return achievement_of(info, await loaders.achievements.load(key))
+            return await achievement_of(info, await loaders.achievements.load(key))
         if kind == "Issuer":
             issuer = await loaders.issuers.load(key)
             return Issuer.from_domain(issuer) if issuer else None
@@ -49,7 +63,7 @@ class Query:
             if kind == "Learner":
                 return Learner.from_domain(await services.portfolios.find_learner(learner_id=key))
             found = (await services.portfolios.credentials([key])).get(key)
-        return Credential.from_domain(info, found) if found else None
+        return (await credentials_of(info, [found]))[0] if found else None
 
     @strawberry.field(description="An earner's portfolio by e-mail or id (portfolio:read).")
     async def learner(
@@ -79,8 +93,7 @@ class Query:
         )
         async with info.context.reader.services() as services:
             found = await services.portfolios.achievements(where=where)
-        nodes = [achievement_of(info, a) for a in found]
-        return paginate([n for n in nodes if n is not None], size, after)
+        return paginate(await _built(info, found), size, after)
 
     @strawberry.field(description="An achievement by its slug.")
     async def achievement(self, info: Info, slug: str) -> Achievement | None:
@@ -88,7 +101,7 @@ class Query:
             found = await services.portfolios.achievements(slug=slug)
         if not found:
             raise coded(f"no achievement {slug[:100]!r}", "NOT_FOUND")
-        return achievement_of(info, found[0])
+        return (await _built(info, found))[0]
 
     @strawberry.field(description="The issuers hosted here, by name.")
     async def issuers(

@@ -26,7 +26,7 @@ class EarnersCount:
 
     @strawberry.field
     async def achievement(self, info: Info) -> Achievement | None:
-        return achievement_of(
+        return await achievement_of(
             info, await info.context.loaders.achievements.load(self.achievement_id)
         )
 

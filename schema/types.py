@@ -6,21 +6,29 @@ the catalogue bounds (a credential's evidence, a learner's levels, an achievemen
 alignments) are plain lists.
 """
 
+import asyncio
 import datetime
 import enum
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import SelectedField, Selection
 
-from schema.connections import Connection, page_size, paginate
+from schema.connections import Connection, page_size, paginate_built
 from schema.context import Context
 from schema.errors import coded
 from schema.ids import global_id, parse_global_id
 from service.domain.achievements import Alignment as AlignmentView
 from service.domain.issuers import IssuerProfile
-from service.domain.portfolios import AchievementSummary, EvidenceItem, PortfolioCredential
+from service.domain.portfolios import (
+    AchievementSummary,
+    EvidenceItem,
+    PortfolioCredential,
+    SignedForms,
+)
 from service.domain.portfolios import Learner as LearnerView
 from service.domain.standings import (
     CredentialFilter,
@@ -100,15 +108,12 @@ class Achievement(Node):
     image_url: str | None
     tags: list[str]
     alignments: list[Alignment]
-    issuer_id: strawberry.Private[uuid.UUID]
-
-    @strawberry.field
-    async def issuer(self, info: Info) -> Issuer | None:
-        found = await info.context.loaders.issuers.load(self.issuer_id)
-        return Issuer.from_domain(found) if found else None
+    issuer: Issuer | None
 
     @classmethod
-    def from_domain(cls, achievement: AchievementSummary, url: str) -> "Achievement":
+    def from_domain(
+        cls, achievement: AchievementSummary, url: str, issuer: IssuerProfile | None
+    ) -> "Achievement":
         return cls(
             id=strawberry.ID(global_id("Achievement", achievement.id)),
             slug=achievement.slug,
@@ -122,7 +127,7 @@ class Achievement(Node):
             image_url=achievement.image_url,
             tags=list(achievement.tags),
             alignments=[Alignment.from_domain(a) for a in achievement.alignments],
-            issuer_id=achievement.issuer_id,
+            issuer=Issuer.from_domain(issuer) if issuer else None,
         )
 
 
@@ -145,64 +150,97 @@ class Evidence:
         return self.item.digest
 
 
-def achievement_of(info: Info, found: AchievementSummary | None) -> Achievement | None:
-    if found is None:
-        return None
-    return Achievement.from_domain(found, info.context.reader.runtime.urls.achievement(found.slug))
+async def achievements_of(info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Achievement]:
+    """Achievements with their issuers, through the loaders (one batch each)."""
+    loaders, urls = info.context.loaders, info.context.reader.runtime.urls
+    found = [a for a in await loaders.achievements.load_many(list(dict.fromkeys(ids))) if a]
+    issuers = await loaders.issuers.load_many(list(dict.fromkeys(a.issuer_id for a in found)))
+    by_id = {i.id: i for i in issuers if i is not None}
+    return {
+        a.id: Achievement.from_domain(a, urls.achievement(a.slug), by_id.get(a.issuer_id))
+        for a in found
+    }
+
+
+async def achievement_of(info: Info, found: AchievementSummary | None) -> Achievement | None:
+    return (await achievements_of(info, [found.id])).get(found.id) if found else None
 
 
 @strawberry.type(description="An issued Open Badges 3.0 credential.")
 class Credential(Node):
+    """Built a page at a time by `credentials_of`, relations loaded beforehand in batches.
+
+    Its fields then resolve without awaiting: a page of 100 costs no task per field.
+    """
+
     id: strawberry.ID
     url: str
     awarded_at: datetime.datetime
     status: CredentialStatus
-    record: strawberry.Private[PortfolioCredential]
+    valid_from: datetime.datetime | None
+    valid_until: datetime.datetime | None
+    achievement: Achievement | None
+    issuer: Issuer | None
+    evidence: list[Evidence]
+    document: JSON | None = strawberry.field(
+        description="the signed JSON-LD credential, exactly as issued"
+    )
+    jwt: str | None = strawberry.field(description="the same credential as a signed VC-JWT")
 
-    @classmethod
-    def from_domain(cls, info: Info, record: PortfolioCredential) -> "Credential":
-        return cls(
+
+_SIGNED_FIELDS = frozenset({"document", "jwt", "validFrom", "validUntil"})
+
+
+def _selected(selections: Iterable[Selection]) -> Iterator[str]:
+    """Every field name under a selection, at any depth (fragments included)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection.name
+        yield from _selected(selection.selections)
+
+
+async def _forms(info: Info, ids: list[uuid.UUID], wanted: set[str]) -> list[SignedForms | None]:
+    if not wanted & _SIGNED_FIELDS:
+        return [None] * len(ids)
+    return list(await info.context.loaders.signed_forms.load_many(ids))
+
+
+async def _evidence(
+    info: Info, ids: list[uuid.UUID], wanted: set[str]
+) -> list[list[EvidenceItem] | None]:
+    if "evidence" not in wanted:
+        return [None] * len(ids)
+    return list(await info.context.loaders.evidence.load_many(ids))
+
+
+async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> list[Credential]:
+    """Credentials with the relations the query selects, loaded in one batch per relation."""
+    loaders, urls = info.context.loaders, info.context.reader.runtime.urls
+    ids = [r.id for r in records]
+    wanted = set(_selected(info.selected_fields))  # an over-approximation, never short
+    forms, evidence, achievements, issuers = await asyncio.gather(
+        _forms(info, ids, wanted),
+        _evidence(info, ids, wanted),
+        achievements_of(info, (r.achievement_id for r in records)),
+        loaders.issuers.load_many(list(dict.fromkeys(r.issuer_id for r in records))),
+    )
+    issuer_by_id = {i.id: Issuer.from_domain(i) for i in issuers if i is not None}
+    return [
+        Credential(
             id=strawberry.ID(global_id("Credential", record.id)),
-            url=info.context.reader.runtime.urls.credential(record.id),
+            url=urls.credential(record.id),
             awarded_at=record.issued_at,
             status=CredentialStatus(record.status),
-            record=record,
+            valid_from=_datetime(signed.valid_from if signed else None),
+            valid_until=_datetime(signed.valid_until if signed else None),
+            achievement=achievements.get(record.achievement_id),
+            issuer=issuer_by_id.get(record.issuer_id),
+            evidence=[Evidence(item=item) for item in items or []],
+            document=cast("JSON", signed.document) if signed else None,
+            jwt=signed.jwt if signed else None,
         )
-
-    @strawberry.field
-    async def valid_from(self, info: Info) -> datetime.datetime | None:
-        forms = await info.context.loaders.signed_forms.load(self.record.id)
-        return _datetime(forms.valid_from if forms else None)
-
-    @strawberry.field
-    async def valid_until(self, info: Info) -> datetime.datetime | None:
-        forms = await info.context.loaders.signed_forms.load(self.record.id)
-        return _datetime(forms.valid_until if forms else None)
-
-    @strawberry.field
-    async def achievement(self, info: Info) -> Achievement | None:
-        found = await info.context.loaders.achievements.load(self.record.achievement_id)
-        return achievement_of(info, found)
-
-    @strawberry.field
-    async def issuer(self, info: Info) -> Issuer | None:
-        found = await info.context.loaders.issuers.load(self.record.issuer_id)
-        return Issuer.from_domain(found) if found else None
-
-    @strawberry.field
-    async def evidence(self, info: Info) -> list[Evidence]:
-        items = await info.context.loaders.evidence.load(self.record.id) or []
-        return [Evidence(item=item) for item in items]
-
-    @strawberry.field(description="the signed JSON-LD credential, exactly as issued")
-    async def document(self, info: Info) -> JSON | None:
-        forms = await info.context.loaders.signed_forms.load(self.record.id)
-        return cast("JSON", forms.document) if forms else None
-
-    @strawberry.field(description="the same credential as a signed VC-JWT")
-    async def jwt(self, info: Info) -> str | None:
-        forms = await info.context.loaders.signed_forms.load(self.record.id)
-        return forms.jwt if forms else None
+        for record, signed, items in zip(records, forms, evidence, strict=True)
+    ]
 
 
 def _datetime(value: str | None) -> datetime.datetime | None:
@@ -227,14 +265,8 @@ class Level:
     track: str
     level: int
     level_name: str
-    achievement_id: strawberry.Private[uuid.UUID]
+    achievement: Achievement | None
     credential: Credential
-
-    @strawberry.field
-    async def achievement(self, info: Info) -> Achievement | None:
-        return achievement_of(
-            info, await info.context.loaders.achievements.load(self.achievement_id)
-        )
 
 
 @strawberry.type(description="A competency covered by the earner's badges, with those badges.")
@@ -243,15 +275,20 @@ class CoveredAlignment:
     code: str
     name: str
     url: str
-    covering: strawberry.Private[list[Credential]]
+    covering: strawberry.Private[list[PortfolioCredential]]
 
     @strawberry.field
-    def credentials(
+    async def credentials(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Credential]:
-        settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
-        return paginate(self.covering, size, after)
+        return await paginate_built(
+            self.covering, _size(info, first), after, lambda page: credentials_of(info, page)
+        )
+
+
+def _size(info: Info, first: int | None) -> int:
+    settings = info.context.settings
+    return page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
 
 
 @strawberry.type(description="An earner's portfolio, as the caller may see it.")
@@ -277,25 +314,27 @@ class Learner(Node):
         after: str | None = None,
         filter: CredentialFilterInput | None = None,
     ) -> Connection[Credential]:
-        settings = info.context.settings
-        size = page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
+        size = _size(info, first)
         chosen = select_credentials(
             self.view.credentials, filter_of(filter), await self._achievements(info)
         )
-        return paginate([Credential.from_domain(info, c) for c in chosen], size, after)
+        return await paginate_built(chosen, size, after, lambda page: credentials_of(info, page))
 
     @strawberry.field(description="the highest level reached in each track (revoked left out)")
     async def levels(self, info: Info) -> list[Level]:
         by_id = {c.id: c for c in self.view.credentials}
+        reached = highest_levels(self.view.credentials, await self._achievements(info))
+        built = await credentials_of(info, [by_id[level.credential_id] for level in reached])
+        achievements = await achievements_of(info, (level.achievement_id for level in reached))
         return [
             Level(
                 track=level.track,
                 level=level.level,
                 level_name=level.level_name,
-                achievement_id=level.achievement_id,
-                credential=Credential.from_domain(info, by_id[level.credential_id]),
+                achievement=achievements.get(level.achievement_id),
+                credential=credential,
             )
-            for level in highest_levels(self.view.credentials, await self._achievements(info))
+            for level, credential in zip(reached, built, strict=True)
         ]
 
     @strawberry.field(description="the competencies covered, each once")
@@ -307,7 +346,7 @@ class Learner(Node):
                 code=covered.alignment.code,
                 name=covered.alignment.name,
                 url=covered.alignment.url,
-                covering=[Credential.from_domain(info, by_id[i]) for i in covered.credential_ids],
+                covering=[by_id[i] for i in covered.credential_ids],
             )
             for covered in covered_alignments(self.view.credentials, await self._achievements(info))
         ]

@@ -44,7 +44,7 @@ class GraphQLSettings:
     max_aliases: int = 15
     max_page_size: int = 100
     default_page_size: int = 20
-    max_cost: int = 5_000
+    max_cost: int = 10_000
     timeout_seconds: float = 5.0
     cache_size: int = 256
     parallel_units: int = 4
@@ -58,7 +58,7 @@ class GraphQLSettings:
             introspection=env.get("INSIGNE_GRAPHQL_INTROSPECTION", default) == "1",
             ide=env.get("INSIGNE_GRAPHQL_IDE", default) == "1",
             trusted_documents=_words(env.get("INSIGNE_GRAPHQL_TRUSTED_DOCUMENTS", "")),
-            max_cost=int(env.get("INSIGNE_GRAPHQL_MAX_COST", "5000")),
+            max_cost=int(env.get("INSIGNE_GRAPHQL_MAX_COST", "10000")),
             timeout_seconds=float(env.get("INSIGNE_GRAPHQL_TIMEOUT_SECONDS", "5")),
         )
 
