@@ -17,7 +17,7 @@ install: .venv/.stamp
 run: .venv/.stamp  ## migrate the embedded SQLite database, load the demo, serve on :8000
 	$(RUN) insigne db upgrade
 	$(RUN) insigne demo
-	$(RUN) insigne serve --port 8000
+	INSIGNE_ENV=development $(RUN) insigne serve --port 8000
 
 test: lint  ## lint, then the whole suite with its coverage floor, as CI runs it
 	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) $(RUN) pytest --cov --cov-report=term
@@ -42,5 +42,6 @@ bench: .venv/.stamp
 	$(RUN) python bench/signing.py
 	$(RUN) python bench/http_load.py
 	$(RUN) python bench/pages.py
+	$(RUN) python bench/graphql_portfolio.py
 
 ci: test  ## what .ci/run runs: the README's test command, which lints first

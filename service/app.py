@@ -5,7 +5,11 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from litestar import Litestar
+from litestar.di import Provide
 
+from schema import SDL_PATH as GRAPHQL_SDL_PATH
+from schema import graphql_controller
+from schema import sdl as graphql_sdl
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
 from service.api.completions import CompletionController
@@ -14,7 +18,7 @@ from service.api.credentials import (
     EvidenceController,
     PublicCredentialController,
 )
-from service.api.dependencies import provide_runtime
+from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
 from service.api.input_guard import RefuseUnreadableAddresses
@@ -31,6 +35,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 
 __version__ = "0.1.0"
+__all__ = ["GRAPHQL_SDL_PATH", "create_app", "graphql_sdl"]
 
 CONTROLLERS = [
     HealthController,
@@ -72,7 +77,10 @@ def create_app(
             await runtime.close()
 
     app = Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[
+            *CONTROLLERS,
+            graphql_controller(runtime.settings.graphql, Provide(optional_principal)),
+        ],
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,

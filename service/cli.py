@@ -70,9 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     rotate = keys.add_parser("rotate", help="retire an issuer's keys and make new ones")
     rotate.add_argument("--issuer", required=True, help="the issuer's slug")
     rotate.set_defaults(run=_rotate_keys)
-    commands.add_parser("export-schemas", help="write openapi/openapi.json").set_defaults(
-        run=_export
-    )
+    commands.add_parser(
+        "export-schemas", help="write openapi/openapi.json and schema/schema.graphql"
+    ).set_defaults(run=_export)
     return parser
 
 
@@ -158,9 +158,10 @@ def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from service.app import create_app
-    from service.export import write_openapi
+    from service.export import write_openapi, write_sdl
 
     print(write_openapi(create_app(settings)), file=sys.stderr)  # noqa: T201
+    print(write_sdl(), file=sys.stderr)  # noqa: T201
     return 0
 
 

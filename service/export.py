@@ -1,9 +1,14 @@
-"""The exported API contract: ``openapi/openapi.json``, written and checked by the same code."""
+"""The exported API contracts: ``openapi/openapi.json`` and ``schema/schema.graphql``.
+
+Each is written and checked by the same code.
+"""
 
 import json
 from pathlib import Path
 
 from litestar import Litestar
+
+from service.app import GRAPHQL_SDL_PATH, graphql_sdl
 
 OPENAPI_PATH = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
@@ -19,4 +24,9 @@ def openapi_json(app: Litestar) -> str:
 def write_openapi(app: Litestar, path: Path = OPENAPI_PATH) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(openapi_json(app), encoding="utf-8")
+    return path
+
+
+def write_sdl(path: Path = GRAPHQL_SDL_PATH) -> Path:
+    path.write_text(graphql_sdl(), encoding="utf-8")
     return path

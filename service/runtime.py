@@ -24,6 +24,8 @@ from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 from service.domain.keyvault import KeyVault
+from service.domain.organisation_stats import StatsService
+from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
@@ -47,6 +49,8 @@ class Services:
     publications: Publications
     badge_pages: BadgePages
     earner_controls: EarnerControls
+    portfolios: PortfolioService
+    stats: StatsService
 
 
 def build_services(
@@ -81,6 +85,8 @@ def build_services(
         achievements=achievements,
         urls=urls,
     )
+    portfolios = PortfolioService(session, principal=principal, urls=urls)
+    stats = StatsService(session, portfolios.viewer)
     return Services(
         principal,
         achievements,
@@ -91,6 +97,8 @@ def build_services(
         publications,
         BadgePages(session, urls=urls, clock=clock),
         EarnerControls(session, principal=principal, urls=urls, clock=clock),
+        portfolios,
+        stats,
     )
 
 

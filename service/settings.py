@@ -19,6 +19,51 @@ _TOKEN_SECRET_FILE = "token-secret"  # noqa: S105 - a file name, not a secret
 
 
 @dataclass(frozen=True, kw_only=True)
+class GraphQLSettings:
+    """The GraphQL portfolio API's limits; production defaults (introspection and IDE off).
+
+    Attributes:
+        introspection: allow ``__schema``/``__type`` (on in development).
+        ide: serve GraphiQL at ``/graphql`` to browsers (on in development).
+        trusted_documents: sha256 hex digests of the query texts production clients may
+            send; empty: any document within the limits.
+        max_depth, max_tokens, max_aliases: refused above these (parser and validation).
+        max_page_size: the largest ``first`` a connection accepts; ``default_page_size``
+            when ``first`` is left out.
+        max_cost: the most nodes a query may ask for, estimated from ``first`` along each path.
+        timeout_seconds: execution time allowed to one operation.
+        cache_size: documents kept by the parser and validation caches (LRU).
+        parallel_units: read units one request may hold at once (sibling fields' loaders).
+    """
+
+    introspection: bool = False
+    ide: bool = False
+    trusted_documents: frozenset[str] = frozenset()
+    max_depth: int = 12
+    max_tokens: int = 2_000
+    max_aliases: int = 15
+    max_page_size: int = 100
+    default_page_size: int = 20
+    max_cost: int = 10_000
+    timeout_seconds: float = 5.0
+    cache_size: int = 256
+    parallel_units: int = 4
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "GraphQLSettings":
+        """``INSIGNE_ENV=development`` turns introspection and GraphiQL on by default."""
+        is_development = env.get("INSIGNE_ENV", "production") == "development"
+        default = "1" if is_development else "0"
+        return cls(
+            introspection=env.get("INSIGNE_GRAPHQL_INTROSPECTION", default) == "1",
+            ide=env.get("INSIGNE_GRAPHQL_IDE", default) == "1",
+            trusted_documents=_words(env.get("INSIGNE_GRAPHQL_TRUSTED_DOCUMENTS", "")),
+            max_cost=int(env.get("INSIGNE_GRAPHQL_MAX_COST", "10000")),
+            timeout_seconds=float(env.get("INSIGNE_GRAPHQL_TIMEOUT_SECONDS", "5")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the service needs to run; secrets never appear in ``repr``.
 
@@ -52,6 +97,7 @@ class Settings:
         debug: Litestar debug mode (tracebacks in responses; never in production).
         log_format: ``text`` (development) or ``json`` (one JSON object per line, production).
         log_level: the root logger's level (``INFO``, ``DEBUG``…).
+        graphql: the GraphQL API's limits and development switches.
     """
 
     database_url: str
@@ -77,6 +123,7 @@ class Settings:
     debug: bool = False
     log_format: str = "text"
     log_level: str = "INFO"
+    graphql: GraphQLSettings = GraphQLSettings()
 
     def __post_init__(self) -> None:
         if self.log_format not in ("text", "json"):
@@ -113,6 +160,7 @@ class Settings:
             debug=env.get("INSIGNE_DEBUG") == "1",
             log_format=env.get("INSIGNE_LOG_FORMAT", "text"),
             log_level=env.get("INSIGNE_LOG_LEVEL", "INFO").upper(),
+            graphql=GraphQLSettings.from_env(env),
         )
 
 

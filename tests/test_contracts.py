@@ -28,3 +28,9 @@ def test_every_operation_is_documented() -> None:
         for method, operation in item.items():
             assert operation.get("operationId"), (path, method)
             assert operation.get("summary") or operation.get("description"), (path, method)
+
+
+def test_graphql_sdl_export_is_current() -> None:
+    from service.app import GRAPHQL_SDL_PATH, graphql_sdl
+
+    assert graphql_sdl() == GRAPHQL_SDL_PATH.read_text(encoding="utf-8"), "run `make schema`"

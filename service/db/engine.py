@@ -85,6 +85,9 @@ def head_revision(database_url: str) -> str | None:
 class Database:
     """Hands out read and write units of work (one session and transaction each)."""
 
+    # How many units concurrent tasks may hold at once (None: as many as the pool gives).
+    max_parallel_units: int | None = None
+
     def __init__(self, engine: AsyncEngine, *, owns_engine: bool = True) -> None:
         self.engine = engine
         self._owns_engine = owns_engine
@@ -127,8 +130,11 @@ class SharedConnectionDatabase(Database):
     """A database bound to one connection in an outer transaction (tests roll it back).
 
     Each unit joins that transaction through a SAVEPOINT, so what a request writes is
-    visible to the test and disappears when the test ends.
+    visible to the test and disappears when the test ends. One connection serves one task
+    at a time, so callers that open units from concurrent tasks must take turns.
     """
+
+    max_parallel_units = 1
 
     def __init__(self, connection: AsyncConnection) -> None:
         super().__init__(connection.engine, owns_engine=False)

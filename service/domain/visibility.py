@@ -9,7 +9,13 @@ credential is public (its link is meant to be shared), but what it keeps private
   public, or when the completion shared them (they are then inside the signed credential),
   by anyone;
 - the API view of a credential, and its management, belong to the same platforms;
-- a credential the earner hid is left out of portfolio queries, except for those platforms.
+- a credential the earner hid is left out of portfolio queries, except for those platforms
+  and for ``portfolio:read`` clients linked to its issuer;
+- learners are looked up (by e-mail or id) only by clients holding ``portfolio:read``, and a
+  learner none of whose credentials that client may list does not exist for it (no e-mail
+  enumeration); anonymous callers see the public catalogue (achievements, issuers) only;
+- an issuer's aggregates (earners per achievement and level) are for the clients it
+  authorised (linked to it, with ``portfolio:read``, ``credentials:read`` or ``admin``).
 
 Everyone else is told the thing does not exist (404), never that it is private.
 """
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 from service.domain.clients import Principal
 
 _READ_SCOPES = frozenset({"credentials:read", "admin"})
+_PORTFOLIO_SCOPES = frozenset({"portfolio:read", "admin"})
+_STATS_SCOPES = frozenset({"portfolio:read", "credentials:read", "admin"})
 
 
 @dataclass(frozen=True)
@@ -64,4 +72,25 @@ class Viewer:
 
     def may_list(self, facts: CredentialFacts) -> bool:
         """Whether a portfolio query shows this credential."""
-        return not facts.hidden or self.is_platform_for(facts) or self.is_earner_of(facts)
+        if not facts.hidden or self.is_platform_for(facts) or self.is_earner_of(facts):
+            return True
+        # A portfolio reader linked to the issuer sees its badges, hidden or not.
+        principal = self.principal
+        return (
+            principal is not None
+            and bool(principal.scopes & _PORTFOLIO_SCOPES)
+            and facts.issuer_slug in principal.issuer_slugs
+        )
+
+    def may_look_up_learners(self) -> bool:
+        """Whether learners may be looked up at all (by e-mail or id): privacy-sensitive."""
+        return self.principal is not None and bool(self.principal.scopes & _PORTFOLIO_SCOPES)
+
+    def may_read_stats(self, issuer_slug: str) -> bool:
+        """An issuer's aggregates: for the clients it authorised."""
+        principal = self.principal
+        return (
+            principal is not None
+            and bool(principal.scopes & _STATS_SCOPES)
+            and issuer_slug in principal.issuer_slugs
+        )

@@ -1,0 +1,275 @@
+"""GraphQL portfolio query latency (p50/p99) and statement count, on a 100,000-credential database.
+
+The script makes a PostgreSQL schema of its own, migrates it, loads the demo, issues one real
+credential through the API, then bulk-inserts rows directly (signing 100,000 badges would take
+too long): learners with 10, 100 and 1,000 credentials, whose rows copy the real credential's
+signed text and evidence, and filler learners (5 credentials each, short placeholder texts) up
+to 100,000 credentials in all. For each measured learner it runs the portfolio query (the first
+page of 100 credentials with their document, JWT, achievement, issuer and evidence, plus levels
+and competencies over every credential) and a summary query (the page's ids, links, dates,
+achievement names and issuers, and the levels) through the ASGI app in this process, and prints
+p50, p99 and the SQL statements one query runs. The schema is always dropped.
+
+Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL]``.
+"""
+
+import argparse
+import asyncio
+import gc
+import secrets
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+import httpx
+import msgspec
+from alembic import command
+from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from service.app import create_app
+from service.db.engine import Database, alembic_config
+from service.db.tables import (
+    CompletionRecord,
+    CredentialRecord,
+    EvidenceRecord,
+    LearnerRecord,
+)
+from service.domain.demo import ISSUER_SLUG, load_demo
+from service.runtime import Runtime
+from service.settings import Settings
+
+PUBLIC_URL = "http://localhost:8000"
+TOTAL = 100_000
+SIZES = (10, 100, 1_000)
+FILLER_PER_LEARNER = 5
+SUMMARY = """query($e: String!) { learner(email: $e) {
+  name levels { track level levelName }
+  credentials(first: 100) { totalCount nodes {
+    id url status awardedAt achievement { name levelName } issuer { name } } } } }"""
+QUERY = """query($e: String!) { learner(email: $e) {
+  name levels { track level levelName achievement { slug } }
+  alignments { code name credentials(first: 5) { totalCount } }
+  credentials(first: 100) { totalCount nodes {
+    id url status awardedAt validFrom jwt document
+    achievement { slug track level alignments { code } issuer { name } }
+    issuer { slug did }
+    evidence { prompt answer digest }
+  } } } }"""
+
+
+def _upgrade(connection: Connection, url: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+async def _issue_template(http: httpx.AsyncClient, client_id: str, secret: str) -> uuid.UUID:
+    token = await _token(http, client_id, secret)
+    body = {
+        "achievement": "leadership-pedagonumerique-1-explorateur",
+        "externalId": "bench-template",
+        "learner": {"email": "modele@exemple.qc.ca", "name": "Modèle"},
+        "completedAt": "2026-11-20T14:03:12-05:00",
+        "shareReflections": False,
+        "reflections": [
+            {"prompt": key, "answer": f"Réflexion « {key} » : " + "une réponse en français. " * 20}
+            for key in ("retenir", "innovation", "impact")
+        ],
+    }
+    response = await http.post(
+        "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    response.raise_for_status()
+    return uuid.UUID(response.json()["id"])
+
+
+async def _token(http: httpx.AsyncClient, client_id: str, secret: str) -> str:
+    response = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _columns(record: Any) -> dict[str, Any]:  # noqa: ANN401 - an ORM record
+    return {c.key: getattr(record, c.key) for c in record.__table__.columns}
+
+
+async def _fill(engine: AsyncEngine, template_id: uuid.UUID) -> dict[int, str]:
+    """Bulk rows: the measured learners (real texts), then filler to TOTAL credentials."""
+    async with engine.begin() as conn:
+        credential = (
+            await conn.execute(select(CredentialRecord).where(CredentialRecord.id == template_id))
+        ).one()
+        completion = (
+            await conn.execute(
+                select(CompletionRecord).where(CompletionRecord.id == credential.completion_id)
+            )
+        ).one()
+        evidence = (
+            await conn.execute(
+                select(EvidenceRecord).where(EvidenceRecord.completion_id == completion.id)
+            )
+        ).all()
+    plan = [(f"portfolio-{size}@exemple.qc.ca", size, True) for size in SIZES]
+    filler = TOTAL - 1 - sum(SIZES)
+    plan += [
+        (f"autre-{n}@exemple.qc.ca", FILLER_PER_LEARNER, False)
+        for n in range(filler // FILLER_PER_LEARNER)
+    ]
+    if filler % FILLER_PER_LEARNER:
+        plan.append(("autre-reste@exemple.qc.ca", filler % FILLER_PER_LEARNER, False))
+    index = 1_000
+    learners, completions, answers, credentials = [], [], [], []
+    now = credential.issued_at
+    for email, count, is_real in plan:
+        learner_id = uuid.uuid4()
+        learners.append({"id": learner_id, "email": email, "name": "Élise", "created_at": now})
+        for _ in range(count):
+            completion_id, credential_id = uuid.uuid4(), uuid.uuid4()
+            completions.append(
+                {
+                    **completion._asdict(),
+                    "id": completion_id,
+                    "external_id": f"bench-{credential_id}",
+                    "learner_id": learner_id,
+                }
+            )
+            kept = evidence if is_real else evidence[:1]
+            answers += [
+                {**e._asdict(), "id": uuid.uuid4(), "completion_id": completion_id} for e in kept
+            ]
+            index += 1 + (index + 1 == credential.status_index)  # the template's is taken
+            credentials.append(
+                {
+                    **credential._asdict(),
+                    "id": credential_id,
+                    "completion_id": completion_id,
+                    "status_index": index,
+                    "signed_json": credential.signed_json if is_real else "{}",
+                    "jwt": credential.jwt if is_real else "x",
+                }
+            )
+    async with engine.begin() as conn:
+        for table, rows in (
+            (LearnerRecord, learners),
+            (CompletionRecord, completions),
+            (EvidenceRecord, answers),
+            (CredentialRecord, credentials),
+        ):
+            for start in range(0, len(rows), 5_000):
+                await conn.execute(insert(table), rows[start : start + 5_000])
+        await conn.execute(text("ANALYZE"))
+    return {size: email for email, size, is_real in plan if is_real}
+
+
+@contextmanager
+def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _measure(
+    http: httpx.AsyncClient, engine: AsyncEngine, email: str, runs: int, document: str
+) -> str:
+    async def query() -> dict[str, Any]:
+        response = await http.post("/graphql", json={"query": document, "variables": {"e": email}})
+        response.raise_for_status()
+        body = cast("dict[str, Any]", msgspec.json.decode(response.content))
+        if body.get("errors"):
+            raise RuntimeError(body["errors"][:1])
+        return body
+
+    for _ in range(10):
+        await query()
+    with _statements(engine) as seen:
+        body = await query()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        await query()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, round(len(timings) * 0.99))]
+    total = body["data"]["learner"]["credentials"]["totalCount"]
+    return (
+        f"{total:>6} credentials  p50 {statistics.median(timings):6.1f} ms  "
+        f"p99 {p99:6.1f} ms  {len(seen)} statements"
+    )
+
+
+async def main(url: str, runs: int) -> None:
+    schema = f"insigne_bench_{secrets.token_hex(6)}"
+    engine = create_async_engine(
+        url, connect_args={"server_settings": {"search_path": schema}}, pool_size=10
+    )
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await conn.commit()
+            await conn.run_sync(_upgrade, url)
+            await conn.commit()
+        settings = Settings(
+            database_url=url,
+            public_url=PUBLIC_URL,
+            key_encryption_key=secrets.token_bytes(32),
+            token_secret=secrets.token_bytes(32),
+            rate_limit_authenticated="1000000/minute",
+        )
+        database = Database(engine, owns_engine=False)
+        runtime = Runtime.build(settings, database=database)
+        try:
+            async with runtime.write() as unit:
+                demo = await load_demo(unit)
+                reader = await unit.clients.create(
+                    name="Portfolio",
+                    scopes={"portfolio:read", "credentials:read"},
+                    issuer_slugs={ISSUER_SLUG},
+                    actor="bench",
+                )
+        finally:
+            await runtime.close()
+        app = create_app(settings, database=database)
+        transport = httpx.ASGITransport(app=cast("Any", app))
+        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+            template = await _issue_template(http, demo.client_id, demo.client_secret)
+            started = time.perf_counter()
+            emails = await _fill(engine, template)
+            loaded = time.perf_counter() - started
+            print(f"{TOTAL} credentials in the database ({loaded:.0f} s to load)")
+            http.headers["Authorization"] = "Bearer " + await _token(
+                http, reader.client_id, reader.client_secret
+            )
+            gc.collect()
+            gc.freeze()  # as a server does after start-up: the loaded rows are not its heap
+            for name, document in (("full", QUERY), ("summary", SUMMARY)):
+                print(f"{name} query:")
+                for size in SIZES:
+                    print(await _measure(http, engine, emails[size], runs, document))
+    finally:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await conn.commit()
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--runs", type=int, default=300)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.url, arguments.runs))

@@ -1,0 +1,71 @@
+"""The GraphQL portfolio API (Strawberry), mounted at ``/graphql`` by `service.app`.
+
+`build_schema` makes the schema for a set of limits; `graphql_controller` the Litestar
+controller (GraphiQL only when the settings allow it); `sdl` the text committed as
+``schema/schema.graphql``.
+"""
+
+from pathlib import Path
+
+import msgspec
+import strawberry
+from graphql import GraphQLError
+from litestar import Controller
+from litestar.di import Provide
+from strawberry.litestar import make_graphql_controller
+from strawberry.types import ExecutionContext
+
+from schema.context import Context, get_context
+from schema.errors import ErrorCodes
+from schema.limits import document_hash, guard_factory
+from schema.query import Mutation, Query
+from schema.types import Achievement, Credential, Issuer, Learner
+from service.settings import GraphQLSettings
+
+SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Clients' mistakes and denials are answers, not incidents: `ErrorCodes` logs the rest."""
+
+
+def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
+    """The schema; its extensions are factories, so each request gets its own instances."""
+    return _Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Learner, Credential, Achievement, Issuer],
+        extensions=[guard_factory(settings), ErrorCodes],
+    )
+
+
+def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Controller]:
+    """``/graphql``; `principal` provides the caller (None without a bearer token)."""
+    base = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide="graphiql" if settings.ide else None,
+        allow_queries_via_get=False,  # no queries in URLs (logs, caches, CSRF)
+        context_getter=get_context,
+    )
+
+    class GraphQLController(base):  # type: ignore[valid-type,misc]
+        dependencies = {**base.dependencies, "principal": principal}  # noqa: RUF012 - Litestar's
+        include_in_schema = False
+
+        def encode_json(self, data: object) -> bytes:
+            """UTF-8 JSON without escapes (French text stays readable), and fast."""
+            return msgspec.json.encode(data)
+
+    return GraphQLController
+
+
+def sdl() -> str:
+    """The schema's SDL, as committed (limits do not change it)."""
+    return str(build_schema(GraphQLSettings())) + "\n"
+
+
+__all__ = ["SDL_PATH", "Context", "build_schema", "document_hash", "graphql_controller", "sdl"]

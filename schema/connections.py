@@ -1,0 +1,77 @@
+"""Relay cursor connections over lists already loaded (portfolios are read whole, then paged)."""
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+
+from schema.errors import bad_input
+from schema.ids import cursor, parse_cursor
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int = strawberry.field(description="how many match, over every page")
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def page_size(first: int | None, *, default: int, maximum: int) -> int:
+    """`first` within 0..maximum; BAD_USER_INPUT outside it."""
+    if first is None:
+        return default
+    if not 0 <= first <= maximum:
+        raise bad_input(f"first must be between 0 and {maximum}")
+    return first
+
+
+def paginate(items: Sequence[T], first: int, after: str | None) -> Connection[T]:
+    """The page of `first` items after the `after` cursor (positions in `items`)."""
+    start = parse_cursor(after) + 1 if after is not None else 0
+    return _connection(items[start : start + first], start, len(items))
+
+
+async def paginate_built(
+    items: Sequence[R],
+    first: int,
+    after: str | None,
+    build: Callable[[Sequence[R]], Awaitable[list[T]]],
+) -> Connection[T]:
+    """`paginate`, building only the page's nodes (their relations in one batch each)."""
+    start = parse_cursor(after) + 1 if after is not None else 0
+    return _connection(await build(items[start : start + first]), start, len(items))
+
+
+def _connection(chosen: Sequence[T], start: int, total: int) -> Connection[T]:
+    edges = [Edge(cursor=cursor(start + n), node=item) for n, item in enumerate(chosen)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=start + len(chosen) < total,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

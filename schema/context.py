@@ -1,0 +1,100 @@
+"""The per-request GraphQL context: the caller, the runtime and the request's DataLoaders.
+
+graphql-core resolves sibling fields concurrently, and an AsyncSession must never be used by
+two tasks at once, so no session is shared: every DataLoader batch (and every root lookup)
+opens a read unit of its own. A per-request semaphore bounds how many such units one request
+holds at once (a database on a single connection, as in tests, serves one at a time).
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from litestar.di import NamedDependency
+from strawberry.dataloader import DataLoader
+from strawberry.litestar import BaseContext
+
+from service.domain.clients import Principal
+from service.domain.issuers import IssuerProfile
+from service.domain.portfolios import AchievementSummary
+from service.runtime import Runtime, Services
+from service.settings import GraphQLSettings
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Reader:
+    """Opens the request's read units, a bounded number at a time."""
+
+    def __init__(self, runtime: Runtime, principal: Principal | None) -> None:
+        self.runtime = runtime
+        self.principal = principal
+        limit = runtime.settings.graphql.parallel_units
+        shared = runtime.database.max_parallel_units
+        self._gate = asyncio.Semaphore(min(limit, shared) if shared else limit)
+        self.units_opened = 0
+
+    @asynccontextmanager
+    async def services(self) -> AsyncIterator[Services]:
+        async with self._gate, self.runtime.read(self.principal) as services:
+            self.units_opened += 1
+            yield services
+
+
+class Loaders:
+    """One DataLoader per relation, per request (their caches never outlive it)."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._reader = reader
+        self.signed_forms = self._loader(lambda s, ids: s.portfolios.signed_forms(ids))
+        self.evidence = self._loader(lambda s, ids: s.portfolios.evidence(ids), default=list)
+        self.achievements: DataLoader[uuid.UUID, AchievementSummary | None] = self._loader(
+            _achievements
+        )
+        self.issuers: DataLoader[uuid.UUID, IssuerProfile | None] = self._loader(_issuers)
+
+    def _loader(
+        self,
+        batch: Callable[[Services, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, V]]],
+        default: Callable[[], V] | None = None,
+    ) -> DataLoader[uuid.UUID, V | None]:
+        async def load(keys: list[uuid.UUID]) -> list[V | None]:
+            async with self._reader.services() as services:
+                found = await batch(services, keys)
+            return [found.get(key, default() if default else None) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+
+async def _achievements(
+    services: Services, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AchievementSummary]:
+    return {a.id: a for a in await services.portfolios.achievements(ids)}
+
+
+async def _issuers(services: Services, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IssuerProfile]:
+    return {i.id: i for i in await services.portfolios.issuers(ids)}
+
+
+class Context(BaseContext, kw_only=True):
+    reader: Reader
+    loaders: Loaders
+
+    @property
+    def principal(self) -> Principal | None:
+        return self.reader.principal
+
+    @property
+    def settings(self) -> GraphQLSettings:
+        return self.reader.runtime.settings.graphql
+
+
+async def get_context(
+    runtime: NamedDependency[Runtime], principal: NamedDependency[Principal | None]
+) -> Context:
+    """The Litestar dependency that builds the context (the caller from its bearer token)."""
+    reader = Reader(runtime, principal)
+    return Context(reader=reader, loaders=Loaders(reader))

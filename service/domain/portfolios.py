@@ -1,0 +1,314 @@
+"""Portfolios for third-party platforms: an educator's badges, levels and visible evidence.
+
+Every read takes a batch of keys and runs one statement, whatever the batch's size, so the
+GraphQL layer's DataLoaders keep a portfolio of any size to a small constant number of
+statements. What a caller may see is decided by `service.domain.visibility`, here and nowhere
+else; the views returned carry the decision (an answer the caller may not read is None).
+"""
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openbadges.identity import normalise_email
+from service.db.tables import (
+    AchievementRecord,
+    CompletionRecord,
+    CredentialRecord,
+    EvidenceRecord,
+    IssuerRecord,
+    LearnerRecord,
+    PromptRecord,
+)
+from service.domain.achievements import Alignment
+from service.domain.clients import Principal
+from service.domain.errors import Forbidden, NotFound, Unauthorized
+from service.domain.issuers import IssuerProfile
+from service.domain.urls import Urls
+from service.domain.visibility import CredentialFacts, Viewer
+
+
+@dataclass(frozen=True)
+class PortfolioCredential:
+    """A credential as a portfolio lists it (its signed forms are loaded apart)."""
+
+    id: uuid.UUID
+    learner_id: uuid.UUID
+    achievement_id: uuid.UUID
+    issuer_id: uuid.UUID
+    status: str
+    issued_at: datetime
+    facts: CredentialFacts
+
+
+@dataclass(frozen=True)
+class Learner:
+    """An earner and the credentials the caller may list, newest first."""
+
+    id: uuid.UUID
+    name: str
+    credentials: tuple[PortfolioCredential, ...]
+
+
+@dataclass(frozen=True)
+class SignedForms:
+    """The signed credential exactly as issued: JSON-LD text and VC-JWT."""
+
+    signed_json: str
+    jwt: str
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.signed_json)
+        return parsed
+
+    @property
+    def valid_from(self) -> str | None:
+        return _text(self.document.get("validFrom"))
+
+    @property
+    def valid_until(self) -> str | None:
+        return _text(self.document.get("validUntil"))
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One answered prompt; ``answer`` is None when the caller may not read it."""
+
+    id: uuid.UUID
+    credential_id: uuid.UUID
+    prompt: str
+    answer: str | None
+    digest: str
+
+    @property
+    def is_withheld(self) -> bool:
+        return self.answer is None
+
+
+@dataclass(frozen=True)
+class AchievementSummary:
+    id: uuid.UUID
+    slug: str
+    issuer_id: uuid.UUID
+    track: str
+    level: int
+    level_name: str
+    name: str
+    description: str
+    criteria: str
+    image_url: str | None
+    alignments: tuple[Alignment, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AchievementFilter:
+    issuer_id: uuid.UUID | None = None
+    track: str | None = None
+
+
+class PortfolioService:
+    """Batched reads for portfolio queries; one statement per call."""
+
+    def __init__(self, session: AsyncSession, *, principal: Principal | None, urls: Urls) -> None:
+        self._session = session
+        self.viewer = Viewer(principal=principal)
+        self._urls = urls
+
+    async def find_learner(
+        self, *, email: str | None = None, learner_id: uuid.UUID | None = None
+    ) -> Learner:
+        """A learner, for clients that may look learners up and list one of their badges."""
+        self._require_lookup()
+        condition = (
+            LearnerRecord.email == normalise_email(email)
+            if email is not None
+            else LearnerRecord.id == learner_id
+        )
+        row = (
+            await self._session.execute(
+                select(LearnerRecord.id, LearnerRecord.name).where(condition)
+            )
+        ).first()
+        credentials = (await self.credentials_of([row.id]))[row.id] if row else []
+        if row is None or not credentials:
+            raise NotFound("no such learner")  # one with nothing listable does not exist either
+        return Learner(row.id, row.name, tuple(credentials))
+
+    async def credentials(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PortfolioCredential]:
+        """Credentials by id (``node(id:)``), for clients that may look learners up."""
+        self._require_lookup()
+        found = await self._listable(CredentialRecord.id.in_(set(ids)))
+        return {credential.id: credential for credential in found}
+
+    async def credentials_of(
+        self, learner_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[PortfolioCredential]]:
+        """Each learner's credentials the caller may list, newest first."""
+        found: dict[uuid.UUID, list[PortfolioCredential]] = {key: [] for key in learner_ids}
+        for credential in await self._listable(CompletionRecord.learner_id.in_(set(learner_ids))):
+            found[credential.learner_id].append(credential)
+        return found
+
+    async def _listable(self, condition: ColumnElement[bool]) -> list[PortfolioCredential]:
+        rows = await self._session.execute(
+            select(
+                CredentialRecord.id,
+                CompletionRecord.learner_id,
+                CompletionRecord.achievement_id,
+                CredentialRecord.issuer_id,
+                CredentialRecord.status,
+                CredentialRecord.issued_at,
+                IssuerRecord.slug,
+                CompletionRecord.client_id,
+                CompletionRecord.share_reflections,
+                CredentialRecord.evidence_public,
+                CredentialRecord.hidden,
+            )
+            .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+            .where(condition)
+            .order_by(CredentialRecord.issued_at.desc(), CredentialRecord.id)
+        )
+        found: list[PortfolioCredential] = []
+        for row in rows:
+            facts = CredentialFacts(row[0], *row[6:])
+            if self.viewer.may_list(facts):
+                found.append(
+                    PortfolioCredential(
+                        id=row.id,
+                        learner_id=row.learner_id,
+                        achievement_id=row.achievement_id,
+                        issuer_id=row.issuer_id,
+                        status=row.status,
+                        issued_at=row.issued_at,
+                        facts=facts,
+                    )
+                )
+        return found
+
+    async def signed_forms(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SignedForms]:
+        """The stored signed texts, never re-serialised."""
+        rows = await self._session.execute(
+            select(CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt).where(
+                CredentialRecord.id.in_(set(ids))
+            )
+        )
+        return {row.id: SignedForms(row.signed_json, row.jwt) for row in rows}
+
+    async def evidence(
+        self, credential_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[EvidenceItem]]:
+        """Each credential's answered prompts, in order; answers only where the policy allows."""
+        rows = await self._session.execute(
+            select(
+                EvidenceRecord.id,
+                EvidenceRecord.answer,
+                EvidenceRecord.digest_sri,
+                PromptRecord.text,
+                CredentialRecord.id,
+                IssuerRecord.slug,
+                CompletionRecord.client_id,
+                CompletionRecord.share_reflections,
+                CredentialRecord.evidence_public,
+                CredentialRecord.hidden,
+            )
+            .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
+            .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+            .outerjoin(
+                PromptRecord,
+                and_(
+                    PromptRecord.achievement_id == CompletionRecord.achievement_id,
+                    PromptRecord.key == EvidenceRecord.prompt_key,
+                ),
+            )
+            .where(CredentialRecord.id.in_(set(credential_ids)))
+            .order_by(EvidenceRecord.position)
+        )
+        found: dict[uuid.UUID, list[EvidenceItem]] = {key: [] for key in credential_ids}
+        for evidence_id, answer, digest, prompt, credential_id, *facts in rows:
+            readable = self.viewer.may_read_reflections(CredentialFacts(credential_id, *facts))
+            found[credential_id].append(
+                EvidenceItem(
+                    id=evidence_id,
+                    credential_id=credential_id,
+                    prompt=prompt or "",
+                    answer=answer if readable else None,
+                    digest=digest,
+                )
+            )
+        return found
+
+    async def achievements(
+        self,
+        ids: Iterable[uuid.UUID] | None = None,
+        *,
+        slug: str | None = None,
+        where: AchievementFilter | None = None,
+    ) -> list[AchievementSummary]:
+        """The public catalogue: by ids, by slug, or filtered; by track and level."""
+        query = select(AchievementRecord).order_by(AchievementRecord.track, AchievementRecord.level)
+        if ids is not None:
+            query = query.where(AchievementRecord.id.in_(set(ids)))
+        if slug is not None:
+            query = query.where(AchievementRecord.slug == slug)
+        if where is not None and where.issuer_id is not None:
+            query = query.where(AchievementRecord.issuer_id == where.issuer_id)
+        if where is not None and where.track is not None:
+            query = query.where(AchievementRecord.track == where.track)
+        return [_achievement(record) for record in await self._session.scalars(query)]
+
+    async def issuers(self, ids: Iterable[uuid.UUID] | None = None) -> list[IssuerProfile]:
+        """The public issuer profiles: by ids, or all of them by name."""
+        query = select(IssuerRecord).order_by(IssuerRecord.name, IssuerRecord.id)
+        if ids is not None:
+            query = query.where(IssuerRecord.id.in_(set(ids)))
+        return [
+            IssuerProfile(
+                id=record.id,
+                slug=record.slug,
+                did=self._urls.issuer_did(record.slug),
+                name=record.name,
+                url=record.url,
+                email=record.email,
+                image_url=record.image_url,
+                description=record.description,
+            )
+            for record in await self._session.scalars(query)
+        ]
+
+    def _require_lookup(self) -> None:
+        if self.viewer.principal is None:
+            raise Unauthorized("a bearer access token with the portfolio:read scope is required")
+        if not self.viewer.may_look_up_learners():
+            raise Forbidden("this token lacks the 'portfolio:read' scope")
+
+
+def _achievement(record: AchievementRecord) -> AchievementSummary:
+    return AchievementSummary(
+        id=record.id,
+        slug=record.slug,
+        issuer_id=record.issuer_id,
+        track=record.track,
+        level=record.level,
+        level_name=record.level_name,
+        name=record.name,
+        description=record.description,
+        criteria=record.criteria,
+        image_url=record.image_url,
+        alignments=tuple(Alignment(**a) for a in record.alignments),
+        tags=tuple(record.tags),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

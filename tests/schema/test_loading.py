@@ -1,0 +1,196 @@
+"""DataLoaders: a constant number of statements per portfolio, and no session shared by tasks."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.app import create_app
+from service.db.tables import LearnerRecord
+from service.domain.achievements import NewAchievement
+from service.domain.demo import EXPLORER
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.schema.conftest import Run, codes, issue, run_graphql
+from tests.schema.factories import copy_credentials
+from tests.service.conftest import (
+    PUBLIC_URL,
+    Getter,
+    MakeClient,
+    ScratchDatabase,
+    asgi,
+    database_for,
+    load_demo_into,
+    services,
+)
+
+PORTFOLIO = """query($e: String!) { learner(email: $e) {
+  name levels { level achievement { slug } }
+  alignments { code credentials(first: 5) { totalCount } }
+  credentials(first: 100) { totalCount nodes {
+    id url status validFrom jwt document
+    achievement { slug track alignments { code } issuer { name } }
+    issuer { slug }
+    evidence { prompt digest }
+  } } } }"""
+
+
+@contextmanager
+def statements(database: ScratchDatabase) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile (transaction control left out)."""
+    seen: list[str] = []
+
+    def record(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        word = statement.lstrip().split(" ", 1)[0].upper()
+        if word not in ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT"):
+            seen.append(statement)
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def _more_achievements(session: AsyncSession, runtime: Runtime) -> list[uuid.UUID]:
+    unit = services(session, runtime)
+    issuer = await unit.issuers.find("reseau-demo")
+    assert issuer is not None
+    made = []
+    for level, name in ((2, "Praticien"), (3, "Mentor")):
+        created = await unit.achievements.create(
+            issuer.id,
+            NewAchievement(
+                **{
+                    **vars(EXPLORER),
+                    "slug": f"leadership-pedagonumerique-{level}",
+                    "level": level,
+                    "level_name": name,
+                }
+            ),
+        )
+        made.append(created.id)
+    await session.commit()
+    return made
+
+
+async def test_a_portfolio_runs_the_same_few_statements_for_1_10_and_200_credentials(
+    graphql: Run,
+    client: httpx.AsyncClient,
+    token: Getter,
+    linked_token: str,
+    session: AsyncSession,
+    runtime: Runtime,
+    database: ScratchDatabase,
+) -> None:
+    bearer = await token()
+    extra = await _more_achievements(session, runtime)
+    counts: dict[int, int] = {}
+    for size in (1, 10, 200):
+        email = f"portfolio-{size}@exemple.qc.ca"
+        first = await issue(
+            client, bearer, f"moodle-count-{size}", learner={"email": email, "name": "Élise"}
+        )
+        learner_id = await session.scalar(
+            select(LearnerRecord.id).where(LearnerRecord.email == email)
+        )
+        await copy_credentials(
+            session, uuid.UUID(first["id"]), size - 1, learner_id=learner_id, achievement_ids=extra
+        )
+        with statements(database) as seen:
+            result = await graphql(PORTFOLIO, {"e": email}, bearer=linked_token)
+        assert result.errors is None, result.errors
+        assert result.data["learner"]["credentials"]["totalCount"] == size  # type: ignore[index]
+        counts[size] = len(seen)
+
+    # the token's client, the learner, their credentials, signed forms, evidence,
+    # achievements, issuers: whatever the portfolio's size
+    assert counts[1] == counts[10] == counts[200], counts
+    assert counts[200] <= 7, counts
+
+
+async def test_sibling_fields_load_in_parallel_each_in_its_own_unit(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    app_settings, pooled = database_for(settings, fresh_database)
+    demo = await load_demo_into(app_settings, pooled)
+    runtime = Runtime.build(app_settings, database=pooled)
+    try:
+        async with runtime.write() as unit:
+            reader = await unit.clients.create(
+                name="Portfolio",
+                scopes={"portfolio:read"},
+                issuer_slugs={"reseau-demo"},
+                actor="test",
+            )
+    finally:
+        await runtime.close()
+    open_now, most = 0, 0
+
+    def checkout(*args: Any) -> None:
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+
+    def checkin(*args: Any) -> None:
+        nonlocal open_now
+        open_now -= 1
+
+    app = create_app(app_settings, database=pooled)
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL, timeout=60) as http:
+        issuing = await _token(http, demo.client_id, demo.client_secret)
+        for n in range(3):
+            await issue(http, issuing, f"moodle-parallel-{n}")
+        bearer = await _token(http, reader.client_id, reader.client_secret)
+        engine = fresh_database.engine.sync_engine
+        event.listen(engine, "checkout", checkout)
+        event.listen(engine, "checkin", checkin)
+        try:
+            result = await run_graphql(
+                app,
+                """query($e: String!) {
+                  a: learner(email: $e) { credentials { nodes { evidence { digest } jwt issuer { slug } } } }
+                  b: achievements { nodes { slug issuer { name } } }
+                  c: issuers { totalCount }
+                  d: learner(email: $e) { levels { level } }
+                }""",
+                {"e": "marie.tremblay@exemple.qc.ca"},
+                bearer=bearer,
+            )
+        finally:
+            event.remove(engine, "checkout", checkout)
+            event.remove(engine, "checkin", checkin)
+
+    assert result.errors is None, result.errors
+    assert len(result.data["a"]["credentials"]["nodes"]) == 3  # type: ignore[index]
+    assert result.data["c"] == {"totalCount": 1}  # type: ignore[index]
+    assert most >= 2, "sibling fields should have read in parallel, each on its own connection"
+    assert pooled.checked_out() == 0
+
+
+async def _token(http: httpx.AsyncClient, client_id: str, secret: str) -> str:
+    response = await http.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+async def test_a_single_connection_database_serialises_the_loaders(
+    graphql: Run, issued: dict[str, Any], linked_token: str, make_client: MakeClient
+) -> None:
+    result = await graphql(
+        """query($e: String!) { a: learner(email: $e) { name } b: issuers { totalCount }
+           c: achievements { totalCount } }""",
+        {"e": "marie.tremblay@exemple.qc.ca"},
+        bearer=linked_token,
+    )
+
+    assert codes(result) == []
+    assert result.data["b"] == {"totalCount": 1}  # type: ignore[index]
