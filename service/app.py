@@ -17,12 +17,15 @@ from service.api.dependencies import provide_runtime
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
+from service.api.lifecycle import CredentialStatusController
 from service.api.openapi import openapi_config
 from service.api.verifications import VerificationController
+from service.api.webhooks import WebhookController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.runtime import Runtime
 from service.settings import Settings
+from service.webhook_worker import in_process_worker
 
 __version__ = "0.1.0"
 
@@ -36,6 +39,8 @@ CONTROLLERS = [
     EvidenceController,
     IssuerDocumentController,
     VerificationController,
+    CredentialStatusController,
+    WebhookController,
 ]
 
 
@@ -58,7 +63,8 @@ def create_app(
             is_ready, detail = await runtime.readiness()
             if not is_ready:
                 raise UnmigratedDatabase(f"{detail}: run `insigne db upgrade`")
-            yield
+            async with in_process_worker(runtime):
+                yield
         finally:
             await runtime.close()
 

@@ -25,11 +25,15 @@ from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 from service.domain.keyvault import KeyVault
+from service.domain.lifecycle import CredentialLifecycle
+from service.domain.outbox import Outbox
 from service.domain.publications import Publications
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationService
+from service.domain.visibility import Viewer
+from service.domain.webhooks import WebhookService
 from service.limits import RateLimits
 from service.outbound import SafeFetcher
 from service.settings import Settings
@@ -46,12 +50,22 @@ class Services:
     awards: AwardService
     clients: ClientService
     publications: Publications
+    lifecycle: CredentialLifecycle
+    webhooks: WebhookService
+    outbox: Outbox
 
 
 def build_services(
-    session: AsyncSession, runtime: "Runtime", principal: Principal | None
+    session: AsyncSession,
+    runtime: "Runtime",
+    principal: Principal | None,
+    *,
+    is_operator: bool = False,
 ) -> Services:
-    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this."""
+    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this.
+
+    `is_operator`: the command line, which administers every issuer.
+    """
     clock, urls = runtime.clock, runtime.urls
     issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
     status_lists = StatusListService(session, issuers=issuers, urls=urls, clock=clock)
@@ -80,7 +94,30 @@ def build_services(
         achievements=achievements,
         urls=urls,
     )
-    return Services(principal, achievements, issuers, status_lists, awards, clients, publications)
+    viewer = Viewer(principal=principal, is_operator=is_operator)
+    lifecycle = CredentialLifecycle(
+        session, viewer=viewer, issuers=issuers, status_lists=status_lists, urls=urls, clock=clock
+    )
+    webhooks = WebhookService(
+        session,
+        principal=principal,
+        signer=runtime.signer,
+        http_hosts=settings.fetch_http_hosts,
+        clock=clock,
+    )
+    outbox = Outbox(session, signer=runtime.signer, clock=clock)
+    return Services(
+        principal,
+        achievements,
+        issuers,
+        status_lists,
+        awards,
+        clients,
+        publications,
+        lifecycle,
+        webhooks,
+        outbox,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,10 +161,12 @@ class Runtime:
             yield build_services(session, self, principal)
 
     @asynccontextmanager
-    async def write(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+    async def write(
+        self, principal: Principal | None = None, *, is_operator: bool = False
+    ) -> AsyncIterator[Services]:
         """Services on a write unit: keep it short, and make no network call inside it."""
         async with self.database.write() as session:
-            yield build_services(session, self, principal)
+            yield build_services(session, self, principal, is_operator=is_operator)
 
     def verifications(self) -> VerificationService:
         """The verifier: own documents through short read units, others through the fetcher."""

@@ -40,6 +40,8 @@ class Settings:
         key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
             rotation made by another process takes effect within this time (retired keys stay
             published, so badges signed meanwhile still verify).
+        webhook_worker: whether the app process also delivers webhooks (the embedded set-up);
+            off when ``insigne worker`` processes do it.
         debug: Litestar debug mode (tracebacks in responses; never in production).
     """
 
@@ -55,6 +57,7 @@ class Settings:
     rate_limit_anonymous: str = "30/minute"
     rate_limit_authenticated: str = "600/minute"
     key_cache_seconds: float = 60.0
+    webhook_worker: bool = True
     debug: bool = False
 
     @classmethod
@@ -77,6 +80,7 @@ class Settings:
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
             rate_limit_authenticated=env.get("INSIGNE_RATE_LIMIT_AUTHENTICATED", "600/minute"),
             key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
+            webhook_worker=env.get("INSIGNE_WEBHOOK_WORKER", "1") != "0",
             debug=env.get("INSIGNE_DEBUG") == "1",
         )
 

@@ -29,7 +29,7 @@ from service.limits import RateLimits
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
 from tests.service.factories import completion
 
 
@@ -123,7 +123,7 @@ async def test_french_messages_keep_codes_stable(
 async def test_revoked_badge_fails_the_status_check(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await services(session, runtime).awards.revoke(
+    await operator(session, runtime).lifecycle.revoke(
         uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
     )
     await session.commit()
