@@ -11,6 +11,7 @@ from typing import Any
 
 from alembic import command
 
+from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.db.engine import alembic_config
 from service.domain.demo import load_demo
 from service.domain.errors import DomainError
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("export-schemas", help="write openapi/openapi.json").set_defaults(
         run=_export
     )
+    add_lifecycle_commands(commands)
     return parser
 
 
