@@ -125,6 +125,7 @@ async def _principal(runtime: Runtime, client_id: str) -> Principal:
         record = await session.scalar(
             select(ClientRecord).where(ClientRecord.client_id == client_id)
         )
+    assert record is not None
     return Principal(
         id=record.id,
         client_id=record.client_id,
