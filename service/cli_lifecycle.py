@@ -70,9 +70,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_as_operator(
-    settings: Settings, action: Callable[[Services], Awaitable[Any]]
-) -> Any:  # noqa: ANN401
+def run_as_operator(settings: Settings, action: Callable[[Services], Awaitable[Any]]) -> Any:  # noqa: ANN401
     """Run `action` on one operator write unit, with a runtime of its own."""
 
     async def run() -> Any:  # noqa: ANN401

@@ -3,7 +3,7 @@
 Run by ``insigne worker`` and, for the embedded set-up, inside the app process (setting
 ``webhook_worker``). Each round claims in one short write unit, sends with no transaction
 open (through the safe outbound client: HTTPS, public addresses, except the hosts allowed
-plain HTTP), and records each result in a short write unit of its own. Signatures follow
+plain HTTP), then records the round's results in one more short write unit. Signatures follow
 the Standard Webhooks specification (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature``: HMAC-SHA256 over ``id.timestamp.body``).
 """
@@ -39,7 +39,12 @@ class WebhookWorker:
         """One round: claim, send, record; returns how many deliveries were tried."""
         async with self._runtime.write() as services:
             claimed = await services.outbox.claim(self._batch, self._lease)
-        await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
+        async with self._runtime.write() as services:
+            for delivery, outcome in zip(claimed, outcomes, strict=True):
+                await services.outbox.record(delivery, outcome)
         return len(claimed)
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
@@ -54,17 +59,16 @@ class WebhookWorker:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle_seconds)
 
-    async def _deliver(self, delivery: Claimed) -> None:
+    async def _deliver(self, delivery: Claimed) -> Outcome:
         async with self._limit:
             outcome = await self._send(delivery)
-        async with self._runtime.write() as services:
-            await services.outbox.record(delivery, outcome)
         log.info(
             "webhook %s to endpoint %s: %s",
             delivery.message_id,
             delivery.endpoint_id,
             outcome.status_code or outcome.error,
         )
+        return outcome
 
     async def _send(self, delivery: Claimed) -> Outcome:
         now = self._runtime.clock()

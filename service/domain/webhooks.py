@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
@@ -226,12 +226,8 @@ class WebhookService:
         record = await self._session.get(WebhookDeliveryRecord, delivery_id)
         if record is None or record.endpoint_id != endpoint_id:
             raise NotFound("no such delivery")
-        await self._session.execute(
-            update(WebhookDeliveryRecord)
-            .where(WebhookDeliveryRecord.id == delivery_id)
-            .values(status="pending", next_attempt_at=self._clock(), locked_until=None)
-            .execution_options(synchronize_session=False)
-        )
+        record.status, record.next_attempt_at, record.locked_until = "pending", self._clock(), None
+        await self._session.flush()
         await record_event(
             self._session,
             actor=self._client().client_id,
