@@ -38,5 +38,6 @@ schema: .venv/.stamp  ## rewrite openapi/openapi.json from the code
 bench: .venv/.stamp
 	$(RUN) python bench/signing.py
 	$(RUN) python bench/http_load.py
+	$(RUN) python bench/batch.py
 
 ci: test  ## what .ci/run runs: the README's test command, which lints first

@@ -7,6 +7,7 @@ from litestar import Litestar
 
 from service.api.achievements import AchievementController
 from service.api.auth import TokenController
+from service.api.batch import BatchController
 from service.api.completions import CompletionController
 from service.api.credentials import (
     CredentialApiController,
@@ -41,6 +42,7 @@ CONTROLLERS = [
     VerificationController,
     CredentialStatusController,
     WebhookController,
+    BatchController,
 ]
 
 

@@ -146,3 +146,17 @@ PROBLEM_DETAILS = ProblemDetailsPlugin(
         },
     )
 )
+
+
+def problem_document(error: DomainError) -> dict[str, object]:
+    """The problem details of `error` as a JSON object, for answers that hold several."""
+    problem = domain_problem(error)
+    document: dict[str, object] = {
+        "status": problem.status_code,
+        "type": problem.type_,
+        "title": problem.title,
+        "detail": problem.detail,
+    }
+    if isinstance(problem.extra, dict):
+        document.update(problem.extra)
+    return document

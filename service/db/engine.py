@@ -82,6 +82,9 @@ def head_revision(database_url: str) -> str | None:
 class Database:
     """Hands out read and write units of work (one session and transaction each)."""
 
+    # Whether units may be open at once from concurrent tasks (each has its own connection).
+    allows_parallel_units = True
+
     def __init__(self, engine: AsyncEngine, *, owns_engine: bool = True) -> None:
         self.engine = engine
         self._owns_engine = owns_engine
@@ -126,6 +129,8 @@ class SharedConnectionDatabase(Database):
     Each unit joins that transaction through a SAVEPOINT, so what a request writes is
     visible to the test and disappears when the test ends.
     """
+
+    allows_parallel_units = False  # one connection: units take turns
 
     def __init__(self, connection: AsyncConnection) -> None:
         super().__init__(connection.engine, owns_engine=False)
