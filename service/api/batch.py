@@ -97,9 +97,7 @@ def _from_row(line: int, row: dict[str, str | None]) -> Completion | DomainError
     if share not in _TRUE | _FALSE:
         return InvalidInput([FieldProblem(f"line {line}.shareReflections", "true or false")])
     reflections = tuple(
-        Reflection(key, value)
-        for key, value in cells.items()
-        if key not in _FIXED and value
+        Reflection(key, value) for key, value in cells.items() if key not in _FIXED and value
     )
     return Completion.normalised(
         achievement=cells["achievement"],
