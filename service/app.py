@@ -20,6 +20,7 @@ from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
 from service.api.lifecycle import CredentialStatusController
 from service.api.openapi import openapi_config
+from service.api.registry import CredentialRegistryController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
 from service.db.engine import Database
@@ -43,6 +44,7 @@ CONTROLLERS = [
     CredentialStatusController,
     WebhookController,
     BatchController,
+    CredentialRegistryController,
 ]
 
 

@@ -28,6 +28,7 @@ from service.domain.keyvault import KeyVault
 from service.domain.lifecycle import CredentialLifecycle
 from service.domain.outbox import Outbox
 from service.domain.publications import Publications
+from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
 from service.domain.urls import IssuerRef, Urls
@@ -53,6 +54,7 @@ class Services:
     lifecycle: CredentialLifecycle
     webhooks: WebhookService
     outbox: Outbox
+    registry: CredentialRegistry
 
 
 def build_services(
@@ -117,6 +119,7 @@ def build_services(
         lifecycle,
         webhooks,
         outbox,
+        CredentialRegistry(session, viewer=viewer, urls=urls),
     )
 
 
