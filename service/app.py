@@ -18,6 +18,7 @@ from service.api.dependencies import provide_runtime
 from service.api.errors import PROBLEM_DETAILS
 from service.api.health import HealthController
 from service.api.issuers import IssuerDocumentController
+from service.api.keys import IssuerKeyController
 from service.api.lifecycle import CredentialStatusController
 from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
@@ -45,6 +46,7 @@ CONTROLLERS = [
     WebhookController,
     BatchController,
     CredentialRegistryController,
+    IssuerKeyController,
 ]
 
 

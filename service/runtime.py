@@ -24,6 +24,7 @@ from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
+from service.domain.keys import KeyAdministration
 from service.domain.keyvault import KeyVault
 from service.domain.lifecycle import CredentialLifecycle
 from service.domain.outbox import Outbox
@@ -55,6 +56,7 @@ class Services:
     webhooks: WebhookService
     outbox: Outbox
     registry: CredentialRegistry
+    keys: KeyAdministration
 
 
 def build_services(
@@ -120,6 +122,7 @@ def build_services(
         webhooks,
         outbox,
         CredentialRegistry(session, viewer=viewer, urls=urls),
+        KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
     )
 
 

@@ -6,7 +6,7 @@ are resolved locally; anything else goes through the safe outbound fetcher.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -127,8 +127,19 @@ class VerificationService:
                 data, resolver=self._resolver, now=now, recipient=submission.recipient_email
             )
         )
-        checks = [*result.checks, await self._known_issuer(result)]
+        compromise = await self._key_compromise(result)
+        checks = [*result.checks, await self._known_issuer(result), compromise]
         decisive = result.verdict_check
+        if compromise.status == "failed":  # a valid signature, by a key no longer trusted
+            return Report(
+                verified=False,
+                verdict="invalid",
+                verdict_reason=compromise.code,
+                headline=_COMPROMISED[language],
+                checks=tuple(localise(check, language) for check in checks),
+                summary=summarise(result, language),
+                format=result.format,
+            )
         return Report(
             verified=result.verified,
             verdict=result.verdict,
@@ -171,6 +182,30 @@ class VerificationService:
             raise InvalidInput([FieldProblem("url", str(error))]) from None
         return document
 
+    async def _key_compromise(self, result: VerificationResult) -> Check:
+        """A proof made on or after its key's compromise date (the method's ``revoked``)."""
+        proofs = (result.credential or {}).get("proof") if result.is_proven else None
+        proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
+        for proof in proofs:
+            method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
+            if not isinstance(method_id, str) or "#" not in method_id:
+                continue
+            document = await self._own.resolve(method_id.split("#", 1)[0])
+            methods = (document or {}).get("verificationMethod") or []
+            revoked = next(
+                (m.get("revoked") for m in methods if isinstance(m, dict) and m["id"] == method_id),
+                None,
+            )
+            created = str(proof.get("created", ""))
+            if revoked and created and _instant(created) >= _instant(str(revoked)):
+                return Check(
+                    "key-compromise",
+                    "failed",
+                    f"signed on {created} with {method_id}, compromised as of {revoked}",
+                    {"verificationMethod": method_id, "created": created, "revoked": revoked},
+                )
+        return Check("key-compromise", "passed", "no proof by a key marked compromised")
+
     async def _known_issuer(self, result: VerificationResult) -> Check:
         if not result.is_proven:
             # An unproven issuer id may be forged: looking it up would lend it credit.
@@ -199,6 +234,22 @@ class VerificationService:
             "the issuer is neither hosted here nor in the trust list",
             {"issuer": issuer_id},
         )
+
+
+_COMPROMISED = {
+    "en": "This badge is not valid. It was signed with a key its issuer reported compromised.",
+    "fr": "Ce badge n'est pas valide. Il a été signé avec une clé que son émetteur a "
+    "déclarée compromise.",
+}
+
+
+def _instant(text: str) -> datetime:
+    """An XSD dateTime; one that does not parse counts as the latest (so as compromised)."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _UNVERIFIED_NOTICE = {
