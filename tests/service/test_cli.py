@@ -96,7 +96,7 @@ def test_keys_rotate(data_dir: Path) -> None:
     assert insigne(data_dir, "keys", "rotate", "--issuer", "inconnu").returncode == 2
 
 
-def _issue_in_process(data_dir: Path) -> str:
+def _issue_in_process(data_dir: Path, external_id: str = "cli-1") -> str:
     """Issue one badge on the data folder's database, as the API would."""
 
     async def issue() -> str:
@@ -107,7 +107,7 @@ def _issue_in_process(data_dir: Path) -> str:
             principal = await _principal(runtime, str(client_id))
             completion = Completion.normalised(
                 achievement="leadership-pedagonumerique-1-explorateur",
-                external_id="cli-1",
+                external_id=external_id,
                 learner=Learner("marie.tremblay@exemple.qc.ca", "Marie Tremblay"),
                 completed_at=datetime(2026, 11, 20, 14, 3, tzinfo=UTC),
                 share_reflections=False,
@@ -160,3 +160,39 @@ def test_credentials_suspend_reinstate_and_revoke(data_dir: Path) -> None:
     assert again["reason"] == "erreur"
     assert refused.returncode == 2
     assert "final" in refused.stderr
+
+
+def test_keys_compromise_rotates_an_active_key_out(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
+    did = output(insigne(data_dir, "keys", "rotate", "--issuer", "reseau-demo"))
+    active = did["verificationMethods"][0].split("#")[1]
+
+    marked = output(
+        insigne(
+            data_dir,
+            "keys",
+            "compromise",
+            "--issuer",
+            "reseau-demo",
+            "--key",
+            active,
+            "--since",
+            "2026-11-30T00:00:00+00:00",
+        )
+    )
+
+    assert len(marked["verificationMethods"]) == 2
+    assert active not in marked["verificationMethods"][0]
+
+
+def test_keys_rotate_kek_re_encrypts_every_key(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
+    old_key = (data_dir / "key-encryption-key").read_text()
+
+    rotated = output(insigne(data_dir, "keys", "rotate-kek"))
+
+    assert rotated["issuerKeys"] >= 2
+    assert (data_dir / "key-encryption-key.old").read_text() == old_key
+    assert (data_dir / "key-encryption-key").read_text() != old_key
+    assert (data_dir / "key-encryption-key").stat().st_mode & 0o077 == 0
+    _issue_in_process(data_dir, "après-kek")  # the keys open under the new KEK
