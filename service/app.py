@@ -22,6 +22,7 @@ from service.api.keys import IssuerKeyController
 from service.api.lifecycle import CredentialStatusController
 from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
+from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
 from service.db.engine import Database
@@ -47,6 +48,7 @@ CONTROLLERS = [
     BatchController,
     CredentialRegistryController,
     IssuerKeyController,
+    TrackController,
 ]
 
 

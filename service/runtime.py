@@ -32,6 +32,7 @@ from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
+from service.domain.tracks import TrackService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationService
 from service.domain.visibility import Viewer
@@ -57,6 +58,7 @@ class Services:
     outbox: Outbox
     registry: CredentialRegistry
     keys: KeyAdministration
+    tracks: TrackService
 
 
 def build_services(
@@ -123,6 +125,7 @@ def build_services(
         outbox,
         CredentialRegistry(session, viewer=viewer, urls=urls),
         KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
+        TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
     )
 
 

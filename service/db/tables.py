@@ -321,3 +321,17 @@ class WebhookAttemptRecord(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class TrackRecord(Base):
+    """A training track whose levels are achievements (``AchievementRecord.track`` = name)."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # A completion for level n needs an active credential for level n-1 of the same learner.
+    requires_previous_level: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]

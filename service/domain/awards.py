@@ -39,6 +39,7 @@ from service.domain.credentials import Draft, SignedCredential, evidence_items
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import SUSPENSION, StatusListService
+from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer
 from service.domain.webhooks import publish
@@ -124,6 +125,7 @@ class AwardService:
         achievement = await validate_completion(
             completion, client, self._achievements, self._issuers, self._clock
         )
+        await check_previous_level(self._session, achievement, completion.learner.email)
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
         slot = await self._status_lists.free_slot(issuer.issuer.id)
         if slot.list_id is None or slot.index is None:
