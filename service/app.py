@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 
 from service.api.achievements import AchievementController
+from service.api.audit import AuditController
 from service.api.auth import TokenController
 from service.api.batch import BatchController
 from service.api.completions import CompletionController
@@ -49,6 +50,7 @@ CONTROLLERS = [
     CredentialRegistryController,
     IssuerKeyController,
     TrackController,
+    AuditController,
 ]
 
 

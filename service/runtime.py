@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
 from service.domain.achievements import AchievementService
+from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
 from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
@@ -59,6 +60,7 @@ class Services:
     registry: CredentialRegistry
     keys: KeyAdministration
     tracks: TrackService
+    audit: AuditLog
 
 
 def build_services(
@@ -126,6 +128,7 @@ def build_services(
         CredentialRegistry(session, viewer=viewer, urls=urls),
         KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
+        AuditLog(session, viewer=viewer),
     )
 
 

@@ -1,4 +1,4 @@
-"""Training tracks: ordered levels, and whether a level requires the one below
+"""Training tracks (ordered levels, a level may require the one below); audit events by issuer
 
 Revision ID: 0005
 Revises: 0004
@@ -31,7 +31,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name="uq_tracks_slug"),
     )
     op.create_index("ix_tracks_issuer_id", "tracks", ["issuer_id"])
+    with op.batch_alter_table("audit_events") as batch:
+        batch.add_column(sa.Column("issuer", sa.String(length=100), nullable=True))
+        batch.create_index("ix_audit_events_issuer", ["issuer"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_events") as batch:
+        batch.drop_index("ix_audit_events_issuer")
+        batch.drop_column("issuer")
     op.drop_table("tracks")

@@ -271,6 +271,8 @@ class AuditEventRecord(Base):
     action: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]]
+    # The issuer the event concerns (its admins may read it); None: not one issuer's.
+    issuer: Mapped[str | None] = mapped_column(String(100), index=True)
 
 
 class WebhookEndpointRecord(Base):

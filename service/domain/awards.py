@@ -238,6 +238,7 @@ class AwardService:
                 "externalId": draft.completion.external_id,
             },
             clock=self._clock,
+            issuer=draft.issuer.issuer.slug,
         )
         await publish(
             self._session,

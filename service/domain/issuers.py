@@ -176,7 +176,12 @@ class IssuerService:
         self._signer.forget(record.id)
         did = self.did_of(slug)
         await record_event(
-            self._session, actor=actor, action="issuer.keys.rotate", subject=slug, clock=self._clock
+            self._session,
+            actor=actor,
+            action="issuer.keys.rotate",
+            subject=slug,
+            clock=self._clock,
+            issuer=slug,
         )
         return [f"{did}#{name}" for name in created]
 
@@ -203,6 +208,7 @@ class IssuerService:
             subject=f"{slug}#{key_name}",
             detail={"since": since.isoformat()},
             clock=self._clock,
+            issuer=slug,
         )
         return rotated
 

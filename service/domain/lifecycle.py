@@ -100,6 +100,7 @@ class CredentialLifecycle:
             subject=str(credential_id),
             detail={"reason": reason, "from": previous},
             clock=self._clock,
+            issuer=facts.issuer_slug,
         )
         await publish(
             self._session,

@@ -70,7 +70,12 @@ class TrackService:
         self._session.add(record)
         await self._session.flush()
         await record_event(
-            self._session, actor=actor, action="track.create", subject=slug, clock=self._clock
+            self._session,
+            actor=actor,
+            action="track.create",
+            subject=slug,
+            clock=self._clock,
+            issuer=issuer,
         )
         return Track(record.id, slug, issuer, name, requires_previous_level)
 
@@ -86,6 +91,7 @@ class TrackService:
             subject=slug,
             detail={"requiresPreviousLevel": record.requires_previous_level},
             clock=self._clock,
+            issuer=issuer,
         )
         return Track(record.id, slug, issuer, record.name, record.requires_previous_level)
 
