@@ -43,5 +43,6 @@ bench: .venv/.stamp
 	$(RUN) python bench/http_load.py
 	$(RUN) python bench/pages.py
 	$(RUN) python bench/graphql_portfolio.py
+	$(RUN) python bench/batch.py
 
 ci: test  ## what .ci/run runs: the README's test command, which lints first

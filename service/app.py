@@ -11,7 +11,9 @@ from schema import SDL_PATH as GRAPHQL_SDL_PATH
 from schema import graphql_controller
 from schema import sdl as graphql_sdl
 from service.api.achievements import AchievementController
+from service.api.audit import AuditController
 from service.api.auth import TokenController
+from service.api.batch import BatchController
 from service.api.completions import CompletionController
 from service.api.credentials import (
     CredentialApiController,
@@ -23,9 +25,14 @@ from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
 from service.api.input_guard import RefuseUnreadableAddresses
 from service.api.issuers import IssuerDocumentController
+from service.api.keys import IssuerKeyController
+from service.api.lifecycle import CredentialStatusController
 from service.api.observability import MetricsController, error_logger, prometheus_config
 from service.api.openapi import openapi_config
+from service.api.registry import CredentialRegistryController
+from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
+from service.api.webhooks import WebhookController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
@@ -33,6 +40,7 @@ from service.pages.controllers import PAGE_ROUTES
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
+from service.webhook_worker import in_process_worker
 
 __version__ = "0.1.0"
 __all__ = ["GRAPHQL_SDL_PATH", "create_app", "graphql_sdl"]
@@ -49,6 +57,13 @@ CONTROLLERS = [
     VerificationController,
     MetricsController,
     *PAGE_ROUTES,
+    CredentialStatusController,
+    WebhookController,
+    BatchController,
+    CredentialRegistryController,
+    IssuerKeyController,
+    TrackController,
+    AuditController,
 ]
 
 
@@ -72,7 +87,8 @@ def create_app(
             is_ready, detail = await runtime.readiness()
             if not is_ready:
                 raise UnmigratedDatabase(f"{detail}: run `insigne db upgrade`")
-            yield
+            async with in_process_worker(runtime):
+                yield
         finally:
             await runtime.close()
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 
+from service.cli_lifecycle import add_commands as add_lifecycle_commands
+from service.cli_lifecycle import add_key_commands
 from service.db.engine import alembic_config
 from service.domain.demo import load_demo
 from service.domain.errors import DomainError
@@ -70,9 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     rotate = keys.add_parser("rotate", help="retire an issuer's keys and make new ones")
     rotate.add_argument("--issuer", required=True, help="the issuer's slug")
     rotate.set_defaults(run=_rotate_keys)
+    add_key_commands(keys)
     commands.add_parser(
         "export-schemas", help="write openapi/openapi.json and schema/schema.graphql"
     ).set_defaults(run=_export)
+    add_lifecycle_commands(commands)
     return parser
 
 

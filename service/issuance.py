@@ -31,7 +31,7 @@ async def issue_completion(
         if isinstance(draft, Award):
             return draft
         if isinstance(draft, ListNeeded):  # signed (pure) before its write unit opens
-            new_list = services.status_lists.new_list(draft.issuer, draft.sequence)
+            new_list = services.status_lists.new_list(draft.issuer, draft.sequence, draft.purpose)
             async with runtime.write(principal) as services:
                 await services.status_lists.start(new_list)
             continue

@@ -202,6 +202,19 @@ class SafeFetcher:
             else:
                 self._slots[host] = (semaphore, users - 1)
 
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST `body` to `url` under the same rules (no redirect followed); the status code.
+
+        Raises FetchError when no answer came (refused, unsafe address, timeout).
+        """
+        self._check_url(url)
+        try:
+            async with self._client.stream("POST", url, content=body, headers=headers) as response:
+                await self._read(response)  # drained within the size cap, then dropped
+                return response.status_code
+        except httpx.HTTPError as error:
+            raise FetchError(f"{url} could not be reached: {error}") from None
+
     async def close(self) -> None:
         await self._client.aclose()
 

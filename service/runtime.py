@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
 from service.domain.achievements import AchievementService
+from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
 from service.domain.badge_pages import BadgePages
 from service.domain.clients import ClientService, Principal
@@ -23,14 +24,21 @@ from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
+from service.domain.keys import KeyAdministration
 from service.domain.keyvault import KeyVault
+from service.domain.lifecycle import CredentialLifecycle
 from service.domain.organisation_stats import StatsService
+from service.domain.outbox import Outbox
 from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
+from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
+from service.domain.tracks import TrackService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
+from service.domain.visibility import Viewer
+from service.domain.webhooks import WebhookService
 from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
 from service.settings import Settings
@@ -51,12 +59,26 @@ class Services:
     earner_controls: EarnerControls
     portfolios: PortfolioService
     stats: StatsService
+    lifecycle: CredentialLifecycle
+    webhooks: WebhookService
+    outbox: Outbox
+    registry: CredentialRegistry
+    keys: KeyAdministration
+    tracks: TrackService
+    audit: AuditLog
 
 
 def build_services(
-    session: AsyncSession, runtime: "Runtime", principal: Principal | None
+    session: AsyncSession,
+    runtime: "Runtime",
+    principal: Principal | None,
+    *,
+    is_operator: bool = False,
 ) -> Services:
-    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this."""
+    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this.
+
+    `is_operator`: the command line, which administers every issuer.
+    """
     clock, urls = runtime.clock, runtime.urls
     issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
     status_lists = StatusListService(session, issuers=issuers, urls=urls, clock=clock)
@@ -87,6 +109,18 @@ def build_services(
     )
     portfolios = PortfolioService(session, principal=principal, urls=urls)
     stats = StatsService(session, portfolios.viewer)
+    viewer = Viewer(principal=principal, is_operator=is_operator)
+    lifecycle = CredentialLifecycle(
+        session, viewer=viewer, issuers=issuers, status_lists=status_lists, urls=urls, clock=clock
+    )
+    webhooks = WebhookService(
+        session,
+        principal=principal,
+        signer=runtime.signer,
+        http_hosts=settings.fetch_http_hosts,
+        clock=clock,
+    )
+    outbox = Outbox(session, signer=runtime.signer, clock=clock)
     return Services(
         principal,
         achievements,
@@ -99,6 +133,13 @@ def build_services(
         EarnerControls(session, principal=principal, urls=urls, clock=clock),
         portfolios,
         stats,
+        lifecycle,
+        webhooks,
+        outbox,
+        CredentialRegistry(session, viewer=viewer, urls=urls),
+        KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
+        TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
+        AuditLog(session, viewer=viewer),
     )
 
 
@@ -150,10 +191,12 @@ class Runtime:
             yield build_services(session, self, principal)
 
     @asynccontextmanager
-    async def write(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+    async def write(
+        self, principal: Principal | None = None, *, is_operator: bool = False
+    ) -> AsyncIterator[Services]:
         """Services on a write unit: keep it short, and make no network call inside it."""
         async with self.database.write() as session:
-            yield build_services(session, self, principal)
+            yield build_services(session, self, principal, is_operator=is_operator)
 
     def verifications(self) -> VerificationService:
         """The verifier: own documents through short read units, others through the fetcher."""

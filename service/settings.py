@@ -94,6 +94,8 @@ class Settings:
             verify_timeout_seconds: one verification's budget: documents fetched over the
             network, status entries checked, keys tried per document, and wall-clock time.
         fetch_per_host: outbound requests in flight at once to one host.
+        webhook_worker: whether the app process also delivers webhooks (the embedded set-up);
+            off when ``insigne worker`` processes do it.
         debug: Litestar debug mode (tracebacks in responses; never in production).
         log_format: ``text`` (development) or ``json`` (one JSON object per line, production).
         log_level: the root logger's level (``INFO``, ``DEBUG``…).
@@ -120,6 +122,7 @@ class Settings:
     verify_max_keys: int = 10
     verify_timeout_seconds: float = 10.0
     fetch_per_host: int = 2
+    webhook_worker: bool = True
     debug: bool = False
     log_format: str = "text"
     log_level: str = "INFO"
@@ -157,6 +160,7 @@ class Settings:
             verify_max_keys=int(env.get("INSIGNE_VERIFY_MAX_KEYS", "10")),
             verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
             fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
+            webhook_worker=env.get("INSIGNE_WEBHOOK_WORKER", "1") != "0",
             debug=env.get("INSIGNE_DEBUG") == "1",
             log_format=env.get("INSIGNE_LOG_FORMAT", "text"),
             log_level=env.get("INSIGNE_LOG_LEVEL", "INFO").upper(),

@@ -141,7 +141,9 @@ class OpenBadgeCredential(
     endorsement: tuple[EndorsementCredential, ...] = ()
     endorsement_jwt: tuple[str, ...] = ()
     credential_schema: tuple[CredentialSchema, ...] = ()
-    credential_status: CredentialStatus | None = None
+    # OB 3.0 has one CredentialStatus; VC-DM 2.0 §4.10 allows several (one per purpose:
+    # revocation and suspension), which 1EdTech's JSON Schema does not yet accept.
+    credential_status: CredentialStatus | tuple[CredentialStatus, ...] | None = None
     refresh_service: RefreshService | None = None
     terms_of_use: tuple[TermsOfUse, ...] = ()
     related_resource: tuple[RelatedResource, ...] = ()

@@ -28,7 +28,7 @@ from service.domain.errors import (
     Unauthorized,
     UnreachableDocument,
 )
-from service.domain.messages import pick_language
+from service.domain.messages import Language, pick_language
 
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 _FIELD = re.compile(r"field `([^`]+)`")
@@ -92,6 +92,24 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+def problem_content(
+    status: int, detail: str, language: Language = "en", extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The problem details object (RFC 9457), in `language`."""
+    content: dict[str, Any] = {
+        "type": PROBLEM_TYPE + title(status, "en").lower().replace(" ", "-"),
+        "title": title(status, language),
+        "status": status,
+        "detail": say(detail, language),
+        **(extra or {}),
+    }
+    if "errors" in content:
+        content["errors"] = [
+            {"field": e["field"], "message": say(e["message"], language)} for e in content["errors"]
+        ]
+    return content
+
+
 def problem_response(
     request: Request[Any, Any, State],
     status: int,
@@ -102,40 +120,43 @@ def problem_response(
 ) -> Response[dict[str, Any]]:
     """A problem details response in the request's language."""
     language = pick_language(request.headers.get("accept-language"))
-    english_title = title(status, "en")
-    content: dict[str, Any] = {
-        "type": PROBLEM_TYPE + english_title.lower().replace(" ", "-"),
-        "title": title(status, language),
-        "status": status,
-        "detail": say(detail, language),
-        **(extra or {}),
-    }
-    if "errors" in content:
-        content["errors"] = [
-            {"field": e["field"], "message": say(e["message"], language)} for e in content["errors"]
-        ]
     return Response(
-        content,
+        problem_content(status, detail, language, extra),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers={**(headers or {}), "Content-Language": language},
     )
 
 
-def _domain(request: Request[Any, Any, State], error: DomainError) -> Response[dict[str, Any]]:
-    status = next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
+def problem_document(error: DomainError, language: Language = "en") -> dict[str, Any]:
+    """The problem details of `error` as a JSON object, for answers that hold several."""
+    status = _status_of(error)
+    extra = _extra_of(error)
+    return problem_content(status, str(error), language, extra)
+
+
+def _status_of(error: DomainError) -> int:
+    return next((code for kind, code in _STATUS.items() if isinstance(error, kind)), 400)
+
+
+def _extra_of(error: DomainError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
-    headers: dict[str, str] = {}
     if isinstance(error, InvalidInput):
         extra = {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
+    return {**extra, **error.extra}
+
+
+def _domain(request: Request[Any, Any, State], error: DomainError) -> Response[dict[str, Any]]:
+    status = _status_of(error)
+    extra = _extra_of(error)
+    headers: dict[str, str] = {}
     if isinstance(error, Unauthorized):
         headers = {"WWW-Authenticate": 'Bearer realm="insigne"'}
-        extra = {"error": "invalid_token"}
+        extra = {"error": "invalid_token", **extra}
     if isinstance(error, OAuthError) and error.code == "invalid_client":
         status, headers = 401, {"WWW-Authenticate": 'Basic realm="insigne"'}
     if isinstance(error, TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
-    extra = {**extra, **error.extra}
     return problem_response(request, status, str(error), extra=extra, headers=headers)
 
 

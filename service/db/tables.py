@@ -100,6 +100,8 @@ class IssuerKeyRecord(Base):
     is_active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
     retired_at: Mapped[datetime | None]
+    # Proofs this key made after this instant are refused: it may have leaked by then.
+    compromised_at: Mapped[datetime | None]
 
 
 class AchievementRecord(Base):
@@ -233,7 +235,10 @@ class CredentialRecord(Base):
     """An issued credential, kept as the exact text that was signed (JSON-LD and VC-JWT)."""
 
     __tablename__ = "credentials"
-    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_index"),
+        UniqueConstraint("suspension_list_id", "suspension_index"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), unique=True)
@@ -249,6 +254,9 @@ class CredentialRecord(Base):
     manage_token_hash: Mapped[str | None] = mapped_column(String(64))
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
+    # The second entry (statusPurpose suspension); None for credentials issued before it.
+    suspension_list_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("status_lists.id"))
+    suspension_index: Mapped[int | None] = mapped_column(Integer)
     issued_at: Mapped[datetime]
 
 
@@ -263,3 +271,69 @@ class AuditEventRecord(Base):
     action: Mapped[str] = mapped_column(String(100))
     subject: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]]
+    # The issuer the event concerns (its admins may read it); None: not one issuer's.
+    issuer: Mapped[str | None] = mapped_column(String(100), index=True)
+
+
+class WebhookEndpointRecord(Base):
+    """A platform's webhook receiver; its signing secret is sealed with the key-encryption key."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[Any]]
+    encrypted_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class WebhookDeliveryRecord(Base):
+    """The outbox: one row per event and endpoint, written in the event's own transaction.
+
+    A worker claims due rows (``locked_until`` is its lease: a worker that dies mid-delivery
+    loses the row when the lease ends), sends with no transaction open, and records the result.
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    event: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[str] = mapped_column(String(100))  # webhook-id: one per event
+    body: Mapped[str] = mapped_column(Text)  # the exact JSON sent and signed
+    status: Mapped[str] = mapped_column(String(20), index=True)  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class WebhookAttemptRecord(Base):
+    """One try at sending a delivery, and what the receiver answered."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class TrackRecord(Base):
+    """A training track whose levels are achievements (``AchievementRecord.track`` = name)."""
+
+    __tablename__ = "tracks"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # A completion for level n needs an active credential for level n-1 of the same learner.
+    requires_previous_level: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]

@@ -16,10 +16,16 @@ async def record_event(
     subject: str,
     detail: dict[str, Any] | None = None,
     clock: Clock = utc_now,
+    issuer: str | None = None,
 ) -> None:
-    """Add an audit event to the current transaction."""
+    """Add an audit event to the current transaction (`issuer`: whose admins may read it)."""
     session.add(
         AuditEventRecord(
-            at=clock(), actor=actor, action=action, subject=subject, detail=detail or {}
+            at=clock(),
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=detail or {},
+            issuer=issuer,
         )
     )

@@ -17,10 +17,11 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
+from openbadges.status import StatusPurpose
 from service.db.inserts import insert_ignoring_conflicts, upsert_returning_id
 from service.db.tables import (
     CompletionRecord,
@@ -38,9 +39,11 @@ from service.domain.credentials import Draft, SignedCredential, evidence_items
 from service.domain.earner_controls import ManageToken
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerKeys, IssuerService
-from service.domain.status_lists import StatusListService
+from service.domain.status_lists import SUSPENSION, StatusListService
+from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer
+from service.domain.webhooks import publish
 
 MAX_KEY_LENGTH = 200
 
@@ -70,6 +73,7 @@ class ListNeeded:
 
     issuer: IssuerKeys
     sequence: int
+    purpose: StatusPurpose = "revocation"
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,14 @@ class AwardService:
         achievement = await validate_completion(
             completion, client, self._achievements, self._issuers, self._clock
         )
+        await check_previous_level(self._session, achievement, completion.learner.email)
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
         slot = await self._status_lists.free_slot(issuer.issuer.id)
         if slot.list_id is None or slot.index is None:
             return ListNeeded(issuer, slot.sequence)
+        held = await self._status_lists.free_slot(issuer.issuer.id, SUSPENSION)
+        if held.list_id is None or held.index is None:
+            return ListNeeded(issuer, held.sequence, SUSPENSION)
         return Draft(
             credential_id=uuid.uuid4(),
             completion_id=uuid.uuid4(),
@@ -139,6 +147,9 @@ class AwardService:
             status_list_id=slot.list_id,
             status_index=slot.index,
             issued_at=self._clock(),
+            suspension=self._status_lists.entry(held.list_id, held.index, SUSPENSION),
+            suspension_list_id=held.list_id,
+            suspension_index=held.index,
         )
 
     async def store(
@@ -215,12 +226,13 @@ class AwardService:
                 "status": "active",
                 "status_list_id": draft.status_list_id,
                 "status_index": draft.status_index,
+                "suspension_list_id": draft.suspension_list_id,
+                "suspension_index": draft.suspension_index,
                 "issued_at": draft.issued_at,
                 "manage_token_hash": manage.digest,
             },
-            conflict=["status_list_id", "status_index"],
         ):
-            raise SlotTaken
+            raise SlotTaken  # either index: any unique constraint
         await record_event(
             self._session,
             actor=client.client_id,
@@ -229,6 +241,22 @@ class AwardService:
             detail={
                 "achievement": draft.achievement.slug,
                 "externalId": draft.completion.external_id,
+            },
+            clock=self._clock,
+            issuer=draft.issuer.issuer.slug,
+        )
+        await publish(
+            self._session,
+            event="credential.issued",
+            issuer_slug=draft.issuer.issuer.slug,
+            submitted_by=client.id,
+            data={
+                "id": str(draft.credential_id),
+                "url": self._urls.credential(draft.credential_id),
+                "issuer": draft.issuer.issuer.slug,
+                "achievement": draft.achievement.slug,
+                "externalId": draft.completion.external_id,
+                "status": "active",
             },
             clock=self._clock,
         )
@@ -294,30 +322,6 @@ class AwardService:
             )
         ).first()
         return CredentialFacts(*row) if row else None
-
-    async def revoke(self, credential_id: uuid.UUID, reason: str, *, actor: str) -> Award:
-        """Revoke a credential for good and re-sign its status list (the bit changes)."""
-        record = await self._session.get(CredentialRecord, credential_id)
-        if record is None:
-            raise NotFound("no such credential")
-        if record.status != "revoked":
-            await self._session.execute(
-                update(CredentialRecord)
-                .where(CredentialRecord.id == credential_id)
-                .values(status="revoked", status_reason=reason, status_changed_at=self._clock())
-                .execution_options(synchronize_session=False)
-            )
-            issuer = await self._issuers.signing_keys(record.issuer_id)
-            await self._status_lists.republish(record.status_list_id, issuer)
-            await record_event(
-                self._session,
-                actor=actor,
-                action="credential.revoke",
-                subject=str(credential_id),
-                detail={"reason": reason},
-                clock=self._clock,
-            )
-        return self._award(credential_id, record.signed_json, record.jwt, "revoked")
 
     def _client(self) -> Principal:
         if self._principal is None:

@@ -68,6 +68,10 @@ class Draft:
     status_list_id: uuid.UUID
     status_index: int
     issued_at: datetime
+    # The second entry (statusPurpose suspension): a suspended credential can be reinstated.
+    suspension: dict[str, Any] | None = None
+    suspension_list_id: uuid.UUID | None = None
+    suspension_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,17 @@ def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
         evidence=tuple(
             _evidence(item, urls, is_public=completion.share_reflections) for item in draft.evidence
         ),
-        credential_status=msgspec.convert(draft.status, CredentialStatus),
+        credential_status=_status(draft),
     )
     return to_document(credential)
+
+
+def _status(draft: Draft) -> CredentialStatus | tuple[CredentialStatus, ...]:
+    """The revocation entry, and the suspension entry when the draft has one (VC-DM §4.10)."""
+    revocation = msgspec.convert(draft.status, CredentialStatus)
+    if draft.suspension is None:
+        return revocation
+    return (revocation, msgspec.convert(draft.suspension, CredentialStatus))
 
 
 def sign_both_ways(unsigned: dict[str, Any], issuer: IssuerKeys, at: datetime) -> SignedCredential:

@@ -8,6 +8,7 @@ credentials keep verifying.
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,11 +24,11 @@ from openbadges.keys import (
     public_key_from_jwk,
     public_key_multibase,
 )
-from openbadges.models import OB_CONTEXT
+from openbadges.models import OB_CONTEXT, format_datetime
 from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
-from service.domain.errors import NotFound
+from service.domain.errors import FieldProblem, InvalidInput, NotFound
 from service.domain.signer import Signer, SigningKeys
 from service.domain.urls import Urls
 
@@ -175,9 +176,41 @@ class IssuerService:
         self._signer.forget(record.id)
         did = self.did_of(slug)
         await record_event(
-            self._session, actor=actor, action="issuer.keys.rotate", subject=slug, clock=self._clock
+            self._session,
+            actor=actor,
+            action="issuer.keys.rotate",
+            subject=slug,
+            clock=self._clock,
+            issuer=slug,
         )
         return [f"{did}#{name}" for name in created]
+
+    async def mark_compromised(
+        self, slug: str, key_name: str, since: datetime, *, actor: str
+    ) -> list[str]:
+        """Refuse proofs the key made from `since` on; an active key is rotated out first.
+
+        Returns the verification methods made by the rotation (none for a retired key).
+        """
+        record = await self._record(slug, with_keys=True)
+        key = next((key for key in record.keys if key.name == key_name), None)
+        if key is None:
+            raise NotFound(f"issuer {slug!r} has no key {key_name!r}")
+        if since.tzinfo is None:
+            raise InvalidInput([FieldProblem("since", "needs a time zone (RFC 3339)")])
+        rotated = await self.rotate_keys(slug, actor=actor) if key.is_active else []
+        key.compromised_at = min(since, key.compromised_at or since)
+        await self._session.flush()
+        await record_event(
+            self._session,
+            actor=actor,
+            action="issuer.key.compromise",
+            subject=f"{slug}#{key_name}",
+            detail={"since": since.isoformat()},
+            clock=self._clock,
+            issuer=slug,
+        )
+        return rotated
 
     async def _add_key(self, record: IssuerRecord, kind: KeyType, generation: int) -> str:
         name = f"key-{kind}-{generation}"
@@ -222,6 +255,9 @@ class IssuerService:
 
 def _method(did: str, key: IssuerKeyRecord) -> dict[str, Any]:
     method: dict[str, Any] = {"id": f"{did}#{key.name}", "controller": did}
+    if key.compromised_at is not None:
+        # Controlled Identifiers 1.0 §2.2.5: when the method was revoked (here: compromised).
+        method["revoked"] = format_datetime(key.compromised_at)
     if key.kind == "ed25519":
         method.update(
             type="Multikey",

@@ -10,6 +10,7 @@ from openbadges.keys import PrivateKey
 
 _NONCE_BYTES = 12
 _ASSOCIATED_DATA = b"insigne:issuer-key:v1"
+_SECRET_DATA = b"insigne:secret:v1"  # other secrets kept at rest (webhook signing secrets)
 
 
 class KeyVault:
@@ -39,3 +40,12 @@ class KeyVault:
     def _open(self, sealed: bytes) -> PrivateKey:
         der = self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _ASSOCIATED_DATA)
         return serialization.load_der_private_key(der, password=None)  # type: ignore[return-value]
+
+    def seal_bytes(self, secret: bytes) -> bytes:
+        """Encrypt a secret that is not a private key (a webhook signing secret)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, secret, _SECRET_DATA)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        sealed = bytes(sealed)
+        return self._aead.decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], _SECRET_DATA)

@@ -38,6 +38,12 @@ class Signer:
     def open(self, sealed: bytes) -> PrivateKey:
         return self._vault.open(sealed)
 
+    def seal_bytes(self, secret: bytes) -> bytes:
+        return self._vault.seal_bytes(secret)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        return self._vault.open_bytes(sealed)
+
     def cached(self, issuer_id: uuid.UUID) -> object | None:
         """What `remember` kept for this issuer, while it is fresh."""
         entry = self._cache.get(issuer_id)

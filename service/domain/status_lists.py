@@ -38,6 +38,9 @@ from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.urls import Urls
 
 PURPOSE: StatusPurpose = "revocation"
+SUSPENSION: StatusPurpose = "suspension"
+# The credential status whose bit is set in a list of each purpose.
+_SET_BY: dict[str, str] = {PURPOSE: "revoked", SUSPENSION: "suspended"}
 CANDIDATES = 16  # indexes sampled per allocation; half of them taken starts a new list
 _ATTEMPTS = 5
 
@@ -49,6 +52,7 @@ class Slot:
     list_id: uuid.UUID | None
     sequence: int
     index: int | None
+    purpose: StatusPurpose = PURPOSE
 
 
 @dataclass(frozen=True)
@@ -68,41 +72,43 @@ class StatusListService:
         self._urls = urls
         self._clock = clock
 
-    def entry(self, list_id: uuid.UUID, index: int) -> dict[str, Any]:
-        """The credential's ``credentialStatus``."""
-        return status_entry(self._urls.status_list(list_id), index, PURPOSE)
+    def entry(
+        self, list_id: uuid.UUID, index: int, purpose: StatusPurpose = PURPOSE
+    ) -> dict[str, Any]:
+        """One ``credentialStatus`` entry of a credential."""
+        return status_entry(self._urls.status_list(list_id), index, purpose)
 
-    async def free_slot(self, issuer_id: uuid.UUID) -> Slot:
+    async def free_slot(self, issuer_id: uuid.UUID, purpose: StatusPurpose = PURPOSE) -> Slot:
         """A random free index in the issuer's newest list, or the next list to start."""
         current = await self._session.scalar(
             select(StatusListRecord)
-            .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == PURPOSE)
+            .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == purpose)
             .order_by(StatusListRecord.sequence.desc())
             .limit(1)
         )
         if current is None:
-            return Slot(None, 1, None)
+            return Slot(None, 1, None, purpose)
         candidates = {secrets.randbelow(current.size) for _ in range(CANDIDATES)}
+        list_column, index_column = _columns_of(purpose)
         taken = set(
             await self._session.scalars(
-                select(CredentialRecord.status_index).where(
-                    CredentialRecord.status_list_id == current.id,
-                    CredentialRecord.status_index.in_(candidates),
-                )
+                select(index_column).where(list_column == current.id, index_column.in_(candidates))
             )
         )
         free = sorted(candidates - taken)
         if len(taken) * 2 >= len(candidates) or not free:
-            return Slot(None, current.sequence + 1, None)
-        return Slot(current.id, current.sequence, secrets.choice(free))
+            return Slot(None, current.sequence + 1, None, purpose)
+        return Slot(current.id, current.sequence, secrets.choice(free), purpose)
 
-    def new_list(self, issuer: IssuerKeys, sequence: int) -> StatusListRecord:
+    def new_list(
+        self, issuer: IssuerKeys, sequence: int, purpose: StatusPurpose = PURPOSE
+    ) -> StatusListRecord:
         """An empty list, signed (pure: `start` stores it)."""
         now = self._clock()
         record = StatusListRecord(
             id=uuid.uuid4(),
             issuer_id=issuer.issuer.id,
-            purpose=PURPOSE,
+            purpose=purpose,
             sequence=sequence,
             size=MIN_BITS,
             version=1,
@@ -130,7 +136,7 @@ class StatusListService:
             body = record.signed_json.encode()
         else:  # made before lists were stored signed (migration 0002): stored at its next change
             issuer = await self._issuers.signing_keys(record.issuer_id)
-            body = self._sign(record, await self._set_bits(list_id), issuer)
+            body = self._sign(record, await self._set_bits(list_id, record.purpose), issuer)
         return PublishedList(body, _etag(body))
 
     async def republish(self, list_id: uuid.UUID, issuer: IssuerKeys) -> PublishedList:
@@ -143,7 +149,7 @@ class StatusListService:
             record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
             if record is None:
                 raise NotFound("no such status list")
-            body = self._sign(record, await self._set_bits(list_id), issuer)
+            body = self._sign(record, await self._set_bits(list_id, record.purpose), issuer)
             changed = await self._session.execute(
                 update(StatusListRecord)
                 .where(StatusListRecord.id == list_id, StatusListRecord.version == record.version)
@@ -156,13 +162,14 @@ class StatusListService:
                 return PublishedList(body, _etag(body))
         raise Conflict("the status list is being updated; retry the request")
 
-    async def _set_bits(self, list_id: uuid.UUID) -> set[int]:
-        revoked = await self._session.scalars(
-            select(CredentialRecord.status_index).where(
-                CredentialRecord.status_list_id == list_id, CredentialRecord.status == "revoked"
+    async def _set_bits(self, list_id: uuid.UUID, purpose: str = PURPOSE) -> set[int]:
+        list_column, index_column = _columns_of(purpose)
+        indexes = await self._session.scalars(
+            select(index_column).where(
+                list_column == list_id, CredentialRecord.status == _SET_BY[purpose]
             )
         )
-        return set(revoked)
+        return {index for index in indexes if index is not None}
 
     def _sign(self, record: StatusListRecord, bits: set[int], issuer: IssuerKeys) -> bytes:
         status_list = StatusList(record.size)
@@ -171,11 +178,22 @@ class StatusListService:
         unsigned = status_list_credential(
             id=self._urls.status_list(record.id),
             issuer=issuer.issuer.did,
-            purpose=PURPOSE,
+            purpose=_purpose(record.purpose),
             status_list=status_list,
             valid_from=format_datetime(record.created_at),  # not now: verifiers' clocks lag
         )
         return dumps(sign_credential(unsigned, issuer.keys.data_integrity, created=self._clock()))
+
+
+def _columns_of(purpose: str) -> tuple[Any, Any]:
+    """The credential columns that hold an entry of `purpose`: (list id, index)."""
+    if purpose == SUSPENSION:
+        return CredentialRecord.suspension_list_id, CredentialRecord.suspension_index
+    return CredentialRecord.status_list_id, CredentialRecord.status_index
+
+
+def _purpose(value: str) -> StatusPurpose:
+    return SUSPENSION if value == SUSPENSION else PURPOSE
 
 
 def _etag(body: bytes) -> str:

@@ -13,7 +13,7 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 
 import copy
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
@@ -189,7 +189,19 @@ class VerificationService:
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
         result = await self._within_budget(submission)
         checks = [*result.checks, await self._known_issuer(result)]
+        compromise = await self._key_compromise(result)
+        checks = [*checks, compromise]
         decisive = result.verdict_check
+        if compromise.status == "failed":  # a valid signature, by a key no longer trusted
+            return Report(
+                verified=False,
+                verdict="invalid",
+                verdict_reason=compromise.code,
+                headline=_COMPROMISED[language],
+                checks=tuple(localise(check, language) for check in checks),
+                summary=summarise(result, language),
+                format=result.format,
+            )
         return Report(
             verified=result.verified,
             verdict=result.verdict,
@@ -261,6 +273,30 @@ class VerificationService:
             raise InvalidInput([FieldProblem("url", str(error))]) from None
         return document
 
+    async def _key_compromise(self, result: VerificationResult) -> Check:
+        """A proof made on or after its key's compromise date (the method's ``revoked``)."""
+        proofs = (result.credential or {}).get("proof") if result.is_proven else None
+        proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
+        for proof in proofs:
+            method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
+            if not isinstance(method_id, str) or "#" not in method_id:
+                continue
+            document = await self._own.resolve(method_id.split("#", 1)[0])
+            methods = (document or {}).get("verificationMethod") or []
+            revoked = next(
+                (m.get("revoked") for m in methods if isinstance(m, dict) and m["id"] == method_id),
+                None,
+            )
+            created = str(proof.get("created", ""))
+            if revoked and created and _instant(created) >= _instant(str(revoked)):
+                return Check(
+                    "key-compromise",
+                    "failed",
+                    f"signed on {created} with {method_id}, compromised as of {revoked}",
+                    {"verificationMethod": method_id, "created": created, "revoked": revoked},
+                )
+        return Check("key-compromise", "passed", "no proof by a key marked compromised")
+
     async def _known_issuer(self, result: VerificationResult) -> Check:
         if not result.is_proven:
             # An unproven issuer id may be forged: looking it up would lend it credit.
@@ -293,6 +329,21 @@ class VerificationService:
 
 _GRACE_SECONDS = 1.0
 """How long past its time a verification may take to finish what it has (no more fetches)."""
+_COMPROMISED = {
+    "en": "This badge is not valid. It was signed with a key its issuer reported compromised.",
+    "fr": "Ce badge n'est pas valide. Il a été signé avec une clé que son émetteur a "
+    "déclarée compromise.",
+}
+
+
+def _instant(text: str) -> datetime:
+    """An XSD dateTime; one that does not parse counts as the latest (so as compromised)."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.max.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
 
 _UNVERIFIED_NOTICE = {
     "en": "The signature was not proven: what follows is what the badge claims, not "

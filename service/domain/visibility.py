@@ -18,6 +18,11 @@ credential is public (its link is meant to be shared), but what it keeps private
   authorised (linked to it, with ``portfolio:read``, ``credentials:read`` or ``admin``).
 
 Everyone else is told the thing does not exist (404), never that it is private.
+
+Administration follows the same links: a client with ``admin`` administers the issuers it
+is linked to (none: it sees nothing), and changes a credential's status (revoke, suspend,
+reinstate) with ``credentials:revoke`` or ``admin`` when it submitted the credential or is
+linked to its issuer. The operator (the command line) may do everything.
 """
 
 import uuid
@@ -28,6 +33,7 @@ from service.domain.clients import Principal
 _READ_SCOPES = frozenset({"credentials:read", "admin"})
 _PORTFOLIO_SCOPES = frozenset({"portfolio:read", "admin"})
 _STATS_SCOPES = frozenset({"portfolio:read", "credentials:read", "admin"})
+_STATUS_SCOPES = frozenset({"credentials:revoke", "admin"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Viewer:
 
     principal: Principal | None = None
     earner_of: uuid.UUID | None = None  # the credential whose management link was shown
+    is_operator: bool = False  # the command line, run by whoever runs the service
 
     def is_platform_for(self, facts: CredentialFacts) -> bool:
         """The submitting platform, or a client the issuer authorised for its badges."""
@@ -94,3 +101,32 @@ class Viewer:
             and bool(principal.scopes & _STATS_SCOPES)
             and issuer_slug in principal.issuer_slugs
         )
+
+    def may_administer(self, issuer_slug: str) -> bool:
+        """Issuer administration: its credentials, keys, achievements, tracks, audit."""
+        if self.is_operator:
+            return True
+        principal = self.principal
+        return (
+            principal is not None
+            and "admin" in principal.scopes
+            and issuer_slug in principal.issuer_slugs
+        )
+
+    def administered(self) -> frozenset[str] | None:
+        """The issuer slugs this viewer administers; None: every issuer (the operator)."""
+        if self.is_operator:
+            return None
+        principal = self.principal
+        if principal is None or "admin" not in principal.scopes:
+            return frozenset()
+        return principal.issuer_slugs
+
+    def may_change_status(self, facts: CredentialFacts) -> bool:
+        """Revoke, suspend or reinstate: the submitting platform or the issuer's clients."""
+        if self.is_operator:
+            return True
+        principal = self.principal
+        if principal is None or not principal.scopes & _STATUS_SCOPES:
+            return False
+        return principal.id == facts.submitted_by or facts.issuer_slug in principal.issuer_slugs

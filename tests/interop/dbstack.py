@@ -232,6 +232,7 @@ class DbStack:
         *,
         now: str | None = None,
         check_issuer: bool = True,
+        check_status: bool = False,
     ) -> tuple[bool, list[str]]:
         """Verify with ``vc.verifyCredential`` and the eddsa-rdfc-2022 suite.
 
@@ -242,6 +243,8 @@ class DbStack:
             now: the verification time (ISO 8601) for validFrom/validUntil; the clock when None.
             check_issuer: False keeps the controller's assertionMethod check but drops vc's
                 "issuer must be the verification method's controller" rule.
+            check_status: read the Bitstring Status Lists with Digital Bazaar's
+                ``vc-bitstring-status-list`` (each list in `documents`); a set bit fails.
 
         Returns:
             Whether it verified, and the error messages (empty when verified).
@@ -253,6 +256,8 @@ class DbStack:
             request["now"] = now
         if not check_issuer:
             request["checkIssuer"] = False
+        if check_status:
+            request["checkStatus"] = True
         answer = self._request(request)
         return bool(answer["verified"]), [str(error) for error in answer["errors"]]
 

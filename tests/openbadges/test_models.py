@@ -203,6 +203,7 @@ def test_full_example_decodes_into_typed_view(shared: Path) -> None:
     )
     assert view.endorsement[0].proof[0].cryptosuite == "eddsa-rdf-2022"
     assert view.credential_status is not None
+    assert not isinstance(view.credential_status, tuple)
     assert view.credential_status.type == "1EdTechRevocationList"
     assert view.refresh_service is not None
     assert view.refresh_service.type == "1EdTechCredentialRefresh"
@@ -284,6 +285,7 @@ def test_from_document_accepts_compacted_and_legacy_forms_without_changing_them(
     assert achievement.alignment[0].target_name == "T"
     assert view.credential_schema[0].type == "JsonSchema"
     assert view.credential_status is not None
+    assert not isinstance(view.credential_status, tuple)
     assert view.credential_status.status_list_index == "3"
     assert view.proof[0].type == "DataIntegrityProof"
     assert document == before

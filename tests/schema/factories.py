@@ -67,6 +67,8 @@ async def copy_credentials(
                 completion_id=completion_id,
                 issuer_id=issuer_ids[n % len(issuer_ids)] if issuer_ids else credential.issuer_id,
                 status_index=next(indexes),
+                suspension_list_id=None,  # copies carry no suspension entry of their own
+                suspension_index=None,
             )
         )
     for table, rows in (

@@ -134,6 +134,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         data_dir=tmp_path_factory.mktemp("data"),
         key_encryption_key=secrets.token_bytes(32),
         token_secret=secrets.token_bytes(32),
+        webhook_worker=False,  # tests run the worker themselves, on their own connection
     )
 
 
@@ -179,6 +180,11 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
 def services(session: AsyncSession, runtime: Runtime) -> Services:
     """The domain services on the test's own session (no principal)."""
     return build_services(session, runtime, None)
+
+
+def operator(session: AsyncSession, runtime: Runtime) -> Services:
+    """The domain services as the command line gets them: it administers every issuer."""
+    return build_services(session, runtime, None, is_operator=True)
 
 
 @pytest.fixture

@@ -1,13 +1,24 @@
 """The ``insigne`` command as an operator runs it: a real subprocess on a fresh data folder."""
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
+from service.db.tables import ClientRecord
+from service.domain.clients import Principal
+from service.domain.completions import Completion, Learner, Reflection
+from service.issuance import issue_completion
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.service.factories import ANSWERS
 
 
 def insigne(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -100,3 +111,105 @@ def test_clients_renew_secret_and_disable(data_dir: Path) -> None:
     assert disabled == {"clientId": created["clientId"], "disabled": True}
     assert unknown.returncode == 2
     assert "no client" in unknown.stderr
+
+
+def _issue_in_process(data_dir: Path, external_id: str = "cli-1") -> str:
+    """Issue one badge on the data folder's database, as the API would."""
+
+    async def issue() -> str:
+        runtime = Runtime.build(Settings.from_env({"INSIGNE_DATA_DIR": str(data_dir)}))
+        try:
+            async with runtime.read() as services:
+                client_id = await services.clients.find_by_name("Plateforme de démonstration")
+            principal = await _principal(runtime, str(client_id))
+            completion = Completion.normalised(
+                achievement="leadership-pedagonumerique-1-explorateur",
+                external_id=external_id,
+                learner=Learner("marie.tremblay@exemple.qc.ca", "Marie Tremblay"),
+                completed_at=datetime(2026, 11, 20, 14, 3, tzinfo=UTC),
+                share_reflections=False,
+                reflections=tuple(Reflection(k, v) for k, v in ANSWERS.items()),
+            )
+            return str((await issue_completion(runtime, principal, completion)).credential_id)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(issue())
+
+
+async def _principal(runtime: Runtime, client_id: str) -> Principal:
+    async with runtime.database.read() as session:
+        record = await session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+    assert record is not None
+    return Principal(
+        id=record.id,
+        client_id=record.client_id,
+        name=record.name,
+        scopes=frozenset(record.scopes),
+        issuer_slugs=frozenset(record.issuer_slugs),
+    )
+
+
+def test_credentials_suspend_reinstate_and_revoke(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
+    credential_id = _issue_in_process(data_dir)
+
+    suspended = output(
+        insigne(data_dir, "credentials", "suspend", credential_id, "--reason", "vérification")
+    )
+    reinstated = output(
+        insigne(data_dir, "credentials", "reinstate", credential_id, "--reason", "vérifié")
+    )
+    revoked = output(
+        insigne(data_dir, "credentials", "revoke", credential_id, "--reason", "erreur")
+    )
+    again = output(insigne(data_dir, "credentials", "revoke", credential_id, "--reason", "x"))
+    refused = insigne(data_dir, "credentials", "reinstate", credential_id, "--reason", "non")
+
+    assert [suspended["status"], reinstated["status"], revoked["status"]] == [
+        "suspended",
+        "active",
+        "revoked",
+    ]
+    assert again["changed"] is False
+    assert again["reason"] == "erreur"
+    assert refused.returncode == 2
+    assert "final" in refused.stderr
+
+
+def test_keys_compromise_rotates_an_active_key_out(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
+    did = output(insigne(data_dir, "keys", "rotate", "--issuer", "reseau-demo"))
+    active = did["verificationMethods"][0].split("#")[1]
+
+    marked = output(
+        insigne(
+            data_dir,
+            "keys",
+            "compromise",
+            "--issuer",
+            "reseau-demo",
+            "--key",
+            active,
+            "--since",
+            "2026-11-30T00:00:00+00:00",
+        )
+    )
+
+    assert len(marked["verificationMethods"]) == 2
+    assert active not in marked["verificationMethods"][0]
+
+
+def test_keys_rotate_kek_re_encrypts_every_key(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
+    old_key = (data_dir / "key-encryption-key").read_text()
+
+    rotated = output(insigne(data_dir, "keys", "rotate-kek"))
+
+    assert rotated["issuerKeys"] >= 2
+    assert (data_dir / "key-encryption-key.old").read_text() == old_key
+    assert (data_dir / "key-encryption-key").read_text() != old_key
+    assert (data_dir / "key-encryption-key").stat().st_mode & 0o077 == 0
+    _issue_in_process(data_dir, "après-kek")  # the keys open under the new KEK

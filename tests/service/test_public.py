@@ -142,8 +142,9 @@ async def resolver_from_service(
     """Documents fetched over HTTP from the service, as a verifier would."""
     issuer = credential["issuer"]["id"]
     documents = {issuer: (await client.get("/issuers/reseau-demo/did.json")).json()}
-    status_url = credential["credentialStatus"]["statusListCredential"]
-    documents[status_url] = (await client.get(path(status_url))).json()
+    for entry in credential["credentialStatus"]:  # revocation and suspension
+        status_url = entry["statusListCredential"]
+        documents[status_url] = (await client.get(path(status_url))).json()
     if jwt:
         kid = httpx.Response(
             200, content=base64.urlsafe_b64decode(jwt.split(".")[0] + "==")
@@ -169,7 +170,7 @@ async def test_issued_credential_and_jwt_verify_with_the_library(
 async def test_status_list_is_signed_by_the_issuer(
     client: httpx.AsyncClient, issued: dict[str, Any]
 ) -> None:
-    status_url = issued["credential"]["credentialStatus"]["statusListCredential"]
+    status_url = issued["credential"]["credentialStatus"][0]["statusListCredential"]
     document = (await client.get(path(status_url))).json()
 
     assert document["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
@@ -190,7 +191,7 @@ async def test_each_credential_gets_its_own_status_index(
                 headers={"Authorization": f"Bearer {access}"},
             )
         ).json()
-        indexes.add(body["credential"]["credentialStatus"]["statusListIndex"])
+        indexes.add(body["credential"]["credentialStatus"][0]["statusListIndex"])
 
     assert len(indexes) == 3
 

@@ -105,7 +105,8 @@ async def test_a_completion_and_a_read_need_few_statements(
     await client.get(f"/credentials/{issued['id']}")
     per_read = len(statements)
 
-    assert per_completion <= 10, statements
+    # + 2 for the suspension slot, + 1 for the track's rule, + 1 for the webhooks to notify
+    assert per_completion <= 14, statements
     assert per_read == 1
 
 

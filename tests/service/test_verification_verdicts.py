@@ -19,7 +19,7 @@ from service.db.engine import SharedConnectionDatabase
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
 from tests.service.factories import completion
 
 LANGUAGES = {"en": "en-GB,en;q=0.9", "fr": "fr-CA,fr;q=0.9,en;q=0.5"}
@@ -110,7 +110,7 @@ async def test_revoked_badge_says_revoked(
     runtime: Runtime,
     language: str,
 ) -> None:
-    await services(session, runtime).awards.revoke(
+    await operator(session, runtime).lifecycle.revoke(
         uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
     )
     await session.commit()

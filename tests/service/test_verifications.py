@@ -30,7 +30,7 @@ from service.limits import RateLimits
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
 from tests.service.factories import completion
 
 
@@ -124,7 +124,7 @@ async def test_french_messages_keep_codes_stable(
 async def test_revoked_badge_fails_the_status_check(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await services(session, runtime).awards.revoke(
+    await operator(session, runtime).lifecycle.revoke(
         uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
     )
     await session.commit()
@@ -366,7 +366,7 @@ VC = "https://www.w3.org/2018/credentials#"
 async def test_re_keyed_revoked_badge_fails_the_status_check(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await services(session, runtime).awards.revoke(
+    await operator(session, runtime).lifecycle.revoke(
         uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
     )
     await session.commit()

@@ -77,7 +77,9 @@ async def _draft(runtime: Runtime, platform: Principal, request: CompletionReque
         draft = await unit.awards.prepare(request)
     if isinstance(draft, ListNeeded):
         async with runtime.write(platform) as unit:
-            await unit.status_lists.start(unit.status_lists.new_list(draft.issuer, draft.sequence))
+            await unit.status_lists.start(
+                unit.status_lists.new_list(draft.issuer, draft.sequence, draft.purpose)
+            )
         return await _draft(runtime, platform, request)
     assert isinstance(draft, Draft)
     return draft
@@ -87,10 +89,10 @@ async def test_a_taken_status_index_rolls_the_whole_store_back(
     runtime: Runtime, platform: Principal, session: AsyncSession
 ) -> None:
     winner = await issue_completion(runtime, platform, a_completion("premier"))
-    index = int(winner.document["credentialStatus"]["statusListIndex"])
+    index = int(winner.document["credentialStatus"][0]["statusListIndex"])
     request = CompletionRequest(a_completion("second"), None)
     draft = await _draft(runtime, platform, request)
-    clash = replace(draft, status_index=index, status=winner.document["credentialStatus"])
+    clash = replace(draft, status_index=index, status=winner.document["credentialStatus"][0])
     signed = sign_both_ways(build_credential(clash, runtime.urls), clash.issuer, clash.issued_at)
 
     with pytest.raises(SlotTaken):

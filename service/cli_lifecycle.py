@@ -1,0 +1,174 @@
+"""Command-line operations on credentials, keys and webhooks, run as the operator.
+
+``insigne credentials revoke|suspend|reinstate ID --reason …``, ``insigne keys compromise``,
+``insigne keys rotate-kek`` and ``insigne worker``; the operator administers every issuer
+(the visibility policy's operator viewer).
+
+``rotate-kek`` re-encrypts every private key and webhook secret in one transaction. The old
+key-encryption key is the one the service runs with (``INSIGNE_KEY_ENCRYPTION_KEY``, or the
+development file in the data folder); the new one is ``INSIGNE_NEW_KEY_ENCRYPTION_KEY``
+(32 bytes, base64) or, when that is unset, a random one written to ``--new-key-file``
+before anything changes. With the development file, the file is replaced (the old one is
+kept beside it as ``.old``); otherwise set ``INSIGNE_KEY_ENCRYPTION_KEY`` to the new key
+and restart every process (a process still on the old key can no longer open the keys).
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import secrets
+import signal
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from service.domain.audit import record_event
+from service.domain.kek import reencrypt_all
+from service.domain.keyvault import KeyVault
+from service.runtime import Runtime, Services
+from service.settings import Settings
+from service.webhook_worker import WebhookWorker
+
+_NEW_KEK = "INSIGNE_NEW_KEY_ENCRYPTION_KEY"
+
+
+def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Register the ``credentials`` and ``worker`` commands."""
+    credentials = commands.add_parser("credentials", help="change a credential's status")
+    actions = credentials.add_subparsers(dest="credentials_command", required=True)
+    for action, text in (
+        ("revoke", "revoke a credential for good"),
+        ("suspend", "suspend a credential until it is reinstated"),
+        ("reinstate", "lift a suspension"),
+    ):
+        parser = actions.add_parser(action, help=text)
+        parser.add_argument("credential_id", type=uuid.UUID, metavar="ID")
+        parser.add_argument("--reason", required=True)
+        parser.set_defaults(run=_change_status, action=action)
+    worker = commands.add_parser("worker", help="deliver webhooks until stopped (SIGTERM)")
+    worker.add_argument("--idle-seconds", type=float, default=1.0)
+    worker.set_defaults(run=_worker)
+
+
+def add_key_commands(keys: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Register ``keys compromise`` and ``keys rotate-kek``."""
+    compromise = keys.add_parser("compromise", help="refuse a key's proofs from a date on")
+    compromise.add_argument("--issuer", required=True, help="the issuer's slug")
+    compromise.add_argument("--key", required=True, help="the key's name, e.g. key-ed25519-1")
+    compromise.add_argument(
+        "--since", required=True, type=datetime.fromisoformat, help="RFC 3339, with a zone"
+    )
+    compromise.set_defaults(run=_compromise)
+    kek = keys.add_parser("rotate-kek", help="re-encrypt every sealed secret with a new KEK")
+    kek.add_argument(
+        "--new-key-file", type=Path, help=f"where to write a new KEK if {_NEW_KEK} is unset"
+    )
+    kek.set_defaults(run=_rotate_kek)
+
+
+def _compromise(settings: Settings, args: argparse.Namespace) -> int:
+    async def mark(services: Services) -> Any:  # noqa: ANN401
+        return await services.keys.compromise(args.issuer, args.key, args.since, actor="cli")
+
+    _print({"issuer": args.issuer, "verificationMethods": run_as_operator(settings, mark)})
+    return 0
+
+
+def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
+    dev_file = settings.data_dir / "key-encryption-key"
+    from_env = "INSIGNE_KEY_ENCRYPTION_KEY" in os.environ
+    written: Path | None = None
+    if _NEW_KEK in os.environ:
+        new_key = base64.b64decode(os.environ[_NEW_KEK], validate=True)
+    else:  # kept on disk before anything changes, so a crash cannot lose it
+        new_key = secrets.token_bytes(32)
+        written = args.new_key_file or dev_file.with_suffix(".new")
+        written.write_text(base64.b64encode(new_key).decode())
+        written.chmod(0o600)
+    if len(new_key) != 32:
+        raise SystemExit(f"{_NEW_KEK} must be 32 bytes, base64-encoded")
+
+    async def rotate() -> Any:  # noqa: ANN401
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.database.write() as session:
+                done = await reencrypt_all(
+                    session, KeyVault(settings.key_encryption_key), KeyVault(new_key)
+                )
+                await record_event(
+                    session, actor="cli", action="keys.rotate-kek", subject="key-encryption-key"
+                )
+                return done
+        finally:
+            await runtime.close()
+
+    done = asyncio.run(rotate())
+    if not from_env and written is not None and args.new_key_file is None:
+        dev_file.replace(dev_file.with_suffix(".old"))
+        written.replace(dev_file)
+        written = dev_file
+    _print(
+        {
+            "issuerKeys": done.issuer_keys,
+            "webhookSecrets": done.webhook_secrets,
+            "newKeyFile": str(written) if written else None,
+        }
+    )
+    return 0
+
+
+def _change_status(settings: Settings, args: argparse.Namespace) -> int:
+    async def change(services: Services) -> Any:  # noqa: ANN401
+        method = getattr(services.lifecycle, args.action)
+        return await method(args.credential_id, args.reason, actor="cli")
+
+    result = run_as_operator(settings, change)
+    _print(
+        {
+            "id": str(result.credential_id),
+            "status": result.status,
+            "reason": result.reason,
+            "changedAt": result.changed_at.isoformat() if result.changed_at else None,
+            "changed": result.is_changed,
+        }
+    )
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> None:
+        runtime = Runtime.build(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await WebhookWorker(runtime).run(stop, idle_seconds=args.idle_seconds)
+        finally:
+            await runtime.close()
+
+    asyncio.run(work())
+    return 0
+
+
+def run_as_operator(settings: Settings, action: Callable[[Services], Awaitable[Any]]) -> Any:  # noqa: ANN401
+    """Run `action` on one operator write unit, with a runtime of its own."""
+
+    async def run() -> Any:  # noqa: ANN401
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.write(is_operator=True) as services:
+                return await action(services)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
+
+
+def _print(document: object) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,39 @@
+"""Rotating the key-encryption key: every sealed secret re-encrypted in one transaction.
+
+Issuers' private keys and webhook signing secrets are sealed with the key-encryption key
+(`KeyVault`). The caller's unit of work holds every change, so either all of them are under
+the new key when it commits, or none is; a secret the old key cannot open aborts it all.
+"""
+
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import IssuerKeyRecord, WebhookEndpointRecord
+from service.domain.errors import Conflict
+from service.domain.keyvault import KeyVault
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    issuer_keys: int
+    webhook_secrets: int
+
+
+async def reencrypt_all(session: AsyncSession, old: KeyVault, new: KeyVault) -> Reencrypted:
+    """Re-seal every secret from `old` to `new`, in the caller's transaction."""
+    keys = (await session.scalars(select(IssuerKeyRecord).with_for_update())).all()
+    endpoints = (await session.scalars(select(WebhookEndpointRecord).with_for_update())).all()
+    try:
+        for key in keys:
+            key.encrypted_private_key = new.seal(old.open(key.encrypted_private_key))
+        for endpoint in endpoints:
+            endpoint.encrypted_secret = new.seal_bytes(old.open_bytes(endpoint.encrypted_secret))
+    except InvalidTag:
+        raise Conflict(
+            "the current key-encryption key does not open every sealed secret; nothing changed"
+        ) from None
+    await session.flush()
+    return Reencrypted(len(keys), len(endpoints))

@@ -1,0 +1,152 @@
+"""Training tracks with ordered levels, and the rule that a level may require the one below.
+
+A track is named by its achievements (``track``, ``level``): *Leadership pédagonumérique*
+1 Explorateur, 2 …, 3 …. When the track says so, a completion for level n is refused unless
+the learner (by e-mail) holds an active credential for level n-1 of the same track.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import (
+    AchievementRecord,
+    CompletionRecord,
+    CredentialRecord,
+    LearnerRecord,
+    TrackRecord,
+)
+from service.domain.achievements import Achievement
+from service.domain.audit import record_event
+from service.domain.clock import Clock, utc_now
+from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.issuers import IssuerService
+from service.domain.visibility import Viewer
+
+
+@dataclass(frozen=True)
+class Track:
+    id: uuid.UUID
+    slug: str
+    issuer: str
+    name: str
+    requires_previous_level: bool
+
+
+class TrackService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        viewer: Viewer,
+        issuers: IssuerService,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._session = session
+        self._viewer = viewer
+        self._issuers = issuers
+        self._clock = clock
+
+    async def create(
+        self, *, slug: str, issuer: str, name: str, requires_previous_level: bool, actor: str
+    ) -> Track:
+        profile = await self._issuers.find(issuer)
+        if profile is None or not self._viewer.may_administer(issuer):
+            raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
+        clash = await self._session.scalar(
+            select(TrackRecord.id).where((TrackRecord.slug == slug) | (TrackRecord.name == name))
+        )
+        if clash is not None:
+            raise Conflict("a track with this slug or name exists")
+        record = TrackRecord(
+            slug=slug,
+            issuer_id=profile.id,
+            name=name,
+            requires_previous_level=requires_previous_level,
+            created_at=self._clock(),
+        )
+        self._session.add(record)
+        await self._session.flush()
+        await record_event(
+            self._session,
+            actor=actor,
+            action="track.create",
+            subject=slug,
+            clock=self._clock,
+            issuer=issuer,
+        )
+        return Track(record.id, slug, issuer, name, requires_previous_level)
+
+    async def update(self, slug: str, *, requires_previous_level: bool | None, actor: str) -> Track:
+        record, issuer = await self._administered(slug)
+        if requires_previous_level is not None:
+            record.requires_previous_level = requires_previous_level
+        await self._session.flush()
+        await record_event(
+            self._session,
+            actor=actor,
+            action="track.update",
+            subject=slug,
+            detail={"requiresPreviousLevel": record.requires_previous_level},
+            clock=self._clock,
+            issuer=issuer,
+        )
+        return Track(record.id, slug, issuer, record.name, record.requires_previous_level)
+
+    async def tracks(self) -> list[Track]:
+        administered = self._viewer.administered()
+        found = []
+        for record in await self._session.scalars(select(TrackRecord).order_by(TrackRecord.name)):
+            issuer = (await self._issuers.by_id(record.issuer_id)).slug
+            if administered is None or issuer in administered:
+                found.append(
+                    Track(
+                        record.id, record.slug, issuer, record.name, record.requires_previous_level
+                    )
+                )
+        return found
+
+    async def _administered(self, slug: str) -> tuple[TrackRecord, str]:
+        record = await self._session.scalar(select(TrackRecord).where(TrackRecord.slug == slug))
+        issuer = (await self._issuers.by_id(record.issuer_id)).slug if record else ""
+        if record is None or not self._viewer.may_administer(issuer):
+            raise NotFound(f"no track {slug!r}")
+        return record, issuer
+
+
+async def check_previous_level(session: AsyncSession, achievement: Achievement, email: str) -> None:
+    """Refuse a level whose track requires the one below when the learner lacks it."""
+    requires = await session.scalar(
+        select(TrackRecord.requires_previous_level).where(TrackRecord.name == achievement.track)
+    )
+    if not requires or achievement.level <= 1:
+        return
+    below = await session.scalar(
+        select(AchievementRecord.id).where(
+            AchievementRecord.track == achievement.track,
+            AchievementRecord.level == achievement.level - 1,
+        )
+    )
+    held = below is not None and await session.scalar(
+        select(CredentialRecord.id)
+        .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+        .join(LearnerRecord, LearnerRecord.id == CompletionRecord.learner_id)
+        .where(
+            CompletionRecord.achievement_id == below,
+            LearnerRecord.email == email,
+            CredentialRecord.status == "active",
+        )
+        .limit(1)
+    )
+    if not held:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "achievement",
+                    f"level {achievement.level} of {achievement.track!r} requires level "
+                    f"{achievement.level - 1}: this learner holds no active badge for it",
+                )
+            ]
+        )

@@ -1,0 +1,296 @@
+"""Webhook endpoints of platforms, and the events written to their outbox.
+
+An event is published in the transaction of the change it reports: `publish` adds one
+delivery row per subscribed endpoint to the unit of work that revokes, suspends, reinstates
+or issues, so an event commits with its deliveries or not at all. A worker sends them later
+(`service.webhook_worker`), following the Standard Webhooks specification.
+
+An endpoint belongs to the client that registered it, and receives the events of the
+credentials that client submitted or that belong to an issuer it is linked to.
+"""
+
+import base64
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openbadges.jsontypes import dumps
+from openbadges.models import format_datetime
+from service.db.tables import (
+    ClientRecord,
+    WebhookAttemptRecord,
+    WebhookDeliveryRecord,
+    WebhookEndpointRecord,
+)
+from service.domain.audit import record_event
+from service.domain.clients import Principal
+from service.domain.clock import Clock, utc_now
+from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
+from service.domain.signer import Signer
+
+EVENTS = frozenset(
+    {"credential.issued", "credential.revoked", "credential.suspended", "credential.reinstated"}
+)
+MAX_URL_LENGTH = 2000
+MAX_ENDPOINTS = 20  # per client
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: uuid.UUID
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+
+
+@dataclass(frozen=True)
+class NewEndpoint:
+    endpoint: Endpoint
+    secret: str  # whsec_…, shown once
+
+
+@dataclass(frozen=True)
+class Attempt:
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: uuid.UUID
+    message_id: str
+    event: str
+    status: str
+    attempts: tuple[Attempt, ...]
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    event: str,
+    issuer_slug: str,
+    submitted_by: uuid.UUID,
+    data: dict[str, Any],
+    clock: Clock = utc_now,
+) -> int:
+    """Add the deliveries of an event to the current transaction; returns how many."""
+    rows = (
+        await session.execute(
+            select(WebhookEndpointRecord.id, WebhookEndpointRecord.events, ClientRecord)
+            .join(ClientRecord, ClientRecord.id == WebhookEndpointRecord.client_id)
+            .where(WebhookEndpointRecord.disabled_at.is_(None))
+        )
+    ).all()
+    targets = [
+        endpoint_id
+        for endpoint_id, events, client in rows
+        if event in events
+        and client.disabled_at is None
+        and (client.id == submitted_by or issuer_slug in client.issuer_slugs)
+    ]
+    if not targets:
+        return 0
+    now = clock()
+    # Standard Webhooks: one id per message, kept across retries; the body's recommended shape.
+    message_id = f"msg_{uuid.uuid4().hex}"
+    body = dumps({"type": event, "timestamp": format_datetime(now), "data": data}).decode()
+    session.add_all(
+        WebhookDeliveryRecord(
+            endpoint_id=endpoint_id,
+            event=event,
+            message_id=message_id,
+            body=body,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for endpoint_id in targets
+    )
+    await session.flush()
+    return len(targets)
+
+
+class WebhookService:
+    """A client's endpoints: register, list, delete, and their deliveries."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        principal: Principal | None,
+        signer: Signer,
+        http_hosts: frozenset[str],
+        clock: Clock = utc_now,
+    ) -> None:
+        self._session = session
+        self._principal = principal
+        self._signer = signer
+        self._http_hosts = http_hosts
+        self._clock = clock
+
+    async def register(self, url: str, events: list[str]) -> NewEndpoint:
+        client = self._client()
+        problems = self._url_problems(url)
+        unknown = sorted(set(events) - EVENTS)
+        if unknown or not events:
+            problems.append(
+                FieldProblem("events", f"choose among {sorted(EVENTS)}; unknown: {unknown}")
+            )
+        if problems:
+            raise InvalidInput(problems)
+        if len(await self._records(client)) >= MAX_ENDPOINTS:
+            raise Conflict(f"a client may register at most {MAX_ENDPOINTS} endpoints")
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        record = WebhookEndpointRecord(
+            client_id=client.id,
+            url=url,
+            events=sorted(set(events)),
+            encrypted_secret=self._signer.seal_bytes(secret.encode()),
+            created_at=self._clock(),
+        )
+        self._session.add(record)
+        await self._session.flush()
+        await record_event(
+            self._session,
+            actor=client.client_id,
+            action="webhook.register",
+            subject=str(record.id),
+            detail={"url": url, "events": record.events},
+            clock=self._clock,
+        )
+        return NewEndpoint(_endpoint(record), secret)
+
+    async def endpoints(self) -> list[Endpoint]:
+        return [_endpoint(record) for record in await self._records(self._client())]
+
+    async def delete(self, endpoint_id: uuid.UUID) -> None:
+        """Stop deliveries to an endpoint for good; its history stays listed for audit."""
+        record = await self._owned(endpoint_id)
+        if record.disabled_reason != "deleted":
+            record.disabled_at = self._clock()
+            record.disabled_reason = "deleted"
+            await record_event(
+                self._session,
+                actor=self._client().client_id,
+                action="webhook.delete",
+                subject=str(endpoint_id),
+                clock=self._clock,
+            )
+            await self._session.flush()
+
+    async def deliveries(
+        self, endpoint_id: uuid.UUID, *, limit: int = 50, before: datetime | None = None
+    ) -> list[Delivery]:
+        """The endpoint's deliveries, newest first, each with its attempts."""
+        await self._owned(endpoint_id)
+        query = select(WebhookDeliveryRecord).where(
+            WebhookDeliveryRecord.endpoint_id == endpoint_id
+        )
+        if before is not None:
+            query = query.where(WebhookDeliveryRecord.created_at < before)
+        records = (
+            await self._session.scalars(
+                query.order_by(WebhookDeliveryRecord.created_at.desc()).limit(limit)
+            )
+        ).all()
+        attempts: dict[uuid.UUID, list[Attempt]] = {record.id: [] for record in records}
+        for row in await self._session.scalars(
+            select(WebhookAttemptRecord)
+            .where(WebhookAttemptRecord.delivery_id.in_(attempts))
+            .order_by(WebhookAttemptRecord.at)
+        ):
+            attempts[row.delivery_id].append(
+                Attempt(row.at, row.status_code, row.error, row.duration_ms)
+            )
+        return [_delivery(record, tuple(attempts[record.id])) for record in records]
+
+    async def replay(self, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> Delivery:
+        """Send a delivery again, as soon as a worker is free (same webhook-id, same body)."""
+        endpoint = await self._owned(endpoint_id)
+        if endpoint.disabled_at is not None:
+            raise Conflict(f"the endpoint is disabled ({endpoint.disabled_reason})")
+        record = await self._session.get(WebhookDeliveryRecord, delivery_id)
+        if record is None or record.endpoint_id != endpoint_id:
+            raise NotFound("no such delivery")
+        record.status, record.next_attempt_at, record.locked_until = "pending", self._clock(), None
+        await self._session.flush()
+        await record_event(
+            self._session,
+            actor=self._client().client_id,
+            action="webhook.replay",
+            subject=str(delivery_id),
+            clock=self._clock,
+        )
+        found = await self.deliveries(endpoint_id, limit=1_000)
+        return next(delivery for delivery in found if delivery.id == delivery_id)
+
+    def _client(self) -> Principal:
+        if self._principal is None:
+            raise Unauthorized("a bearer access token is required (see POST /oauth/token)")
+        return self._principal
+
+    async def _records(self, client: Principal) -> list[WebhookEndpointRecord]:
+        found = await self._session.scalars(
+            select(WebhookEndpointRecord)
+            .where(
+                WebhookEndpointRecord.client_id == client.id,
+                WebhookEndpointRecord.disabled_reason.is_distinct_from("deleted"),
+            )
+            .order_by(WebhookEndpointRecord.created_at)
+        )
+        return list(found)
+
+    async def _owned(self, endpoint_id: uuid.UUID) -> WebhookEndpointRecord:
+        record = await self._session.get(WebhookEndpointRecord, endpoint_id)
+        if record is None or record.client_id != self._client().id:
+            raise NotFound("no such webhook endpoint")
+        return record
+
+    def _url_problems(self, url: str) -> list[FieldProblem]:
+        """HTTPS only, except the hosts allowed plain HTTP (development and tests)."""
+        parts = urlsplit(url)
+        if len(url) > MAX_URL_LENGTH or not parts.hostname:
+            return [FieldProblem("url", f"must be an absolute URL of at most {MAX_URL_LENGTH}")]
+        if parts.scheme == "https" or (
+            parts.scheme == "http" and parts.hostname in self._http_hosts
+        ):
+            return []
+        return [FieldProblem("url", "must be an https URL")]
+
+
+def _endpoint(record: WebhookEndpointRecord) -> Endpoint:
+    return Endpoint(
+        id=record.id,
+        url=record.url,
+        events=tuple(record.events),
+        created_at=record.created_at,
+        disabled_at=record.disabled_at,
+        disabled_reason=record.disabled_reason,
+    )
+
+
+def _delivery(record: WebhookDeliveryRecord, attempts: tuple[Attempt, ...]) -> Delivery:
+    return Delivery(
+        id=record.id,
+        message_id=record.message_id,
+        event=record.event,
+        status=record.status,
+        attempts=attempts,
+        next_attempt_at=record.next_attempt_at,
+        delivered_at=record.delivered_at,
+        created_at=record.created_at,
+    )
