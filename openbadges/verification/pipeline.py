@@ -5,7 +5,7 @@ bad input is a failed check with a clear message. The caller supplies the clock,
 loader and the resolver, so nothing is fetched and the result is reproducible.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -35,6 +35,7 @@ from openbadges.schema import SchemaValidator
 from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
 from openbadges.verification import checks
 from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
+from openbadges.verification.clr import check_embedded
 from openbadges.verification.report import Check, VerificationResult
 from openbadges.verification.signed import read_signed, refused
 
@@ -49,6 +50,8 @@ class _Context:
     loader: ContextLoader
     now: datetime
     schema: SchemaValidator | None
+    check_status: bool = True
+    depth: int = 0  # records (CLR 2.0) around the credential
 
 
 async def verify(
@@ -81,10 +84,18 @@ async def verify(
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema)
+    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema, check_status)
+    return await _verify(data, context, recipient)
+
+
+async def _verify(
+    data: JSONObject | str | bytes, context: _Context, recipient: str | None
+) -> VerificationResult:
     ob2 = as_ob2(data)
     if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
-        return await verify_ob2(ob2, resolver=resolver, now=now, recipient=recipient)
+        return await verify_ob2(
+            ob2, resolver=context.resolver, now=context.now, recipient=recipient
+        )
     parsed = _parse(data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))
@@ -109,13 +120,19 @@ async def verify(
     results.append(checks.check_schema(checked, context.schema))
     results.extend(_bound(found, checked))
     results.extend(checks.check_dates(checked, context.now))
-    if check_status:
+    if context.check_status:
         results.extend(
             [await _check_status(entry, checked, context) for entry in _entries(checked)]
         )
     if recipient is not None:
         results.append(checks.check_recipient(checked, recipient))
-    return VerificationResult(checks=tuple(results), credential=checked, format=form)
+    inner = replace(context, depth=context.depth + 1)
+    held, reports = await check_embedded(
+        credential, lambda item: _verify(item, inner, None), context.depth
+    )
+    return VerificationResult(
+        checks=(*results, *held), credential=checked, format=form, embedded=reports
+    )
 
 
 @dataclass(frozen=True)
