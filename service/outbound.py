@@ -28,6 +28,7 @@ import httpcore
 import httpx
 
 from service.domain.errors import UnreachableDocument
+from service.domain.fetched import Gone
 
 MAX_BYTES = 1_000_000
 MAX_REDIRECTS = 3
@@ -108,14 +109,22 @@ class SafeFetcher:
         if cached is not None and cached[0] > time.monotonic():
             self._cache.move_to_end(url)
             return cached[1]
-        document, max_age = await self._get(url)
+        document, max_age = await self._get(url, is_gone_read=False)
         if max_age > 0:
             self._cache[url] = (time.monotonic() + max_age, document)
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return document
 
-    async def _get(self, url: str) -> tuple[Any, int]:
+    async def get_json_or_gone(self, url: str) -> Any:  # noqa: ANN401 - JSON
+        """Like `get_json`, but a ``410 Gone`` is a `Gone` with its JSON body (never cached)."""
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        document, _ = await self._get(url, is_gone_read=True)
+        return document
+
+    async def _get(self, url: str, *, is_gone_read: bool) -> tuple[Any, int]:
         for _ in range(MAX_REDIRECTS + 1):
             self._check_url(url)
             try:
@@ -123,6 +132,8 @@ class SafeFetcher:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
+                    if response.status_code == 410 and is_gone_read:
+                        return Gone(url, _json_or_none(await self._read(response))), 0
                     if response.status_code != 200:
                         raise FetchError(f"{url} answered {response.status_code}")
                     body = await self._read(response)
@@ -171,6 +182,13 @@ def _max_age(cache_control: str) -> int:
         if name == "max-age" and value.strip('"').isdigit():
             return min(int(value.strip('"')), MAX_CACHE_SECONDS)
     return 0
+
+
+def _json_or_none(body: bytes) -> Any:  # noqa: ANN401 - JSON
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def _is_compact_jws(body: bytes) -> bool:

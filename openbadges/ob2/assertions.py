@@ -154,7 +154,7 @@ async def _check_hosted(
     if kind not in ("hosted", "HostedBadge"):
         checks.append(Check("hosted", "failed", f"verification type {kind!r} cannot be checked"))
         return given
-    if issuer is not None and _host(assertion_id) != _host(issuer.get("id")):
+    if issuer is not None and not _is_on_issuer_origin(assertion_id, issuer):
         checks.append(
             Check(
                 "hosted",
@@ -182,6 +182,27 @@ def _host(url: object) -> str | None:
     return urlsplit(url).hostname if isinstance(url, str) else None
 
 
+def _is_on_issuer_origin(url: object, issuer: JSONObject) -> bool:
+    """Whether a hosted assertion's or signing key's URL is on the issuer's origin.
+
+    OB 2.0 VerificationObject (an issuer's ``verification`` policy): the URL's host is one of
+    ``allowedOrigins`` (by default the host of the issuer's id) and, when ``startsWith`` is
+    given, the URL starts with one of its prefixes.
+    """
+    policy = issuer.get("verification")
+    policy = policy if isinstance(policy, dict) else {}
+    origins = _strings(policy.get("allowedOrigins")) or [_host(issuer.get("id"))]
+    prefixes = _strings(policy.get("startsWith"))
+    if not isinstance(url, str) or _host(url) is None or _host(url) not in origins:
+        return False
+    return not prefixes or any(url.startswith(prefix) for prefix in prefixes)
+
+
+def _strings(value: object) -> list[str | None]:
+    values = value if isinstance(value, list) else [value]
+    return [item for item in values if isinstance(item, str)]
+
+
 async def _check_signed(
     token: str, assertion: JSONObject, issuer: JSONObject | None, resolver: DocumentResolver
 ) -> list[Check]:
@@ -190,6 +211,16 @@ async def _check_signed(
     creator = verification.get("creator") if isinstance(verification, dict) else None
     if not isinstance(creator, str) or issuer is None:
         return [Check("proof", "failed", "the assertion names no verification.creator key")]
+    if not _is_on_issuer_origin(creator, issuer):
+        return [
+            Check(
+                "issuer-key",
+                "failed",
+                f"the key {creator} is not on the issuer's origin {issuer.get('id')}",
+                {"creator": creator},
+            ),
+            Check("proof", "skipped", "the key was not fetched: it is not the issuer's"),
+        ]
     try:
         key_document = await _resolve_object(resolver, creator)
     except KeyResolutionError as error:
