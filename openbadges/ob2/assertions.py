@@ -191,14 +191,15 @@ def _is_on_issuer_origin(url: object, issuer: JSONObject) -> bool:
     """
     policy = issuer.get("verification")
     policy = policy if isinstance(policy, dict) else {}
-    origins = _strings(policy.get("allowedOrigins")) or [_host(issuer.get("id"))]
+    origins: list[str | None] = [*_strings(policy.get("allowedOrigins"))]
+    origins = origins or [_host(issuer.get("id"))]
     prefixes = _strings(policy.get("startsWith"))
     if not isinstance(url, str) or _host(url) is None or _host(url) not in origins:
         return False
     return not prefixes or any(url.startswith(prefix) for prefix in prefixes)
 
 
-def _strings(value: object) -> list[str | None]:
+def _strings(value: object) -> list[str]:
     values = value if isinstance(value, list) else [value]
     return [item for item in values if isinstance(item, str)]
 
