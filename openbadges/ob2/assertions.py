@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from openbadges.errors import KeyResolutionError, OpenBadgesError
-from openbadges.identity import _email_forms, _equals
+from openbadges.identity import constant_time_equals, email_forms
 from openbadges.jsontypes import JSONObject
 from openbadges.models.base import parse_datetime
 from openbadges.proofs.jwt import decode_jwt_unverified
@@ -340,15 +340,17 @@ def _check_recipient(assertion: JSONObject, address: str) -> Check:
     identity = identity if isinstance(identity, dict) else {}
     value = str(identity.get("identity", ""))
     salt = str(identity.get("salt") or "")
-    forms = _email_forms(address)
+    forms = email_forms(address)
     if not identity.get("hashed"):
-        is_match = any(_equals(value.strip().lower(), form.lower()) for form in forms)
+        is_match = any(constant_time_equals(value.strip().lower(), form.lower()) for form in forms)
     else:
         algorithm, _, expected = value.partition("$")
         if algorithm not in ("sha256", "md5"):
             return Check("recipient", "failed", f"unknown identity hash {algorithm!r}")
         is_match = any(
-            _equals(expected.lower(), hashlib.new(algorithm, (f + salt).encode()).hexdigest())
+            constant_time_equals(
+                expected.lower(), hashlib.new(algorithm, (f + salt).encode()).hexdigest()
+            )
             for f in forms
         )
     if is_match:
