@@ -10,8 +10,10 @@ pyld (like jsonld.js) gives the published N-Quads.
 
 Such a document is expanded by pyld instead, from the same text with every context inlined,
 so no document is loaded. Only expansion moves here: the canonicalisation that follows keeps
-its work budget (`canonical_limits`). pyld's expansion is linear but slow in Python, so the
-text it is given is capped in size (`MAX_FALLBACK_BYTES`).
+its work budget (`canonical_limits`). pyld's expansion is linear but slow in Python (about
+2 ms per JSON object under such contexts, applied again per object), so what it is given is
+capped: `MAX_FALLBACK_BYTES` of text and `MAX_FALLBACK_OBJECTS` objects, which keeps it under
+the canonicalisation's time cap; a larger document of this kind is refused as poisoned.
 """
 
 import functools
@@ -25,17 +27,23 @@ from openbadges.contexts import ContextLoader
 from openbadges.errors import InvalidDocument, PoisonedDataset
 from openbadges.jsontypes import JSONObject, loads
 
-__all__ = ["MAX_FALLBACK_BYTES", "needs_fallback", "parse_with_pyld"]
+__all__ = ["MAX_FALLBACK_BYTES", "MAX_FALLBACK_OBJECTS", "needs_fallback", "parse_with_pyld"]
 
 MAX_FALLBACK_BYTES = 512 * 1024
 """The largest JSON-LD text given to pyld's (pure Python) expansion."""
+MAX_FALLBACK_OBJECTS = 128
+"""The most JSON objects (nodes, values) a document given to pyld's expansion may hold."""
 
 
 def needs_fallback(context: object, body: object, loader: ContextLoader) -> bool:
-    """Whether a node of the body has two or more types that carry a scoped context.
+    """Whether pyoxigraph would expand a node of the body differently from JSON-LD 1.1.
 
-    The terms are gathered from every context the document uses, whatever their scope: a
-    term counted wrongly only sends a document to the slower, exact processor.
+    pyoxigraph applies, of a node's types that carry a scoped context, only the last in
+    lexicographic order. That changes the node's meaning when one of its keys is defined by
+    an earlier type's scoped context and not by the last one's (or when a scoped context
+    propagates to nested nodes, or is not an inline object). The scoped contexts are
+    gathered from every context the document uses, whatever their scope: a term counted
+    wrongly only sends a document to the slower, exact processor.
 
     Args:
         context: the document's ``@context``.
@@ -45,12 +53,23 @@ def needs_fallback(context: object, body: object, loader: ContextLoader) -> bool
     Raises:
         ContextNotFound: a context is not available.
     """
-    scoped = set(_scoped_in(context, loader))
+    scoped = dict(_scoped_in(context, loader))
     for embedded in _embedded_contexts(body):
-        scoped |= _scoped_in(embedded, loader)
+        for term, keys in _scoped_in(embedded, loader).items():
+            scoped[term] = scoped.get(term, frozenset()) | keys
     if len(scoped) < 2:
         return False
-    return any(len(types & scoped) >= 2 for types in _node_types(body))
+    return any(_is_misread(node, types, scoped) for node, types in _typed_nodes(body))
+
+
+def _is_misread(node: JSONObject, types: list[str], scoped: dict[str, frozenset[str]]) -> bool:
+    applied = sorted({name for name in types if name in scoped})
+    if len(applied) < 2:
+        return False
+    earlier = frozenset().union(*(scoped[name] for name in applied[:-1]))
+    if _OPAQUE in earlier or _OPAQUE in scoped[applied[-1]]:
+        return True
+    return bool((earlier - scoped[applied[-1]]) & set(node))
 
 
 def parse_with_pyld(text: bytes) -> Iterator[ox.Quad]:
@@ -58,15 +77,18 @@ def parse_with_pyld(text: bytes) -> Iterator[ox.Quad]:
 
     Raises:
         InvalidDocument: the text is not valid JSON-LD.
-        PoisonedDataset: the text is over `MAX_FALLBACK_BYTES`.
+        PoisonedDataset: the text is over `MAX_FALLBACK_BYTES` or its ``@graph`` holds more
+            than `MAX_FALLBACK_OBJECTS` objects.
     """
-    if len(text) > MAX_FALLBACK_BYTES:
+    document = loads(text) if len(text) <= MAX_FALLBACK_BYTES else None
+    if document is None or _objects_in(document.get("@graph")) > MAX_FALLBACK_OBJECTS:
         raise PoisonedDataset(
-            f"refused: a document whose nodes combine type-scoped contexts is expanded by a "
-            f"slower processor, which takes at most {MAX_FALLBACK_BYTES} bytes"
+            "refused: a document whose nodes combine type-scoped contexts is expanded by a "
+            f"slower processor, which takes at most {MAX_FALLBACK_BYTES} bytes and "
+            f"{MAX_FALLBACK_OBJECTS} objects"
         )
     try:
-        dataset = jsonld.to_rdf(loads(text), {"documentLoader": _refuse, "base": ""})
+        dataset = jsonld.to_rdf(document, {"documentLoader": _refuse, "base": ""})
     except jsonld.JsonLdError as error:
         raise InvalidDocument(f"invalid JSON-LD: {error}") from error
     blanks: dict[str, ox.BlankNode] = {}
@@ -79,6 +101,14 @@ def parse_with_pyld(text: bytes) -> Iterator[ox.Quad]:
                 _term(triple["object"], blanks),
                 graph,
             )
+
+
+def _objects_in(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_objects_in(item) for item in value.values())
+    if isinstance(value, list):
+        return sum(_objects_in(item) for item in value)
+    return 0
 
 
 def _refuse(url: str, options: object = None) -> JSONObject:
@@ -99,33 +129,43 @@ def _term(term: dict[str, str], blanks: dict[str, ox.BlankNode]) -> Any:  # noqa
     return ox.Literal(term["value"], datatype=ox.NamedNode(term["datatype"]))
 
 
-def _collect_scoped(context: object, found: set[str]) -> None:
-    """Terms whose definition has a ``@context``, in a context and its scoped contexts."""
+_OPAQUE = "@"  # a scoped context that propagates or is not an inline object: always exact
+
+
+def _collect_scoped(context: object, found: dict[str, frozenset[str]]) -> None:
+    """Terms whose definition has a ``@context``, with the terms that context defines."""
     if isinstance(context, list):
         for entry in context:
             _collect_scoped(entry, found)
     elif isinstance(context, dict):
         for term, definition in context.items():
             if isinstance(definition, dict) and "@context" in definition:
-                found.add(term)
-                _collect_scoped(definition["@context"], found)
+                inner = definition["@context"]
+                keys = (
+                    frozenset(inner) - {"@protected", "@version"}
+                    if isinstance(inner, dict) and inner.get("@propagate") is not True
+                    else frozenset({_OPAQUE})
+                )
+                found[term] = found.get(term, frozenset()) | keys
+                _collect_scoped(inner, found)
 
 
-def _scoped_in(context: object, loader: ContextLoader) -> frozenset[str]:
-    found: set[str] = set()
+def _scoped_in(context: object, loader: ContextLoader) -> dict[str, frozenset[str]]:
+    found: dict[str, frozenset[str]] = {}
     for entry in context if isinstance(context, list) else [context]:
         if isinstance(entry, str):
-            found |= _scoped_at(entry, loader)
+            for term, keys in _scoped_at(entry, loader).items():
+                found[term] = found.get(term, frozenset()) | keys
         else:
             _collect_scoped(entry, found)
-    return frozenset(found)
+    return found
 
 
 @functools.lru_cache(maxsize=256)
-def _scoped_at(url: str, loader: ContextLoader) -> frozenset[str]:
-    found: set[str] = set()
+def _scoped_at(url: str, loader: ContextLoader) -> dict[str, frozenset[str]]:
+    found: dict[str, frozenset[str]] = {}
     _collect_scoped(loader.resolve(url), found)
-    return frozenset(found)
+    return found
 
 
 def _embedded_contexts(value: object) -> Iterator[object]:
@@ -140,14 +180,14 @@ def _embedded_contexts(value: object) -> Iterator[object]:
             yield from _embedded_contexts(item)
 
 
-def _node_types(value: object) -> Iterator[set[str]]:
+def _typed_nodes(value: object) -> Iterator[tuple[JSONObject, list[str]]]:
     if isinstance(value, dict):
         for key in ("type", "@type"):
             types = value.get(key)
             if isinstance(types, list):
-                yield {item for item in types if isinstance(item, str)}
+                yield value, [item for item in types if isinstance(item, str)]
         for item in value.values():
-            yield from _node_types(item)
+            yield from _typed_nodes(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _node_types(item)
+            yield from _typed_nodes(item)

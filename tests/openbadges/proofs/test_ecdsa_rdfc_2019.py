@@ -2,13 +2,18 @@
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from openbadges.canonical import HashAlgorithm, canonicalize_pair
-from openbadges.canonical_fallback import MAX_FALLBACK_BYTES, needs_fallback
+from openbadges.canonical_fallback import (
+    MAX_FALLBACK_BYTES,
+    MAX_FALLBACK_OBJECTS,
+    needs_fallback,
+)
 from openbadges.contexts import ContextLoader
 from openbadges.errors import PoisonedDataset, ProofError
 from openbadges.keys import generate_key_pair, public_key_from_multibase
@@ -101,6 +106,13 @@ def test_combined_type_scoped_contexts_are_the_only_documents_sent_to_pyld(
 
     assert needs_fallback(employ["@context"], body, loader)
     assert not needs_fallback(alumni["@context"], alumni, loader)
+    # The same two types without a term only the earlier one's context defines: no change.
+    person = {**body, "credentialSubject": {"type": ["Person", "EmployablePerson"]}}
+    assert not needs_fallback(employ["@context"], person, loader)
+    # A CLR's ["VerifiableCredential", "ClrCredential"] loses nothing unless it says "partial".
+    record = json.loads((shared / "clr-examples" / "01-1edtech-clr-simple.json").read_text())
+    assert not needs_fallback(record["@context"], record, loader)
+    assert needs_fallback(record["@context"], {**record, "partial": True}, loader)
     assert not needs_fallback(
         ["https://www.w3.org/ns/credentials/v2"], {"type": ["Person"]}, loader
     )
@@ -112,6 +124,26 @@ def test_pyld_expansion_is_capped(shared: Path, loader: ContextLoader) -> None:
 
     with pytest.raises(PoisonedDataset, match="at most"):
         canonicalize_pair(employ, None, loader)
+
+
+def test_pyld_expansion_of_many_objects_is_refused_quickly(
+    shared: Path, loader: ContextLoader
+) -> None:
+    # pyld applies the type-scoped contexts again for every object (about 2 ms each).
+    employ = json.loads((vectors(shared) / "employmentAuth.json").read_text())
+    employ["credentialSubject"]["employmentAuthorizationDocument"] = [
+        {"type": "EmploymentAuthorizationDocument", "identifier": str(i)}
+        for i in range(MAX_FALLBACK_OBJECTS)
+    ]
+    started = time.monotonic()
+
+    with pytest.raises(PoisonedDataset, match="objects"):
+        canonicalize_pair(employ, None, loader)
+    employ["credentialSubject"]["employmentAuthorizationDocument"] = employ["credentialSubject"][
+        "employmentAuthorizationDocument"
+    ][: MAX_FALLBACK_OBJECTS - 10]
+    assert canonicalize_pair(employ, None, loader).is_safe
+    assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("curve", CURVES)
