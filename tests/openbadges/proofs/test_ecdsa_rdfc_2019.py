@@ -129,7 +129,7 @@ def test_pyld_expansion_is_capped(shared: Path, loader: ContextLoader) -> None:
 def test_pyld_expansion_of_many_objects_is_refused_quickly(
     shared: Path, loader: ContextLoader
 ) -> None:
-    # pyld applies the type-scoped contexts again for every object (about 2 ms each).
+    # pyld applies the type-scoped contexts again for every object: the cap is counted first.
     employ = json.loads((vectors(shared) / "employmentAuth.json").read_text())
     employ["credentialSubject"]["employmentAuthorizationDocument"] = [
         {"type": "EmploymentAuthorizationDocument", "identifier": str(i)}
@@ -139,11 +139,11 @@ def test_pyld_expansion_of_many_objects_is_refused_quickly(
 
     with pytest.raises(PoisonedDataset, match="objects"):
         canonicalize_pair(employ, None, loader)
+    assert time.monotonic() - started < 1
     employ["credentialSubject"]["employmentAuthorizationDocument"] = employ["credentialSubject"][
         "employmentAuthorizationDocument"
     ][: MAX_FALLBACK_OBJECTS - 10]
     assert canonicalize_pair(employ, None, loader).is_safe
-    assert time.monotonic() - started < 2
 
 
 @pytest.mark.parametrize("curve", CURVES)
