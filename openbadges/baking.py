@@ -28,8 +28,10 @@ __all__ = [
     "PNG_KEYWORD",
     "ImageKind",
     "bake",
+    "decode_itxt_text",
     "detect_image_kind",
     "extract",
+    "png_chunks",
 ]
 
 ImageKind = Literal["png", "svg"]
@@ -191,8 +193,8 @@ def _require_one(found: list[_T]) -> _T:
     return found[0]
 
 
-def _read_png_chunks(image: bytes) -> list[tuple[bytes, bytes]]:
-    """Every chunk up to ``IEND``; pypng checks lengths, chunk types and CRCs."""
+def png_chunks(image: bytes) -> list[tuple[bytes, bytes]]:
+    """Every PNG chunk up to ``IEND`` as (type, data), checked by pypng; else `BakingError`."""
     chunks: list[tuple[bytes, bytes]] = []
     try:
         for chunk in png.Reader(bytes=image).chunks():
@@ -212,7 +214,7 @@ def _is_credential_chunk(chunk: tuple[bytes, bytes]) -> bool:
 
 
 def _bake_png(image: bytes, payload: bytes) -> bytes:
-    kept = [chunk for chunk in _read_png_chunks(image) if not _is_credential_chunk(chunk)]
+    kept = [chunk for chunk in png_chunks(image) if not _is_credential_chunk(chunk)]
     # PNG #11iTXt: keyword, NUL, compression flag 0 and method 0 (OB 3.0: compression
     # MUST NOT be used), empty language tag, NUL, empty translated keyword, NUL, UTF-8 text.
     itxt = PNG_KEYWORD + b"\0" + b"\0\0" + b"\0" + b"\0" + payload
@@ -223,11 +225,12 @@ def _bake_png(image: bytes, payload: bytes) -> bytes:
 
 
 def _extract_png(image: bytes) -> JSONObject | str:
-    found = [chunk[1] for chunk in _read_png_chunks(image) if _is_credential_chunk(chunk)]
-    return _parse_payload(_decode_itxt_text(_require_one(found)))
+    found = [chunk[1] for chunk in png_chunks(image) if _is_credential_chunk(chunk)]
+    return _parse_payload(decode_itxt_text(_require_one(found)))
 
 
-def _decode_itxt_text(data: bytes) -> str:
+def decode_itxt_text(data: bytes) -> str:
+    """The text of an ``iTXt`` chunk's data (PNG §11.3.4.5); `BakingError` if compressed."""
     _keyword, _, fields = data.partition(b"\0")
     if len(fields) < 2:
         raise BakingError("malformed iTXt chunk: no compression fields")

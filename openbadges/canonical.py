@@ -17,6 +17,10 @@ Three choices keep this fast without changing a single output byte:
   appears, the sentinel changed nothing and the output is exact; when one does, the document
   is expanded again without it and the offending terms are reported.
 
+One exception to pyoxigraph: a node whose ``@type`` combines several type-scoped contexts is
+expanded wrongly by pyoxigraph 0.5, so such a document is expanded by pyld
+(`canonical_fallback`); the sentinel pass and the canonicalisation stay the same.
+
 The test suite checks this against the W3C and 1EdTech vectors byte for byte, and against
 pyld's independent URDNA2015 implementation on generated credentials.
 """
@@ -25,15 +29,17 @@ import functools
 import secrets
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pyoxigraph as ox
 
+from openbadges.canonical_fallback import needs_fallback, parse_with_pyld
 from openbadges.canonical_limits import canonical_nquads_metered, has_unique_first_degree
 from openbadges.contexts import ContextLoader
 from openbadges.errors import InvalidDocument
 from openbadges.jsontypes import JSONObject, dumps
 
-__all__ = ["Canonicalized", "canonicalize", "canonicalize_pair"]
+__all__ = ["Canonicalized", "HashAlgorithm", "canonicalize", "canonicalize_pair"]
 
 # Per-process random IRIs: a document cannot name them, so it cannot move quads between parts.
 _TOKEN = secrets.token_hex(16)
@@ -50,6 +56,12 @@ _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _ISSUER_DEPENDENT = "https://www.w3.org/ns/credentials/issuer-dependent#"
 
 Graphs = dict[object, list[ox.Quad]]
+HashAlgorithm = Literal["sha256", "sha384"]
+"""RDFC-1.0's hash (§4.4 "hash algorithm" parameter): SHA-256 unless a suite asks otherwise."""
+_ALGORITHMS = {
+    "sha256": ox.CanonicalizationAlgorithm.RDFC_1_0_SHA_256,
+    "sha384": ox.CanonicalizationAlgorithm.RDFC_1_0_SHA_384,
+}
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,11 @@ def canonicalize(document: JSONObject, loader: ContextLoader) -> Canonicalized:
 
 
 def canonicalize_pair(
-    document: JSONObject, proof_config: JSONObject | None, loader: ContextLoader
+    document: JSONObject,
+    proof_config: JSONObject | None,
+    loader: ContextLoader,
+    *,
+    hash_algorithm: HashAlgorithm = "sha256",
 ) -> Canonicalized:
     """Canonicalise a document and its proof configuration under the document's ``@context``.
 
@@ -103,6 +119,8 @@ def canonicalize_pair(
         proof_config: proof options without ``proofValue`` and without ``@context``; they are
             expanded with the document's context, as vc-di-eddsa §3.2.5 requires.
         loader: where contexts come from.
+        hash_algorithm: the hash RDFC-1.0 labels blank nodes with (vc-di-ecdsa §3.3.2:
+            SHA-384 for a P-384 key).
 
     Raises:
         ContextNotFound: the document uses a context that is not bundled.
@@ -113,9 +131,12 @@ def canonicalize_pair(
         raise InvalidDocument("a JSON-LD document needs an @context")
     if proof_config is not None and not _is_flat(proof_config):
         # Nested objects in the options could form graphs of their own; keep the parts apart.
-        alone = canonicalize_pair(document, None, loader)
+        alone = canonicalize_pair(document, None, loader, hash_algorithm=hash_algorithm)
         options = canonicalize_pair(
-            {"@context": document["@context"], **proof_config}, None, loader
+            {"@context": document["@context"], **proof_config},
+            None,
+            loader,
+            hash_algorithm=hash_algorithm,
         )
         return _with_proof(alone, options)
     context = _inlined_context(document["@context"], loader)
@@ -125,21 +146,32 @@ def canonicalize_pair(
     members = [_graph_member(_DOCUMENT_GRAPH, body, loader)]
     if proof_config is not None:
         members.append(_graph_member(_PROOF_GRAPH, proof_config, loader))
-    checked = _parse(context, members, with_sentinel=True)
+    is_exact = needs_fallback(document["@context"], body, loader)
+    checked = _parse(context, members, with_sentinel=True, with_pyld=is_exact)
     flagged, relative = _sentinel_hits(checked)
     if not flagged and not relative:
         document_quads, top = _without_top(_part(checked, _DOCUMENT_GRAPH))
         return Canonicalized(
-            document=_nquads(document_quads),
-            proof=_nquads(_part(checked, _PROOF_GRAPH)) if proof_config is not None else "",
+            document=_nquads(document_quads, hash_algorithm),
+            proof=(
+                _nquads(_part(checked, _PROOF_GRAPH), hash_algorithm)
+                if proof_config is not None
+                else ""
+            ),
             issuer_dependent_terms=_issuer_dependent(document_quads),
             quads=tuple(document_quads),
             top=top,
         )
-    return _unsafe(_parse(context, members, with_sentinel=False), flagged, relative)
+    exact = _parse(context, members, with_sentinel=False, with_pyld=is_exact)
+    return _unsafe(exact, flagged, relative, hash_algorithm)
 
 
-def _unsafe(graphs: Graphs, flagged: frozenset[str], relative: frozenset[str]) -> Canonicalized:
+def _unsafe(
+    graphs: Graphs,
+    flagged: frozenset[str],
+    relative: frozenset[str],
+    hash_algorithm: HashAlgorithm,
+) -> Canonicalized:
     """Canonicalise the exact expansion and sort the sentinel's findings.
 
     The sentinel vocabulary also catches terms a context's own ``@vocab`` defines; such a term
@@ -149,8 +181,8 @@ def _unsafe(graphs: Graphs, flagged: frozenset[str], relative: frozenset[str]) -
     proof = _part(graphs, _PROOF_GRAPH)
     by_vocab = _vocabulary_terms(document + proof)
     return Canonicalized(
-        document=_nquads(document),
-        proof=_nquads(proof) if proof else "",
+        document=_nquads(document, hash_algorithm),
+        proof=_nquads(proof, hash_algorithm) if proof else "",
         undefined_terms=frozenset(term for term in flagged if term not in by_vocab),
         issuer_dependent_terms=_issuer_dependent(document),
         relative_iris=relative,
@@ -204,12 +236,14 @@ def _freeze(context: object) -> Hashable | None:
     return None
 
 
-def _parse(context: bytes, members: list[bytes], *, with_sentinel: bool) -> Graphs:
+def _parse(context: bytes, members: list[bytes], *, with_sentinel: bool, with_pyld: bool) -> Graphs:
+    """Expand to RDF; with pyld when pyoxigraph would get it wrong (`canonical_fallback`)."""
     contexts = b"%s,%s" % (_SENTINEL_CONTEXT, context) if with_sentinel else context
     text = b'{"@context":[%s],"@graph":[%s]}' % (contexts, b",".join(members))
     graphs: Graphs = {}
     try:
-        for quad in ox.parse(text, ox.RdfFormat.JSON_LD):
+        parsed = parse_with_pyld(text) if with_pyld else ox.parse(text, ox.RdfFormat.JSON_LD)
+        for quad in parsed:
             graphs.setdefault(quad.graph_name, []).append(quad)
     except SyntaxError as error:
         raise InvalidDocument(f"invalid JSON-LD: {error}") from error
@@ -283,18 +317,18 @@ def _vocabulary_terms(quads: list[ox.Quad]) -> dict[str, str]:
     return {iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]: iri for iri in iris}
 
 
-def _nquads(quads: list[ox.Quad]) -> str:
+def _nquads(quads: list[ox.Quad], hash_algorithm: HashAlgorithm) -> str:
     # pyoxigraph's RDFC-1.0 is unmetered: it only gets datasets that need no §4.8 work.
     if any(
         isinstance(quad.graph_name, ox.BlankNode) for quad in quads
     ) or not has_unique_first_degree(quads):
-        return _nquads_metered(quads)
+        return _nquads_metered(quads, hash_algorithm)
     dataset = ox.Dataset(quads)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    dataset.canonicalize(_ALGORITHMS[hash_algorithm])
     return "".join(sorted(f"{quad} .\n" for quad in dataset))
 
 
-def _nquads_metered(quads: list[ox.Quad]) -> str:
+def _nquads_metered(quads: list[ox.Quad], hash_algorithm: HashAlgorithm) -> str:
     """Canonicalise with pyld, under the work budget of `canonical_limits`.
 
     Used when blank nodes name graphs (embedded proofs): pyoxigraph 0.5 labels blank graph
@@ -305,7 +339,7 @@ def _nquads_metered(quads: list[ox.Quad]) -> str:
     Raises:
         PoisonedDataset: the work budget or the time cap ran out.
     """
-    relabelled = canonical_nquads_metered(quads)
+    relabelled = canonical_nquads_metered(quads, hash_algorithm)
     return "".join(sorted(f"{quad} .\n" for quad in ox.parse(relabelled, ox.RdfFormat.N_QUADS)))
 
 

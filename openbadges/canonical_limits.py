@@ -12,6 +12,7 @@ same calls (its ``maxWorkFactor``); the budget here allows more, so that benign 
 shapes (two identical evidence objects without ids) still canonicalise.
 """
 
+import hashlib
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -71,8 +72,12 @@ def _first_degree_key(quad: ox.Quad, node: ox.BlankNode) -> _Key:
     )
 
 
-def canonical_nquads_metered(quads: Iterable[ox.Quad]) -> str:
-    """Canonicalise quads with URDNA2015 (RDFC-1.0 with SHA-256) under the work budget.
+def canonical_nquads_metered(quads: Iterable[ox.Quad], hash_algorithm: str = "sha256") -> str:
+    """Canonicalise quads with URDNA2015 (RDFC-1.0) under the work budget.
+
+    Args:
+        quads: the dataset.
+        hash_algorithm: RDFC-1.0's hash, ``"sha256"`` (URDNA2015) or ``"sha384"``.
 
     Returns:
         The canonical N-Quads, sorted (pyld's escaping of literals).
@@ -81,7 +86,7 @@ def canonical_nquads_metered(quads: Iterable[ox.Quad]) -> str:
         PoisonedDataset: the budget, the time cap or the nesting cap ran out.
     """
     meter = _Meter(MAX_WORK, time.monotonic() + MAX_SECONDS)
-    result: str = _MeteredUrdna2015(meter).main(
+    result: str = _MeteredUrdna2015(meter, hash_algorithm).main(
         _pyld_dataset(quads), {"format": "application/n-quads"}
     )
     return result
@@ -151,10 +156,14 @@ class _MeteredIssuer(pyld.identifier_issuer.IdentifierIssuer):  # type: ignore[m
 
 
 class _MeteredUrdna2015(pyld.canon.URDNA2015):  # type: ignore[misc]
-    def __init__(self, meter: _Meter) -> None:
+    def __init__(self, meter: _Meter, hash_algorithm: str) -> None:
         super().__init__()
         self._meter = meter
         self._depth = 0
+        self._hash_algorithm = hash_algorithm
+
+    def create_hash(self) -> Any:  # noqa: ANN401 - hashlib's hash object
+        return hashlib.new(self._hash_algorithm)
 
     def hash_n_degree_quads(self, id_: str, issuer: Any) -> Any:  # noqa: ANN401 - pyld's types
         self._meter.spend()

@@ -21,7 +21,14 @@ from openbadges.errors import InvalidDocument
 from openbadges.jsontypes import JSONObject
 from openbadges.models import IdentityObject, from_document, to_document
 
-__all__ = ["IDENTIFIER_TYPES", "hash_identity", "matches_identity", "normalise_email"]
+__all__ = [
+    "IDENTIFIER_TYPES",
+    "constant_time_equals",
+    "email_forms",
+    "hash_identity",
+    "matches_identity",
+    "normalise_email",
+]
 
 IDENTIFIER_TYPES = frozenset(
     {
@@ -118,16 +125,16 @@ def matches_identity(
     if identity_type is not None and view.identity_type != identity_type:
         return False
     is_email = view.identity_type == "emailAddress"
-    candidates = _email_forms(identifier) if is_email else [identifier]
+    candidates = email_forms(identifier) if is_email else [identifier]
     if not view.hashed:
         stored = normalise_email(view.identity_hash) if is_email else view.identity_hash
-        return any(_equals(stored, candidate) for candidate in candidates)
+        return any(constant_time_equals(stored, candidate) for candidate in candidates)
     algorithm, separator, expected = view.identity_hash.partition("$")
     if not separator or algorithm not in ("sha256", "md5"):
         raise InvalidDocument(f"identityHash must start with sha256$ or md5$, not {algorithm!r}")
     salt = view.salt or ""
     return any(
-        _equals(expected.lower(), _hex_digest(algorithm, candidate + salt))
+        constant_time_equals(expected.lower(), _hex_digest(algorithm, candidate + salt))
         for candidate in candidates
     )
 
@@ -144,7 +151,16 @@ def normalise_email(address: str) -> str:
     return address.strip().lower()
 
 
-def _email_forms(address: str) -> list[str]:
+def email_forms(address: str) -> list[str]:
+    """The spellings of an e-mail address a recipient identity may have been made from.
+
+    Args:
+        address: the address as typed.
+
+    Returns:
+        The address as given, with its domain folded to lower case (what issuers that only
+        fold the domain hash), and wholly folded (`normalise_email`), without repeats.
+    """
     stripped = address.strip()
     local, at, domain = stripped.rpartition("@")
     # As given; with the domain folded (what this library hashed before folding the local
@@ -161,6 +177,7 @@ def _hex_digest(algorithm: str, text: str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _equals(left: str, right: str) -> bool:
+def constant_time_equals(left: str, right: str) -> bool:
+    """Compare two strings (hashes, identities) in time independent of where they differ."""
     # compare_digest only takes ASCII str, so compare the UTF-8 bytes.
     return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))

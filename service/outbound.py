@@ -32,6 +32,7 @@ import httpcore
 import httpx
 
 from service.domain.errors import UnreachableDocument
+from service.domain.fetched import Gone
 from service.metrics import metrics
 
 MAX_BYTES = 1_000_000
@@ -146,19 +147,32 @@ class SafeFetcher:
             self._cache.move_to_end(url)
             metrics().fetches.labels("cached").inc()
             return cached[1]
-        try:
-            document, max_age = await self._get(url)
-        except FetchError as error:
-            metrics().fetches.labels(error.outcome).inc()
-            raise
-        metrics().fetches.labels("ok").inc()
+        document, max_age = await self._counted(url, is_gone_read=False)
         if max_age > 0:
             self._cache[url] = (time.monotonic() + max_age, document)
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
         return document
 
-    async def _get(self, url: str) -> tuple[Any, int]:
+    async def get_json_or_gone(self, url: str) -> Any:  # noqa: ANN401 - JSON
+        """Like `get_json`, but a ``410 Gone`` is a `Gone` with its JSON body (never cached)."""
+        cached = self._cache.get(url)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        document, _ = await self._counted(url, is_gone_read=True)
+        return document
+
+    async def _counted(self, url: str, *, is_gone_read: bool) -> tuple[Any, int]:
+        """`_get`, counted in the fetch metrics by outcome."""
+        try:
+            found = await self._get(url, is_gone_read=is_gone_read)
+        except FetchError as error:
+            metrics().fetches.labels(error.outcome).inc()
+            raise
+        metrics().fetches.labels("gone" if isinstance(found[0], Gone) else "ok").inc()
+        return found
+
+    async def _get(self, url: str, *, is_gone_read: bool) -> tuple[Any, int]:
         for _ in range(MAX_REDIRECTS + 1):
             self._check_url(url)
             try:
@@ -169,6 +183,8 @@ class SafeFetcher:
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
+                    if response.status_code == 410 and is_gone_read:
+                        return Gone(url, _json_or_none(await self._read(response))), 0
                     if response.status_code != 200:
                         raise FetchError(f"{url} answered {response.status_code}", "http_error")
                     body = await self._read(response)
@@ -254,6 +270,13 @@ def _max_age(cache_control: str) -> int:
         if name == "max-age" and value.strip('"').isdigit():
             return min(int(value.strip('"')), MAX_CACHE_SECONDS)
     return 0
+
+
+def _json_or_none(body: bytes) -> Any:  # noqa: ANN401 - JSON
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def _is_compact_jws(body: bytes) -> bool:

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from openbadges.errors import KeyResolutionError, OpenBadgesError
-from openbadges.identity import _email_forms, _equals
+from openbadges.identity import constant_time_equals, email_forms
 from openbadges.jsontypes import JSONObject
 from openbadges.models.base import parse_datetime
 from openbadges.proofs.jwt import decode_jwt_unverified
@@ -154,7 +154,7 @@ async def _check_hosted(
     if kind not in ("hosted", "HostedBadge"):
         checks.append(Check("hosted", "failed", f"verification type {kind!r} cannot be checked"))
         return given
-    if issuer is not None and _host(assertion_id) != _host(issuer.get("id")):
+    if issuer is not None and not _is_on_issuer_origin(assertion_id, issuer):
         checks.append(
             Check(
                 "hosted",
@@ -182,6 +182,28 @@ def _host(url: object) -> str | None:
     return urlsplit(url).hostname if isinstance(url, str) else None
 
 
+def _is_on_issuer_origin(url: object, issuer: JSONObject) -> bool:
+    """Whether a hosted assertion's or signing key's URL is on the issuer's origin.
+
+    OB 2.0 VerificationObject (an issuer's ``verification`` policy): the URL's host is one of
+    ``allowedOrigins`` (by default the host of the issuer's id) and, when ``startsWith`` is
+    given, the URL starts with one of its prefixes.
+    """
+    policy = issuer.get("verification")
+    policy = policy if isinstance(policy, dict) else {}
+    origins: list[str | None] = [*_strings(policy.get("allowedOrigins"))]
+    origins = origins or [_host(issuer.get("id"))]
+    prefixes = _strings(policy.get("startsWith"))
+    if not isinstance(url, str) or _host(url) is None or _host(url) not in origins:
+        return False
+    return not prefixes or any(url.startswith(prefix) for prefix in prefixes)
+
+
+def _strings(value: object) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [item for item in values if isinstance(item, str)]
+
+
 async def _check_signed(
     token: str, assertion: JSONObject, issuer: JSONObject | None, resolver: DocumentResolver
 ) -> list[Check]:
@@ -190,6 +212,16 @@ async def _check_signed(
     creator = verification.get("creator") if isinstance(verification, dict) else None
     if not isinstance(creator, str) or issuer is None:
         return [Check("proof", "failed", "the assertion names no verification.creator key")]
+    if not _is_on_issuer_origin(creator, issuer):
+        return [
+            Check(
+                "issuer-key",
+                "failed",
+                f"the key {creator} is not on the issuer's origin {issuer.get('id')}",
+                {"creator": creator},
+            ),
+            Check("proof", "skipped", "the key was not fetched: it is not the issuer's"),
+        ]
     try:
         key_document = await _resolve_object(resolver, creator)
     except KeyResolutionError as error:
@@ -308,15 +340,17 @@ def _check_recipient(assertion: JSONObject, address: str) -> Check:
     identity = identity if isinstance(identity, dict) else {}
     value = str(identity.get("identity", ""))
     salt = str(identity.get("salt") or "")
-    forms = _email_forms(address)
+    forms = email_forms(address)
     if not identity.get("hashed"):
-        is_match = any(_equals(value.strip().lower(), form.lower()) for form in forms)
+        is_match = any(constant_time_equals(value.strip().lower(), form.lower()) for form in forms)
     else:
         algorithm, _, expected = value.partition("$")
         if algorithm not in ("sha256", "md5"):
             return Check("recipient", "failed", f"unknown identity hash {algorithm!r}")
         is_match = any(
-            _equals(expected.lower(), hashlib.new(algorithm, (f + salt).encode()).hexdigest())
+            constant_time_equals(
+                expected.lower(), hashlib.new(algorithm, (f + salt).encode()).hexdigest()
+            )
             for f in forms
         )
     if is_match:

@@ -8,7 +8,7 @@ or, for a hosted assertion, its ``verify`` attribute.
 
 import defusedxml.ElementTree as SafeElementTree
 
-from openbadges.baking import _decode_itxt_text, _read_png_chunks, detect_image_kind
+from openbadges.baking import decode_itxt_text, detect_image_kind, png_chunks
 from openbadges.errors import BakingError
 
 __all__ = ["extract_ob2"]
@@ -25,8 +25,8 @@ def extract_ob2(image: bytes) -> str | None:
     """
     if detect_image_kind(image) == "png":
         found = [
-            _decode_itxt_text(data)
-            for kind, data in _read_png_chunks(image)
+            decode_itxt_text(data)
+            for kind, data in png_chunks(image)
             if kind == b"iTXt" and data.startswith(_PNG_KEYWORD + b"\0")
         ]
     else:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
-from openbadges.canonical import Canonicalized, canonicalize_pair
+from openbadges.canonical import Canonicalized, HashAlgorithm, canonicalize_pair
 from openbadges.contexts import ContextLoader
 from openbadges.errors import ProofError, UnsupportedCryptosuite
 from openbadges.jsontypes import JSONObject
@@ -25,7 +25,10 @@ __all__ = ["CRYPTOSUITE", "hash_data", "verify_proof"]
 CRYPTOSUITE = "ecdsa-rdfc-2019"
 _PROOF_TYPE = "DataIntegrityProof"
 # vc-di-ecdsa §3.3.4 (hashing): SHA-256 for P-256, SHA-384 for P-384; r and s of that size.
-_CURVES: dict[str, tuple[str, int]] = {"secp256r1": ("sha256", 32), "secp384r1": ("sha384", 48)}
+_CURVES: dict[str, tuple[HashAlgorithm, int]] = {
+    "secp256r1": ("sha256", 32),
+    "secp384r1": ("sha384", 48),
+}
 
 
 def verify_proof(
@@ -70,7 +73,8 @@ def verify_proof(
         actual_list = actual if isinstance(actual, list) else [actual]
         if actual_list[: len(expected_list)] != expected_list:
             raise ProofError("the proof's @context is not a prefix of the document's @context")
-    canonical = canonicalize_pair(unsecured, options, loader)
+    # vc-di-ecdsa §3.3.2: RDFC-1.0 labels blank nodes with the curve's hash too.
+    canonical = canonicalize_pair(unsecured, options, loader, hash_algorithm=algorithm)
     digest = hash_data(canonical, algorithm)
     chosen = hashes.SHA256() if algorithm == "sha256" else hashes.SHA384()
     # hashData is the two hashes concatenated; ECDSA signs (and hashes again) those bytes.

@@ -8,6 +8,7 @@ from openbadges.jsontypes import JSONObject
 from openbadges.keys import PublicKey
 from openbadges.proofs import (
     ecdsa_rdfc_2019,
+    ecdsa_sd_2023,
     ed25519_signature_2018,
     ed25519_signature_2020,
     eddsa_rdfc_2022,
@@ -24,6 +25,7 @@ _BY_TYPE: dict[str, ProofVerifier] = {
 }
 _BY_CRYPTOSUITE: dict[str, ProofVerifier] = {
     ecdsa_rdfc_2019.CRYPTOSUITE: ecdsa_rdfc_2019.verify_proof,
+    ecdsa_sd_2023.CRYPTOSUITE: ecdsa_sd_2023.verify_proof,
 }
 
 

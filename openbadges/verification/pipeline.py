@@ -37,6 +37,7 @@ from openbadges.status import MIN_BITS, read_1edtech_revocation, read_status
 from openbadges.verification import checks
 from openbadges.verification.budget import Budget
 from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
+from openbadges.verification.clr import check_embedded
 from openbadges.verification.report import Check, VerificationResult
 from openbadges.verification.signed import read_signed, refused
 
@@ -52,6 +53,8 @@ class _Context:
     now: datetime
     schema: SchemaValidator | None
     budget: Budget = field(default_factory=Budget)
+    check_status: bool = True
+    depth: int = 0  # records (CLR 2.0) around the credential
 
 
 async def verify(
@@ -90,14 +93,14 @@ async def verify(
         raise ValueError("now must be an aware datetime")
     budget = budget if budget is not None else Budget()
     seen = len(budget.ran_out)
-    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema, budget)
-    result = await _verify(data, context, recipient=recipient, check_status=check_status)
+    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema, budget, check_status)
+    result = await _verify(data, context, recipient)
     spent = budget.checks_since(seen)
     return replace(result, checks=(*result.checks, *spent)) if spent else result
 
 
 async def _verify(
-    data: JSONObject | str | bytes, context: _Context, *, recipient: str | None, check_status: bool
+    data: JSONObject | str | bytes, context: _Context, recipient: str | None
 ) -> VerificationResult:
     ob2 = as_ob2(data)
     if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
@@ -128,11 +131,17 @@ async def _verify(
     results.append(checks.check_schema(checked, context.schema))
     results.extend(_bound(found, checked))
     results.extend(checks.check_dates(checked, context.now))
-    if check_status:
+    if context.check_status:
         results.extend(await _check_statuses(checked, context))
     if recipient is not None:
         results.append(checks.check_recipient(checked, recipient))
-    return VerificationResult(checks=tuple(results), credential=checked, format=form)
+    inner = replace(context, depth=context.depth + 1)
+    held, reports = await check_embedded(
+        credential, lambda item: _verify(item, inner, None), context.depth
+    )
+    return VerificationResult(
+        checks=(*results, *held), credential=checked, format=form, embedded=reports
+    )
 
 
 @dataclass(frozen=True)

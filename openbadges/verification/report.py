@@ -105,12 +105,15 @@ class VerificationResult:
         format: ``"json-ld"`` or ``"jwt"``, or None when the input could not be read.
         unverified_credential: what the input claims when its signature did not verify
             (a tampered VC-JWT's payload): for showing as unverified claims, never as fact.
+        embedded: a CLR 2.0 record's credentials, each one's own report, in the order of
+            the record's ``embedded`` checks.
     """
 
     checks: tuple[Check, ...]
     credential: JSONObject | None = None
     format: Literal["json-ld", "jwt"] | None = None
     unverified_credential: JSONObject | None = None
+    embedded: tuple["VerificationResult", ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -158,7 +161,7 @@ class VerificationResult:
         is kept as ``detail.reason``.
         """
         decisive = self.verdict_check
-        return {
+        report: JSONObject = {
             "verified": self.verified,
             "verdict": self.verdict,
             "verdictReason": decisive.code if decisive is not None else None,
@@ -178,3 +181,6 @@ class VerificationResult:
                 for c in self.checks
             ],
         }
+        if self.embedded:  # CLR 2.0: each held credential's own report
+            report["embedded"] = [nested.to_json(language) for nested in self.embedded]
+        return report

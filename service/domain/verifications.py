@@ -28,11 +28,15 @@ from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
+from service.domain.fetched import Gone
 from service.domain.messages import Language, localise
 
 
 class Fetcher(Protocol):
     async def get_json(self, url: str) -> Any: ...  # noqa: ANN401 - JSON
+
+    async def get_json_or_gone(self, url: str) -> Any:  # noqa: ANN401 - JSON
+        """`get_json`, with a ``410 Gone`` answer returned as a `Gone` instead of an error."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,7 @@ class ServiceResolver:
             if url.startswith("did:web:"):
                 return await self._fetch(self._did_web_location(url.split("#", 1)[0]))
             if url.startswith(("https://", "http://")):
-                return await self._fetch(url.split("#", 1)[0])
+                return await self._fetch(url.split("#", 1)[0], is_gone_read=True)
         except (InvalidDocument, NotFound, ValueError) as error:
             raise KeyResolutionError(f"{url}: {error}") from None
         # Not a forgery: this verifier cannot look the identifier up (e.g. did:velocity).
@@ -151,12 +155,15 @@ class ServiceResolver:
             "time", f"stopped after {self._timeout} seconds", self._timeout or 0.0
         )
 
-    async def _fetch(self, location: str) -> JSONObject | str:
+    async def _fetch(self, location: str, *, is_gone_read: bool = False) -> JSONObject | str:
         left = self._seconds_left()
         self._budget.spend_fetch()
         try:
             with anyio.fail_after(left):
-                document = await self._fetcher.get_json(location)
+                if is_gone_read:
+                    document = _revocation_notice(await self._fetcher.get_json_or_gone(location))
+                else:
+                    document = await self._fetcher.get_json(location)
         except TimeoutError:
             raise self._out_of_time() from None
         except UnreachableDocument as error:
@@ -164,6 +171,19 @@ class ServiceResolver:
         if not isinstance(document, dict | str):
             raise KeyResolutionError(f"{location} did not return a JSON object or a VC-JWT")
         return document
+
+
+def _revocation_notice(document: Any) -> Any:  # noqa: ANN401 - JSON
+    """An OB 2.0 revoked assertion's 410 body is the document; any other 410 is unreachable.
+
+    OB 2.0 §Hosted verification: the issuer answers 410 Gone with ``"revoked": true``; the
+    library reads that flag from the document it is given, so the body is handed over.
+    """
+    if not isinstance(document, Gone):
+        return document
+    if isinstance(document.body, dict) and document.body.get("revoked") is True:
+        return document.body
+    raise UnreachableDocument(f"{document.url} answered 410 Gone")
 
 
 class VerificationService:

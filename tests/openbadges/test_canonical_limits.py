@@ -3,6 +3,7 @@
 import time
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 
@@ -98,3 +99,23 @@ def test_language_tagged_alike_nodes_are_canonicalised_like_pyld() -> None:
     document = with_evidence([dict(evidence) for _ in range(3)])
 
     assert canonicalize(document, LOADER).document == pyld_nquads(document)
+
+
+def test_metered_canonicalisation_labels_with_sha384_as_pyoxigraph_does() -> None:
+    # Two alike evidence objects go to the metered path; P-384 suites ask for SHA-384 labels.
+    evidence = [
+        {"type": ["Evidence"], "name": "Réponse"},
+        {"type": ["Evidence"], "name": "Réponse"},
+    ]
+    document = with_evidence(evidence)
+    quads = canonicalize(document, LOADER).quads
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0_SHA_384)
+    native = "".join(sorted(f"{quad} .\n" for quad in dataset))
+
+    metered = canonicalize_pair(document, None, LOADER, hash_algorithm="sha384").document
+    plain = canonical_limits.canonical_nquads_metered(quads, "sha384")
+
+    assert metered == native
+    assert sorted(plain.splitlines()) == sorted(native.splitlines())
+    assert metered != canonicalize(document, LOADER).document

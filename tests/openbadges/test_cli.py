@@ -11,6 +11,7 @@ import png
 import pytest
 
 from tests.factories import explorer_credential
+from tests.openbadges.verification.test_clr import KEYS, controller
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -167,3 +168,21 @@ def test_verify_serves_a_key_doc_under_another_url_and_reports_a_verdict(
     assert served.returncode == 0, served.stderr
     assert (report["verdict"], report["headline"][:8]) == ("valid", "Ce badge")
     assert json.loads(missing.stdout)["verdict"] == "unverifiable"
+
+
+def test_verify_reports_a_clr_records_credentials_with_served_key_docs(
+    workdir: Path, shared: Path
+) -> None:
+    # shared/clr-examples publishes no controller document: it is built from the method's key.
+    issuer = "https://example.edu/issuers/565049"
+    keydoc = workdir / "clr-issuer.json"
+    keydoc.write_text(json.dumps(controller(issuer, KEYS[issuer])))
+    record = shared / "clr-examples" / "1edtech-clr-test-vector" / "signed.json"
+
+    result = run("verify", str(record), "--key-doc", f"{issuer}={keydoc}", "--lang", "fr")
+
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stderr
+    assert report["verdict"] == "valid"
+    assert [c["status"] for c in report["checks"] if c["code"] == "embedded"] == ["passed"]
+    assert [nested["verdict"] for nested in report["embedded"]] == ["valid"]

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from service.domain.fetched import Gone
 from service.outbound import FetchError, SafeFetcher, is_public_address
 
 COUNTER = itertools.count()
@@ -38,6 +39,9 @@ class Handler(BaseHTTPRequestHandler):
             "/to-https": (302, {"Location": "https://127.0.0.1:1/"}, b""),
             "/loop": (302, {"Location": "/loop"}, b""),
             "/to-did": (302, {"Location": "/did.json"}, b""),
+            "/revoked": (410, {}, json.dumps({"id": "x", "revoked": True}).encode()),
+            "/gone": (410, {}, b"<html>Gone</html>"),
+            "/to-revoked": (302, {"Location": "/revoked"}, b""),
         }
         status, headers, body = routes.get(self.path, (404, {}, b""))
         self.send_response(status)
@@ -175,3 +179,16 @@ def test_numeric_hosts_are_read_as_the_resolver_reads_them(host: str, denoted: s
     from service.outbound import numeric_host
 
     assert numeric_host(host) == denoted
+
+
+async def test_a_410_is_an_answer_only_when_asked_for(server: str, fetcher: SafeFetcher) -> None:
+    revoked = await fetcher.get_json_or_gone(f"{server}/to-revoked")
+    gone = await fetcher.get_json_or_gone(f"{server}/gone")
+
+    assert revoked == Gone(f"{server}/revoked", {"id": "x", "revoked": True})
+    assert gone == Gone(f"{server}/gone", None)
+    assert await fetcher.get_json_or_gone(f"{server}/did.json") == {"id": "did:web:x"}
+    with pytest.raises(FetchError, match="answered 410"):
+        await fetcher.get_json(f"{server}/revoked")
+    with pytest.raises(FetchError, match="answered 404"):
+        await fetcher.get_json_or_gone(f"{server}/missing")

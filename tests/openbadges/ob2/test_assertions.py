@@ -136,3 +136,33 @@ async def test_svg_stub_is_extracted_then_refused(shared: Path) -> None:
 
     assert result.verdict == "invalid"
     assert result.credential == {"verify": {"url": "http://example.org"}}
+
+
+def with_policy(documents: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any]:
+    return {
+        url: {**document, "verification": policy} if "organization" in url else document
+        for url, document in documents.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("policy", "is_allowed"),
+    [
+        ({}, True),  # by default, the host of the issuer's id (example.org)
+        ({"allowedOrigins": "keys.example.net"}, False),
+        ({"allowedOrigins": ["keys.example.net", "example.org"]}, True),
+        ({"startsWith": "http://example.org/keys/"}, False),
+        ({"startsWith": ["http://example.org/key"]}, True),
+    ],
+)
+async def test_signing_key_must_be_on_the_issuers_origin(
+    shared: Path, policy: dict[str, Any], is_allowed: bool
+) -> None:
+    token = (shared / "ob2-examples/09-signed-not-revoked.jwt").read_bytes()
+    documents = with_policy(served(shared), {"type": "SignedBadge", **policy})
+
+    result = await verify(token, resolver=StaticResolver(documents), now=NOW)
+
+    (binding,) = [c for c in result.checks if c.code == "issuer-key"]
+    assert (binding.status == "passed") is is_allowed, binding
+    assert result.verdict == ("valid" if is_allowed else "invalid")

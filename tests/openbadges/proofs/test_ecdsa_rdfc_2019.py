@@ -2,14 +2,20 @@
 
 import copy
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from openbadges.canonical import canonicalize_pair
+from openbadges.canonical import HashAlgorithm, canonicalize_pair
+from openbadges.canonical_fallback import (
+    MAX_FALLBACK_BYTES,
+    MAX_FALLBACK_OBJECTS,
+    needs_fallback,
+)
 from openbadges.contexts import ContextLoader
-from openbadges.errors import ProofError
+from openbadges.errors import PoisonedDataset, ProofError
 from openbadges.keys import generate_key_pair, public_key_from_multibase
 from openbadges.proofs import ecdsa_rdfc_2019
 from openbadges.resolver import StaticResolver
@@ -30,7 +36,10 @@ def loader(shared: Path) -> ContextLoader:
         {
             "https://www.w3.org/ns/credentials/examples/v2": json.loads(
                 (folder / "credentials-examples-v2.jsonld").read_text()
-            )
+            ),
+            "https://w3id.org/citizenship/v4rc1": json.loads(
+                (folder / "citizenship-v4rc1.jsonld").read_text()
+            ),
         }
     )
 
@@ -60,6 +69,81 @@ def test_canonical_forms_and_hashes_match_the_vector(
     assert canonical.document == (folder / f"canonDocECDSA{curve}.txt").read_text()
     assert canonical.proof == (folder / f"proofCanonECDSA{curve}.txt").read_text()
     assert digest.hex() == (folder / f"combinedHashECDSA{curve}.txt").read_text().strip()
+
+
+@pytest.mark.parametrize("curve", CURVES)
+def test_employ_vector_with_combined_type_scoped_contexts_canonicalises_exactly(
+    shared: Path, loader: ContextLoader, curve: str
+) -> None:
+    # The subject is ["Person", "EmployablePerson"], each with a type-scoped context:
+    # residentSince is defined by EmployablePerson's alone (pyoxigraph drops it; pyld does not).
+    folder = vectors(shared) / f"ecdsa-rdfc-2019-{curve.lower()}" / "employ"
+    document = json.loads((folder / f"signedECDSA{curve}.json").read_text())
+    proof = document.pop("proof")
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+
+    # vc-di-ecdsa §3.3.2: with a P-384 key, RDFC-1.0 labels blank nodes with SHA-384.
+    algorithm: HashAlgorithm = "sha256" if curve == "P256" else "sha384"
+    canonical = canonicalize_pair(document, options, loader, hash_algorithm=algorithm)
+
+    assert canonical.document == (folder / f"canonDocECDSA{curve}.txt").read_text()
+    assert canonical.proof == (folder / f"proofCanonECDSA{curve}.txt").read_text()
+    assert canonical.is_safe
+    assert ecdsa_rdfc_2019.hash_data(canonical, algorithm).hex() == (
+        (folder / f"combinedHashECDSA{curve}.txt").read_text().strip()
+    )
+    ecdsa_rdfc_2019.verify_proof(
+        {**document, "proof": proof}, proof, public_key(shared, curve), loader=loader
+    )
+
+
+def test_combined_type_scoped_contexts_are_the_only_documents_sent_to_pyld(
+    shared: Path, loader: ContextLoader
+) -> None:
+    employ = json.loads((vectors(shared) / "employmentAuth.json").read_text())
+    body = {k: v for k, v in employ.items() if k != "@context"}
+    alumni = json.loads((vectors(shared) / "unsigned.json").read_text())
+
+    assert needs_fallback(employ["@context"], body, loader)
+    assert not needs_fallback(alumni["@context"], alumni, loader)
+    # The same two types without a term only the earlier one's context defines: no change.
+    person = {**body, "credentialSubject": {"type": ["Person", "EmployablePerson"]}}
+    assert not needs_fallback(employ["@context"], person, loader)
+    # A CLR's ["VerifiableCredential", "ClrCredential"] loses nothing unless it says "partial".
+    record = json.loads((shared / "clr-examples" / "01-1edtech-clr-simple.json").read_text())
+    assert not needs_fallback(record["@context"], record, loader)
+    assert needs_fallback(record["@context"], {**record, "partial": True}, loader)
+    assert not needs_fallback(
+        ["https://www.w3.org/ns/credentials/v2"], {"type": ["Person"]}, loader
+    )
+
+
+def test_pyld_expansion_is_capped(shared: Path, loader: ContextLoader) -> None:
+    employ = json.loads((vectors(shared) / "employmentAuth.json").read_text())
+    employ["description"] = "é" * MAX_FALLBACK_BYTES
+
+    with pytest.raises(PoisonedDataset, match="at most"):
+        canonicalize_pair(employ, None, loader)
+
+
+def test_pyld_expansion_of_many_objects_is_refused_quickly(
+    shared: Path, loader: ContextLoader
+) -> None:
+    # pyld applies the type-scoped contexts again for every object: the cap is counted first.
+    employ = json.loads((vectors(shared) / "employmentAuth.json").read_text())
+    employ["credentialSubject"]["employmentAuthorizationDocument"] = [
+        {"type": "EmploymentAuthorizationDocument", "identifier": str(i)}
+        for i in range(MAX_FALLBACK_OBJECTS)
+    ]
+    started = time.monotonic()
+
+    with pytest.raises(PoisonedDataset, match="objects"):
+        canonicalize_pair(employ, None, loader)
+    assert time.monotonic() - started < 1
+    employ["credentialSubject"]["employmentAuthorizationDocument"] = employ["credentialSubject"][
+        "employmentAuthorizationDocument"
+    ][: MAX_FALLBACK_OBJECTS - 10]
+    assert canonicalize_pair(employ, None, loader).is_safe
 
 
 @pytest.mark.parametrize("curve", CURVES)
