@@ -27,10 +27,10 @@ from pyld import jsonld
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from openbadges.canonical import canonicalize_general
 from openbadges.contexts import ContextLoader
 from openbadges.keys import generate_key_pair
 from openbadges.multibase import decode_multibase, encode_multibase
-from openbadges.canonical import canonicalize_general
 from openbadges.proofs.eddsa_rdfc_2022 import create_proof, hash_data, verify_proof
 from openbadges.resolver import StaticResolver
 from openbadges.verification import verify

@@ -26,6 +26,7 @@ pyld's independent URDNA2015 implementation on generated credentials.
 """
 
 import functools
+import re
 import secrets
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -315,7 +316,19 @@ def _nquads(quads: list[ox.Quad]) -> str:
         return _nquads_metered(quads)
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return "".join(sorted(f"{quad} .\n" for quad in dataset))
+    return _unescape_nonchars("".join(sorted(f"{quad} .\n" for quad in dataset)))
+
+
+# pyoxigraph writes U+FFFE and U+FFFF as \uFFFE and \uFFFF; canonical N-Quads (and pyld,
+# rdf-canonize, the compiled path) write them as themselves. An odd run of backslashes before
+# "uFFFE" is an escape; an even one is escaped backslashes followed by the letters.
+_NONCHAR_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(FFFE|FFFF)")
+
+
+def _unescape_nonchars(nquads: str) -> str:
+    if "\\uFFF" not in nquads:
+        return nquads
+    return _NONCHAR_ESCAPE.sub(lambda m: m.group(1) + chr(int(m.group(2), 16)), nquads)
 
 
 def _nquads_metered(quads: list[ox.Quad]) -> str:
@@ -330,7 +343,8 @@ def _nquads_metered(quads: list[ox.Quad]) -> str:
         PoisonedDataset: the work budget or the time cap ran out.
     """
     relabelled = canonical_nquads_metered(quads)
-    return "".join(sorted(f"{quad} .\n" for quad in ox.parse(relabelled, ox.RdfFormat.N_QUADS)))
+    parsed = ox.parse(relabelled, ox.RdfFormat.N_QUADS)
+    return _unescape_nonchars("".join(sorted(f"{quad} .\n" for quad in parsed)))
 
 
 def _is_flat(options: JSONObject) -> bool:

@@ -296,10 +296,6 @@ def _literal_text(value: str, datatype: str | None) -> str:
         value.encode()
     except UnicodeEncodeError:
         raise Unsupported("a lone surrogate") from None
-    if "\ufffe" in value or "\uffff" in value:
-        # pyoxigraph writes these noncharacters as \uFFFE/\uFFFF, rdf-canonize (and RDF 1.2's
-        # canonical N-Quads) as themselves: leave the choice to the general path.
-        raise Unsupported("a noncharacter the canonicalisers disagree on")
     escaped = value.translate(_ESCAPES) if not _NEEDS_ESCAPE.isdisjoint(value) else value
     if datatype is None or datatype == _XSD_STRING:
         return f'"{escaped}"'
