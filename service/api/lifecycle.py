@@ -21,7 +21,12 @@ _PROBLEMS = problems(400, 401, 403, 404, 409, 422)
 class ReasonIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
     reason: Annotated[
         str,
-        msgspec.Meta(min_length=1, max_length=MAX_REASON_LENGTH, examples=["attribué par erreur"]),
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_REASON_LENGTH,
+            pattern=r"^[^\x00]*$",  # a NUL fits no database text column
+            examples=["attribué par erreur"],
+        ),
     ]
 
 

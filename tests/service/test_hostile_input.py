@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.service.conftest import Getter
+from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
 
 PROBLEM = "application/problem+json"
@@ -175,3 +175,19 @@ async def test_a_bad_token_shows_no_library_internals(client: httpx.AsyncClient)
     assert response.status_code == 401
     assert "codec" not in response.text
     assert response.json()["detail"] == "invalid access token"
+
+
+async def test_a_nul_in_a_revocation_reason_is_refused(
+    client: httpx.AsyncClient, token: Getter, make_client: MakeClient
+) -> None:
+    issued = await _post_raw(client, await token(), _with(externalId="raison-nul"))
+    admin_id, admin_secret = await make_client(scopes={"admin"}, issuers={"reseau-demo"})
+    admin = await token(None, admin_id, admin_secret)
+    response = await client.post(
+        f"/api/v1/credentials/{issued.json()['id']}/revoke",
+        json={"reason": "erreur\x00"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
