@@ -35,12 +35,10 @@ class Reader:
         limit = runtime.settings.graphql.parallel_units
         shared = runtime.database.max_parallel_units
         self._gate = asyncio.Semaphore(min(limit, shared) if shared else limit)
-        self.units_opened = 0
 
     @asynccontextmanager
     async def services(self) -> AsyncIterator[Services]:
         async with self._gate, self.runtime.read(self.principal) as services:
-            self.units_opened += 1
             yield services
 
 

@@ -58,10 +58,6 @@ def redact(text: str) -> str:
     return text
 
 
-def current_request_id() -> str | None:
-    return _REQUEST_ID.get()
-
-
 def _safe_record_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: ANN401
         record = previous(*args, **kwargs)

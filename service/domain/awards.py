@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
@@ -27,7 +27,6 @@ from service.db.tables import (
     CompletionRecord,
     CredentialRecord,
     EvidenceRecord,
-    IssuerRecord,
     LearnerRecord,
 )
 from service.domain.achievements import AchievementService
@@ -36,13 +35,13 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
 from service.domain.credentials import Draft, SignedCredential, evidence_items
-from service.domain.earner_controls import ManageToken
+from service.domain.earner_controls import ManageToken, credential_facts
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
-from service.domain.visibility import CredentialFacts, Viewer
+from service.domain.visibility import Viewer
 from service.domain.webhooks import publish
 
 MAX_KEY_LENGTH = 200
@@ -128,7 +127,9 @@ class AwardService:
         achievement = await validate_completion(
             completion, client, self._achievements, self._issuers, self._clock
         )
-        await check_previous_level(self._session, achievement, completion.learner.email)
+        await check_previous_level(
+            self._session, achievement, completion.learner.email, self.viewer
+        )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
         slot = await self._status_lists.free_slot(issuer.issuer.id)
         if slot.list_id is None or slot.index is None:
@@ -278,9 +279,9 @@ class AwardService:
 
     async def get_record(self, credential_id: uuid.UUID) -> Award:
         """The API view of a credential, for the platforms the visibility policy allows."""
-        facts = await self._facts(CredentialRecord.id == credential_id)
-        award = await self.get(credential_id) if facts else None
-        if facts is None or award is None or not self.viewer.may_read_record(facts):
+        facts = await credential_facts(self._session, credential_id)
+        award = await self.get(credential_id)
+        if award is None or not self.viewer.may_read_record(facts):
             raise NotFound("no such credential")
         return award
 
@@ -295,8 +296,9 @@ class AwardService:
                 .where(EvidenceRecord.id == evidence_id)
             )
         ).first()
-        facts = await self._facts(CredentialRecord.id == row[1]) if row else None
-        if row is None or facts is None or not self.viewer.may_read_reflections(facts):
+        if row is None or not self.viewer.may_read_reflections(
+            await credential_facts(self._session, row[1])
+        ):
             raise NotFound("no such evidence")
         answer: str = row[0]
         return answer
@@ -304,24 +306,6 @@ class AwardService:
     @property
     def viewer(self) -> Viewer:
         return Viewer(principal=self._principal)
-
-    async def _facts(self, condition: ColumnElement[bool]) -> CredentialFacts | None:
-        row = (
-            await self._session.execute(
-                select(
-                    CredentialRecord.id,
-                    IssuerRecord.slug,
-                    CompletionRecord.client_id,
-                    CompletionRecord.share_reflections,
-                    CredentialRecord.evidence_public,
-                    CredentialRecord.hidden,
-                )
-                .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
-                .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
-                .where(condition)
-            )
-        ).first()
-        return CredentialFacts(*row) if row else None
 
     def _client(self) -> Principal:
         if self._principal is None:

@@ -35,10 +35,6 @@ class BadgeArt:
     def colour(self) -> str:
         return LEVEL_COLOURS[(self.level - 1) % len(LEVEL_COLOURS)]
 
-    @property
-    def level_label(self) -> str:
-        return f"Niveau {self.level} · {self.level_name}"
-
 
 @lru_cache(maxsize=256)
 def badge_svg(art: BadgeArt) -> bytes:

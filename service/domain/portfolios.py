@@ -88,10 +88,6 @@ class EvidenceItem:
     answer: str | None
     digest: str
 
-    @property
-    def is_withheld(self) -> bool:
-        return self.answer is None
-
 
 @dataclass(frozen=True)
 class AchievementSummary:

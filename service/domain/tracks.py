@@ -6,7 +6,9 @@ the learner (by e-mail) holds an active credential for level n-1 of the same tra
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +17,7 @@ from service.db.tables import (
     AchievementRecord,
     CompletionRecord,
     CredentialRecord,
+    IssuerRecord,
     LearnerRecord,
     TrackRecord,
 )
@@ -23,7 +26,7 @@ from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
-from service.domain.visibility import Viewer
+from service.domain.visibility import CredentialFacts, Viewer
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,14 @@ class TrackService:
         return record, issuer
 
 
-async def check_previous_level(session: AsyncSession, achievement: Achievement, email: str) -> None:
-    """Refuse a level whose track requires the one below when the learner lacks it."""
+async def check_previous_level(
+    session: AsyncSession, achievement: Achievement, email: str, viewer: Viewer
+) -> None:
+    """Refuse a level whose track requires the one below when the learner lacks it.
+
+    Only badges the visibility policy lets this platform see count: the answer must not tell
+    a client whether an e-mail address holds a badge it could not read otherwise.
+    """
     requires = await session.scalar(
         select(TrackRecord.requires_previous_level).where(TrackRecord.name == achievement.track)
     )
@@ -129,18 +138,31 @@ async def check_previous_level(session: AsyncSession, achievement: Achievement, 
             AchievementRecord.level == achievement.level - 1,
         )
     )
-    held = below is not None and await session.scalar(
-        select(CredentialRecord.id)
-        .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
-        .join(LearnerRecord, LearnerRecord.id == CompletionRecord.learner_id)
-        .where(
-            CompletionRecord.achievement_id == below,
-            LearnerRecord.email == email,
-            CredentialRecord.status == "active",
-        )
-        .limit(1)
+    rows: Sequence[Any] = (
+        (
+            await session.execute(
+                select(
+                    CredentialRecord.id,
+                    IssuerRecord.slug,
+                    CompletionRecord.client_id,
+                    CompletionRecord.share_reflections,
+                    CredentialRecord.evidence_public,
+                    CredentialRecord.hidden,
+                )
+                .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+                .join(LearnerRecord, LearnerRecord.id == CompletionRecord.learner_id)
+                .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+                .where(
+                    CompletionRecord.achievement_id == below,
+                    LearnerRecord.email == email,
+                    CredentialRecord.status == "active",
+                )
+            )
+        ).all()
+        if below is not None
+        else []
     )
-    if not held:
+    if not any(viewer.is_platform_for(CredentialFacts(*row)) for row in rows):
         raise InvalidInput(
             [
                 FieldProblem(

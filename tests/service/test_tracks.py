@@ -117,3 +117,28 @@ async def test_tracks_belong_to_the_issuers_admins(
     assert (await client.get("/api/v1/tracks", headers=other)).json() == []
     hidden = await client.patch("/api/v1/tracks/leadership-pedagonumerique", json={}, headers=other)
     assert hidden.status_code == 404
+
+
+async def test_another_platforms_lower_level_tells_nothing(
+    client: httpx.AsyncClient,
+    token: Getter,
+    make_client: MakeClient,
+    admin: dict[str, str],
+    level_2: str,
+) -> None:
+    """A platform that may not read a learner's level 1 badge cannot probe for it."""
+    await _track(client, admin, requires=True)
+    platform = {"Authorization": f"Bearer {await token()}"}
+    first = await client.post("/api/v1/completions", json=completion("niveau-1"), headers=platform)
+    writer_id, writer_secret = await make_client(
+        scopes={"completions:write"}, issuers={ISSUER_SLUG}
+    )
+    writer = {"Authorization": f"Bearer {await token(None, writer_id, writer_secret)}"}
+
+    probe = await client.post(
+        "/api/v1/completions", json=completion("sonde", achievement=level_2), headers=writer
+    )
+
+    assert first.status_code == 201
+    assert probe.status_code == 422, probe.text
+    assert "requires level 1" in probe.json()["errors"][0]["message"]
