@@ -101,7 +101,7 @@ async def test_nul_bytes_in_paths_and_queries_are_refused(
 ) -> None:
     response = await client.get(path)
 
-    assert response.status_code in (400, 404, 422), response.text
+    assert response.status_code == 400, response.text  # refused before routing
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
@@ -111,7 +111,8 @@ async def test_nul_bytes_in_token_form_fields_are_refused(client: httpx.AsyncCli
         data={"grant_type": "client_credentials", "client_id": "a\x00b", "client_secret": "s"},
     )
 
-    assert response.status_code in (400, 401), response.text
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_request"
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
@@ -189,5 +190,5 @@ async def test_a_nul_in_a_revocation_reason_is_refused(
         headers={"Authorization": f"Bearer {admin}"},
     )
 
-    assert response.status_code in (400, 422), response.text
+    assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
