@@ -14,6 +14,7 @@ from service.api.achievements import AchievementController
 from service.api.audit import AuditController
 from service.api.auth import TokenController
 from service.api.batch import BatchController
+from service.api.clients import ClientController
 from service.api.completions import CompletionController
 from service.api.credentials import (
     CredentialApiController,
@@ -24,6 +25,7 @@ from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
 from service.api.input_guard import RefuseUnreadableAddresses
+from service.api.issuer_admin import IssuerAdminController
 from service.api.issuers import IssuerDocumentController
 from service.api.keys import IssuerKeyController
 from service.api.lifecycle import CredentialStatusController
@@ -64,6 +66,8 @@ CONTROLLERS = [
     IssuerKeyController,
     TrackController,
     AuditController,
+    IssuerAdminController,
+    ClientController,
 ]
 
 

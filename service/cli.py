@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic import command
 
+from service.cli_admin import add_client_commands, add_issuer_commands
 from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
 from service.db.engine import alembic_config
@@ -68,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     disable = clients.add_parser("disable", help="stop a client and every token it holds")
     disable.add_argument("client_id")
     disable.set_defaults(run=_disable_client)
+    add_client_commands(clients)
+    add_issuer_commands(commands)
     keys = commands.add_parser("keys").add_subparsers(dest="keys_command", required=True)
     rotate = keys.add_parser("rotate", help="retire an issuer's keys and make new ones")
     rotate.add_argument("--issuer", required=True, help="the issuer's slug")

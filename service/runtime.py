@@ -19,10 +19,12 @@ from service.domain.achievements import AchievementService
 from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
 from service.domain.badge_pages import BadgePages
+from service.domain.client_admin import ClientAdministration
 from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
+from service.domain.issuer_admin import IssuerAdministration
 from service.domain.issuers import IssuerService
 from service.domain.keys import KeyAdministration
 from service.domain.keyvault import KeyVault
@@ -66,6 +68,8 @@ class Services:
     keys: KeyAdministration
     tracks: TrackService
     audit: AuditLog
+    issuer_admin: IssuerAdministration
+    client_admin: ClientAdministration
 
 
 def build_services(
@@ -140,6 +144,8 @@ def build_services(
         KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
+        IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
+        ClientAdministration(session, viewer=viewer, clients=clients),
     )
 
 

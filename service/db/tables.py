@@ -79,6 +79,8 @@ class IssuerRecord(Base):
     image_url: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # The parent organisation (OB 3.0 ``parentOrg``); the chain never loops (checked on update).
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("issuers.id"), index=True)
 
     keys: Mapped[list["IssuerKeyRecord"]] = relationship(
         lazy="raise", order_by="IssuerKeyRecord.created_at"

@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import jwt
 from sqlalchemy import select
@@ -105,11 +107,26 @@ class ClientService:
                 created_at=self._clock(),
             )
         )
-        await record_event(
-            self._session, actor=actor, action="client.create", subject=client_id, clock=self._clock
+        await self._audit(
+            "client.create",
+            client_id,
+            issuer_slugs,
+            actor=actor,
+            detail={"name": name, "scopes": sorted(scopes), "issuers": sorted(issuer_slugs)},
         )
         await self._session.flush()
         return NewClient(client_id, secret)
+
+    async def link_issuer(self, record_id: uuid.UUID, slug: str, *, actor: str) -> None:
+        """Let a client act for one more issuer (the one it just created)."""
+        record = await self._session.get(ClientRecord, record_id)
+        if record is None:
+            raise NotFound("no such client")
+        record.issuer_slugs = sorted({*record.issuer_slugs, slug})  # a new list: change tracked
+        await self._session.flush()
+        await self._audit(
+            "client.link-issuer", record.client_id, [slug], actor=actor, detail={"issuer": slug}
+        )
 
     async def find_by_name(self, name: str) -> str | None:
         """The client id of the first client named `name` (the demo's, say)."""
@@ -127,13 +144,7 @@ class ClientService:
         secret = secrets.token_urlsafe(32)
         record.secret_hash = _hash(secret)
         record.secret_generation += 1  # tokens issued under the old secret stop working now
-        await record_event(
-            self._session,
-            actor=actor,
-            action="client.renew-secret",
-            subject=client_id,
-            clock=self._clock,
-        )
+        await self._audit("client.renew-secret", client_id, record.issuer_slugs, actor=actor)
         await self._session.flush()
         return NewClient(client_id, secret)
 
@@ -146,14 +157,30 @@ class ClientService:
             raise NotFound(f"no client {client_id!r}")
         if record.disabled_at is None:
             record.disabled_at = self._clock()
+            await self._audit("client.disable", client_id, record.issuer_slugs, actor=actor)
+        await self._session.flush()
+
+    async def _audit(
+        self,
+        action: str,
+        client_id: str,
+        issuer_slugs: Iterable[str],
+        *,
+        actor: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """One event per issuer the client acts for, so each issuer's admins see it."""
+        issuers: list[str | None] = [*sorted(issuer_slugs)] or [None]
+        for issuer in issuers:
             await record_event(
                 self._session,
                 actor=actor,
-                action="client.disable",
+                action=action,
                 subject=client_id,
+                detail=detail,
                 clock=self._clock,
+                issuer=issuer,
             )
-        await self._session.flush()
 
     async def issue_token(
         self, client_id: str, client_secret: str, requested: str | None

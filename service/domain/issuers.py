@@ -7,6 +7,7 @@ credentials keep verifying.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,10 +26,11 @@ from openbadges.keys import (
     public_key_multibase,
 )
 from openbadges.models import OB_CONTEXT, format_datetime
+from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
-from service.domain.errors import FieldProblem, InvalidInput, NotFound
+from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.signer import Signer, SigningKeys
 from service.domain.urls import Urls
 
@@ -47,6 +49,7 @@ class IssuerProfile:
     email: str
     image_url: str | None
     description: str | None
+    parent_id: uuid.UUID | None = None  # the parent organisation's issuer
 
     def to_profile(self) -> dict[str, Any]:
         """The OB 3.0 Profile embedded in credentials."""
@@ -85,23 +88,55 @@ class IssuerService:
         return self._urls.issuer_did(slug)
 
     async def create(
-        self, *, slug: str, name: str, url: str, email: str, actor: str, **extra: str | None
+        self,
+        *,
+        slug: str,
+        name: str,
+        url: str,
+        email: str,
+        actor: str,
+        description: str | None = None,
+        image_url: str | None = None,
+        parent_id: uuid.UUID | None = None,
     ) -> IssuerProfile:
-        record = IssuerRecord(
-            slug=slug, name=name, url=url, email=email, created_at=self._clock(), **extra
-        )
-        self._session.add(record)
-        await self._session.flush()
+        """A new issuer with its first keys; a slug taken (now or concurrently) is a Conflict."""
+        values = {
+            "id": uuid.uuid4(),
+            "slug": slug,
+            "name": name,
+            "url": url,
+            "email": email,
+            "description": description,
+            "image_url": image_url,
+            "parent_id": parent_id,
+            "created_at": self._clock(),
+        }
+        # The unique constraint decides, so two concurrent creations cannot both win.
+        if not await insert_ignoring_conflicts(self._session, IssuerRecord, values, ["slug"]):
+            raise Conflict(f"an issuer with the slug {slug!r} exists")
+        record = await self._record(slug)
         for kind in SIGNING_KINDS:
             await self._add_key(record, kind, generation=1)
         await record_event(
-            self._session, actor=actor, action="issuer.create", subject=slug, clock=self._clock
+            self._session,
+            actor=actor,
+            action="issuer.create",
+            subject=slug,
+            clock=self._clock,
+            issuer=slug,
         )
         return self._profile(record)
 
     async def find(self, slug: str) -> IssuerProfile | None:
         record = await self._session.scalar(select(IssuerRecord).where(IssuerRecord.slug == slug))
         return self._profile(record) if record else None
+
+    async def profiles(self, slugs: Iterable[str] | None = None) -> list[IssuerProfile]:
+        """The issuers with these slugs (None: all), by slug."""
+        query = select(IssuerRecord).order_by(IssuerRecord.slug)
+        if slugs is not None:
+            query = query.where(IssuerRecord.slug.in_(sorted(slugs)))
+        return [self._profile(record) for record in await self._session.scalars(query)]
 
     async def by_id(self, issuer_id: uuid.UUID) -> IssuerProfile:
         record = await self._session.get(IssuerRecord, issuer_id)
@@ -142,8 +177,38 @@ class IssuerService:
 
     async def profile_document(self, slug: str) -> dict[str, Any]:
         """The issuer's OB 3.0 Profile, published at ``/issuers/<slug>``."""
-        profile = self._profile(await self._record(slug))
-        return {"@context": list(OB_CONTEXT), **profile.to_profile()}
+        record = await self._record(slug)
+        document = {"@context": list(OB_CONTEXT), **self._profile(record).to_profile()}
+        parent = (
+            await self._session.get(IssuerRecord, record.parent_id) if record.parent_id else None
+        )
+        if parent is not None:
+            # OB 3.0 Profile.parentOrg is itself a Profile: its id, type and what names it.
+            document["parentOrg"] = {
+                "id": self.did_of(parent.slug),
+                "type": ["Profile"],
+                "name": parent.name,
+                "url": parent.url,
+            }
+        return document
+
+    async def update(self, slug: str, changes: dict[str, Any], *, actor: str) -> IssuerProfile:
+        """Set the given columns (already checked); credentials signed before keep their bytes."""
+        record = await self._record(slug)
+        for column, value in changes.items():
+            setattr(record, column, value)
+        await self._session.flush()
+        self._signer.forget(record.id)  # the cached signing keys carry the old profile
+        await record_event(
+            self._session,
+            actor=actor,
+            action="issuer.update",
+            subject=slug,
+            detail={"fields": sorted(changes)},
+            clock=self._clock,
+            issuer=slug,
+        )
+        return self._profile(record)
 
     async def controller_document(self, slug: str) -> dict[str, Any]:
         """The did:web document: every key, active or retired, as an assertion method."""
@@ -250,6 +315,7 @@ class IssuerService:
             email=record.email,
             image_url=record.image_url,
             description=record.description,
+            parent_id=record.parent_id,
         )
 
 

@@ -20,12 +20,15 @@ credential is public (its link is meant to be shared), but what it keeps private
 Everyone else is told the thing does not exist (404), never that it is private.
 
 Administration follows the same links: a client with ``admin`` administers the issuers it
-is linked to (none: it sees nothing), and changes a credential's status (revoke, suspend,
-reinstate) with ``credentials:revoke`` or ``admin`` when it submitted the credential or is
-linked to its issuer. The operator (the command line) may do everything.
+is linked to (none: it sees nothing), creates issuers (it is then linked to them; under a
+parent only if it administers the parent), sees the API clients all of whose issuers it
+administers, grants only scopes its own token carries, and changes a credential's status
+(revoke, suspend, reinstate) with ``credentials:revoke`` or ``admin`` when it submitted the
+credential or is linked to its issuer. The operator (the command line) may do everything.
 """
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from service.domain.clients import Principal
@@ -130,3 +133,36 @@ class Viewer:
         if principal is None or not principal.scopes & _STATUS_SCOPES:
             return False
         return principal.id == facts.submitted_by or facts.issuer_slug in principal.issuer_slugs
+
+    def may_create_issuer(self) -> bool:
+        """A new issuer: admins, who then administer it (a parent must be one they administer)."""
+        return self.is_operator or (self.principal is not None and "admin" in self.principal.scopes)
+
+    def may_see_client(self, issuer_slugs: Iterable[str]) -> bool:
+        """A client's record: for those who administer every issuer it acts for (one at least)."""
+        administered = self.administered()
+        if administered is None:
+            return True
+        slugs = frozenset(issuer_slugs)
+        return bool(slugs) and slugs <= administered
+
+    def may_grant(self, scopes: Iterable[str]) -> bool:
+        """Scopes a caller may give a client: those its own token carries, literally.
+
+        ``admin`` passes every scope check when used, but granting stays literal: a token
+        narrowed at ``/oauth/token`` cannot mint a client carrying more than it shows.
+        """
+        if self.is_operator:
+            return True
+        return self.principal is not None and frozenset(scopes) <= self.principal.scopes
+
+    def may_manage_client(self, issuer_slugs: Iterable[str], scopes: Iterable[str]) -> bool:
+        """Renew a client's secret (which hands over its scopes), or disable it."""
+        return self.may_see_client(issuer_slugs) and self.may_grant(scopes)
+
+    def may_disable_client(
+        self, client: uuid.UUID, issuer_slugs: Iterable[str], scopes: Iterable[str]
+    ) -> bool:
+        """As `may_manage_client`, but never oneself: a client would lock itself out."""
+        is_self = self.principal is not None and self.principal.id == client
+        return not is_self and self.may_manage_client(issuer_slugs, scopes)

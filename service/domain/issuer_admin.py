@@ -1,0 +1,216 @@
+"""Issuer administration for admin clients and the operator: create, read, update, list.
+
+The visibility policy decides who may do what: a client with ``admin`` creates issuers and is
+linked to each one it creates (it administers it from its next token check on), and reads or
+changes only the issuers it administers; others do not exist for it (404). A parent
+organisation must be one the caller administers, and the parent chain never loops.
+"""
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import IssuerRecord
+from service.domain.clients import ClientService
+from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from service.domain.issuers import IssuerProfile, IssuerService
+from service.domain.visibility import Viewer
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+MAX_NAME, MAX_URL, MAX_EMAIL, MAX_DESCRIPTION = 300, 500, 320, 5000
+# The fields an update may change, by their API names, and the column each one sets.
+_COLUMNS = {
+    "name": "name",
+    "url": "url",
+    "email": "email",
+    "description": "description",
+    "image": "image_url",
+    "parentOrganisation": "parent_id",
+}
+_REQUIRED = frozenset({"name", "url", "email"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewIssuer:
+    slug: str
+    name: str
+    url: str
+    email: str
+    description: str | None = None
+    image: str | None = None
+    parent: str | None = None  # the parent organisation's slug
+
+
+@dataclass(frozen=True)
+class AdministeredIssuer:
+    """An issuer as its admins see it: the profile, and the parent's slug."""
+
+    profile: IssuerProfile
+    parent: str | None
+
+
+class IssuerAdministration:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        viewer: Viewer,
+        issuers: IssuerService,
+        clients: ClientService,
+    ) -> None:
+        self._session = session
+        self._viewer = viewer
+        self._issuers = issuers
+        self._clients = clients
+
+    async def create(self, new: NewIssuer, *, actor: str) -> AdministeredIssuer:
+        """A new issuer and its keys; the creating client is linked to it."""
+        problems = [] if SLUG.fullmatch(new.slug) else [FieldProblem("slug", "a-z, 0-9 and -")]
+        values = _checked(
+            {
+                "name": new.name,
+                "url": new.url,
+                "email": new.email,
+                "description": new.description,
+                "image": new.image,
+            },
+            problems,
+        )
+        if not self._viewer.may_create_issuer():
+            raise Forbidden("creating an issuer needs the 'admin' scope")
+        parent = await self._parent(new.parent, problems) if new.parent is not None else None
+        if problems:
+            raise InvalidInput(problems)
+        profile = await self._issuers.create(slug=new.slug, **values, parent_id=parent, actor=actor)
+        principal = self._viewer.principal
+        if principal is not None and not self._viewer.is_operator:
+            await self._clients.link_issuer(principal.id, new.slug, actor=actor)
+        return AdministeredIssuer(profile, new.parent)
+
+    async def get(self, slug: str) -> AdministeredIssuer:
+        profile = await self._administered(slug)
+        return (await self._with_parents([profile]))[0]
+
+    async def issuers(self) -> list[AdministeredIssuer]:
+        """The issuers the caller administers (the operator: all), by slug."""
+        return await self._with_parents(await self._issuers.profiles(self._viewer.administered()))
+
+    async def update(
+        self, slug: str, changes: Mapping[str, str | None], *, actor: str
+    ) -> AdministeredIssuer:
+        """Change the given fields (None clears an optional one); the rest stay as they are."""
+        profile = await self._administered(slug)
+        problems = [
+            FieldProblem(field, "cannot be cleared")
+            for field, value in changes.items()
+            if field in _REQUIRED and value is None
+        ]
+        given = {k: v for k, v in changes.items() if k != "parentOrganisation"}
+        columns: dict[str, Any] = _checked(given, problems)
+        if "parentOrganisation" in changes:
+            parent = changes["parentOrganisation"]
+            columns["parent_id"] = (
+                await self._parent(parent, problems, child=profile.id)
+                if parent is not None
+                else None
+            )
+        if problems:
+            raise InvalidInput(problems)
+        updated = await self._issuers.update(slug, columns, actor=actor)
+        return (await self._with_parents([updated]))[0]
+
+    async def _administered(self, slug: str) -> IssuerProfile:
+        profile = await self._issuers.find(slug)
+        if profile is None or not self._viewer.may_administer(slug):
+            raise NotFound(f"no issuer {slug!r}")
+        return profile
+
+    async def _parent(
+        self, slug: str, problems: list[FieldProblem], *, child: uuid.UUID | None = None
+    ) -> uuid.UUID | None:
+        """The parent's id; a parent the caller does not administer, or a loop, is a problem."""
+        parent = await self._issuers.find(slug)
+        if parent is None or not self._viewer.may_administer(slug):
+            problems.append(
+                FieldProblem("parentOrganisation", f"no issuer {slug!r} you administer")
+            )
+            return None
+        if child is not None and child in await self._chain(parent.id):
+            problems.append(
+                FieldProblem("parentOrganisation", "would make the issuer its own ancestor")
+            )
+            return None
+        return parent.id
+
+    async def _chain(self, start: uuid.UUID) -> set[uuid.UUID]:
+        """`start` and every ancestor above it (a stored loop, should one exist, ends the walk)."""
+        seen: set[uuid.UUID] = set()
+        current: uuid.UUID | None = start
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = await self._session.scalar(
+                select(IssuerRecord.parent_id).where(IssuerRecord.id == current)
+            )
+        return seen
+
+    async def _with_parents(self, profiles: list[IssuerProfile]) -> list[AdministeredIssuer]:
+        ids = {p.parent_id for p in profiles if p.parent_id is not None}
+        query = select(IssuerRecord.id, IssuerRecord.slug).where(IssuerRecord.id.in_(ids))
+        slugs = {row[0]: row[1] for row in await self._session.execute(query)} if ids else {}
+        return [
+            AdministeredIssuer(p, slugs.get(p.parent_id) if p.parent_id else None) for p in profiles
+        ]
+
+
+def _checked(values: Mapping[str, str | None], problems: list[FieldProblem]) -> dict[str, Any]:
+    """The given fields checked and normalised, by column; problems are appended."""
+    columns: dict[str, Any] = {}
+    for field, value in values.items():
+        if value is None:
+            columns[_COLUMNS[field]] = None
+            continue
+        found = _check(field, value)
+        if isinstance(found, FieldProblem):
+            problems.append(found)
+        else:
+            columns[_COLUMNS[field]] = found
+    return columns
+
+
+def _check(field: str, value: str) -> str | FieldProblem:
+    """One field's stored form (text is NFC: it is signed into credentials), or its problem."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if field == "email":
+        try:
+            return validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as error:
+            return FieldProblem(field, str(error))
+    if field in ("url", "image"):
+        return _web_url(field, text)
+    limit = MAX_NAME if field == "name" else MAX_DESCRIPTION
+    if not text or len(text) > limit:
+        return FieldProblem(field, f"1 to {limit} characters")
+    return text
+
+
+def _web_url(field: str, url: str) -> str | FieldProblem:
+    """An absolute web address: http(s) for the homepage, https only for the image."""
+    schemes = ("https",) if field == "image" else ("https", "http")
+    try:
+        parts = urlsplit(url)
+        is_absolute = bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:  # a malformed IPv6 literal or port
+        return FieldProblem(field, "not a URL")
+    if len(url) > MAX_URL or not is_absolute or any(c.isspace() or ord(c) < 32 for c in url):
+        return FieldProblem(field, f"an absolute URL of at most {MAX_URL} characters")
+    if parts.scheme not in schemes:
+        return FieldProblem(field, f"must be an {' or '.join(schemes)} URL")
+    return url
