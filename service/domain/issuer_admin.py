@@ -109,11 +109,13 @@ class IssuerAdministration:
         """Change the given fields (None clears an optional one); the rest stay as they are."""
         profile = await self._administered(slug)
         problems = [
-            FieldProblem(field, "cannot be cleared")
+            FieldProblem(
+                field, "cannot be cleared" if field in _COLUMNS else "is not a known field"
+            )
             for field, value in changes.items()
-            if field in _REQUIRED and value is None
+            if field not in _COLUMNS or (field in _REQUIRED and value is None)
         ]
-        given = {k: v for k, v in changes.items() if k != "parentOrganisation"}
+        given = {k: v for k, v in changes.items() if k in _COLUMNS and k != "parentOrganisation"}
         columns: dict[str, Any] = _checked(given, problems)
         if "parentOrganisation" in changes:
             parent = changes["parentOrganisation"]
@@ -124,6 +126,8 @@ class IssuerAdministration:
             )
         if problems:
             raise InvalidInput(problems)
+        if not columns:  # nothing sent: nothing changes, nothing to audit
+            return (await self._with_parents([profile]))[0]
         updated = await self._issuers.update(slug, columns, actor=actor)
         return (await self._with_parents([updated]))[0]
 
