@@ -1,5 +1,6 @@
 """Issuers administered over HTTP: create, read, update, list, and the Profile they publish."""
 
+import asyncio
 import json
 from dataclasses import replace
 from typing import Any
@@ -10,11 +11,21 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.tables import AuditEventRecord
+from service.app import create_app
+from service.db.tables import AuditEventRecord, IssuerKeyRecord, IssuerRecord
 from service.domain.demo import EXPLORER, ISSUER_SLUG
 from service.runtime import Runtime
+from service.settings import Settings
 from tests.conftest import SHARED
-from tests.service.conftest import Getter, MakeClient, services
+from tests.service.conftest import (
+    PUBLIC_URL,
+    Getter,
+    MakeClient,
+    ScratchDatabase,
+    asgi,
+    database_for,
+    services,
+)
 from tests.service.factories import completion
 
 SCHEMA = SHARED / "ob-examples" / "ob_v3p0_achievementcredential_schema.json"
@@ -206,6 +217,39 @@ async def test_a_taken_slug_is_a_conflict(client: httpx.AsyncClient, admin: Head
         assert response.status_code == 409, response.text
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["type"].endswith("/conflict")
+
+
+async def test_concurrent_creations_of_one_slug_make_one_issuer(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    app_settings, pooled = database_for(settings, fresh_database)
+    runtime = Runtime.build(app_settings, database=pooled)
+    async with runtime.write(is_operator=True) as unit:
+        new = await unit.clients.create(
+            name="Admin", scopes={"admin"}, issuer_slugs=set(), actor="test"
+        )
+    async with httpx.AsyncClient(
+        transport=asgi(create_app(app_settings, database=pooled)), base_url=PUBLIC_URL
+    ) as http:
+        grant = {"grant_type": "client_credentials"}
+        issued = await http.post(
+            "/oauth/token", data=grant, auth=(new.client_id, new.client_secret)
+        )
+        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+        responses = await asyncio.gather(
+            *(http.post("/api/v1/issuers", json=issuer(), headers=headers) for _ in range(8))
+        )
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7, [
+        r.text for r in responses
+    ]
+    async with runtime.read() as unit:
+        assert [i.slug for i in await unit.issuers.profiles()] == ["reseau-estrie"]
+    async with pooled.read() as session:
+        keys = (await session.scalars(select(IssuerKeyRecord.name))).all()
+        assert sorted(keys) == ["key-ed25519-1", "key-rsa-1"]
+        assert await session.scalar(select(IssuerRecord.slug)) == "reseau-estrie"
+    await runtime.close()
 
 
 @pytest.mark.parametrize(
