@@ -112,7 +112,7 @@ class ClientService:
             client_id,
             issuer_slugs,
             actor=actor,
-            detail={"name": name, "scopes": sorted(scopes), "issuers": sorted(issuer_slugs)},
+            detail={"name": name, "scopes": sorted(scopes)},  # not its other issuers
         )
         await self._session.flush()
         return NewClient(client_id, secret)
@@ -169,7 +169,10 @@ class ClientService:
         actor: str,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """One event per issuer the client acts for, so each issuer's admins see it."""
+        """One event per issuer the client acts for, so each issuer's admins see it.
+
+        The detail never names the client's other issuers: an admin may not know of them.
+        """
         issuers: list[str | None] = [*sorted(issuer_slugs)] or [None]
         for issuer in issuers:
             await record_event(

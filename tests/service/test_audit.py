@@ -44,5 +44,9 @@ async def test_admins_read_their_issuers_events_by_kind_in_pages(
     assert kinds.count("credential.issue") == 3
     assert [e["kind"] for e in by_actor["events"]] == ["credential.revoked"]
     assert later["events"] == []
-    assert (await client.get("/api/v1/audit", headers=other)).json()["events"] == []
+    # Nothing of another issuer: only its own client's creation, an event of its issuer.
+    theirs = (await client.get("/api/v1/audit", headers=other)).json()["events"]
+    assert [(e["kind"], e["issuer"], e["subject"]) for e in theirs] == [
+        ("client.create", "autre", other_id)
+    ]
     assert (await client.get("/api/v1/audit", headers=platform)).status_code == 403

@@ -272,11 +272,7 @@ async def test_client_changes_are_audited_without_secrets(
     assert created["clientSecret"] not in stored
     assert renewed.json()["clientSecret"] not in stored
     create = next(e for e in events if e.action == "client.create")
-    assert create.detail == {
-        "name": "Moodle du CSS",
-        "scopes": ["completions:write"],
-        "issuers": [ISSUER_SLUG],
-    }
+    assert create.detail == {"name": "Moodle du CSS", "scopes": ["completions:write"]}
 
 
 async def test_client_administration_needs_the_admin_scope(
