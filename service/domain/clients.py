@@ -240,13 +240,23 @@ class ClientService:
             or claims["gen"] != record.secret_generation
         ):
             raise Unauthorized("invalid access token")
-        return Principal(
-            id=record.id,
-            client_id=record.client_id,
-            name=record.name,
-            scopes=frozenset(claims["scope"].split()) & frozenset(record.scopes),
-            issuer_slugs=frozenset(record.issuer_slugs),
-        )
+        return principal_of(record, granted=frozenset(claims["scope"].split()))
+
+
+def principal_of(record: ClientRecord, *, granted: frozenset[str] | None = None) -> Principal:
+    """A client as the visibility policy sees it.
+
+    With the scopes its token was `granted` (never more than the client holds), or all of
+    its scopes when no token is involved (a webhook delivery).
+    """
+    scopes = frozenset(record.scopes)
+    return Principal(
+        id=record.id,
+        client_id=record.client_id,
+        name=record.name,
+        scopes=scopes if granted is None else granted & scopes,
+        issuer_slugs=frozenset(record.issuer_slugs),
+    )
 
 
 def _hash(secret: str) -> str:

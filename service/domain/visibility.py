@@ -61,12 +61,20 @@ class Viewer:
 
     def is_platform_for(self, facts: CredentialFacts) -> bool:
         """The submitting platform, or a client the issuer authorised for its badges."""
+        return self.may_follow(issuer_slug=facts.issuer_slug, submitted_by=facts.submitted_by)
+
+    def may_follow(self, *, issuer_slug: str, submitted_by: uuid.UUID) -> bool:
+        """Whether this client's webhooks receive a credential's events.
+
+        Events carry the API view (external id, status, reason): the same platforms as
+        `may_read_record`.
+        """
         principal = self.principal
         if principal is None:
             return False
-        if principal.id == facts.submitted_by:
+        if principal.id == submitted_by:
             return True
-        return bool(principal.scopes & _READ_SCOPES) and facts.issuer_slug in principal.issuer_slugs
+        return bool(principal.scopes & _READ_SCOPES) and issuer_slug in principal.issuer_slugs
 
     def is_earner_of(self, facts: CredentialFacts) -> bool:
         return self.earner_of is not None and self.earner_of == facts.credential_id

@@ -6,7 +6,7 @@ or issues, so an event commits with its deliveries or not at all. A worker sends
 (`service.webhook_worker`), following the Standard Webhooks specification.
 
 An endpoint belongs to the client that registered it, and receives the events of the
-credentials that client submitted or that belong to an issuer it is linked to.
+credentials the visibility policy lets that client follow (`Viewer.may_follow`).
 """
 
 import base64
@@ -29,10 +29,11 @@ from service.db.tables import (
     WebhookEndpointRecord,
 )
 from service.domain.audit import record_event
-from service.domain.clients import Principal
+from service.domain.clients import Principal, principal_of
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.signer import Signer
+from service.domain.visibility import Viewer
 
 EVENTS = frozenset(
     {"credential.issued", "credential.revoked", "credential.suspended", "credential.reinstated"}
@@ -99,7 +100,9 @@ async def publish(
         for endpoint_id, events, client in rows
         if event in events
         and client.disabled_at is None
-        and (client.id == submitted_by or issuer_slug in client.issuer_slugs)
+        and Viewer(principal=principal_of(client)).may_follow(
+            issuer_slug=issuer_slug, submitted_by=submitted_by
+        )
     ]
     if not targets:
         return 0

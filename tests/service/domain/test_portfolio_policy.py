@@ -55,3 +55,39 @@ def test_stats_are_for_the_issuers_linked_clients() -> None:
         "reseau-demo"
     )
     assert not Viewer().may_read_stats("reseau-demo")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "issuers", "follows"),
+    [
+        ({"admin"}, {"reseau-demo"}, True),
+        ({"credentials:read"}, {"reseau-demo"}, True),
+        ({"completions:write"}, {"reseau-demo"}, False),  # linked, but may not read records
+        ({"portfolio:read"}, {"reseau-demo"}, False),
+        ({"admin"}, {"autre-reseau"}, False),
+    ],
+)
+def test_webhook_events_go_to_those_who_may_read_the_record(
+    scopes: set[str], issuers: set[str], follows: bool
+) -> None:
+    viewer = _viewer(scopes, frozenset(issuers))
+
+    assert viewer.may_follow(issuer_slug="reseau-demo", submitted_by=SUBMITTER) is follows
+    assert viewer.may_follow(issuer_slug="reseau-demo", submitted_by=SUBMITTER) is (
+        viewer.may_read_record(_facts())
+    )
+
+
+def test_the_submitting_platform_follows_its_own_credentials() -> None:
+    submitter = Viewer(
+        principal=Principal(
+            id=SUBMITTER,
+            client_id="plateforme",
+            name="Plateforme",
+            scopes=frozenset({"completions:write"}),
+            issuer_slugs=frozenset(),
+        )
+    )
+
+    assert submitter.may_follow(issuer_slug="reseau-demo", submitted_by=SUBMITTER)
+    assert not Viewer().may_follow(issuer_slug="reseau-demo", submitted_by=SUBMITTER)
