@@ -155,14 +155,18 @@ class Viewer:
         return bool(slugs) and slugs <= administered
 
     def may_grant(self, scopes: Iterable[str]) -> bool:
-        """Scopes a caller may give a client: those its own token carries, literally.
+        """Scopes a caller may give a client: those its token carries.
 
-        ``admin`` passes every scope check when used, but granting stays literal: a token
-        narrowed at ``/oauth/token`` cannot mint a client carrying more than it shows.
+        ``admin`` passes every scope check (`Principal.require`), so an admin grants any
+        scope (an admin made with ``--scope admin`` alone creates its platforms' clients);
+        what bounds it is the issuers, which must be its own (`may_see_client`).
         """
         if self.is_operator:
             return True
-        return self.principal is not None and frozenset(scopes) <= self.principal.scopes
+        principal = self.principal
+        if principal is None:
+            return False
+        return "admin" in principal.scopes or frozenset(scopes) <= principal.scopes
 
     def may_manage_client(self, issuer_slugs: Iterable[str], scopes: Iterable[str]) -> bool:
         """Renew a client's secret (which hands over its scopes), or disable it."""
