@@ -13,7 +13,9 @@ import re
 import warnings
 from dataclasses import dataclass
 from typing import Literal
-from xml.etree.ElementTree import Element, ParseError, tostring  # serialising; defusedxml parses
+
+# Serialising only: defusedxml parses.
+from xml.etree.ElementTree import Element, ParseError, register_namespace, tostring
 
 import defusedxml.ElementTree
 import py_svg_hush
@@ -88,10 +90,8 @@ def sanitise_svg(content: bytes) -> bytes:
         raise _refused(f"could not be sanitised ({error})") from None
     tree = _parse(filtered)
     _drop_external(tree)
-    try:
-        return bytes(tostring(tree, encoding="utf-8", default_namespace=_SVG_NS[1:-1]))
-    except ValueError:  # an element outside the SVG namespace: prefixes are generated
-        return bytes(tostring(tree, encoding="utf-8"))
+    register_namespace("", _SVG_NS[1:-1])  # write <svg xmlns=…>, not <ns0:svg> (idempotent)
+    return bytes(tostring(tree, encoding="utf-8"))
 
 
 def _parse(content: bytes) -> Element:
