@@ -8,10 +8,13 @@ Who may do what is the visibility policy's (`Viewer.may_administer`); others get
 """
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AchievementRecord, PromptRecord, TrackRecord
@@ -105,7 +108,8 @@ class AchievementAdministration:
         ):
             raise Conflict(f"an achievement {new.slug!r} exists")
         await self._check_level_free(new.track, new.level, None)
-        created = await self._achievements.create(profile.id, replace(new, image_url=None))
+        with _taken_meanwhile():
+            created = await self._achievements.create(profile.id, replace(new, image_url=None))
         await self._audit("achievement.create", created, issuer, actor)
         return created
 
@@ -114,6 +118,8 @@ class AchievementAdministration:
     ) -> Achievement:
         """A new version with `changes`; the one it replaces stays readable."""
         current, issuer = await self._open(slug_or_id)
+        if not changes.given():
+            return current  # nothing to change: no new version
         changed = replace(current, **changes.given())
         problems = _definition_problems(changed)
         problems += await self._track_problems(changed.track, current.issuer_id)
@@ -164,7 +170,8 @@ class AchievementAdministration:
                 delete(PromptRecord).where(PromptRecord.achievement_id == changed.id)
             )
             self._achievements.add_prompts(changed.id, changed.prompts)
-        await self._session.flush()
+        with _taken_meanwhile():
+            await self._session.flush()
         self._session.expire(record)
         updated = await self._achievements.get(str(changed.id))
         await self._achievements.keep_version(updated)
@@ -221,6 +228,15 @@ class AchievementAdministration:
             clock=self._clock,
             issuer=issuer,
         )
+
+
+@contextmanager
+def _taken_meanwhile() -> Iterator[None]:
+    """A concurrent change took the slug, the level or the version first: the unit rolls back."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict("changed concurrently (slug, level or version taken); retry") from None
 
 
 def _definition_problems(definition: NewAchievement | Achievement) -> list[FieldProblem]:

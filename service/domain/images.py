@@ -37,6 +37,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*$")
+_INLINE_IMAGES = {"image": ["png", "jpeg", "gif", "webp"]}  # raster only: no SVG inside SVG
 _URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
 
 
@@ -85,7 +86,7 @@ def sanitise_svg(content: bytes) -> bytes:
     if root.tag != f"{_SVG_NS}svg":
         raise _refused("is not an SVG document (its root is not an svg element)")
     try:
-        filtered = py_svg_hush.filter_svg(content)
+        filtered = py_svg_hush.filter_svg(content, keep_data_url_mime_types=_INLINE_IMAGES)
     except ValueError as error:
         raise _refused(f"could not be sanitised ({error})") from None
     tree = _parse(filtered)

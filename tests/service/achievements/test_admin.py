@@ -344,3 +344,12 @@ async def test_every_change_is_audited(
         ("achievement.archive", 2, ISSUER_SLUG),
     ]
     assert count == 3
+
+
+async def test_an_empty_patch_makes_no_new_version(
+    client: httpx.AsyncClient, created: dict[str, Any], admin: dict[str, str]
+) -> None:
+    response = await client.patch(f"/api/v1/achievements/{SLUG}", json={}, headers=admin)
+
+    assert response.status_code == 200
+    assert response.json()["version"] == 1
