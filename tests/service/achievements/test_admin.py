@@ -176,6 +176,14 @@ async def test_an_archived_achievement_refuses_completions_but_its_badges_still_
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert refused.json()["type"] == "https://insigne.example/problems/achievement-archived"
     assert retry.status_code == 200  # a retry of an earlier completion still gets its badge
+    french = await client.post(
+        "/api/v1/completions",
+        json=answer("after-fr"),
+        headers={**platform, "Accept-Language": "fr-CA"},
+    )
+    assert french.json()["detail"] == (
+        f"le badge '{SLUG}' est archivé : il ne reçoit plus de complétion"
+    )
     assert frozen.status_code == 409
     assert frozen.json()["type"].endswith("/achievement-archived")
     assert (await client.get(f"/achievements/{SLUG}", headers=LD)).status_code == 200
