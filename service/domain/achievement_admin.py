@@ -134,8 +134,7 @@ class AchievementAdministration:
         achievement, issuer = await self._administered(slug_or_id)
         if achievement.archived_at is not None:
             return achievement
-        record = await self._session.get(AchievementRecord, achievement.id)
-        assert record is not None  # noqa: S101 - found just above, in this unit
+        record = await self._record(achievement.id)
         record.archived_at = self._clock()
         await self._session.flush()
         archived = await self._achievements.get(str(achievement.id))
@@ -155,8 +154,7 @@ class AchievementAdministration:
     async def _new_version(
         self, changed: Achievement, issuer: str, actor: str, *, replace_prompts: bool
     ) -> Achievement:
-        record = await self._session.get(AchievementRecord, changed.id)
-        assert record is not None  # noqa: S101 - found by the caller, in this unit
+        record = await self._record(changed.id)
         await self._achievements.keep_version(await self._achievements.get(str(changed.id)))
         record.name, record.description = changed.name, changed.description
         record.criteria, record.track, record.level = changed.criteria, changed.track, changed.level
@@ -195,6 +193,12 @@ class AchievementAdministration:
             raise NotFound(f"no achievement {slug_or_id!r}")
         return achievement, issuer
 
+    async def _record(self, achievement_id: uuid.UUID) -> AchievementRecord:
+        record = await self._session.get(AchievementRecord, achievement_id)
+        if record is None:  # found earlier in this unit: only a concurrent delete could do it
+            raise NotFound("no such achievement")
+        return record
+
     async def _issuer_slug(self, achievement: Achievement) -> str:
         return (await self._issuers.by_id(achievement.issuer_id)).slug
 
@@ -208,13 +212,12 @@ class AchievementAdministration:
         return []
 
     async def _check_level_free(self, track: str, level: int, own: uuid.UUID | None) -> None:
-        taken = await self._session.scalar(
-            select(AchievementRecord.slug).where(
-                AchievementRecord.track == track,
-                AchievementRecord.level == level,
-                AchievementRecord.id != own if own else AchievementRecord.id.is_not(None),
-            )
+        query = select(AchievementRecord.slug).where(
+            AchievementRecord.track == track, AchievementRecord.level == level
         )
+        if own is not None:
+            query = query.where(AchievementRecord.id != own)
+        taken = await self._session.scalar(query)
         if taken is not None:
             raise Conflict(f"level {level} of {track!r} is already {taken!r}")
 
