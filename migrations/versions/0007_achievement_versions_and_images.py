@@ -68,12 +68,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("images")
     op.drop_table("achievement_versions")
-    with op.batch_alter_table("evidence") as batch:
-        batch.drop_column("prompt_text")
-    with op.batch_alter_table("completions") as batch:
-        batch.drop_column("achievement_version")
-    with op.batch_alter_table("prompts") as batch:
-        batch.drop_column("text_en")
-    with op.batch_alter_table("achievements") as batch:
-        batch.drop_column("archived_at")
-        batch.drop_column("version")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch would recreate completions and
+    # achievements, which other tables' foreign keys refer to.
+    op.drop_column("evidence", "prompt_text")
+    op.drop_column("completions", "achievement_version")
+    op.drop_column("prompts", "text_en")
+    op.drop_column("achievements", "archived_at")
+    op.drop_column("achievements", "version")
