@@ -10,7 +10,7 @@ from litestar.di import Provide
 from schema import SDL_PATH as GRAPHQL_SDL_PATH
 from schema import graphql_controller
 from schema import sdl as graphql_sdl
-from service.api.achievements import AchievementController
+from service.api.achievement_admin import AchievementAdminController
 from service.api.audit import AuditController
 from service.api.auth import TokenController
 from service.api.batch import BatchController
@@ -24,6 +24,7 @@ from service.api.credentials import (
 from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.health import HealthController
+from service.api.images import ImageController
 from service.api.input_guard import RefuseUnreadableAddresses
 from service.api.issuer_admin import IssuerAdminController
 from service.api.issuers import IssuerDocumentController
@@ -50,7 +51,7 @@ __all__ = ["GRAPHQL_SDL_PATH", "create_app", "graphql_sdl"]
 CONTROLLERS = [
     HealthController,
     TokenController,
-    AchievementController,
+    AchievementAdminController,  # the public catalogue's routes too
     CompletionController,
     CredentialApiController,
     PublicCredentialController,
@@ -68,6 +69,7 @@ CONTROLLERS = [
     AuditController,
     IssuerAdminController,
     ClientController,
+    ImageController,
 ]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from alembic import command
 
+from service.cli_achievements import add_commands as add_achievement_commands
 from service.cli_admin import add_client_commands, add_issuer_commands
 from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         "export-schemas", help="write openapi/openapi.json and schema/schema.graphql"
     ).set_defaults(run=_export)
     add_lifecycle_commands(commands)
+    add_achievement_commands(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
+from service.domain.achievement_admin import AchievementAdministration
 from service.domain.achievements import AchievementService
 from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
@@ -24,6 +25,7 @@ from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
+from service.domain.images import ImageService
 from service.domain.issuer_admin import IssuerAdministration
 from service.domain.issuers import IssuerService
 from service.domain.keys import KeyAdministration
@@ -70,6 +72,8 @@ class Services:
     audit: AuditLog
     issuer_admin: IssuerAdministration
     client_admin: ClientAdministration
+    achievement_admin: AchievementAdministration
+    images: ImageService
 
 
 def build_services(
@@ -125,6 +129,16 @@ def build_services(
         clock=clock,
     )
     outbox = Outbox(session, signer=runtime.signer, clock=clock)
+    images = ImageService(session, clock)
+    achievement_admin = AchievementAdministration(
+        session,
+        viewer=viewer,
+        achievements=achievements,
+        issuers=issuers,
+        images=images,
+        urls=urls,
+        clock=clock,
+    )
     return Services(
         principal,
         achievements,
@@ -144,8 +158,10 @@ def build_services(
         KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
-        IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
-        ClientAdministration(session, viewer=viewer, clients=clients),
+        issuer_admin=IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
+        client_admin=ClientAdministration(session, viewer=viewer, clients=clients),
+        achievement_admin=achievement_admin,
+        images=images,
     )
 
 

@@ -1,5 +1,6 @@
 """The badge catalogue, public: what a platform must send for each achievement."""
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -12,9 +13,15 @@ from service.domain.achievements import Achievement
 from service.runtime import Runtime
 
 
+class PromptTextsOut(msgspec.Struct, kw_only=True):
+    fr: str
+    en: str | None = None
+
+
 class PromptOut(msgspec.Struct, kw_only=True, rename="camel"):
     key: str
-    text: str
+    text: Annotated[str, msgspec.Meta(description="in French, the catalogue's language")]
+    texts: PromptTextsOut
     min_length: int
     max_length: int
     required: bool
@@ -25,6 +32,7 @@ class AlignmentOut(msgspec.Struct, kw_only=True, rename="camel"):
     code: str
     name: str
     url: str
+    type: Annotated[str, msgspec.Meta(description="OB 3.0 targetType")]
 
 
 class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
@@ -41,6 +49,10 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
     alignments: list[AlignmentOut]
     prompts: list[PromptOut]
     image: str | None = None
+    version: Annotated[int, msgspec.Meta(description="bumped by each change")] = 1
+    archived_at: Annotated[
+        datetime | None, msgspec.Meta(description="set: no new completion is accepted")
+    ] = None
 
     @classmethod
     def from_domain(cls, achievement: Achievement) -> "AchievementOut":
@@ -56,13 +68,16 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
             in_language=achievement.in_language,
             tags=list(achievement.tags),
             alignments=[
-                AlignmentOut(framework=a.framework, code=a.code, name=a.name, url=a.url)
+                AlignmentOut(
+                    framework=a.framework, code=a.code, name=a.name, url=a.url, type=a.type
+                )
                 for a in achievement.alignments
             ],
             prompts=[
                 PromptOut(
                     key=p.key,
                     text=p.text,
+                    texts=PromptTextsOut(fr=p.text, en=p.text_en),
                     min_length=p.min_length,
                     max_length=p.max_length,
                     required=p.is_required,
@@ -70,6 +85,8 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
                 for p in achievement.prompts
             ],
             image=achievement.image_url,
+            version=achievement.version,
+            archived_at=achievement.archived_at,
         )
 
 

@@ -18,6 +18,7 @@ from litestar.types import ExceptionHandlersMap
 
 from service.api.problem_language import say, title
 from service.domain.errors import (
+    Archived,
     Conflict,
     DomainError,
     Forbidden,
@@ -44,6 +45,8 @@ _STATUS: dict[type[DomainError], int] = {
     UnreachableDocument: 422,
 }
 PROBLEM_JSON = "application/problem+json"
+# Refusals a client handles on their own get a problem type of their own.
+_TYPES: dict[type[DomainError], str] = {Archived: PROBLEM_TYPE + "achievement-archived"}
 
 
 class FieldError(msgspec.Struct):
@@ -143,6 +146,9 @@ def _extra_of(error: DomainError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if isinstance(error, InvalidInput):
         extra = {"errors": [{"field": p.field, "message": p.message} for p in error.problems]}
+    kind = next((url for known, url in _TYPES.items() if isinstance(error, known)), None)
+    if kind is not None:
+        extra["type"] = kind
     return {**extra, **error.extra}
 
 

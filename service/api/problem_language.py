@@ -83,6 +83,11 @@ _FRENCH: list[tuple[re.Pattern[str], str]] = [
         (r"^prompt (.+) is answered twice$", r"la question \1 a deux réponses"),
         (r"^prompt (.+) must be answered$", r"la question \1 doit recevoir une réponse"),
         (
+            r"^the achievement (.+) is archived: it takes no completion$",
+            r"le badge \1 est archivé : il ne reçoit plus de complétion",
+        ),
+        (r"^the achievement (.+) is archived$", r"le badge \1 est archivé"),
+        (
             r"^another completion was already recorded under this externalId or "
             r"Idempotency-Key$",
             "une autre complétion a déjà été enregistrée sous cet externalId ou cette "

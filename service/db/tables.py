@@ -126,6 +126,9 @@ class AchievementRecord(Base):
     tags: Mapped[list[Any]]
     in_language: Mapped[str] = mapped_column(String(35))
     created_at: Mapped[datetime]
+    # The current definition's number; each earlier one is kept in `AchievementVersionRecord`.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    archived_at: Mapped[datetime | None]  # no new completions; documents still resolve
 
     prompts: Mapped[list["PromptRecord"]] = relationship(
         lazy="raise", order_by="PromptRecord.position"
@@ -142,7 +145,8 @@ class PromptRecord(Base):
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # French, the catalogue's language
+    text_en: Mapped[str | None] = mapped_column(Text)
     min_length: Mapped[int] = mapped_column(Integer)
     max_length: Mapped[int] = mapped_column(Integer)
     is_required: Mapped[bool] = mapped_column(Boolean)
@@ -196,6 +200,8 @@ class CompletionRecord(Base):
     completed_at: Mapped[datetime]
     share_reflections: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+    # The achievement's definition this completion was validated and issued under.
+    achievement_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class EvidenceRecord(Base):
@@ -210,6 +216,7 @@ class EvidenceRecord(Base):
     position: Mapped[int] = mapped_column(Integer)
     answer: Mapped[str] = mapped_column(Text)
     digest_sri: Mapped[str] = mapped_column(String(120))
+    prompt_text: Mapped[str | None] = mapped_column(Text)  # the question as it was asked
 
 
 class StatusListRecord(Base):
@@ -338,4 +345,28 @@ class TrackRecord(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # A completion for level n needs an active credential for level n-1 of the same learner.
     requires_previous_level: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class AchievementVersionRecord(Base):
+    """One definition of an achievement, as it was when credentials were issued under it."""
+
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    definition: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class ImageRecord(Base):
+    """An uploaded picture (validated PNG or sanitised SVG), named by its SHA-256."""
+
+    __tablename__ = "images"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(50))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]

@@ -2,13 +2,15 @@
 
 import contextlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from service.db.tables import AchievementRecord, PromptRecord
+from service.db.tables import AchievementRecord, AchievementVersionRecord, PromptRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
 
@@ -20,6 +22,7 @@ class Prompt:
     min_length: int
     max_length: int
     is_required: bool
+    text_en: str | None = None  # `text` is French, the catalogue's language
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Alignment:
     code: str
     name: str
     url: str
+    type: str = "CFItem"  # OB 3.0 AlignmentTargetType: one of its values, or "ext:…"
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,42 @@ class Achievement:
     tags: tuple[str, ...]
     in_language: str
     prompts: tuple[Prompt, ...]
+    version: int = 1
+    archived_at: datetime | None = None
+
+    def definition(self) -> dict[str, Any]:
+        """What a version keeps: everything a credential or its page shows of the badge."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "criteria": self.criteria,
+            "imageUrl": self.image_url,
+            "levelName": self.level_name,
+            "track": self.track,
+            "level": self.level,
+            "inLanguage": self.in_language,
+            "alignments": [asdict(a) for a in self.alignments],
+            "tags": list(self.tags),
+            "prompts": [asdict(p) for p in self.prompts],
+        }
+
+    def at_version(self, version: int, definition: dict[str, Any]) -> "Achievement":
+        """This achievement as `definition` (a stored version) described it."""
+        return replace(
+            self,
+            version=version,
+            name=definition["name"],
+            description=definition["description"],
+            criteria=definition["criteria"],
+            image_url=definition["imageUrl"],
+            level_name=definition["levelName"],
+            track=definition["track"],
+            level=definition["level"],
+            in_language=definition["inLanguage"],
+            alignments=tuple(Alignment(**a) for a in definition["alignments"]),
+            tags=tuple(definition["tags"]),
+            prompts=tuple(Prompt(**p) for p in definition["prompts"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -107,23 +147,62 @@ class AchievementService:
             tags=list(new.tags),
             in_language=new.in_language,
             created_at=self._clock(),
+            version=1,
         )
         self._session.add(record)
         await self._session.flush()
-        for position, prompt in enumerate(new.prompts):
+        self.add_prompts(record.id, new.prompts)
+        await self._session.flush()
+        created = await self.get(new.slug)
+        await self.keep_version(created)
+        return created
+
+    def add_prompts(self, achievement_id: uuid.UUID, prompts: tuple[Prompt, ...]) -> None:
+        for position, prompt in enumerate(prompts):
             self._session.add(
                 PromptRecord(
-                    achievement_id=record.id,
+                    achievement_id=achievement_id,
                     key=prompt.key,
                     position=position,
                     text=prompt.text,
+                    text_en=prompt.text_en,
                     min_length=prompt.min_length,
                     max_length=prompt.max_length,
                     is_required=prompt.is_required,
                 )
             )
-        await self._session.flush()
-        return await self.get(new.slug)
+
+    async def keep_version(self, achievement: Achievement) -> None:
+        """Store `achievement`'s current definition, unless it is stored already."""
+        stored = await self._session.scalar(
+            select(AchievementVersionRecord.id).where(
+                AchievementVersionRecord.achievement_id == achievement.id,
+                AchievementVersionRecord.version == achievement.version,
+            )
+        )
+        if stored is None:
+            self._session.add(
+                AchievementVersionRecord(
+                    achievement_id=achievement.id,
+                    version=achievement.version,
+                    definition=achievement.definition(),
+                    created_at=self._clock(),
+                )
+            )
+            await self._session.flush()
+
+    async def as_issued(self, achievement_id: uuid.UUID, version: int) -> Achievement:
+        """The achievement as it was at `version` (the current one when none was kept)."""
+        current = await self.get(str(achievement_id))
+        if version == current.version:
+            return current
+        definition = await self._session.scalar(
+            select(AchievementVersionRecord.definition).where(
+                AchievementVersionRecord.achievement_id == achievement_id,
+                AchievementVersionRecord.version == version,
+            )
+        )
+        return current if definition is None else current.at_version(version, definition)
 
 
 def _achievement(record: AchievementRecord) -> Achievement:
@@ -142,6 +221,9 @@ def _achievement(record: AchievementRecord) -> Achievement:
         tags=tuple(record.tags),
         in_language=record.in_language,
         prompts=tuple(
-            Prompt(p.key, p.text, p.min_length, p.max_length, p.is_required) for p in record.prompts
+            Prompt(p.key, p.text, p.min_length, p.max_length, p.is_required, p.text_en)
+            for p in record.prompts
         ),
+        version=record.version,
+        archived_at=record.archived_at,
     )

@@ -190,6 +190,7 @@ class AwardService:
                 "completed_at": completion.completed_at,
                 "share_reflections": completion.share_reflections,
                 "created_at": self._clock(),
+                "achievement_version": draft.achievement.version,
             },
         )
         if not is_new:
@@ -210,6 +211,7 @@ class AwardService:
                 position=item.position,
                 answer=item.answer,
                 digest_sri=item.digest_sri,
+                prompt_text=item.prompt_text,
             )
             for item in draft.evidence
         )

@@ -8,7 +8,7 @@ page: the HTML faces render these frozen views.
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges.baking import bake
 from service.db.tables import (
     AchievementRecord,
+    AchievementVersionRecord,
     CompletionRecord,
     CredentialRecord,
     EvidenceRecord,
@@ -117,14 +118,18 @@ class BadgePages:
         """The page of a credential as `viewer` may see it (reflections per the policy)."""
         row = (
             await self._session.execute(
-                select(CredentialRecord, CompletionRecord.achievement_id)
+                select(
+                    CredentialRecord,
+                    CompletionRecord.achievement_id,
+                    CompletionRecord.achievement_version,
+                )
                 .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
                 .where(CredentialRecord.id == credential_id)
             )
         ).first()
         if row is None:
             raise NotFound("no such credential")
-        record, achievement_id = row
+        record, achievement_id, version = row
         if record.status == "withdrawn":
             raise Withdrawn("this credential was withdrawn")
         facts = await credential_facts(self._session, credential_id)
@@ -135,7 +140,7 @@ class BadgePages:
             if viewer.may_read_reflections(facts)
             else None
         )
-        achievement = await self._achievement(AchievementRecord.id == achievement_id)
+        achievement = await self._as_issued(achievement_id, version)
         subject = _first(document.get("credentialSubject"))
         claimed = _dict(subject.get("achievement"))
         valid_until = _datetime(document.get("validUntil"))
@@ -161,6 +166,36 @@ class BadgePages:
             evidence_public=facts.evidence_public,
             hidden=facts.hidden,
             viewer_is_earner=viewer.is_earner_of(facts),
+        )
+
+    async def _as_issued(self, achievement_id: uuid.UUID, version: int) -> AchievementView:
+        """The achievement's view as the version the credential was issued under showed it."""
+        current = await self._achievement(AchievementRecord.id == achievement_id)
+        kept = AchievementVersionRecord
+        definition = await self._session.scalar(
+            select(kept.definition)
+            .join(AchievementRecord, AchievementRecord.id == kept.achievement_id)
+            .where(
+                AchievementVersionRecord.achievement_id == achievement_id,
+                AchievementVersionRecord.version == version,
+                AchievementRecord.version != version,
+            )
+        )
+        if definition is None:
+            return current
+        return replace(
+            current,
+            name=definition["name"],
+            track=definition["track"],
+            level=definition["level"],
+            level_name=definition["levelName"],
+            description=definition["description"],
+            criteria=definition["criteria"],
+            image_url=definition["imageUrl"] or current.image_url,
+            alignments=tuple(
+                Alignment(a.get("framework"), a.get("code"), a.get("name"), a.get("url"))
+                for a in definition["alignments"]
+            ),
         )
 
     async def achievement(self, slug: str) -> AchievementView:

@@ -11,7 +11,7 @@ from openbadges.identity import normalise_email
 from service.domain.achievements import Achievement, AchievementService
 from service.domain.clients import Principal
 from service.domain.clock import Clock
-from service.domain.errors import FieldProblem, InvalidInput, NotFound
+from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -81,6 +81,8 @@ async def validate_completion(
         raise InvalidInput(
             [FieldProblem("achievement", f"unknown achievement {completion.achievement!r}")]
         ) from None
+    if achievement.archived_at is not None:
+        raise Archived(f"the achievement {achievement.slug!r} is archived: it takes no completion")
     issuer = (await issuers.signing_keys(achievement.issuer_id)).issuer
     if issuer.slug not in client.issuer_slugs:
         problems.append(

@@ -156,7 +156,7 @@ def achievement_model(achievement: Achievement, urls: Urls) -> AchievementModel:
                 target_url=a.url,
                 target_code=a.code,
                 target_framework=a.framework,
-                target_type="CFItem",
+                target_type=a.type,
             )
             for a in achievement.alignments
         ),

@@ -24,6 +24,10 @@ class Conflict(DomainError):
     """The request clashes with what is stored, e.g. an idempotency key reused."""
 
 
+class Archived(Conflict):
+    """The achievement is archived: it takes no new completion and no new version."""
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 

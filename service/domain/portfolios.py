@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.identity import normalise_email
@@ -209,7 +209,8 @@ class PortfolioService:
                 EvidenceRecord.id,
                 EvidenceRecord.answer,
                 EvidenceRecord.digest_sri,
-                PromptRecord.text,
+                # The question as it was asked (its version's text); the current one otherwise.
+                func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
                 CredentialRecord.id,
                 IssuerRecord.slug,
                 CompletionRecord.client_id,

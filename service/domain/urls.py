@@ -79,6 +79,10 @@ class Urls:
         """The designed picture of an achievement that has no image of its own."""
         return f"{self.base}/achievements/{slug}/image.{extension}"
 
+    def image(self, sha256: str, extension: Literal["svg", "png"]) -> str:
+        """An uploaded picture, named by its content: the URL never changes meaning."""
+        return f"{self.base}/images/{sha256}.{extension}"
+
     def verify_page(self) -> str:
         return f"{self.base}/verify"
 

@@ -219,6 +219,7 @@ BODILESS = {
     "ReplayWebhookDelivery",
     "DisableClient",
     "RenewClientSecret",
+    "ArchiveAchievement",
 }
 
 

@@ -207,6 +207,10 @@ async def test_achievements_are_public(client: httpx.AsyncClient, demo: Demo) ->
     assert one["prompts"][0] == {
         "key": "retenir",
         "text": "Que retenez-vous du leadership pédagonumérique en milieu scolaire ?",
+        "texts": {
+            "fr": "Que retenez-vous du leadership pédagonumérique en milieu scolaire ?",
+            "en": None,
+        },
         "minLength": 100,
         "maxLength": 20000,
         "required": True,

@@ -1,0 +1,259 @@
+"""Achievement administration for an issuer's admins and the operator.
+
+Each change is a new version: the current definition is kept (`AchievementVersionRecord`)
+before it is replaced, so a credential's page and evidence show the version it was issued
+under, while new completions are checked against the current one. An archived achievement
+takes no new completion and no new version, but its document and its badges still resolve.
+Who may do what is the visibility policy's (`Viewer.may_administer`); others get 404.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.tables import AchievementRecord, PromptRecord, TrackRecord
+from service.domain.achievements import (
+    Achievement,
+    AchievementService,
+    Alignment,
+    NewAchievement,
+    Prompt,
+)
+from service.domain.audit import record_event
+from service.domain.clock import Clock, utc_now
+from service.domain.definitions import (
+    alignment_problems,
+    level_problems,
+    prompt_problems,
+    slug_problems,
+    tag_problems,
+    text_problems,
+)
+from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.images import ImageService, accept_image
+from service.domain.issuers import IssuerService
+from service.domain.urls import Urls
+from service.domain.visibility import Viewer
+
+
+@dataclass(frozen=True)
+class AchievementChanges:
+    """A partial update; None leaves a field as it is (lists are replaced whole)."""
+
+    name: str | None = None
+    description: str | None = None
+    criteria: str | None = None
+    track: str | None = None
+    level: int | None = None
+    level_name: str | None = None
+    in_language: str | None = None
+    prompts: tuple[Prompt, ...] | None = None
+    alignments: tuple[Alignment, ...] | None = None
+    tags: tuple[str, ...] | None = None
+
+    def given(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class AchievementAdministration:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        viewer: Viewer,
+        achievements: AchievementService,
+        issuers: IssuerService,
+        images: ImageService,
+        urls: Urls,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._session = session
+        self._viewer = viewer
+        self._achievements = achievements
+        self._issuers = issuers
+        self._images = images
+        self._urls = urls
+        self._clock = clock
+
+    async def achievements(self) -> list[Achievement]:
+        """Every achievement of the issuers the caller administers, archived ones included."""
+        administered = self._viewer.administered()
+        found = []
+        for achievement in await self._achievements.list():
+            if administered is None or await self._issuer_slug(achievement) in administered:
+                found.append(achievement)
+        return found
+
+    async def show(self, slug_or_id: str) -> Achievement:
+        achievement, _ = await self._administered(slug_or_id)
+        return achievement
+
+    async def create(self, issuer: str, new: NewAchievement, *, actor: str) -> Achievement:
+        profile = await self._issuers.find(issuer)
+        if profile is None or not self._viewer.may_administer(issuer):
+            raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
+        problems = slug_problems(new.slug) + _definition_problems(new)
+        problems += await self._track_problems(new.track, profile.id)
+        if problems:
+            raise InvalidInput(problems)
+        if await self._session.scalar(
+            select(AchievementRecord.id).where(AchievementRecord.slug == new.slug)
+        ):
+            raise Conflict(f"an achievement {new.slug!r} exists")
+        await self._check_level_free(new.track, new.level, None)
+        with _taken_meanwhile():
+            created = await self._achievements.create(profile.id, replace(new, image_url=None))
+        await self._audit("achievement.create", created, issuer, actor)
+        return created
+
+    async def update(
+        self, slug_or_id: str, changes: AchievementChanges, *, actor: str
+    ) -> Achievement:
+        """A new version with `changes`; the one it replaces stays readable."""
+        current, issuer = await self._open(slug_or_id)
+        if not changes.given():
+            return current  # nothing to change: no new version
+        changed = replace(current, **changes.given())
+        problems = _definition_problems(changed)
+        problems += await self._track_problems(changed.track, current.issuer_id)
+        if problems:
+            raise InvalidInput(problems)
+        await self._check_level_free(changed.track, changed.level, current.id)
+        has_prompts = changes.prompts is not None
+        return await self._new_version(changed, issuer, actor, replace_prompts=has_prompts)
+
+    async def archive(self, slug_or_id: str, *, actor: str) -> Achievement:
+        """No new completion from now on (again: nothing changes)."""
+        achievement, issuer = await self._administered(slug_or_id)
+        if achievement.archived_at is not None:
+            return achievement
+        record = await self._record(achievement.id)
+        record.archived_at = self._clock()
+        await self._session.flush()
+        archived = await self._achievements.get(str(achievement.id))
+        await self._audit("achievement.archive", archived, issuer, actor)
+        return archived
+
+    async def set_image(
+        self, slug_or_id: str, content: bytes, media_type: str, *, actor: str
+    ) -> Achievement:
+        """Validate and keep the picture, and make it the image of a new version."""
+        current, issuer = await self._open(slug_or_id)
+        image = accept_image(content, media_type)
+        await self._images.store(image)
+        changed = replace(current, image_url=self._urls.image(image.sha256, image.extension))
+        return await self._new_version(changed, issuer, actor, replace_prompts=False)
+
+    async def _new_version(
+        self, changed: Achievement, issuer: str, actor: str, *, replace_prompts: bool
+    ) -> Achievement:
+        record = await self._record(changed.id)
+        await self._achievements.keep_version(await self._achievements.get(str(changed.id)))
+        record.name, record.description = changed.name, changed.description
+        record.criteria, record.track, record.level = changed.criteria, changed.track, changed.level
+        record.level_name, record.in_language = changed.level_name, changed.in_language
+        record.image_url = changed.image_url
+        record.alignments = [vars(a) for a in changed.alignments]
+        record.tags = list(changed.tags)
+        record.version = changed.version + 1
+        if replace_prompts:
+            await self._session.execute(
+                delete(PromptRecord).where(PromptRecord.achievement_id == changed.id)
+            )
+            self._achievements.add_prompts(changed.id, changed.prompts)
+        with _taken_meanwhile():
+            await self._session.flush()
+        self._session.expire(record)
+        updated = await self._achievements.get(str(changed.id))
+        await self._achievements.keep_version(updated)
+        await self._audit("achievement.update", updated, issuer, actor)
+        return updated
+
+    async def _open(self, slug_or_id: str) -> tuple[Achievement, str]:
+        """An administered achievement that may still change."""
+        achievement, issuer = await self._administered(slug_or_id)
+        if achievement.archived_at is not None:
+            raise Archived(f"the achievement {achievement.slug!r} is archived")
+        return achievement, issuer
+
+    async def _administered(self, slug_or_id: str) -> tuple[Achievement, str]:
+        try:
+            achievement = await self._achievements.get(slug_or_id)
+        except NotFound:
+            achievement = None
+        issuer = await self._issuer_slug(achievement) if achievement else ""
+        if achievement is None or not self._viewer.may_administer(issuer):
+            raise NotFound(f"no achievement {slug_or_id!r}")
+        return achievement, issuer
+
+    async def _record(self, achievement_id: uuid.UUID) -> AchievementRecord:
+        record = await self._session.get(AchievementRecord, achievement_id)
+        if record is None:  # found earlier in this unit: only a concurrent delete could do it
+            raise NotFound("no such achievement")
+        return record
+
+    async def _issuer_slug(self, achievement: Achievement) -> str:
+        return (await self._issuers.by_id(achievement.issuer_id)).slug
+
+    async def _track_problems(self, track: str, issuer_id: uuid.UUID) -> list[FieldProblem]:
+        """A track declared by another issuer is not this one's to add levels to."""
+        owner = await self._session.scalar(
+            select(TrackRecord.issuer_id).where(TrackRecord.name == track)
+        )
+        if owner is not None and owner != issuer_id:
+            return [FieldProblem("track", f"the track {track!r} belongs to another issuer")]
+        return []
+
+    async def _check_level_free(self, track: str, level: int, own: uuid.UUID | None) -> None:
+        query = select(AchievementRecord.slug).where(
+            AchievementRecord.track == track, AchievementRecord.level == level
+        )
+        if own is not None:
+            query = query.where(AchievementRecord.id != own)
+        taken = await self._session.scalar(query)
+        if taken is not None:
+            raise Conflict(f"level {level} of {track!r} is already {taken!r}")
+
+    async def _audit(self, action: str, achievement: Achievement, issuer: str, actor: str) -> None:
+        await record_event(
+            self._session,
+            actor=actor,
+            action=action,
+            subject=achievement.slug,
+            detail={"version": achievement.version, "archived": bool(achievement.archived_at)},
+            clock=self._clock,
+            issuer=issuer,
+        )
+
+
+@contextmanager
+def _taken_meanwhile() -> Iterator[None]:
+    """A concurrent change took the slug, the level or the version first: the unit rolls back."""
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict("changed concurrently (slug, level or version taken); retry") from None
+
+
+def _definition_problems(definition: NewAchievement | Achievement) -> list[FieldProblem]:
+    return (
+        text_problems(
+            name=definition.name,
+            description=definition.description,
+            criteria=definition.criteria,
+            track=definition.track,
+            level_name=definition.level_name,
+            in_language=definition.in_language,
+        )
+        + level_problems(definition.level)
+        + prompt_problems(definition.prompts)
+        + alignment_problems(definition.alignments)
+        + tag_problems(definition.tags)
+    )

@@ -1,0 +1,101 @@
+"""The rules an achievement's definition must meet, whoever writes it (REST or the CLI).
+
+Prompt keys are what platforms send answers under: lowercase, stable across versions, unique
+within an achievement. Alignment types are OB 3.0's AlignmentTargetType: one of its values,
+or an extension ``ext:<name>``.
+"""
+
+import re
+from collections.abc import Iterable
+
+from service.domain.achievements import Alignment, Prompt
+from service.domain.errors import FieldProblem
+
+MAX_ANSWER_LENGTH = 20_000
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
+PROMPT_KEY = re.compile(r"^[a-z0-9_-]{1,100}$")
+# OB 3.0 §B.2.3 AlignmentTargetType
+TARGET_TYPES = frozenset(
+    {
+        "ceasn:Competency",
+        "ceterms:Credential",
+        "CFItem",
+        "CFRubric",
+        "CFRubricCriterion",
+        "CFRubricCriterionLevel",
+        "CTDL",
+    }
+)
+EXTENSION_TYPE = re.compile(r"^ext:[A-Za-z0-9._-]+$")
+ABSOLUTE_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+def slug_problems(slug: str) -> list[FieldProblem]:
+    if SLUG.match(slug):
+        return []
+    return [FieldProblem("slug", "must be lowercase letters, digits and dashes (at most 200)")]
+
+
+def prompt_problems(prompts: Iterable[Prompt]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    seen: set[str] = set()
+    for position, prompt in enumerate(prompts):
+        where = f"prompts[{position}]"
+        if not PROMPT_KEY.match(prompt.key):
+            problems.append(FieldProblem(f"{where}.key", "must match [a-z0-9_-]{1,100}"))
+        elif prompt.key in seen:
+            problems.append(FieldProblem(f"{where}.key", f"{prompt.key!r} is used twice"))
+        seen.add(prompt.key)
+        if not prompt.text.strip():
+            problems.append(FieldProblem(f"{where}.text.fr", "must not be blank"))
+        if prompt.text_en is not None and not prompt.text_en.strip():
+            problems.append(FieldProblem(f"{where}.text.en", "must not be blank when given"))
+        if not 0 <= prompt.min_length <= prompt.max_length <= MAX_ANSWER_LENGTH:
+            problems.append(
+                FieldProblem(where, f"needs 0 ≤ minLength ≤ maxLength ≤ {MAX_ANSWER_LENGTH}")
+            )
+    return problems
+
+
+def alignment_problems(alignments: Iterable[Alignment]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for position, alignment in enumerate(alignments):
+        where = f"alignments[{position}]"
+        if not alignment.name.strip():
+            problems.append(FieldProblem(f"{where}.name", "must not be blank"))
+        if not ABSOLUTE_URL.match(alignment.url):
+            problems.append(FieldProblem(f"{where}.url", "must be an absolute http(s) URL"))
+        if alignment.type not in TARGET_TYPES and not EXTENSION_TYPE.match(alignment.type):
+            problems.append(
+                FieldProblem(
+                    f"{where}.type",
+                    "must be one of " + ", ".join(sorted(TARGET_TYPES)) + " or ext:<name>",
+                )
+            )
+    return problems
+
+
+def text_problems(**texts: str) -> list[FieldProblem]:
+    """Fields that must say something."""
+    return [
+        FieldProblem(_camel(name), "must not be blank")
+        for name, text in texts.items()
+        if not text.strip()
+    ]
+
+
+def tag_problems(tags: Iterable[str]) -> list[FieldProblem]:
+    return [
+        FieldProblem(f"tags[{position}]", "must not be blank")
+        for position, tag in enumerate(tags)
+        if not tag.strip()
+    ]
+
+
+def level_problems(level: int) -> list[FieldProblem]:
+    return [] if 1 <= level <= 1000 else [FieldProblem("level", "must be from 1 to 1000")]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
