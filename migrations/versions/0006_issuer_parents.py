@@ -17,14 +17,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("issuers") as batch:
-        batch.add_column(sa.Column("parent_id", sa.Uuid(), nullable=True))
-        batch.create_foreign_key("fk_issuers_parent_id_issuers", "issuers", ["parent_id"], ["id"])
-        batch.create_index("ix_issuers_parent_id", ["parent_id"])
+    if op.get_bind().dialect.name == "sqlite":
+        # A batch would recreate `issuers`, which other tables refer to: with data and
+        # foreign keys on, that fails. SQLite adds a referencing column in place.
+        op.execute("ALTER TABLE issuers ADD COLUMN parent_id CHAR(32) REFERENCES issuers (id)")
+    else:
+        op.add_column("issuers", sa.Column("parent_id", sa.Uuid(), nullable=True))
+        op.create_foreign_key(
+            "fk_issuers_parent_id_issuers", "issuers", "issuers", ["parent_id"], ["id"]
+        )
+    op.create_index("ix_issuers_parent_id", "issuers", ["parent_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("issuers") as batch:
-        batch.drop_index("ix_issuers_parent_id")
-        batch.drop_constraint("fk_issuers_parent_id_issuers", type_="foreignkey")
-        batch.drop_column("parent_id")
+    op.drop_index("ix_issuers_parent_id", "issuers")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_issuers_parent_id_issuers", "issuers", type_="foreignkey")
+    op.drop_column("issuers", "parent_id")  # SQLite drops it in place, with its reference
