@@ -16,7 +16,7 @@ from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
 from service.db.engine import alembic_config
 from service.domain.demo import load_demo
-from service.domain.errors import DomainError
+from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.logs import configure_logging, logging_dict
 from service.runtime import Runtime, Services
 from service.settings import Settings
@@ -130,6 +130,12 @@ def _create_client(settings: Settings, args: argparse.Namespace) -> int:
     scopes = {scope for value in args.scope for scope in value.split()}
 
     async def create(services: Services) -> Any:  # noqa: ANN401
+        # A link to an issuer not yet made would hand its future admin rights to this client.
+        unknown = [
+            slug for slug in sorted(set(args.issuer)) if not await services.issuers.find(slug)
+        ]
+        if unknown:
+            raise InvalidInput([FieldProblem("issuer", f"no issuer {', '.join(unknown)}")])
         return await services.clients.create(
             name=args.name, scopes=scopes, issuer_slugs=set(args.issuer), actor="cli"
         )

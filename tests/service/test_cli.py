@@ -63,6 +63,7 @@ def test_demo_is_idempotent_and_shows_a_fresh_secret(data_dir: Path) -> None:
 
 
 def test_clients_create_prints_the_secret_once(data_dir: Path) -> None:
+    output(insigne(data_dir, "demo"))
     created = output(
         insigne(
             data_dir,
@@ -79,6 +80,16 @@ def test_clients_create_prints_the_secret_once(data_dir: Path) -> None:
 
     assert created["clientId"].startswith("ins_")
     assert len(created["clientSecret"]) >= 40
+
+
+def test_a_client_is_not_linked_to_an_issuer_that_does_not_exist(data_dir: Path) -> None:
+    # Else whoever later creates that slug would find this client administering it.
+    result = insigne(
+        data_dir, "clients", "create", "--name", "X", "--scope", "admin", "--issuer", "a-venir"
+    )
+
+    assert result.returncode == 2
+    assert "no issuer a-venir" in result.stderr
 
 
 def test_unknown_scope_is_refused(data_dir: Path) -> None:
