@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -230,9 +231,11 @@ async def _verification_inputs(base_url: str, own: JSONObject) -> tuple[Inputs, 
         FOREIGN_JWT: sign_jwt(explorer_credential(key.controller), key),
     }
     issuer = own["credential"]["issuer"]["id"]
-    status_list = own["credential"]["credentialStatus"]["statusListCredential"]
+    entries = own["credential"]["credentialStatus"]  # revocation and suspension: a list
+    status_lists = [entry["statusListCredential"] for entry in _as_list(entries)]
     kid = decode_jwt_unverified(own["jwt"])[0]["kid"]
-    locations = {issuer: did_web_to_url(issuer, scheme="http"), status_list: status_list, kid: kid}
+    locations = {issuer: did_web_to_url(issuer, scheme="http"), kid: kid}
+    locations |= {status_list: status_list for status_list in status_lists}
     documents: dict[str, JSONObject] = {}
     async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:
         for document_id, location in locations.items():
@@ -240,6 +243,10 @@ async def _verification_inputs(base_url: str, own: JSONObject) -> tuple[Inputs, 
             response.raise_for_status()
             documents[document_id] = response.json()
     return inputs, StaticResolver(documents)
+
+
+def _as_list(value: Any) -> list[Any]:  # noqa: ANN401 - JSON
+    return value if isinstance(value, list) else [value]
 
 
 def _verification_probe(name: str, data: JSONObject | str, token: str) -> Probe:

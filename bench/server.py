@@ -73,6 +73,7 @@ def server_env(database_url: str, tmp: Path, port: int) -> dict[str, str]:
         "INSIGNE_TOKEN_TTL_SECONDS": "3600",  # outlives the run
         "INSIGNE_RATE_LIMIT_ANONYMOUS": UNLIMITED,
         "INSIGNE_RATE_LIMIT_AUTHENTICATED": UNLIMITED,
+        "INSIGNE_RATE_LIMIT_COMPLETIONS": UNLIMITED,  # production keeps its default, 1200/minute
     }
 
 

@@ -19,6 +19,7 @@ from service.domain.demo import load_demo
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.logs import configure_logging, logging_dict
 from service.runtime import Runtime, Services
+from service.serving import SERVERS, ServeOptions, serve
 from service.settings import Settings
 
 
@@ -37,10 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="insigne", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the API (uvicorn)")
+    serve = commands.add_parser("serve", help="serve the API (uvicorn, or granian)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
+    serve.add_argument("--server", choices=SERVERS, default="uvicorn", help="the ASGI server")
     serve.set_defaults(run=_serve)
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -86,17 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,  # ours (service/logs.py) has the request id and no query values
-        log_config=logging_dict(settings),
-    )
+    serve(ServeOptions(args.host, args.port, args.workers, args.server), logging_dict(settings))
     return 0
 
 

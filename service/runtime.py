@@ -193,7 +193,12 @@ class Runtime:
             fetcher=SafeFetcher(
                 http_hosts=settings.fetch_http_hosts, per_host=settings.fetch_per_host
             ),
-            database=database or Database.from_url(settings.database_url),
+            database=database
+            or Database.from_url(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            ),
             rate_limits=RateLimits(
                 settings.rate_limit_storage,
                 anonymous=settings.rate_limit_anonymous,

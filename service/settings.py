@@ -70,6 +70,8 @@ class Settings:
     Attributes:
         database_url: SQLAlchemy URL; SQLite (aiosqlite) by default, or
             ``postgresql+asyncpg://…``.
+        database_pool_size, database_max_overflow: PostgreSQL connections one process keeps
+            open, and may open beyond them in a burst (each server process has its own pool).
         public_url: the base of every URL and did:web the service puts in a credential.
         data_dir: where the SQLite file and the development secrets live.
         key_encryption_key: 32 bytes, base64; encrypts issuers' private keys at rest.
@@ -103,6 +105,8 @@ class Settings:
     """
 
     database_url: str
+    database_pool_size: int = 20
+    database_max_overflow: int = 10
     public_url: str = "http://localhost:8000"
     data_dir: Path = Path("var")
     key_encryption_key: bytes = field(repr=False)
@@ -141,6 +145,8 @@ class Settings:
             database_url=env.get(
                 "INSIGNE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir / 'insigne.db'}"
             ),
+            database_pool_size=int(env.get("INSIGNE_DATABASE_POOL_SIZE", "20")),
+            database_max_overflow=int(env.get("INSIGNE_DATABASE_MAX_OVERFLOW", "10")),
             public_url=env.get("INSIGNE_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             data_dir=data_dir,
             key_encryption_key=_secret(env, "INSIGNE_KEY_ENCRYPTION_KEY", data_dir / _KEK_FILE),

@@ -5,13 +5,18 @@ and its families change with the libraries; expose it on the internal network on
 """
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.types import Scope
+from litestar.plugins.prometheus import (
+    PrometheusConfig,
+    PrometheusController,
+    PrometheusMiddleware,
+)
+from litestar.types import Message, Scope, Send
 
 from service.domain.errors import DomainError
 from service.metrics import PREFIX, metrics
@@ -20,9 +25,29 @@ from service.runtime import Runtime
 log = logging.getLogger("service.errors")
 
 
+class LeanPrometheusMiddleware(PrometheusMiddleware):
+    """Litestar's middleware, less its ``functools.wraps`` of ``send`` on every request.
+
+    Copying the wrapped callable's attributes cost about a tenth of a credential read's CPU.
+    """
+
+    def _get_wrapped_send(self, send: Send, request_span: dict[str, float]) -> Send:
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                request_span["status_code"] = message["status"]
+            elif message["type"] == "http.response.body":
+                end = time.perf_counter()
+                request_span["duration"] = end - request_span["start_time"]
+                request_span["end_time"] = end
+            await send(message)
+
+        return wrapped_send
+
+
 def prometheus_config() -> PrometheusConfig:
     """Requests and latency per route template (ids do not multiply the series)."""
     return PrometheusConfig(
+        middleware_class=LeanPrometheusMiddleware,
         app_name="insigne",
         prefix=f"{PREFIX}_http",
         group_path=True,

@@ -6,18 +6,25 @@ that is ignored leaves the transaction usable (no failed statement to roll back)
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import Base
 
 
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for statements that need no ORM."""
+    return cast("Table", model.__table__)
+
+
 def _insert(session: AsyncSession, model: type[Base]) -> Any:  # noqa: ANN401 - dialect insert
+    """On the table, not the mapped class: a Core statement skips the ORM's bulk-insert work."""
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+        return postgresql.insert(table_of(model))
+    return sqlite.insert(table_of(model))
 
 
 async def insert_ignoring_conflicts(

@@ -1,9 +1,12 @@
 """The audit trail: who did what, when. Never secrets, never reflection text."""
 
+import uuid
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord
 from service.domain.clock import Clock, utc_now
 
@@ -18,9 +21,13 @@ async def record_event(
     clock: Clock = utc_now,
     issuer: str | None = None,
 ) -> None:
-    """Add an audit event to the current transaction (`issuer`: whose admins may read it)."""
-    session.add(
-        AuditEventRecord(
+    """Add an audit event to the current transaction (`issuer`: whose admins may read it).
+
+    Inserted at once with a Core statement: nothing left for an ORM flush to find later.
+    """
+    await session.execute(
+        insert(table_of(AuditEventRecord)).values(
+            id=uuid.uuid4(),
             at=clock(),
             actor=actor,
             action=action,

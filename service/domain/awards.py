@@ -17,12 +17,12 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from openbadges.status import StatusPurpose
-from service.db.inserts import insert_ignoring_conflicts, upsert_returning_id
+from service.db.inserts import insert_ignoring_conflicts, table_of, upsert_returning_id
 from service.db.tables import (
     CompletionRecord,
     CredentialRecord,
@@ -38,6 +38,7 @@ from service.domain.credentials import Draft, SignedCredential, evidence_items
 from service.domain.earner_controls import ManageToken, credential_facts
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.status_lists import PURPOSE as REVOCATION
 from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
@@ -131,10 +132,10 @@ class AwardService:
             self._session, achievement, completion.learner.email, self.viewer
         )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
-        slot = await self._status_lists.free_slot(issuer.issuer.id)
+        slots = await self._status_lists.free_slots(issuer.issuer.id)
+        slot, held = slots[REVOCATION], slots[SUSPENSION]
         if slot.list_id is None or slot.index is None:
             return ListNeeded(issuer, slot.sequence)
-        held = await self._status_lists.free_slot(issuer.issuer.id, SUSPENSION)
         if held.list_id is None or held.index is None:
             return ListNeeded(issuer, held.sequence, SUSPENSION)
         return Draft(
@@ -203,19 +204,22 @@ class AwardService:
     async def _store_credential(
         self, client: Principal, draft: Draft, signed: SignedCredential
     ) -> Award:
-        self._session.add_all(
-            EvidenceRecord(
-                id=item.id,
-                completion_id=draft.completion_id,
-                prompt_key=item.prompt_key,
-                position=item.position,
-                answer=item.answer,
-                digest_sri=item.digest_sri,
-                prompt_text=item.prompt_text,
+        if draft.evidence:  # one executemany, on the table (no ORM unit of work to flush)
+            await self._session.execute(
+                insert(table_of(EvidenceRecord)),
+                [
+                    {
+                        "id": item.id,
+                        "completion_id": draft.completion_id,
+                        "prompt_key": item.prompt_key,
+                        "position": item.position,
+                        "answer": item.answer,
+                        "digest_sri": item.digest_sri,
+                        "prompt_text": item.prompt_text,
+                    }
+                    for item in draft.evidence
+                ],
             )
-            for item in draft.evidence
-        )
-        await self._session.flush()
         manage = ManageToken.new()
         if not await insert_ignoring_conflicts(
             self._session,

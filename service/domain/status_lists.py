@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from openbadges.jsontypes import dumps
 from openbadges.models import format_datetime
@@ -80,25 +81,61 @@ class StatusListService:
 
     async def free_slot(self, issuer_id: uuid.UUID, purpose: StatusPurpose = PURPOSE) -> Slot:
         """A random free index in the issuer's newest list, or the next list to start."""
-        current = await self._session.scalar(
-            select(StatusListRecord)
-            .where(StatusListRecord.issuer_id == issuer_id, StatusListRecord.purpose == purpose)
-            .order_by(StatusListRecord.sequence.desc())
-            .limit(1)
+        return (await self.free_slots(issuer_id, (purpose,)))[purpose]
+
+    async def free_slots(
+        self, issuer_id: uuid.UUID, purposes: tuple[StatusPurpose, ...] = (PURPOSE, SUSPENSION)
+    ) -> dict[StatusPurpose, Slot]:
+        """`free_slot` for each purpose at once: two statements, whatever the purposes."""
+        older = aliased(StatusListRecord)
+        newest = (
+            select(func.max(older.sequence))
+            .where(older.issuer_id == issuer_id, older.purpose == StatusListRecord.purpose)
+            .scalar_subquery()
         )
-        if current is None:
-            return Slot(None, 1, None, purpose)
-        candidates = {secrets.randbelow(current.size) for _ in range(CANDIDATES)}
-        list_column, index_column = _columns_of(purpose)
-        taken = set(
-            await self._session.scalars(
-                select(index_column).where(list_column == current.id, index_column.in_(candidates))
+        lists = {
+            purpose: (list_id, sequence, size)
+            for list_id, purpose, sequence, size in await self._session.execute(
+                select(
+                    StatusListRecord.id,
+                    StatusListRecord.purpose,
+                    StatusListRecord.sequence,
+                    StatusListRecord.size,
+                ).where(
+                    StatusListRecord.issuer_id == issuer_id,
+                    StatusListRecord.purpose.in_(purposes),
+                    StatusListRecord.sequence == newest,
+                )
             )
-        )
-        free = sorted(candidates - taken)
-        if len(taken) * 2 >= len(candidates) or not free:
-            return Slot(None, current.sequence + 1, None, purpose)
-        return Slot(current.id, current.sequence, secrets.choice(free), purpose)
+        }
+        candidates = {
+            purpose: {secrets.randbelow(lists[purpose][2]) for _ in range(CANDIDATES)}
+            for purpose in purposes
+            if purpose in lists
+        }
+        taken: dict[str, set[int]] = {purpose: set() for purpose in candidates}
+        queries = [
+            select(literal(purpose), index_column).where(
+                list_column == lists[purpose][0], index_column.in_(sampled)
+            )
+            for purpose, sampled in candidates.items()
+            for list_column, index_column in [_columns_of(purpose)]
+        ]
+        if queries:
+            for purpose, index in await self._session.execute(union_all(*queries)):
+                taken[purpose].add(index)
+        slots: dict[StatusPurpose, Slot] = {}
+        for purpose in purposes:
+            if purpose not in lists:
+                slots[purpose] = Slot(None, 1, None, purpose)
+                continue
+            list_id, sequence, _ = lists[purpose]
+            free = sorted(candidates[purpose] - taken[purpose])
+            if len(taken[purpose]) * 2 >= len(candidates[purpose]) or not free:
+                slots[purpose] = Slot(None, sequence + 1, None, purpose)
+            else:
+                slots[purpose] = Slot(list_id, sequence, secrets.choice(free), purpose)
+        return slots
 
     def new_list(
         self, issuer: IssuerKeys, sequence: int, purpose: StatusPurpose = PURPOSE

@@ -12,7 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from service.app import create_app
-from service.db.engine import Database
+from service.db.engine import Database, ReadUnitWrote
 from service.domain.audit import record_event
 from service.runtime import Runtime
 from service.settings import Settings
@@ -131,6 +131,27 @@ async def test_a_write_unit_rolls_back_when_it_raises(
         await write_then_fail()
     async with database.read() as session:
         assert await session.scalar(text("SELECT count(*) FROM audit_events")) == 0
+    assert database.checked_out() == 0
+
+
+async def test_a_read_unit_cannot_write_and_sees_each_commit(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    _, database = database_for(settings, fresh_database)
+    async with database.read() as reading:
+        before = await reading.scalar(text("SELECT count(*) FROM audit_events"))
+        async with database.write() as writing:
+            await record_event(writing, actor="test", action="test", subject="test")
+        # READ COMMITTED on PostgreSQL: the next statement sees the commit (SQLite's WAL
+        # snapshot lasts the read transaction, so there it does not).
+        after = await reading.scalar(text("SELECT count(*) FROM audit_events"))
+    assert (before, after) == ((0, 1) if fresh_database.backend == "postgres" else (0, 0))
+    if fresh_database.backend == "postgres":  # autocommit: a write would be kept, so it fails
+        with pytest.raises(ReadUnitWrote, match="DELETE"):
+            async with database.read() as reading:
+                await reading.execute(text("DELETE FROM audit_events"))
+    async with database.read() as reading:
+        assert await reading.scalar(text("SELECT count(*) FROM audit_events")) == 1
     assert database.checked_out() == 0
 
 
