@@ -99,6 +99,7 @@ def build_services(
         achievements=achievements,
         urls=urls,
         clock=clock,
+        suspension_entry=runtime.settings.suspension_entry,
     )
     settings = runtime.settings
     clients = ClientService(

@@ -104,6 +104,7 @@ class AwardService:
         achievements: AchievementService,
         urls: Urls,
         clock: Clock = utc_now,
+        suspension_entry: bool = True,
     ) -> None:
         self._session = session
         self._principal = principal
@@ -112,6 +113,8 @@ class AwardService:
         self._achievements = achievements
         self._urls = urls
         self._clock = clock
+        # Off: the revocation entry alone, as the OB 3.0 JSON schema wants (one object).
+        self._purposes = (REVOCATION, SUSPENSION) if suspension_entry else (REVOCATION,)
 
     async def prepare(self, request: CompletionRequest) -> Award | Draft | ListNeeded:
         """A retry's award, or the validated draft of a new credential (reads only)."""
@@ -132,12 +135,13 @@ class AwardService:
             self._session, achievement, completion.learner.email, self.viewer
         )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
-        slots = await self._status_lists.free_slots(issuer.issuer.id)
-        slot, held = slots[REVOCATION], slots[SUSPENSION]
+        slots = await self._status_lists.free_slots(issuer.issuer.id, self._purposes)
+        slot, held = slots[REVOCATION], slots.get(SUSPENSION)
         if slot.list_id is None or slot.index is None:
             return ListNeeded(issuer, slot.sequence)
-        if held.list_id is None or held.index is None:
+        if held is not None and (held.list_id is None or held.index is None):
             return ListNeeded(issuer, held.sequence, SUSPENSION)
+        held_list, held_index = (held.list_id, held.index) if held else (None, None)
         return Draft(
             credential_id=uuid.uuid4(),
             completion_id=uuid.uuid4(),
@@ -149,9 +153,13 @@ class AwardService:
             status_list_id=slot.list_id,
             status_index=slot.index,
             issued_at=self._clock(),
-            suspension=self._status_lists.entry(held.list_id, held.index, SUSPENSION),
-            suspension_list_id=held.list_id,
-            suspension_index=held.index,
+            suspension=(
+                self._status_lists.entry(held_list, held_index, SUSPENSION)
+                if held_list is not None and held_index is not None
+                else None
+            ),
+            suspension_list_id=held_list,
+            suspension_index=held_index,
         )
 
     async def store(
