@@ -111,6 +111,17 @@ class ServiceResolver:
         self._deadline = None if timeout_seconds is None else anyio.current_time() + timeout_seconds
         self._seen: dict[str, JSONObject | str] = {}
 
+    @property
+    def budget(self) -> Budget:
+        return self._budget
+
+    def recalled_controller(self, did: str) -> JSONObject | None:
+        """The controller document this verification already resolved for `did`, or None."""
+        document = self._seen.get(did)
+        if isinstance(document, dict) and "verificationMethod" in document:
+            return copy.deepcopy(document)
+        return None
+
     async def resolve(self, url: str) -> JSONObject | str:
         if url not in self._seen:
             self._seen[url] = await self._resolve(url)
@@ -207,9 +218,16 @@ class VerificationService:
         self._limits = limits or VerificationLimits()
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
-        result = await self._within_budget(submission)
+        resolver = ServiceResolver(
+            self._own,
+            self._fetcher,
+            self._http_hosts,
+            budget=self._limits.budget(),
+            timeout_seconds=self._limits.timeout_seconds,
+        )
+        result = await self._within_budget(submission, resolver)
         checks = [*result.checks, await self._known_issuer(result)]
-        compromise = await self._key_compromise(result)
+        compromise = await self._key_compromise(result, resolver)
         checks = [*checks, compromise]
         decisive = result.verdict_check
         if compromise.status == "failed":  # a valid signature, by a key no longer trusted
@@ -232,12 +250,11 @@ class VerificationService:
             format=result.format,
         )
 
-    async def _within_budget(self, submission: Submission) -> VerificationResult:
+    async def _within_budget(
+        self, submission: Submission, resolver: "ServiceResolver"
+    ) -> VerificationResult:
         """The library's report, cut short when the budget runs out, which it then says."""
-        budget, timeout = self._limits.budget(), self._limits.timeout_seconds
-        resolver = ServiceResolver(
-            self._own, self._fetcher, self._http_hosts, budget=budget, timeout_seconds=timeout
-        )
+        budget, timeout = resolver.budget, self._limits.timeout_seconds
         # Fetches stop at the deadline; this backstop also cuts anything else that hangs.
         with anyio.move_on_after(timeout + _GRACE_SECONDS):
             data = await self._input(submission, resolver)
@@ -293,15 +310,23 @@ class VerificationService:
             raise InvalidInput([FieldProblem("url", str(error))]) from None
         return document
 
-    async def _key_compromise(self, result: VerificationResult) -> Check:
-        """A proof made on or after its key's compromise date (the method's ``revoked``)."""
+    async def _key_compromise(
+        self, result: VerificationResult, resolver: "ServiceResolver"
+    ) -> Check:
+        """A proof made on or after its key's compromise date (the method's ``revoked``).
+
+        The controller document the proof was checked with is read again only when this
+        verification did not resolve it already.
+        """
         proofs = (result.credential or {}).get("proof") if result.is_proven else None
         proofs = proofs if isinstance(proofs, list) else [proofs] if proofs else []
         for proof in proofs:
             method_id = proof.get("verificationMethod") if isinstance(proof, dict) else None
             if not isinstance(method_id, str) or "#" not in method_id:
                 continue
-            document = await self._own.resolve(method_id.split("#", 1)[0])
+            controller = method_id.split("#", 1)[0]
+            document = resolver.recalled_controller(controller)
+            document = document or await self._own.resolve(controller)
             methods = (document or {}).get("verificationMethod") or []
             revoked = next(
                 (m.get("revoked") for m in methods if isinstance(m, dict) and m["id"] == method_id),

@@ -113,3 +113,16 @@ async def test_a_completion_and_a_read_need_few_statements(
 
 def _b64(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+async def test_verifying_an_own_badge_reads_each_document_once(
+    client: httpx.AsyncClient, token: Getter, database: ScratchDatabase
+) -> None:
+    issued = (await _issue(client, await token(), external_id="vérifié")).json()
+    statements = count_statements(database)
+    report = await client.post("/api/v1/verifications", json={"credential": issued["credential"]})
+
+    assert report.json()["verdict"] == "valid", report.text
+    # the issuer's DID document (issuer, keys), both status lists, whether the issuer is
+    # hosted here; the key-compromise check reuses the DID document (it read it again: 7)
+    assert len(statements) <= 5, "\n".join(s[:100] for s in statements)
