@@ -32,16 +32,19 @@ async def insert_ignoring_conflicts(
     model: type[Base],
     values: dict[str, Any],
     conflict: Sequence[str] | None = None,
+    *,
+    key: str = "id",
 ) -> bool:
     """Insert one row unless it clashes; True when it was inserted.
 
-    The clash is on the `conflict` columns, or on any unique constraint when None.
+    The clash is on the `conflict` columns, or on any unique constraint when None; `key` is
+    the primary-key column returned to tell the two apart.
     """
     statement = (
         _insert(session, model)
         .values(values)
         .on_conflict_do_nothing(index_elements=list(conflict) if conflict else None)
-        .returning(model.__table__.c.id)
+        .returning(table_of(model).c[key])
     )
     return (await session.execute(statement)).first() is not None
 

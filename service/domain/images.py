@@ -24,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import ImageRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput
@@ -137,17 +138,23 @@ class ImageService:
         self._clock = clock
 
     async def store(self, image: StoredImage) -> None:
-        """Keep `image` (once: the same content has the same name)."""
-        if await self.get(image.sha256) is None:
-            self._session.add(
-                ImageRecord(
-                    sha256=image.sha256,
-                    media_type=image.media_type,
-                    content=image.content,
-                    created_at=self._clock(),
-                )
-            )
-            await self._session.flush()
+        """Keep `image` once.
+
+        The same content has the same name, so a clash (a concurrent upload of the same
+        picture) is the same row, and is ignored: one statement, no read first.
+        """
+        await insert_ignoring_conflicts(
+            self._session,
+            ImageRecord,
+            {
+                "sha256": image.sha256,
+                "media_type": image.media_type,
+                "content": image.content,
+                "created_at": self._clock(),
+            },
+            ["sha256"],
+            key="sha256",
+        )
 
     async def get(self, sha256: str) -> StoredImage | None:
         record = await self._session.scalar(select(ImageRecord).where(ImageRecord.sha256 == sha256))

@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.tables import ImageRecord
 from tests.service.achievements.conftest import LD, SLUG, answer
 
 IMAGE = f"/api/v1/achievements/{SLUG}/image"
@@ -182,3 +185,18 @@ async def test_an_unknown_image_is_not_found(client: httpx.AsyncClient) -> None:
 
     assert missing.status_code == 404
     assert odd.status_code == 404
+
+
+async def test_the_same_picture_uploaded_twice_is_stored_once(
+    client: httpx.AsyncClient,
+    created: dict[str, Any],
+    admin: dict[str, str],
+    session: AsyncSession,
+) -> None:
+    picture = png(8, 8)
+    first = await upload(client, admin, picture, "image/png")
+    again = await upload(client, admin, picture, "image/png")  # the same row: no clash
+
+    assert (first.status_code, again.status_code) == (200, 200), again.text
+    assert first.json()["image"] == again.json()["image"]
+    assert await session.scalar(select(func.count()).select_from(ImageRecord)) == 1
