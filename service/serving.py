@@ -7,11 +7,10 @@ HTTP server) runs a process per worker on one port; `bench/wrk_load.py` measures
 
 import gc
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from litestar import Litestar
-
-from service.app import create_app
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 SERVERS = ("uvicorn", "granian")
 ServerName = Literal["uvicorn", "granian"]
@@ -29,13 +28,15 @@ class ServeOptions:
     server: ServerName = "uvicorn"
 
 
-def served_app() -> Litestar:
+def served_app() -> "Litestar":
     """`create_app` as each server process runs it, with the garbage collector set for serving.
 
     Everything made at start-up (modules, routes, JSON-LD contexts, compiled term tables) is
     frozen out of the collector's scans, and young collections run less often: under load a
     seventh of a credential read's CPU went to collections rescanning those start-up objects.
     """
+    from service.app import create_app  # here: the command line must not pay for the app
+
     app = create_app()
     gc.collect()
     gc.freeze()
