@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
@@ -205,8 +205,18 @@ def _field_of(item: dict[str, object]) -> str:
     return ".".join(part for part in parts if part) or "body"
 
 
+def is_client_gone(error: Exception) -> bool:
+    """The caller hung up before its body arrived: not a fault of ours.
+
+    Litestar's only sign of it is this exception and message.
+    """
+    return isinstance(error, InternalServerException) and error.detail == _CLIENT_GONE
+
+
 def _http(request: Request[Any, Any, State], error: HTTPException) -> Response[dict[str, Any]]:
     detail = str(error.detail)
+    if is_client_gone(error):  # nobody reads the answer; it is a 400 in logs and metrics
+        return problem_response(request, 400, "the connection closed before the body arrived")
     if error.status_code == 413:
         limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
         size = f"{limit / 1024 / 1024:g} MiB" if isinstance(limit, int) else "the documented limit"
@@ -223,6 +233,8 @@ def _unexpected(request: Request[Any, Any, State], error: Exception) -> Response
         request, HTTP_500_INTERNAL_SERVER_ERROR, "an internal error occurred; it was logged"
     )
 
+
+_CLIENT_GONE = "client disconnected prematurely"
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain,

@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import (
 )
 from litestar.types import Message, Scope, Send
 
+from service.api.errors import is_client_gone
 from service.domain.errors import DomainError
 from service.metrics import PREFIX, metrics
 from service.runtime import Runtime
@@ -73,8 +74,10 @@ def error_logger(debug: bool) -> Callable[[Exception, Scope], Awaitable[None]]:
     """
 
     async def log_exception(error: Exception, scope: Scope) -> None:
-        expected = isinstance(error, DomainError) or (
-            isinstance(error, HTTPException) and error.status_code < 500
+        expected = (
+            isinstance(error, DomainError)
+            or (isinstance(error, HTTPException) and error.status_code < 500)
+            or is_client_gone(error)
         )
         if not expected:
             log.error("unexpected %s on %s", type(error).__name__, scope["path"], exc_info=error)

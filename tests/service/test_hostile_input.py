@@ -1,10 +1,13 @@
 """No input gets a 500: odd bytes, deep or duplicate JSON, wrong types and media types, sizes."""
 
 import json
+import logging
 from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
+from litestar.types import Message
 
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
@@ -192,3 +195,47 @@ async def test_a_nul_in_a_revocation_reason_is_refused(
 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_a_client_that_hangs_up_mid_body_is_no_server_error(
+    app: Litestar, token: Getter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What wrk does at the end of a run: half a body, then the connection closes."""
+    access = await token()
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"achievement": "leader', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/completions",
+        "raw_path": b"/api/v1/completions",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"localhost:8000"),
+            (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {access}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    with caplog.at_level(logging.INFO):
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    (start,) = [m for m in sent if m["type"] == "http.response.start"]
+    assert start["status"] == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
