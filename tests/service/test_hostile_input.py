@@ -202,13 +202,13 @@ async def test_a_client_that_hangs_up_mid_body_is_no_server_error(
 ) -> None:
     """What wrk does at the end of a run: half a body, then the connection closes."""
     access = await token()
-    messages: list[Message] = [
+    messages: list[dict[str, Any]] = [
         {"type": "http.request", "body": b'{"achievement": "leader', "more_body": True},
         {"type": "http.disconnect"},
     ]
     sent: list[Message] = []
 
-    async def receive() -> Message:
+    async def receive() -> dict[str, Any]:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
