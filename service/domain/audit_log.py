@@ -1,6 +1,5 @@
 """Reading the audit trail: by issuer, actor, kind and time, newest first, for who may."""
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord
+from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.visibility import Viewer
 
@@ -95,24 +95,11 @@ class AuditLog:
     ) -> AuditPage:
         if not 0 < limit <= MAX_PAGE:
             raise InvalidInput([FieldProblem("limit", f"1 to {MAX_PAGE}")])
-        after = _parse(cursor) if cursor else None
+        after = parse_cursor(cursor) if cursor else None
         events = await list_events(
             self._session, self._viewer, where, before_id=after, limit=limit + 1
         )
         more = len(events) > limit
         events = events[:limit]
         last = events[-1] if more and events else None
-        token = (
-            base64.urlsafe_b64encode(f"{last.at.isoformat()}|{last.id}".encode()).decode()
-            if last
-            else None
-        )
-        return AuditPage(events, token)
-
-
-def _parse(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, last = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(last)
-    except ValueError:
-        raise InvalidInput([FieldProblem("cursor", "not a cursor this API gave")]) from None
+        return AuditPage(events, encode_cursor(last.at, last.id) if last else None)

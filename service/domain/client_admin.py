@@ -7,7 +7,6 @@ over, so it needs the same). A client may not disable itself. Secrets are shown 
 creation or renewal; their hashes never leave this module's callers' sight: views omit them.
 """
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord, IssuerRecord
 from service.domain.clients import SCOPES, ClientService, NewClient
+from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from service.domain.visibility import Viewer
 
@@ -74,7 +74,7 @@ class ClientAdministration:
             ClientRecord.created_at.desc(), ClientRecord.id.desc()
         )
         if cursor is not None:
-            at, last = _parse_cursor(cursor)
+            at, last = parse_cursor(cursor)
             query = query.where(
                 or_(
                     ClientRecord.created_at < at,
@@ -90,7 +90,9 @@ class ClientAdministration:
                 if len(found) > limit:
                     break
         items = found[:limit]
-        return ClientPage(items, _cursor(items[-1]) if len(found) > limit else None)
+        return ClientPage(
+            items, encode_cursor(items[-1].created_at, items[-1].id) if len(found) > limit else None
+        )
 
     async def get(self, client_id: str) -> ClientView:
         return _view(await self._visible(client_id))
@@ -153,17 +155,3 @@ def _view(record: ClientRecord) -> ClientView:
         created_at=record.created_at,
         disabled_at=record.disabled_at,
     )
-
-
-def _cursor(item: ClientView) -> str:
-    raw = f"{item.created_at.isoformat()}|{item.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, last = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(last)
-    except ValueError:
-        raise InvalidInput([FieldProblem("cursor", "not a cursor this API gave")]) from None

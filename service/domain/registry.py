@@ -4,7 +4,6 @@ Pages are cut by a cursor (the last item's issue time and id), so a page stays c
 new credentials arrive. Who sees which issuers is the visibility policy's `administered`.
 """
 
-import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from service.db.tables import (
     IssuerRecord,
     LearnerRecord,
 )
+from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
@@ -98,7 +98,9 @@ class CredentialRegistry:
             for row in rows[:limit]
         ]
         more = len(rows) > limit
-        return Page(items, _cursor(items[-1]) if more and items else None)
+        return Page(
+            items, encode_cursor(items[-1].issued_at, items[-1].id) if more and items else None
+        )
 
 
 def _check(where: CredentialFilter, limit: int) -> None:
@@ -134,7 +136,7 @@ def _conditions(
     if where.issued_before is not None:
         conditions.append(CredentialRecord.issued_at < where.issued_before)
     if cursor is not None:
-        at, last = _parse_cursor(cursor)
+        at, last = parse_cursor(cursor)
         conditions.append(
             or_(
                 CredentialRecord.issued_at < at,
@@ -142,17 +144,3 @@ def _conditions(
             )
         )
     return conditions
-
-
-def _cursor(item: IssuedCredential) -> str:
-    raw = f"{item.issued_at.isoformat()}|{item.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, last = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(last)
-    except ValueError:
-        raise InvalidInput([FieldProblem("cursor", "not a cursor this API gave")]) from None
