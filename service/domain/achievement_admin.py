@@ -85,11 +85,8 @@ class AchievementAdministration:
     async def achievements(self) -> list[Achievement]:
         """Every achievement of the issuers the caller administers, archived ones included."""
         administered = self._viewer.administered()
-        found = []
-        for achievement in await self._achievements.list():
-            if administered is None or await self._issuer_slug(achievement) in administered:
-                found.append(achievement)
-        return found
+        ids = {profile.id for profile in await self._issuers.profiles(administered)}
+        return [a for a in await self._achievements.list() if a.issuer_id in ids]
 
     async def show(self, slug_or_id: str) -> Achievement:
         achievement, _ = await self._administered(slug_or_id)
