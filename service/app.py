@@ -82,10 +82,16 @@ def create_app(
     *,
     database: Database | None = None,
     clock: Clock = utc_now,
+    runtime: Runtime | None = None,
 ) -> Litestar:
-    """Build the app; `database` lets tests share their connection, `clock` freeze time."""
+    """Build the app; `database` lets tests share their connection, `clock` freeze time.
+
+    `runtime`: one already built (the tests build one per database for their whole session);
+    `settings`, `database` and `clock` are then its own.
+    """
     install_safety_net()
-    runtime = Runtime.build(settings or Settings.from_env(), database=database, clock=clock)
+    if runtime is None:
+        runtime = Runtime.build(settings or Settings.from_env(), database=database, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

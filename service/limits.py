@@ -100,6 +100,10 @@ class RateLimits:
         except Exception:
             self._warn_unreachable()
 
+    async def reset(self) -> None:
+        """Forget every count (tests that share one runtime start each from zero)."""
+        await self.limiter.storage.reset()
+
     async def is_reachable(self) -> bool:
         try:
             return bool(await self.limiter.storage.check())

@@ -140,6 +140,10 @@ class SafeFetcher:
             transport=transport, timeout=TIMEOUT, follow_redirects=False, trust_env=False
         )
 
+    def forget_all(self) -> None:
+        """Drop every cached document."""
+        self._cache.clear()
+
     async def get_json(self, url: str) -> Any:  # noqa: ANN401 - JSON
         """GET `url` and parse JSON, or return a VC-JWT's text; raises FetchError (safe to show)."""
         cached = self._cache.get(url)

@@ -257,6 +257,16 @@ class Runtime:
         """What runs in a degraded mode now (the service still answers)."""
         return [] if await self.rate_limits.is_reachable() else ["rate-limits"]
 
+    async def forget(self) -> None:
+        """Drop what the process remembers between units: keys, fetched documents, counts.
+
+        The test suite shares one runtime (and app) across its tests and calls this between
+        them, so that no test sees another's cached state.
+        """
+        self.signer.forget_all()
+        self.fetcher.forget_all()
+        await self.rate_limits.reset()
+
     async def close(self) -> None:
         await self.rate_limits.close()
         await self.fetcher.close()

@@ -9,6 +9,21 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 """Published test data beside the checkout (read-only; never copied into the project)."""
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``no_sql`` needs one backend: its PostgreSQL run is deselected."""
+    dropped = [
+        item
+        for item in items
+        if item.get_closest_marker("no_sql")
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("templates") == "postgres"  # type: ignore[attr-defined]
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [item for item in items if id(item) not in gone]
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     assert SHARED.is_dir(), f"expected the shared test data at {SHARED}"

@@ -194,17 +194,30 @@ class SharedConnectionDatabase(Database):
 
     Each unit joins that transaction through a SAVEPOINT, so what a request writes is
     visible to the test and disappears when the test ends. One connection serves one task
-    at a time, so callers that open units from concurrent tasks must take turns.
+    at a time, so callers that open units from concurrent tasks must take turns. `bind`
+    moves it to another connection: the tests build one app per database for the whole
+    session and bind it to each test's connection.
     """
 
     max_parallel_units = 1
+    _connection: AsyncConnection | None = None
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        super().__init__(connection.engine, owns_engine=False)
+    def __init__(self, connection: AsyncConnection | AsyncEngine) -> None:
+        """Bound to `connection` now, or (given an engine) by a later `bind`."""
+        engine = connection if isinstance(connection, AsyncEngine) else connection.engine
+        super().__init__(engine, owns_engine=False)
+        if isinstance(connection, AsyncConnection):
+            self.bind(connection)
+
+    def bind(self, connection: AsyncConnection) -> None:
+        """Open every later unit on `connection` (a test's, inside its outer transaction)."""
+        self.engine = connection.engine
         self._connection = connection
         self._writers = self._readers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
 
     async def revision(self) -> str | None:
+        if self._connection is None:
+            raise RuntimeError("SharedConnectionDatabase.bind was never called")
         return await self._connection.run_sync(current_revision)

@@ -57,3 +57,7 @@ class Signer:
     def forget(self, issuer_id: uuid.UUID) -> None:
         """Drop an issuer's keys (after a rotation)."""
         self._cache.pop(issuer_id, None)
+
+    def forget_all(self) -> None:
+        """Drop every issuer's keys."""
+        self._cache.clear()

@@ -20,15 +20,22 @@ from service.db.engine import SharedConnectionDatabase
 from service.db.tables import CredentialRecord
 from service.domain.demo import ISSUER_SLUG, Demo
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.service import conftest as service
-from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, ScratchDatabase, asgi
+from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, asgi
 from tests.service.factories import completion
 
 # The service tests' fixtures, shared (a database per backend, rolled back per test).
-database, fresh_database, engine, connection = (
+templates, database, empty_database, fresh_database = (
+    service.templates,
     service.database,
+    service.empty_database,
     service.fresh_database,
+)
+catalogue, engine, harness, connection = (
+    service.catalogue,
     service.engine,
+    service.harness,
     service.connection,
 )
 settings, app, runtime, client, session = (

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from graphql import parse, print_ast
 from litestar import Litestar
 
@@ -29,6 +30,7 @@ async def test_depth_above_the_limit_is_refused(make_app: MakeApp) -> None:
     assert "exceeds maximum operation depth" in result.errors[0]["message"]  # type: ignore[index]
 
 
+@pytest.mark.no_sql
 async def test_too_many_aliases_are_refused(make_app: MakeApp) -> None:
     app = make_app(max_aliases=2)
 
@@ -39,6 +41,7 @@ async def test_too_many_aliases_are_refused(make_app: MakeApp) -> None:
     assert codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
 
 
+@pytest.mark.no_sql
 async def test_too_many_tokens_are_refused(make_app: MakeApp) -> None:
     app = make_app(max_tokens=10)
 
@@ -50,6 +53,7 @@ async def test_too_many_tokens_are_refused(make_app: MakeApp) -> None:
     assert "more than 10 tokens" in result.errors[0]["message"]  # type: ignore[index]
 
 
+@pytest.mark.no_sql
 async def test_a_query_that_could_return_too_many_nodes_is_too_complex(make_app: MakeApp) -> None:
     app = make_app(max_cost=1_000)
     query = """query($n: Int) { learner(email: "a@b.c") { credentials(first: $n) { edges { node {
@@ -75,6 +79,7 @@ def test_cost_follows_first_along_each_path() -> None:
     assert estimate_cost(schema, nested, None, {}, default_page=20) == 49
 
 
+@pytest.mark.no_sql
 async def test_a_page_above_the_maximum_is_bad_input(graphql: Run) -> None:
     result = await graphql("{ issuers(first: 101) { totalCount } }")
 
@@ -97,6 +102,7 @@ async def test_pages_follow_cursors(graphql: Run, demo: Demo) -> None:
     assert codes(bad) == ["BAD_USER_INPUT"]
 
 
+@pytest.mark.no_sql
 async def test_introspection_is_off_by_default_both_schema_and_type(graphql: Run) -> None:
     schema = await graphql("{ __schema { types { name } } }")
     one_type = await graphql('{ __type(name: "Learner") { fields { name } } }')
@@ -106,12 +112,14 @@ async def test_introspection_is_off_by_default_both_schema_and_type(graphql: Run
     assert one_type.data is None
 
 
+@pytest.mark.no_sql
 async def test_introspection_is_on_when_the_settings_say(make_app: MakeApp) -> None:
     result = await run_graphql(make_app(introspection=True), '{ __type(name: "Learner") { name } }')
 
     assert result.data == {"__type": {"name": "Learner"}}
 
 
+@pytest.mark.no_sql
 async def test_graphiql_is_served_only_when_the_settings_say(make_app: MakeApp) -> None:
     async def page(app: Litestar) -> httpx.Response:
         async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as http:
@@ -123,6 +131,7 @@ async def test_graphiql_is_served_only_when_the_settings_say(make_app: MakeApp) 
     assert "graphiql" in served.text.lower()
 
 
+@pytest.mark.empty_catalogue
 async def test_only_trusted_documents_run_when_a_set_is_configured(make_app: MakeApp) -> None:
     trusted = "{ issuers { totalCount } }"
     sent = print_ast(parse(trusted))  # what the client sends, byte for byte
@@ -136,12 +145,14 @@ async def test_only_trusted_documents_run_when_a_set_is_configured(make_app: Mak
     assert codes(refused) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
+@pytest.mark.no_sql
 async def test_an_operation_over_its_time_is_stopped(make_app: MakeApp) -> None:
     result = await run_graphql(make_app(timeout_seconds=1e-9), "{ issuers { totalCount } }")
 
     assert codes(result) == ["TIMEOUT"]
 
 
+@pytest.mark.no_sql
 async def test_syntax_errors_are_reported_with_a_code(client: httpx.AsyncClient) -> None:
     response = await client.post("/graphql", json={"query": "{ issuers { "})
 
@@ -149,6 +160,7 @@ async def test_syntax_errors_are_reported_with_a_code(client: httpx.AsyncClient)
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+@pytest.mark.no_sql
 async def test_queries_are_not_accepted_in_urls(client: httpx.AsyncClient) -> None:
     response = await client.get("/graphql", params={"query": "{ issuers { totalCount } }"})
 

@@ -16,13 +16,13 @@ from service.domain.achievements import NewAchievement
 from service.domain.demo import EXPLORER
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.schema.conftest import Run, codes, issue, run_graphql
 from tests.schema.factories import copy_credentials
 from tests.service.conftest import (
     PUBLIC_URL,
     Getter,
     MakeClient,
-    ScratchDatabase,
     asgi,
     database_for,
     load_demo_into,

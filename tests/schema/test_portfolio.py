@@ -3,6 +3,7 @@
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.demo import ISSUER_SLUG, Demo
@@ -176,6 +177,7 @@ async def test_an_unknown_learner_is_not_found(graphql: Run, linked_token: str) 
     assert codes(result) == ["NOT_FOUND"]
 
 
+@pytest.mark.no_sql
 async def test_a_bad_token_is_refused_before_graphql(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/graphql",
@@ -226,6 +228,7 @@ async def test_node_finds_each_kind_by_global_id(
     assert sorted(codes(anonymous)) == ["UNAUTHENTICATED", "UNAUTHENTICATED"]
 
 
+@pytest.mark.no_sql
 async def test_a_malformed_global_id_is_bad_input(graphql: Run) -> None:
     result = await graphql('{ node(id: "bm9wZQ") { id } }')
 

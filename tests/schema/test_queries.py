@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.demo import ACHIEVEMENT_SLUG, ISSUER_SLUG, Demo
@@ -179,6 +180,7 @@ async def test_verify_credential_gives_the_rest_report(
     assert by_document.data["verifyCredential"]["verified"] is True  # type: ignore[index]
 
 
+@pytest.mark.no_sql
 async def test_verify_credential_needs_exactly_one_form(graphql: Run) -> None:
     result = await graphql(VERIFY, {"input": {"jwt": "a.b.c", "url": "https://exemple.qc.ca/b"}})
 

@@ -1,129 +1,132 @@
 """Real databases for the service tests: SQLite always, PostgreSQL when CI asks for it.
 
-The schema is made by ``alembic upgrade head``, never ``create_all``. Each test runs inside
-an outer transaction that is rolled back; the app under test joins it through SAVEPOINTs.
-Tests that need real concurrent transactions ask for `fresh_database` instead.
+The schema is made by ``alembic upgrade head``, never ``create_all``, once per backend into
+a template that every test database copies (`tests.databases`). The demo is committed once
+per backend. One runtime and one app per backend serve the whole session: each test runs
+inside an outer transaction on a connection of its own, the app is bound to that connection
+(it joins it through SAVEPOINTs) and the runtime forgets its caches, so no test sees
+another's state; the transaction is rolled back when the test ends.
+
+Markers: ``empty_catalogue`` for a test that needs a database without the demo;
+``no_sql`` for a test that runs no SQL (it runs on SQLite only, and fails if it does run
+SQL). Tests whose transactions must really commit ask for `fresh_database`.
 """
 
 import base64
-import os
 import secrets
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
 import pytest
-from alembic import command
 from litestar import Litestar
-from sqlalchemy import text
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from service.app import create_app
-from service.db.engine import (
-    ENGINE_OPTIONS,
-    Database,
-    SharedConnectionDatabase,
-    alembic_config,
-    configure_sqlite,
-)
+from service.db.engine import Database, SharedConnectionDatabase
 from service.domain.demo import Demo, load_demo
 from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
+from tests.databases import BACKENDS, ScratchDatabase, Templates
 
 PUBLIC_URL = "http://localhost:8000"
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if url is None and os.environ.get("INSIGNE_REQUIRE_POSTGRES") == "1":
-        pytest.fail("INSIGNE_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set", pytrace=False)
-    return url
-
-
-class ScratchDatabase:
-    """One empty, migrated database: a SQLite file, or a PostgreSQL schema of its own."""
-
-    def __init__(self, backend: str, tmp: Path) -> None:
-        self.backend = backend
-        if backend == "sqlite":
-            self.url = f"sqlite+aiosqlite:///{tmp / f'{uuid.uuid4().hex}.db'}"
-            self.engine = create_async_engine(
-                self.url, connect_args={"timeout": 30}, **ENGINE_OPTIONS
-            )
-            configure_sqlite(self.engine)
-            self.schema = None
-        else:
-            base = _postgres_url()
-            if base is None:
-                pytest.skip("TEST_POSTGRES_URL is not set")
-            self.schema = f"insigne_test_{uuid.uuid4().hex[:12]}"
-            self.url = base
-            self.engine = create_async_engine(
-                base,
-                connect_args={"server_settings": {"search_path": self.schema}},
-                pool_size=25,
-                **ENGINE_OPTIONS,
-            )
-
-    async def create(self) -> None:
-        async with self.engine.connect() as connection:
-            if self.schema:
-                await connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-                await connection.commit()
-            await connection.run_sync(_upgrade, self.url)
-            await connection.commit()
-
-    async def drop(self) -> None:
-        if self.schema:
-            async with self.engine.connect() as connection:
-                await connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-                await connection.commit()
-        await self.engine.dispose()
-
-
-def _upgrade(connection: Connection, url: str) -> None:
-    config = alembic_config(url)
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
-
-
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-async def database(
+@pytest.fixture(scope="session", params=BACKENDS)
+async def templates(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ScratchDatabase]:
-    created = ScratchDatabase(request.param, tmp_path_factory.mktemp("db"))
-    await created.create()
+) -> AsyncIterator[Templates]:
+    made = Templates(request.param, tmp_path_factory.mktemp("db"))
+    await made.create()
+    yield made
+    await made.drop()
+
+
+@pytest.fixture(scope="session")
+async def database(templates: Templates, settings: Settings) -> AsyncIterator[ScratchDatabase]:
+    """The backend's shared database, with the demo committed in it."""
+    created = await templates.copy()
+    created.demo = await load_demo_into(
+        _for(settings, created), Database(created.engine, owns_engine=False)
+    )
+    yield created
+    await created.drop()
+
+
+@pytest.fixture(scope="session")
+async def empty_database(templates: Templates) -> AsyncIterator[ScratchDatabase]:
+    """The backend's database without the demo, for tests marked ``empty_catalogue``."""
+    created = await templates.copy()
     yield created
     await created.drop()
 
 
 @pytest.fixture
-async def fresh_database(
-    database: ScratchDatabase, tmp_path: Path
-) -> AsyncIterator[ScratchDatabase]:
+async def fresh_database(templates: Templates) -> AsyncIterator[ScratchDatabase]:
     """A separate empty database for tests whose transactions must really commit."""
-    created = ScratchDatabase(database.backend, tmp_path)
-    await created.create()
+    created = await templates.copy()
     yield created
     await created.drop()
 
 
 @pytest.fixture
-def engine(database: ScratchDatabase) -> AsyncEngine:
-    return database.engine
+def catalogue(request: pytest.FixtureRequest, database: ScratchDatabase) -> ScratchDatabase:
+    """The database this test runs in: the shared one, or the empty one if it asks."""
+    if request.node.get_closest_marker("empty_catalogue"):
+        return cast("ScratchDatabase", request.getfixturevalue("empty_database"))
+    return database
 
 
 @pytest.fixture
-async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+def engine(catalogue: ScratchDatabase) -> AsyncEngine:
+    return catalogue.engine
+
+
+@dataclass(frozen=True)
+class Harness:
+    """One backend's runtime and app for the whole session, bound to each test's connection."""
+
+    database: SharedConnectionDatabase
+    runtime: Runtime
+    app: Litestar
+
+
+@pytest.fixture(scope="session")
+async def harness(settings: Settings, database: ScratchDatabase) -> AsyncIterator[Harness]:
+    shared = SharedConnectionDatabase(database.engine)
+    runtime = Runtime.build(_for(settings, database), database=shared)
+    yield Harness(shared, runtime, create_app(runtime=runtime))
+    await runtime.close()
+
+
+@pytest.fixture
+async def connection(
+    request: pytest.FixtureRequest, engine: AsyncEngine, harness: Harness
+) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as connection:
         transaction = await connection.begin()
+        harness.database.bind(connection)
+        await harness.runtime.forget()
+        statements = _count_statements(connection)
         yield connection
         await transaction.rollback()
+    if request.node.get_closest_marker("no_sql") and statements:
+        pytest.fail(
+            f"marked no_sql but ran {len(statements)} statements, e.g. {statements[0][:80]!r}"
+        )
+
+
+def _count_statements(connection: AsyncConnection) -> list[str]:
+    """The statements `connection` runs from now on (a list that grows)."""
+    ran: list[str] = []
+
+    @event.listens_for(connection.sync_connection, "before_cursor_execute")
+    def _ran(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        ran.append(statement)
+
+    return ran
 
 
 @pytest.fixture(scope="session")
@@ -139,18 +142,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, connection: AsyncConnection, database: ScratchDatabase) -> Litestar:
-    return create_app(_for(settings, database), database=SharedConnectionDatabase(connection))
+def app(harness: Harness, connection: AsyncConnection) -> Litestar:
+    return harness.app
 
 
 @pytest.fixture
-async def runtime(
-    settings: Settings, connection: AsyncConnection, database: ScratchDatabase
-) -> AsyncIterator[Runtime]:
-    """A runtime on the test's connection, for calling the domain directly."""
-    built = Runtime.build(_for(settings, database), database=SharedConnectionDatabase(connection))
-    yield built
-    await built.close()
+def runtime(harness: Harness, connection: AsyncConnection) -> Runtime:
+    """The app's runtime, on the test's connection, for calling the domain directly."""
+    return harness.runtime
 
 
 def _for(settings: Settings, database: ScratchDatabase) -> Settings:
@@ -188,7 +187,9 @@ def operator(session: AsyncSession, runtime: Runtime) -> Services:
 
 
 @pytest.fixture
-async def demo(session: AsyncSession, runtime: Runtime) -> Demo:
+async def demo(catalogue: ScratchDatabase, session: AsyncSession, runtime: Runtime) -> Demo:
+    if catalogue.demo is not None:
+        return catalogue.demo
     loaded = await load_demo(services(session, runtime))
     await session.commit()  # releases the SAVEPOINT; the outer transaction still rolls back
     return loaded

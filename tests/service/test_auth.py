@@ -73,6 +73,7 @@ async def test_wrong_secret_is_401(client: httpx.AsyncClient, demo: Demo) -> Non
     assert response.json()["error"] == "invalid_client"
 
 
+@pytest.mark.no_sql
 async def test_other_grant_types_are_refused(client: httpx.AsyncClient, demo: Demo) -> None:
     response = await client.post(
         "/oauth/token",
@@ -146,6 +147,7 @@ async def test_missing_scope_is_403(client: httpx.AsyncClient, token: Getter) ->
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Basic abc", "Bearer not-a-jwt"])
+@pytest.mark.no_sql
 async def test_missing_or_malformed_token_is_401(
     client: httpx.AsyncClient, demo: Demo, header: str | None
 ) -> None:

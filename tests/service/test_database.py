@@ -15,7 +15,8 @@ from service.app import UnmigratedDatabase, create_app
 from service.db.engine import alembic_config
 from service.db.tables import Base, CompletionRecord, CredentialRecord
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, database_for, load_demo_into
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
 from tests.service.factories import completion
 
 

@@ -37,6 +37,7 @@ def resources(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["/schema", "/schema/swagger", "/schema/redoc", "/schema/rapidoc"])
+@pytest.mark.no_sql
 async def test_docs_page_loads_only_local_assets(client: httpx.AsyncClient, page: str) -> None:
     response = await client.get(page)
     assert response.status_code == 200
@@ -55,12 +56,14 @@ async def test_docs_page_loads_only_local_assets(client: httpx.AsyncClient, page
     assert "cdn.jsdelivr.net" not in response.text
 
 
+@pytest.mark.no_sql
 async def test_schema_root_is_redoc(client: httpx.AsyncClient) -> None:
     response = await client.get("/schema")
     assert "Redoc.init(" in response.text
 
 
 @pytest.mark.parametrize("page", ["/schema/elements", "/schema/scalar"])
+@pytest.mark.no_sql
 async def test_uis_without_a_packaged_bundle_are_not_served(
     client: httpx.AsyncClient, page: str
 ) -> None:
@@ -68,11 +71,13 @@ async def test_uis_without_a_packaged_bundle_are_not_served(
     assert response.status_code == 404
 
 
+@pytest.mark.no_sql
 async def test_unknown_asset_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{ASSETS_PATH}/swagger-ui/nothing.js")
     assert response.status_code == 404
 
 
+@pytest.mark.no_sql
 async def test_schema_documents_are_still_served(client: httpx.AsyncClient) -> None:
     json_document = await client.get("/schema/openapi.json")
     assert json_document.status_code == 200

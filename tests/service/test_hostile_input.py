@@ -99,6 +99,7 @@ async def test_an_oversized_body_is_refused_before_it_is_read(
         "/api/v1/verifications?url=https%3A%2F%2Fexemple.ca%2F%00",
     ],
 )
+@pytest.mark.no_sql
 async def test_nul_bytes_in_paths_and_queries_are_refused(
     client: httpx.AsyncClient, path: str
 ) -> None:
@@ -108,6 +109,7 @@ async def test_nul_bytes_in_paths_and_queries_are_refused(
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
+@pytest.mark.no_sql
 async def test_nul_bytes_in_token_form_fields_are_refused(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/oauth/token",
@@ -123,6 +125,7 @@ async def test_nul_bytes_in_token_form_fields_are_refused(client: httpx.AsyncCli
     "host",
     ["0177.0.0.1", "0x7f.0.0.1", "0x7f000001", "2130706433", "127.1", "0", "017700000001"],
 )
+@pytest.mark.no_sql
 async def test_odd_ip_spellings_are_refused_as_the_addresses_they_denote(
     client: httpx.AsyncClient, host: str
 ) -> None:
@@ -137,6 +140,7 @@ async def test_odd_ip_spellings_are_refused_as_the_addresses_they_denote(
     assert "not public" in fetch["detail"]["reason"]
 
 
+@pytest.mark.no_sql
 async def test_framework_errors_are_problem_details_in_french(client: httpx.AsyncClient) -> None:
     french = {"Accept-Language": "fr-CA,fr;q=0.9"}
     missing = await client.get("/nulle-part", headers=french)
@@ -170,6 +174,7 @@ async def test_validation_messages_follow_accept_language(
     ]
 
 
+@pytest.mark.no_sql
 async def test_a_bad_token_shows_no_library_internals(client: httpx.AsyncClient) -> None:
     response = await client.get(
         "/api/v1/credentials/00000000-0000-0000-0000-000000000000",

@@ -14,8 +14,9 @@ from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import ISSUER_SLUG
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.openbadges.test_models import schema_errors
-from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, ScratchDatabase, asgi
+from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, asgi
 from tests.service.factories import completion
 
 

@@ -17,15 +17,8 @@ from service.domain.demo import EXPLORER, ISSUER_SLUG
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.conftest import SHARED
-from tests.service.conftest import (
-    PUBLIC_URL,
-    Getter,
-    MakeClient,
-    ScratchDatabase,
-    asgi,
-    database_for,
-    services,
-)
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, asgi, database_for, services
 from tests.service.factories import completion
 
 SCHEMA = SHARED / "ob-examples" / "ob_v3p0_achievementcredential_schema.json"

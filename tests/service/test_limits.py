@@ -4,6 +4,7 @@ and a limiter outage that does not become a service outage."""
 from dataclasses import replace
 
 import httpx
+import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,7 +13,8 @@ from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import Demo
 from service.limits import TrustedProxies, client_address
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, basic
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, asgi, basic
 from tests.service.factories import completion
 
 
@@ -34,6 +36,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     assert client_address("127.0.0.1", [], TrustedProxies()) == "127.0.0.1"
 
 
+@pytest.mark.no_sql
 async def test_fresh_forwarded_for_values_share_one_bucket_without_trusted_proxies(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection
 ) -> None:

@@ -23,14 +23,8 @@ from service.domain.demo import Demo
 from service.export import OPENAPI_PATH
 from service.logs import JsonFormatter, TextFormatter, redact
 from service.settings import Settings
-from tests.service.conftest import (
-    Getter,
-    ScratchDatabase,
-    asgi,
-    basic,
-    database_for,
-    load_demo_into,
-)
+from tests.databases import ScratchDatabase
+from tests.service.conftest import Getter, asgi, basic, database_for, load_demo_into
 from tests.service.factories import ANSWERS, completion
 
 EMAIL = "marie.tremblay@exemple.qc.ca"
@@ -161,6 +155,7 @@ def test_redaction_covers_the_usual_spellings() -> None:
     )
 
 
+@pytest.mark.no_sql
 async def test_a_request_id_is_returned_and_in_every_line_of_its_request(
     client: httpx.AsyncClient,
 ) -> None:

@@ -18,7 +18,8 @@ from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import Demo
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, services
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, services
 from tests.service.factories import ANSWERS, completion
 
 

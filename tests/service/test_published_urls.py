@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, Getter
 from tests.service.factories import completion
 from tests.service.test_units_of_work import count_statements
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from service.cli import _parser
 from service.db.engine import Database, ping_when_idle
 from service.serving import served_app
-from tests.service.conftest import ScratchDatabase
+from tests.databases import ScratchDatabase
 
 
 def test_serve_offers_uvicorn_by_default_and_granian() -> None:

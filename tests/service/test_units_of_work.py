@@ -16,7 +16,8 @@ from service.db.engine import Database, ReadUnitWrote
 from service.domain.audit import record_event
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, database_for, load_demo_into
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
 from tests.service.factories import completion
 
 

@@ -28,8 +28,9 @@ from service.domain.verifications import Report, Submission
 from service.outbound import SafeFetcher
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi
+from tests.service.conftest import PUBLIC_URL, asgi
 
 
 @dataclass
@@ -154,6 +155,7 @@ def budget_of(report: Report) -> dict[str, Any]:
     return check
 
 
+@pytest.mark.no_sql
 async def test_a_few_status_entries_verify_with_one_fetch_each(
     loopback: Loopback, make_runtime: Make
 ) -> None:
@@ -165,6 +167,7 @@ async def test_a_few_status_entries_verify_with_one_fetch_each(
     assert loopback.requests == 4  # the DID document once, and three lists
 
 
+@pytest.mark.no_sql
 async def test_300_status_entries_stop_at_the_status_budget(
     loopback: Loopback, make_runtime: Make
 ) -> None:
@@ -178,6 +181,7 @@ async def test_300_status_entries_stop_at_the_status_budget(
     assert report.verdict_reason == "budget"
 
 
+@pytest.mark.no_sql
 async def test_300_status_entries_stop_at_the_fetch_budget(
     loopback: Loopback, make_runtime: Make
 ) -> None:
@@ -197,6 +201,7 @@ async def test_300_status_entries_stop_at_the_fetch_budget(
     assert report.verdict == "unverifiable"
 
 
+@pytest.mark.no_sql
 async def test_jwt_whose_issuer_lists_200_keys_tries_only_the_budget(
     loopback: Loopback, make_runtime: Make
 ) -> None:
@@ -221,6 +226,7 @@ async def test_jwt_whose_issuer_lists_200_keys_tries_only_the_budget(
     assert report.verdict == "unverifiable"
 
 
+@pytest.mark.no_sql
 async def test_a_slow_server_is_cut_at_the_time_budget(
     loopback: Loopback, make_runtime: Make
 ) -> None:
@@ -237,6 +243,7 @@ async def test_a_slow_server_is_cut_at_the_time_budget(
     assert report.verdict == "unverifiable"
 
 
+@pytest.mark.no_sql
 async def test_the_api_reports_the_budget_in_french(
     loopback: Loopback,
     settings: Settings,
@@ -287,6 +294,7 @@ async def test_the_fetcher_keeps_two_requests_in_flight_per_host(loopback: Loopb
     assert loopback.most_in_flight == 2
 
 
+@pytest.mark.no_sql
 async def test_concurrent_verifications_share_the_per_host_limit(
     loopback: Loopback, make_runtime: Make
 ) -> None:

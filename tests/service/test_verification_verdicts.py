@@ -18,8 +18,9 @@ from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, operator
 from tests.service.factories import completion
 
 LANGUAGES = {"en": "en-GB,en;q=0.9", "fr": "fr-CA,fr;q=0.9,en;q=0.5"}
@@ -122,6 +123,7 @@ async def test_revoked_badge_says_revoked(
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.no_sql
 async def test_expired_badge_says_when(client: httpx.AsyncClient, language: str) -> None:
     key = generate_key_pair()
     credential = explorer_credential(key.controller)
@@ -149,6 +151,7 @@ def loopback_app(
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.no_sql
 async def test_unreachable_issuer_is_unverifiable_not_forged(
     loopback_app: Litestar, language: str
 ) -> None:

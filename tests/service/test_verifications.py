@@ -29,8 +29,9 @@ from service.domain.clock import utc_now
 from service.limits import RateLimits
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, operator
 from tests.service.factories import completion
 
 
@@ -144,6 +145,7 @@ async def test_revoked_badge_fails_the_status_check(
         ({"url": "ftp://example.org/badge"}, 422),
     ],
 )
+@pytest.mark.no_sql
 async def test_bad_requests(client: httpx.AsyncClient, body: dict[str, Any], status: int) -> None:
     response = await client.post("/api/v1/verifications", json=body)
 
@@ -151,6 +153,7 @@ async def test_bad_requests(client: httpx.AsyncClient, body: dict[str, Any], sta
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.no_sql
 async def test_malformed_json_body(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/verifications", content=b"{", headers={"Content-Type": "application/json"}
@@ -159,6 +162,7 @@ async def test_malformed_json_body(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400
 
 
+@pytest.mark.no_sql
 async def test_malformed_credentials_get_a_report_not_an_error(client: httpx.AsyncClient) -> None:
     report = await check(client, {"jwt": "eyJhbGciOiJub25lIn0.e30."})
 
@@ -166,6 +170,7 @@ async def test_malformed_credentials_get_a_report_not_an_error(client: httpx.Asy
     assert "proof" in failed(report)  # alg none: the signature step refuses it
 
 
+@pytest.mark.no_sql
 async def test_wild_did_key_credential_verifies_offline(
     client: httpx.AsyncClient, shared: Path
 ) -> None:
@@ -222,6 +227,7 @@ def foreign_app(
     return create_app(allowed, database=SharedConnectionDatabase(connection))
 
 
+@pytest.mark.no_sql
 async def test_foreign_did_web_issuer_is_fetched_over_http(
     foreign_app: Litestar, site: tuple[str, dict[str, bytes]]
 ) -> None:
@@ -246,6 +252,7 @@ async def test_foreign_did_web_issuer_is_fetched_over_http(
     assert "proof" in failed(swapped)
 
 
+@pytest.mark.no_sql
 async def test_internal_addresses_are_not_fetched_without_the_setting(
     client: httpx.AsyncClient, site: tuple[str, dict[str, bytes]]
 ) -> None:
@@ -328,6 +335,7 @@ async def test_rate_limits_are_shared_through_redis(
     assert codes == [200, 200, 200, 429]
 
 
+@pytest.mark.no_sql
 async def test_jwt_kid_pointing_at_an_internal_address_is_not_fetched(
     client: httpx.AsyncClient,
 ) -> None:
@@ -345,6 +353,7 @@ async def test_jwt_kid_pointing_at_an_internal_address_is_not_fetched(
     assert "not public" in binding["detail"]["reason"]
 
 
+@pytest.mark.no_sql
 async def test_image_without_a_credential(client: httpx.AsyncClient) -> None:
     buffer = io.BytesIO()
     png.Writer(1, 1, greyscale=True).write(buffer, [[0]])
@@ -378,6 +387,7 @@ async def test_re_keyed_revoked_badge_fails_the_status_check(
     assert failed(report) == {"status"}
 
 
+@pytest.mark.no_sql
 async def test_re_keyed_expired_badge_fails_valid_until(client: httpx.AsyncClient) -> None:
     key = generate_key_pair()
     credential = explorer_credential(key.controller)
@@ -394,6 +404,7 @@ async def test_re_keyed_expired_badge_fails_valid_until(client: httpx.AsyncClien
     assert {c["code"]: c["status"] for c in report["checks"]}["proof"] == "passed"
 
 
+@pytest.mark.no_sql
 async def test_blank_node_clique_is_refused_quickly(client: httpx.AsyncClient) -> None:
     key = generate_key_pair()
     signed = sign_credential(explorer_credential(key.controller), key)
@@ -431,6 +442,7 @@ async def test_jwt_with_a_foreign_jwk_fails_the_issuer_key(
 
 
 @pytest.mark.parametrize(("is_revoked", "status"), [(False, "passed"), (True, "failed")])
+@pytest.mark.no_sql
 async def test_foreign_status_list_published_as_a_jwt_is_read(
     foreign_app: Litestar, site: tuple[str, dict[str, bytes]], is_revoked: bool, status: str
 ) -> None:

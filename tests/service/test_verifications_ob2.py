@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, asgi
 
 OB2 = "https://w3id.org/openbadges/v2"
 RECIPIENT = "nobody@example.org"  # the hashed identity of shared/ob2-examples/01
@@ -137,6 +138,7 @@ def signed(documents: dict[str, Any], key: rsa.RSAPrivateKey, **changes: Any) ->
     return jwt.encode(assertion, key, algorithm="RS256")
 
 
+@pytest.mark.no_sql
 async def test_hosted_assertion_is_valid_by_value_and_by_link(
     foreign_app: Litestar, documents: dict[str, Any]
 ) -> None:
@@ -153,6 +155,7 @@ async def test_hosted_assertion_is_valid_by_value_and_by_link(
     assert by_link["headline"].startswith("Ce badge est authentique et valide")
 
 
+@pytest.mark.no_sql
 async def test_hosted_assertion_answering_410_with_its_body_is_revoked(
     foreign_app: Litestar, documents: dict[str, Any]
 ) -> None:
@@ -174,6 +177,7 @@ async def test_hosted_assertion_answering_410_with_its_body_is_revoked(
     assert "révoqué" in reports[1]["headline"]
 
 
+@pytest.mark.no_sql
 async def test_hosted_assertion_answering_410_without_a_notice_is_unverifiable(
     foreign_app: Litestar, documents: dict[str, Any]
 ) -> None:
@@ -186,6 +190,7 @@ async def test_hosted_assertion_answering_410_without_a_notice_is_unverifiable(
     assert (report["verdict"], report["verdictReason"]) == ("unverifiable", "hosted")
 
 
+@pytest.mark.no_sql
 async def test_hosted_assertion_whose_issuer_is_offline_is_unverifiable(
     foreign_app: Litestar, documents: dict[str, Any]
 ) -> None:
@@ -200,6 +205,7 @@ async def test_hosted_assertion_whose_issuer_is_offline_is_unverifiable(
         assert report["summary"].get("unverified") is True
 
 
+@pytest.mark.no_sql
 async def test_signed_assertion_is_valid_and_tampering_fails_it(
     foreign_app: Litestar, documents: dict[str, Any], key: rsa.RSAPrivateKey
 ) -> None:
@@ -215,6 +221,7 @@ async def test_signed_assertion_is_valid_and_tampering_fails_it(
     assert (forged["verdict"], forged["verdictReason"]) == ("invalid", "proof")
 
 
+@pytest.mark.no_sql
 async def test_signed_assertion_with_a_key_off_the_issuers_origin_is_invalid(
     foreign_app: Litestar, documents: dict[str, Any], key: rsa.RSAPrivateKey, base: str
 ) -> None:
@@ -230,6 +237,7 @@ async def test_signed_assertion_with_a_key_off_the_issuers_origin_is_invalid(
     assert (report["verdict"], report["verdictReason"]) == ("invalid", "issuer-key"), report
 
 
+@pytest.mark.no_sql
 async def test_signed_assertion_in_the_issuers_revocation_list_is_revoked(
     foreign_app: Litestar, documents: dict[str, Any], key: rsa.RSAPrivateKey
 ) -> None:

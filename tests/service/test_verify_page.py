@@ -16,6 +16,7 @@ async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
     return await issue(client, token)
 
 
+@pytest.mark.no_sql
 async def test_the_form_in_both_languages(client: httpx.AsyncClient) -> None:
     french = await client.get("/verify", headers=FR)
     english = await client.get("/verify?lang=en", headers=FR)
@@ -87,6 +88,7 @@ async def test_a_tampered_badge_is_not_valid_and_says_why(
     assert "check-failed" in response.text
 
 
+@pytest.mark.no_sql
 async def test_nothing_or_two_things_is_explained(client: httpx.AsyncClient) -> None:
     nothing = await client.post("/verify", files={"link": (None, "")}, headers=EN)
     not_a_link = await client.get("/verify", params={"link": "bonjour"}, headers=FR)

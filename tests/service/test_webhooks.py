@@ -20,11 +20,11 @@ from service.domain.demo import ISSUER_SLUG, Demo
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhook_worker import WebhookWorker
+from tests.databases import ScratchDatabase
 from tests.service.conftest import (
     PUBLIC_URL,
     Getter,
     MakeClient,
-    ScratchDatabase,
     asgi,
     database_for,
     load_demo_into,

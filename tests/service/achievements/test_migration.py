@@ -17,7 +17,7 @@ from service.db.tables import (
     LearnerRecord,
     PromptRecord,
 )
-from tests.service.conftest import ScratchDatabase
+from tests.databases import ScratchDatabase
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 BEFORE_VERSIONS = "0005"

@@ -22,7 +22,8 @@ from service.domain.verifications import Submission
 from service.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi
+from tests.databases import ScratchDatabase
+from tests.service.conftest import PUBLIC_URL, asgi
 from tests.service.factories import ANSWERS
 
 
