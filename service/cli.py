@@ -3,8 +3,9 @@
 import argparse
 import asyncio
 import json
+import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,10 +24,15 @@ from service.serving import SERVERS, ServeOptions, serve
 from service.settings import Settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    settings = Settings.from_env()
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run the command line; returns the exit status.
+
+    `env`: the environment its settings are read from (``os.environ`` when None); commands
+    that read a variable of their own find it as ``args.env``.
+    """
+    environment = os.environ if env is None else env
+    args = _parser().parse_args(argv, namespace=argparse.Namespace(env=environment))
+    settings = Settings.from_env(environment)
     configure_logging(settings)
     try:
         return int(args.run(settings, args) or 0)

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import base64
 import json
-import os
 import secrets
 import signal
 import sys
@@ -81,10 +80,10 @@ def _compromise(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
     dev_file = settings.data_dir / "key-encryption-key"
-    from_env = "INSIGNE_KEY_ENCRYPTION_KEY" in os.environ
+    from_env = "INSIGNE_KEY_ENCRYPTION_KEY" in args.env
     written: Path | None = None
-    if _NEW_KEK in os.environ:
-        new_key = base64.b64decode(os.environ[_NEW_KEK], validate=True)
+    if _NEW_KEK in args.env:
+        new_key = base64.b64decode(args.env[_NEW_KEK], validate=True)
     else:  # kept on disk before anything changes, so a crash cannot lose it
         new_key = secrets.token_bytes(32)
         written = args.new_key_file or dev_file.with_suffix(".new")

@@ -18,6 +18,7 @@ import json
 import logging
 import logging.config
 import re
+import sys
 import time
 import traceback
 import uuid
@@ -135,6 +136,25 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes, not when it was configured.
+
+    A command line run in process (the tests do) swaps ``sys.stderr`` while it runs; a
+    handler holding the stream it started with would write to a closed buffer afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:  # noqa: ANN401 - a text stream, typed Any by logging
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def logging_dict(settings: Settings) -> dict[str, Any]:
     """The `logging.config.dictConfig` configuration for the CLI and uvicorn."""
     formatter = JsonFormatter if settings.log_format == "json" else TextFormatter
@@ -144,9 +164,8 @@ def logging_dict(settings: Settings) -> dict[str, Any]:
         "formatters": {"insigne": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
+                "class": f"{StderrHandler.__module__}.{StderrHandler.__qualname__}",
                 "formatter": "insigne",
-                "stream": "ext://sys.stderr",
             }
         },
         "root": {"level": settings.log_level, "handlers": ["stderr"]},

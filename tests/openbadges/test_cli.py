@@ -1,4 +1,7 @@
-"""The command line, run as a user would: a real subprocess, files and standard input."""
+"""The command line, run as a user would: files, standard input, output and error.
+
+Called in process (`tests.cli`); the last test runs the installed script.
+"""
 
 import io
 import json
@@ -10,18 +13,15 @@ from typing import Any
 import png
 import pytest
 
+from openbadges.cli import main
+from tests.cli import Ran, run_main
 from tests.factories import explorer_credential
 from tests.openbadges.verification.test_clr import KEYS, controller
 
 
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "openbadges", *args],
-        input=stdin,
-        capture_output=True,
-        check=False,
-        timeout=60,
-    )
+def run(*args: str, stdin: bytes | None = None) -> Ran:
+    """``python -m openbadges ARGS`` in process, with `stdin` on its standard input."""
+    return run_main(main, args, stdin=stdin or b"")
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +186,13 @@ def test_verify_reports_a_clr_records_credentials_with_served_key_docs(
     assert report["verdict"] == "valid"
     assert [c["status"] for c in report["checks"] if c["code"] == "embedded"] == ["passed"]
     assert [nested["verdict"] for nested in report["embedded"]] == ["valid"]
+
+
+def test_the_installed_entry_point_runs(tmp_path: Path) -> None:
+    """The `openbadges` script pip installs, in a process of its own."""
+    script = Path(sys.executable).parent / "openbadges"
+
+    made = subprocess.run([script, "keygen"], capture_output=True, timeout=60, check=False)
+
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["type"] == "Multikey"

@@ -22,6 +22,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from service.cli import main
+from tests.cli import run_main
 from tests.service.factories import completion
 
 HERE = Path(__file__).resolve().parent
@@ -56,16 +58,10 @@ def _free_port() -> int:
 
 
 def _insigne(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return done.stdout
+    """``insigne ARGS`` in process (the server itself runs in a process of its own)."""
+    ran = run_main(main, args, env=env)
+    assert ran.returncode == 0, ran.stderr.decode()
+    return ran.stdout.decode()
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,26 +13,30 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from service.cli import main
 from service.db.tables import ClientRecord
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
 from service.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.cli import run_main
 from tests.service.factories import ANSWERS
 
 
-def insigne(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def insigne(data_dir: Path, *args: str) -> Ran:
+    """``insigne ARGS`` in process, its settings read from a clean environment."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("INSIGNE_")}
     env["INSIGNE_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    ran = run_main(main, args, env=env)
+    return Ran(ran.returncode, ran.stdout.decode(), ran.stderr.decode())
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def output(result: subprocess.CompletedProcess[str]) -> Any:
+def output(result: Ran) -> Any:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -224,3 +229,16 @@ def test_keys_rotate_kek_re_encrypts_every_key(data_dir: Path) -> None:
     assert (data_dir / "key-encryption-key").read_text() != old_key
     assert (data_dir / "key-encryption-key").stat().st_mode & 0o077 == 0
     _issue_in_process(data_dir, "après-kek")  # the keys open under the new KEK
+
+
+def test_the_installed_entry_point_reads_its_environment(tmp_path: Path) -> None:
+    """The `insigne` script pip installs, in a process of its own, as an operator runs it."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("INSIGNE_")}
+    env["INSIGNE_DATA_DIR"] = str(tmp_path)
+    script = Path(sys.executable).parent / "insigne"
+    assert insigne(tmp_path, "db", "upgrade").returncode == 0
+
+    demo = subprocess.run([script, "demo"], env=env, capture_output=True, text=True, timeout=120)
+
+    assert demo.returncode == 0, demo.stderr
+    assert json.loads(demo.stdout)["achievement"] == "leadership-pedagonumerique-1-explorateur"
