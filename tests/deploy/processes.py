@@ -1,0 +1,88 @@
+"""Real ``insigne`` processes for the deployment tests: started, awaited, stopped by id."""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def uv() -> str:
+    """uv, as the Makefile finds it (on PATH, or where ``pip install --user`` puts it)."""
+    found = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+    assert Path(found).exists(), "uv is needed (make install puts it in ~/.local/bin)"
+    return found
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This environment without any INSIGNE_ setting or virtualenv, plus `settings`."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("INSIGNE_", "VIRTUAL_ENV", "UV_", "PYTHON"))
+    }
+    return env | settings
+
+
+@contextlib.contextmanager
+def running(
+    args: list[str], env: dict[str, str], cwd: Path, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A process in a session of its own, stopped with SIGTERM (then its group killed)."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_for(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0
+) -> httpx.Response:
+    """GET `url` until it answers 200; fails with the process's log when it never does."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            response = httpx.get(url, timeout=5, trust_env=False)
+        except httpx.TransportError as error:
+            last = error
+        else:
+            if response.status_code == 200:
+                return response
+            last = response
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-4000:]
+    raise AssertionError(f"{url} never answered 200 (last: {last!r}); log:\n{tail}")
