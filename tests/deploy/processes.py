@@ -6,6 +6,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,20 @@ def wait_for(
         time.sleep(0.2)
     tail = log.read_text(errors="replace")[-4000:]
     raise AssertionError(f"{url} never answered 200 (last: {last!r}); log:\n{tail}")
+
+
+def insigne(*args: str) -> list[str]:
+    """The checkout's ``insigne`` command line (the virtual environment's script)."""
+    script = Path(sys.executable).with_name("insigne")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "service", *args]
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    """Run an ``insigne`` command to completion; its standard output."""
+    done = subprocess.run(insigne(*args), env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"insigne {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def serve(port: int) -> list[str]:
+    return insigne("serve", "--host", HOST, "--port", str(port))
