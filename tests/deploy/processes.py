@@ -104,3 +104,9 @@ def run(env: dict[str, str], *args: str) -> str:
 
 def serve(port: int) -> list[str]:
     return insigne("serve", "--host", HOST, "--port", str(port))
+
+
+def ensure_deploy_tools() -> None:
+    """Debian's nginx and docker-compose, installed by the project's script when missing."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "ensure-deploy-tools.sh"
+    subprocess.run(["/bin/sh", str(script)], check=True, timeout=900)
