@@ -252,12 +252,14 @@ class Runtime:
             return False, f"database unreachable: {type(error).__name__}"
         if revision != self.migration_head:
             return False, f"database at revision {revision}, expected {self.migration_head}"
-        if not await self._opens_sealed_secrets():
-            return False, "the key-encryption key does not open the stored keys"
         return True, revision or ""
 
-    async def _opens_sealed_secrets(self) -> bool:
-        """Whether this process's key ring opens the newest sealed key and webhook secret."""
+    async def opens_sealed_secrets(self) -> bool:
+        """Whether this process's key ring opens the newest sealed key and webhook secret.
+
+        Not a start-up condition (a process may start before a rotation's key reaches it),
+        but one of readiness: a process that cannot sign must not get traffic.
+        """
         try:
             async with self.database.read() as session:
                 key, secret = await newest_sealed(session)

@@ -23,6 +23,8 @@ class HealthController(Controller):
         `degraded` lists what runs degraded (``rate-limits``: their shared store is down).
         """
         is_ready, detail = await runtime.readiness()
+        if is_ready and not await runtime.opens_sealed_secrets():
+            is_ready, detail = False, "the key-encryption key does not open the stored keys"
         if not is_ready:
             raise ServiceUnavailableException(detail=detail)
         return {"status": "ready", "revision": detail, "degraded": await runtime.degraded()}
