@@ -1,5 +1,6 @@
 """Real ``insigne`` processes for the deployment tests: started, awaited, stopped by id."""
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -8,10 +9,15 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 HOST = "127.0.0.1"
 
@@ -110,3 +116,34 @@ def ensure_deploy_tools() -> None:
     """Debian's nginx and docker-compose, installed by the project's script when missing."""
     script = Path(__file__).resolve().parents[2] / "scripts" / "ensure-deploy-tools.sh"
     subprocess.run(["/bin/sh", str(script)], check=True, timeout=900)
+
+
+def postgres_url() -> str:
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if url is None:
+        if os.environ.get("INSIGNE_REQUIRE_POSTGRES") == "1":
+            pytest.fail("INSIGNE_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
+        pytest.skip("the topology runs on PostgreSQL (TEST_POSTGRES_URL)")
+    return url
+
+
+async def sql(url: str, statement: str, *, autocommit: bool = False) -> object:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT" if autocommit else None)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(text(statement))
+            return result.scalar() if result.returns_rows else None
+    finally:
+        await engine.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[str]:
+    """A PostgreSQL database of its own (the processes share it), dropped after."""
+    url = postgres_url()
+    name = f"insigne_topology_{uuid.uuid4().hex[:12]}"
+    asyncio.run(sql(url, f'CREATE DATABASE "{name}"', autocommit=True))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', autocommit=True))

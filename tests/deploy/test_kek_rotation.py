@@ -8,18 +8,40 @@ until it is restarted with the new key.
 import base64
 import json
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.deploy.processes import HOST, clean_env, free_port, run, running, serve, wait_for
+from tests.deploy.processes import (
+    HOST,
+    clean_env,
+    free_port,
+    run,
+    running,
+    scratch_database,
+    serve,
+    wait_for,
+)
 from tests.service.factories import completion
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def settings_env(tmp: Path, port: int, **more: str) -> dict[str, str]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The served process's database: a SQLite file, or a PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'insigne.db'}"
+        return
+    with scratch_database() as url:
+        yield url
+
+
+def settings_env(tmp: Path, port: int, database_url: str, **more: str) -> dict[str, str]:
     return clean_env(
+        INSIGNE_DATABASE_URL=database_url,
         INSIGNE_DATA_DIR=str(tmp / "data"),
         INSIGNE_PUBLIC_URL=f"http://{HOST}:{port}",
         INSIGNE_KEY_CACHE_SECONDS="0",  # every completion opens its keys: the worst case
@@ -41,9 +63,11 @@ def issue(base: str, demo: dict[str, str], external_id: str) -> httpx.Response:
     )
 
 
-def test_a_process_keeps_issuing_through_a_rotation_of_its_key_file(tmp_path: Path) -> None:
+def test_a_process_keeps_issuing_through_a_rotation_of_its_key_file(
+    tmp_path: Path, database_url: str
+) -> None:
     port = free_port()
-    env = settings_env(tmp_path, port)
+    env = settings_env(tmp_path, port, database_url)
     run(env, "db", "upgrade")
     demo = json.loads(run(env, "demo"))
     base, log = f"http://{HOST}:{port}", tmp_path / "serve.log"
@@ -67,10 +91,10 @@ def test_a_process_keeps_issuing_through_a_rotation_of_its_key_file(tmp_path: Pa
     assert "InvalidTag" not in log.read_text()
 
 
-def test_ready_reports_a_process_left_with_an_old_key(tmp_path: Path) -> None:
+def test_ready_reports_a_process_left_with_an_old_key(tmp_path: Path, database_url: str) -> None:
     old, new = (base64.b64encode(secrets.token_bytes(32)).decode() for _ in range(2))
     port = free_port()
-    env = settings_env(tmp_path, port, INSIGNE_KEY_ENCRYPTION_KEY=old)
+    env = settings_env(tmp_path, port, database_url, INSIGNE_KEY_ENCRYPTION_KEY=old)
     run(env, "db", "upgrade")
     demo = json.loads(run(env, "demo"))
     base, log = f"http://{HOST}:{port}", tmp_path / "serve.log"

@@ -9,23 +9,17 @@ runs sharing Redis never share a counter), which is how the per-address limits a
 import asyncio
 import base64
 import json
-import os
 import random
 import secrets
 import socket
 import ssl
 import time
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks import Webhook
 
 from tests.deploy.processes import (
@@ -36,7 +30,9 @@ from tests.deploy.processes import (
     insigne,
     run,
     running,
+    scratch_database,
     serve,
+    sql,
     wait_for,
 )
 from tests.deploy.topology import (
@@ -52,37 +48,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ANONYMOUS_LIMIT = 4
 DISTINCT = 12
 DUPLICATES = 6
-
-
-def postgres_url() -> str:
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if url is None:
-        if os.environ.get("INSIGNE_REQUIRE_POSTGRES") == "1":
-            pytest.fail("INSIGNE_REQUIRE_POSTGRES=1 but TEST_POSTGRES_URL is not set")
-        pytest.skip("the topology runs on PostgreSQL (TEST_POSTGRES_URL)")
-    return url
-
-
-async def sql(url: str, statement: str, *, autocommit: bool = False) -> object:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT" if autocommit else None)
-    try:
-        async with engine.connect() as connection:
-            result = await connection.execute(text(statement))
-            return result.scalar() if result.returns_rows else None
-    finally:
-        await engine.dispose()
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A PostgreSQL database of its own (the processes share it), dropped after."""
-    url = postgres_url()
-    name = f"insigne_topology_{uuid.uuid4().hex[:12]}"
-    asyncio.run(sql(url, f'CREATE DATABASE "{name}"', autocommit=True))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', autocommit=True))
 
 
 def require_redis() -> None:
