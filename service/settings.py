@@ -200,7 +200,7 @@ def key_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
     """Where the key-encryption key ring is kept, unless the environment holds the key."""
     if env.get("INSIGNE_KEY_ENCRYPTION_KEY"):
         return None
-    return Path(env.get("INSIGNE_KEY_ENCRYPTION_KEY_FILE", data_dir / _KEK_FILE))
+    return Path(env.get("INSIGNE_KEY_ENCRYPTION_KEY_FILE") or data_dir / _KEK_FILE)
 
 
 def read_key_ring(path: Path) -> tuple[bytes, ...]:

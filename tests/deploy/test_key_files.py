@@ -55,6 +55,18 @@ def test_a_key_from_the_environment_wins_and_is_never_re_read(tmp_path: Path) ->
     assert settings.key_encryption_key_file is None
 
 
+def test_empty_variables_fall_back_to_the_development_file(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "INSIGNE_DATA_DIR": str(tmp_path),
+            "INSIGNE_KEY_ENCRYPTION_KEY": "",
+            "INSIGNE_KEY_ENCRYPTION_KEY_FILE": "",
+        }
+    )
+    assert settings.key_encryption_key_file == tmp_path / "key-encryption-key"
+    assert read_key_ring(tmp_path / "key-encryption-key") == (settings.key_encryption_key,)
+
+
 def test_a_bad_key_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "kek").write_text(base64.b64encode(b"short").decode())
     with pytest.raises(ValueError, match="32-byte keys"):
