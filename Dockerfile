@@ -30,6 +30,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 COPY README.md ./
 COPY openbadges ./openbadges
 COPY service ./service
+COPY schema ./schema
 COPY migrations ./migrations
 RUN uv sync --frozen --no-dev
 
@@ -57,9 +58,10 @@ COPY --from=builder /app/.venv /app/.venv
 COPY pyproject.toml README.md ./
 COPY openbadges ./openbadges
 COPY service ./service
+COPY schema ./schema
 COPY migrations ./migrations
 # The source stays root-owned and read-only to the service user, so compile it now.
-RUN python -m compileall -q openbadges service migrations
+RUN python -m compileall -q openbadges service schema migrations
 
 USER 10001:10001
 VOLUME ["/data"]

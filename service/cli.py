@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -16,12 +17,15 @@ from service.cli_admin import add_client_commands, add_issuer_commands
 from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
 from service.db.engine import alembic_config
+from service.domain.clients import NewClient
 from service.domain.demo import load_demo
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.logs import configure_logging, logging_dict
 from service.runtime import Runtime, Services
 from service.serving import SERVERS, ServeOptions, serve
 from service.settings import Settings
+
+DEMO_CLIENT_FILE = "demo-client.json"  # in the data folder, beside the development secrets
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -109,19 +113,50 @@ def _downgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    kept_file = settings.data_dir / DEMO_CLIENT_FILE
+    kept = _read_kept(kept_file)
+
     async def load(services: Services) -> Any:  # noqa: ANN401
-        return asdict(await load_demo(services))
+        return asdict(await load_demo(services, kept))
 
     demo = _run(settings, load)
+    if not demo["client_secret"]:
+        print(  # noqa: T201 - the CLI's voice
+            f"insigne demo: the demo client's secret is not kept in {kept_file}; "
+            f"`insigne clients renew-secret {demo['client_id']}` prints a new one "
+            "(tokens issued before stop working)",
+            file=sys.stderr,
+        )
+    elif kept is None or kept.client_secret != demo["client_secret"]:
+        _keep(kept_file, demo["client_id"], demo["client_secret"])
     _print(
         {
             "clientId": demo["client_id"],
-            "clientSecret": demo["client_secret"],
+            "clientSecret": demo["client_secret"] or None,
             "issuer": demo["issuer"],
             "achievement": demo["achievement"],
         }
     )
     return 0
+
+
+def _read_kept(path: Path) -> NewClient | None:
+    """The demo client's credentials as `insigne demo` saved them, if it did."""
+    try:
+        saved = json.loads(path.read_text())
+        return NewClient(str(saved["clientId"]), str(saved["clientSecret"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep(path: Path, client_id: str, secret: str) -> None:
+    """Save the demo credentials readable by their owner only (as the development secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_suffix(".tmp")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        json.dump({"clientId": client_id, "clientSecret": secret}, out)
+    fresh.replace(path)
 
 
 def _create_client(settings: Settings, args: argparse.Namespace) -> int:

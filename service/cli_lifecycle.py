@@ -5,12 +5,14 @@
 (the visibility policy's operator viewer).
 
 ``rotate-kek`` re-encrypts every private key and webhook secret in one transaction. The old
-key-encryption key is the one the service runs with (``INSIGNE_KEY_ENCRYPTION_KEY``, or the
-development file in the data folder); the new one is ``INSIGNE_NEW_KEY_ENCRYPTION_KEY``
-(32 bytes, base64) or, when that is unset, a random one written to ``--new-key-file``
-before anything changes. With the development file, the file is replaced (the old one is
-kept beside it as ``.old``); otherwise set ``INSIGNE_KEY_ENCRYPTION_KEY`` to the new key
-and restart every process (a process still on the old key can no longer open the keys).
+key-encryption key is the one the service runs with; the new one is
+``INSIGNE_NEW_KEY_ENCRYPTION_KEY`` (32 bytes, base64) or a random one. When the service reads
+its key from a file (``INSIGNE_KEY_ENCRYPTION_KEY_FILE``, or the development file), that file
+becomes the ring "new, old" before the transaction: running processes re-read it when a key
+no longer opens, and keep working without a restart (the old key leaves the ring at the next
+rotation). With ``INSIGNE_KEY_ENCRYPTION_KEY`` in the environment, or ``--new-key-file``, the
+new key is written to a file of its own: set it on every process and restart them (until
+then ``/ready`` answers 503 on a process left with the old key).
 """
 
 import argparse
@@ -18,6 +20,7 @@ import asyncio
 import base64
 import json
 import secrets
+import shutil
 import signal
 import sys
 import uuid
@@ -30,7 +33,7 @@ from service.domain.audit import record_event
 from service.domain.kek import reencrypt_all
 from service.domain.keyvault import KeyVault
 from service.runtime import Runtime, Services
-from service.settings import Settings
+from service.settings import Settings, read_key_ring, write_key_ring
 from service.webhook_worker import WebhookWorker
 
 _NEW_KEK = "INSIGNE_NEW_KEY_ENCRYPTION_KEY"
@@ -79,26 +82,31 @@ def _compromise(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
-    dev_file = settings.data_dir / "key-encryption-key"
-    from_env = "INSIGNE_KEY_ENCRYPTION_KEY" in args.env
+    ring_file = settings.key_encryption_key_file if args.new_key_file is None else None
+    old_ring = read_key_ring(ring_file) if ring_file is not None else (settings.key_encryption_key,)
     written: Path | None = None
     if _NEW_KEK in args.env:
         new_key = base64.b64decode(args.env[_NEW_KEK], validate=True)
-    else:  # kept on disk before anything changes, so a crash cannot lose it
+    else:
         new_key = secrets.token_bytes(32)
-        written = args.new_key_file or dev_file.with_suffix(".new")
-        written.write_text(base64.b64encode(new_key).decode())
-        written.chmod(0o600)
     if len(new_key) != 32:
         raise SystemExit(f"{_NEW_KEK} must be 32 bytes, base64-encoded")
+    if ring_file is not None:
+        # Before anything changes, so a crash cannot lose it, and so running processes, which
+        # re-read the ring when they cannot open a key, open old and new ciphertexts alike.
+        shutil.copy2(ring_file, ring_file.with_name(ring_file.name + ".old"))
+        write_key_ring(ring_file, (new_key, old_ring[0]))
+        written = ring_file
+    elif _NEW_KEK not in args.env:
+        written = args.new_key_file or settings.data_dir / "key-encryption-key.new"
+        write_key_ring(written, (new_key,))
+    opener = KeyVault(old_ring[0], source=lambda: (*old_ring, new_key))
 
     async def rotate() -> Any:  # noqa: ANN401
         runtime = Runtime.build(settings)
         try:
             async with runtime.database.write() as session:
-                done = await reencrypt_all(
-                    session, KeyVault(settings.key_encryption_key), KeyVault(new_key)
-                )
+                done = await reencrypt_all(session, opener, KeyVault(new_key))
                 await record_event(
                     session, actor="cli", action="keys.rotate-kek", subject="key-encryption-key"
                 )
@@ -107,10 +115,6 @@ def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
             await runtime.close()
 
     done = asyncio.run(rotate())
-    if not from_env and written is not None and args.new_key_file is None:
-        dev_file.replace(dev_file.with_suffix(".old"))
-        written.replace(dev_file)
-        written = dev_file
     _print(
         {
             "issuerKeys": done.issuer_keys,

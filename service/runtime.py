@@ -5,11 +5,13 @@
 which open a unit of work and hand back the services built on it by `build_services`.
 """
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,7 @@ from service.domain.errors import NotFound
 from service.domain.images import ImageService
 from service.domain.issuer_admin import IssuerAdministration
 from service.domain.issuers import IssuerService
+from service.domain.kek import newest_sealed
 from service.domain.keys import KeyAdministration
 from service.domain.keyvault import KeyVault
 from service.domain.lifecycle import CredentialLifecycle
@@ -45,7 +48,7 @@ from service.domain.visibility import Viewer
 from service.domain.webhooks import WebhookService
 from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
-from service.settings import Settings
+from service.settings import Settings, read_key_ring
 
 
 @dataclass(frozen=True)
@@ -188,9 +191,7 @@ class Runtime:
             settings=settings,
             clock=clock,
             urls=Urls(settings.public_url),
-            signer=Signer(
-                KeyVault(settings.key_encryption_key), ttl_seconds=settings.key_cache_seconds
-            ),
+            signer=Signer(_vault(settings), ttl_seconds=settings.key_cache_seconds),
             fetcher=SafeFetcher(
                 http_hosts=settings.fetch_http_hosts, per_host=settings.fetch_per_host
             ),
@@ -253,6 +254,23 @@ class Runtime:
             return False, f"database at revision {revision}, expected {self.migration_head}"
         return True, revision or ""
 
+    async def opens_sealed_secrets(self) -> bool:
+        """Whether this process's key ring opens the newest sealed key and webhook secret.
+
+        Not a start-up condition (a process may start before a rotation's key reaches it),
+        but one of readiness: a process that cannot sign must not get traffic.
+        """
+        try:
+            async with self.database.read() as session:
+                key, secret = await newest_sealed(session)
+            if key is not None:
+                self.signer.open(key)
+            if secret is not None:
+                self.signer.open_bytes(secret)
+        except InvalidTag:
+            return False
+        return True
+
     async def degraded(self) -> list[str]:
         """What runs in a degraded mode now (the service still answers)."""
         return [] if await self.rate_limits.is_reachable() else ["rate-limits"]
@@ -296,3 +314,10 @@ class _OwnDocuments:
                 return await services.publications.hosts_issuer(ref.slug)
             except NotFound:
                 return False
+
+
+def _vault(settings: Settings) -> KeyVault:
+    """The key ring: from the environment, or re-read from its file after a rotation."""
+    path = settings.key_encryption_key_file
+    source = functools.partial(read_key_ring, path) if path is not None else None
+    return KeyVault(settings.key_encryption_key, source=source)

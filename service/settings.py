@@ -8,7 +8,7 @@ import base64
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +75,9 @@ class Settings:
         public_url: the base of every URL and did:web the service puts in a credential.
         data_dir: where the SQLite file and the development secrets live.
         key_encryption_key: 32 bytes, base64; encrypts issuers' private keys at rest.
+        key_encryption_key_file: the file the key came from (``INSIGNE_KEY_ENCRYPTION_KEY_FILE``
+            or the development file), None when it came from the environment: the key ring the
+            process re-reads after ``insigne keys rotate-kek`` (one key a line, newest first).
         token_secret: signs the OAuth access tokens (HS256).
         token_ttl_seconds: how long an access token lives.
         trusted_issuers: issuer ids (DIDs or URLs) that verification reports as known.
@@ -115,6 +118,7 @@ class Settings:
     public_url: str = "http://localhost:8000"
     data_dir: Path = Path("var")
     key_encryption_key: bytes = field(repr=False)
+    key_encryption_key_file: Path | None = None
     token_secret: bytes = field(repr=False)
     token_ttl_seconds: int = 900
     trusted_issuers: frozenset[str] = frozenset()
@@ -155,8 +159,19 @@ class Settings:
             database_max_overflow=int(env.get("INSIGNE_DATABASE_MAX_OVERFLOW", "10")),
             public_url=env.get("INSIGNE_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             data_dir=data_dir,
-            key_encryption_key=_secret(env, "INSIGNE_KEY_ENCRYPTION_KEY", data_dir / _KEK_FILE),
-            token_secret=_secret(env, "INSIGNE_TOKEN_SECRET", data_dir / _TOKEN_SECRET_FILE),
+            key_encryption_key=_secret(
+                env,
+                "INSIGNE_KEY_ENCRYPTION_KEY",
+                "INSIGNE_KEY_ENCRYPTION_KEY_FILE",
+                data_dir / _KEK_FILE,
+            ),
+            key_encryption_key_file=key_file(env, data_dir),
+            token_secret=_secret(
+                env,
+                "INSIGNE_TOKEN_SECRET",
+                "INSIGNE_TOKEN_SECRET_FILE",
+                data_dir / _TOKEN_SECRET_FILE,
+            ),
             token_ttl_seconds=int(env.get("INSIGNE_TOKEN_TTL_SECONDS", "900")),
             trusted_issuers=_words(env.get("INSIGNE_TRUSTED_ISSUERS", "")),
             fetch_http_hosts=_words(env.get("INSIGNE_FETCH_HTTP_HOSTS", "")),
@@ -181,19 +196,48 @@ class Settings:
         )
 
 
-def _secret(env: Mapping[str, str], name: str, dev_file: Path) -> bytes:
-    """A 32-byte secret from the environment (base64), or a development one kept on disk."""
-    if name in env:
+def key_file(env: Mapping[str, str], data_dir: Path) -> Path | None:
+    """Where the key-encryption key ring is kept, unless the environment holds the key."""
+    if env.get("INSIGNE_KEY_ENCRYPTION_KEY"):
+        return None
+    return Path(env.get("INSIGNE_KEY_ENCRYPTION_KEY_FILE") or data_dir / _KEK_FILE)
+
+
+def read_key_ring(path: Path) -> tuple[bytes, ...]:
+    """A key file's keys, newest (the sealing one) first: 32 bytes, base64, one a line."""
+    keys = tuple(base64.b64decode(line, validate=True) for line in path.read_text().split())
+    if not keys or any(len(key) != 32 for key in keys):
+        raise ValueError(f"{path} must hold 32-byte keys, base64-encoded, one a line")
+    return keys
+
+
+def write_key_ring(path: Path, keys: Sequence[bytes]) -> None:
+    """Replace a key file at once (readers never see half of it), readable by its owner only."""
+    fresh = path.with_name(path.name + ".writing")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write("".join(base64.b64encode(key).decode() + "\n" for key in keys))
+    fresh.replace(path)
+
+
+def _secret(env: Mapping[str, str], name: str, file_name: str, dev_file: Path) -> bytes:
+    """A 32-byte secret: from the environment (base64), from a file, or made for development.
+
+    A file's first line counts (a key file lists its ring newest first); without either
+    variable, the development secret is kept in `dev_file`, made when missing.
+    """
+    if env.get(name):  # set and not empty (compose passes an unset variable as "")
         value = base64.b64decode(env[name], validate=True)
         if len(value) != 32:
             raise ValueError(f"{name} must be 32 bytes, base64-encoded")
         return value
+    if env.get(file_name):
+        return read_key_ring(Path(env[file_name]))[0]
     if not dev_file.exists():
         dev_file.parent.mkdir(parents=True, exist_ok=True)
-        dev_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
-        dev_file.chmod(0o600)
+        write_key_ring(dev_file, [secrets.token_bytes(32)])
         log.warning("%s is not set: generated a development secret in %s", name, dev_file)
-    return base64.b64decode(dev_file.read_text())
+    return read_key_ring(dev_file)[0]
 
 
 def _words(value: str) -> frozenset[str]:

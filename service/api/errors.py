@@ -11,7 +11,12 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, InternalServerException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    InternalServerException,
+    ServiceUnavailableException,
+    ValidationException,
+)
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
@@ -221,8 +226,8 @@ def _http(request: Request[Any, Any, State], error: HTTPException) -> Response[d
         limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
         size = f"{limit / 1024 / 1024:g} MiB" if isinstance(limit, int) else "the documented limit"
         detail = f"the request body is larger than {size}"
-    if error.status_code >= 500:
-        return _unexpected(request, error)
+    if error.status_code >= 500 and not isinstance(error, ServiceUnavailableException):
+        return _unexpected(request, error)  # a 503 is said on purpose (/ready), with its cause
     return problem_response(request, error.status_code, detail, headers=error.headers)
 
 

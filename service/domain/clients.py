@@ -134,6 +134,14 @@ class ClientService:
             select(ClientRecord.client_id).where(ClientRecord.name == name).limit(1)
         )
 
+    async def opens(self, client_id: str, client_secret: str) -> bool:
+        """Whether `client_secret` is the enabled client's current secret (nothing changes)."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
+        return hmac.compare_digest(expected, _hash(client_secret)) and record is not None
+
     async def renew_secret(self, client_id: str, *, actor: str) -> NewClient:
         """Give a client a new secret (the old one stops working); shown once."""
         record = await self._session.scalar(

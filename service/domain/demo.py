@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from service.domain.achievements import AchievementService, Alignment, NewAchievement, Prompt
-from service.domain.clients import ClientService
+from service.domain.clients import ClientService, NewClient
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 
@@ -66,6 +66,8 @@ EXPLORER = NewAchievement(
 
 @dataclass(frozen=True)
 class Demo:
+    """What `insigne demo` prints; ``client_secret`` is empty when it was not kept."""
+
     client_id: str
     client_secret: str
     issuer: str
@@ -83,8 +85,12 @@ class DemoServices(Protocol):
     def clients(self) -> ClientService: ...
 
 
-async def load_demo(services: DemoServices) -> Demo:
-    """Create what is missing; the demo client's secret is renewed each time (it is shown once)."""
+async def load_demo(services: DemoServices, kept: NewClient | None = None) -> Demo:
+    """Create what is missing; the demo client's secret is never renewed.
+
+    A secret is shown when the client is made; `kept` (the credentials saved then) is shown
+    again as long as it still opens the client, so tokens handed out before stay valid.
+    """
     issuers, achievements, clients = services.issuers, services.achievements, services.clients
     issuer = await issuers.find(ISSUER_SLUG) or await issuers.create(
         slug=ISSUER_SLUG,
@@ -99,13 +105,18 @@ async def load_demo(services: DemoServices) -> Demo:
     except NotFound:
         await achievements.create(issuer.id, EXPLORER)
     existing = await clients.find_by_name(CLIENT_NAME)
-    if existing is not None:
-        client = await clients.renew_secret(existing, actor="cli:demo")
-    else:
+    if existing is None:
         client = await clients.create(
             name=CLIENT_NAME,
             scopes={"completions:write", "credentials:read"},
             issuer_slugs={ISSUER_SLUG},
             actor="cli:demo",
         )
-    return Demo(client.client_id, client.client_secret, issuer.did, ACHIEVEMENT_SLUG)
+        return Demo(client.client_id, client.client_secret, issuer.did, ACHIEVEMENT_SLUG)
+    is_kept = (
+        kept is not None
+        and kept.client_id == existing
+        and await clients.opens(existing, kept.client_secret)
+    )
+    secret = kept.client_secret if kept is not None and is_kept else ""
+    return Demo(existing, secret, issuer.did, ACHIEVEMENT_SLUG)

@@ -37,3 +37,18 @@ async def reencrypt_all(session: AsyncSession, old: KeyVault, new: KeyVault) -> 
         ) from None
     await session.flush()
     return Reencrypted(len(keys), len(endpoints))
+
+
+async def newest_sealed(session: AsyncSession) -> tuple[bytes | None, bytes | None]:
+    """The newest sealed issuer key and webhook secret: what a process must be able to open."""
+    key = await session.scalar(
+        select(IssuerKeyRecord.encrypted_private_key)
+        .order_by(IssuerKeyRecord.created_at.desc())
+        .limit(1)
+    )
+    secret = await session.scalar(
+        select(WebhookEndpointRecord.encrypted_secret)
+        .order_by(WebhookEndpointRecord.created_at.desc())
+        .limit(1)
+    )
+    return key, secret

@@ -56,15 +56,53 @@ def test_first_start_makes_development_secrets_with_a_warning(data_dir: Path) ->
     assert (data_dir / "insigne.db").exists()
 
 
-def test_demo_is_idempotent_and_shows_a_fresh_secret(data_dir: Path) -> None:
+def test_demo_is_idempotent_and_keeps_its_secret(data_dir: Path) -> None:
     first = output(insigne(data_dir, "demo"))
+    token = asyncio.run(_token(data_dir, first["clientId"], first["clientSecret"]))
     second = output(insigne(data_dir, "demo"))
 
     assert set(first) == {"clientId", "clientSecret", "issuer", "achievement"}
-    assert first["clientId"] == second["clientId"]
-    assert first["clientSecret"] != second["clientSecret"]
+    assert second == first  # the same secret, printed again: nothing renewed
+    assert asyncio.run(_token_holder(data_dir, token)) == first["clientId"]
     assert first["achievement"] == "leadership-pedagonumerique-1-explorateur"
     assert first["issuer"] == "did:web:localhost%3A8000:issuers:reseau-demo"
+    kept = data_dir / "demo-client.json"
+    assert json.loads(kept.read_text())["clientSecret"] == first["clientSecret"]
+    assert kept.stat().st_mode & 0o077 == 0
+
+
+def test_demo_never_renews_a_secret_it_does_not_hold(tmp_path: Path) -> None:
+    assert insigne(tmp_path, "db", "upgrade").returncode == 0
+    first = output(insigne(tmp_path, "demo"))
+    renewed = output(insigne(tmp_path, "clients", "renew-secret", first["clientId"]))
+    token = asyncio.run(_token(tmp_path, renewed["clientId"], renewed["clientSecret"]))
+    (tmp_path / "demo-client.json").unlink()
+
+    again = insigne(tmp_path, "demo")
+
+    assert output(again) == first | {"clientSecret": None}
+    assert f"insigne clients renew-secret {first['clientId']}" in again.stderr
+    assert renewed["clientSecret"] not in again.stderr + again.stdout
+    assert asyncio.run(_token_holder(tmp_path, token)) == first["clientId"]
+
+
+async def _token(data_dir: Path, client_id: str, secret: str) -> str:
+    runtime = Runtime.build(Settings.from_env({"INSIGNE_DATA_DIR": str(data_dir)}))
+    try:
+        async with runtime.write() as services:
+            return (await services.clients.issue_token(client_id, secret, None)).token
+    finally:
+        await runtime.close()
+
+
+async def _token_holder(data_dir: Path, token: str) -> str:
+    """The client a token stands for; fails once the client's secret was renewed."""
+    runtime = Runtime.build(Settings.from_env({"INSIGNE_DATA_DIR": str(data_dir)}))
+    try:
+        async with runtime.read() as services:
+            return (await services.clients.principal(token)).client_id
+    finally:
+        await runtime.close()
 
 
 def test_clients_create_prints_the_secret_once(data_dir: Path) -> None:

@@ -12,8 +12,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from service.app import UnmigratedDatabase, create_app
-from service.db.engine import alembic_config
+from service.db.engine import SharedConnectionDatabase, alembic_config
 from service.db.tables import Base, CompletionRecord, CredentialRecord
+from service.domain.demo import Demo
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
@@ -67,6 +68,23 @@ async def test_health_and_ready(client: httpx.AsyncClient) -> None:
     ready = await client.get("/ready")
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
+
+
+async def test_ready_is_503_for_a_process_whose_kek_does_not_open_the_keys(
+    settings: Settings, connection: AsyncConnection, database: ScratchDatabase, demo: Demo
+) -> None:
+    # What a process still on the old key sees after `insigne keys rotate-kek` elsewhere.
+    stale = Settings(
+        **{**vars(settings), "database_url": database.url, "key_encryption_key": bytes(32)}
+    )
+    app = create_app(stale, database=SharedConnectionDatabase(connection))
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as http:
+        ready = await http.get("/ready")
+        alive = await http.get("/health")
+
+    assert ready.status_code == 503
+    assert ready.json()["detail"] == "the key-encryption key does not open the stored keys"
+    assert alive.status_code == 200
 
 
 async def post_concurrently(
