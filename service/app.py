@@ -23,6 +23,7 @@ from service.api.credentials import (
 )
 from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import EXCEPTION_HANDLERS
+from service.api.head import HeadAsGet
 from service.api.health import HealthController
 from service.api.images import ImageController
 from service.api.input_guard import RefuseUnreadableAddresses
@@ -113,6 +114,7 @@ def create_app(
         openapi_config=openapi_config(__version__),
         template_config=template_config(),
     )
-    # Outside the router and its exception handling, so 404s and 405s get an id and a line.
-    app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))
+    # Outside the router and its exception handling, so 404s and 405s get an id and a line;
+    # HEAD inside it, so the line says HEAD.
+    app.asgi_handler = cast("Any", RequestLog(HeadAsGet(cast("Any", app.asgi_handler))))
     return app
