@@ -41,6 +41,7 @@ from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
 from service.pages.controllers import PAGE_ROUTES
+from service.pages.errors import NO_ROUTE_PAGE
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
@@ -106,7 +107,7 @@ def create_app(
         ],
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **NO_ROUTE_PAGE},
         middleware=[RefuseUnreadableAddresses(), prometheus_config().middleware],
         after_exception=[error_logger(runtime.settings.debug)],
         logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)

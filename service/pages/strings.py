@@ -98,6 +98,16 @@ TEXT: dict[Lang, dict[str, str]] = {
         "gone_text": "Ce badge a été retiré par son émetteur et n'est plus publié.",
         "error_title": "Erreur",
         "home": "Vérifier un badge",
+        "home_link": "Accueil",
+        "home_title": "Des badges numériques signés pour les éducateurs",
+        "home_lead": "Insigne délivre, héberge et vérifie les badges numériques Open Badges 3.0 "
+        "que les réseaux et organismes de formation décernent aux éducateurs : chaque badge est "
+        "signé par son émetteur et se vérifie partout, sans compte.",
+        "home_verify_lead": "Vous avez reçu un lien, une image ou un fichier de badge ?",
+        "home_catalogue": "Les badges de nos émetteurs",
+        "home_empty": "Aucun badge n'est encore publié.",
+        "home_developers": "Pour les plateformes : l'API REST (OpenAPI) et GraphQL.",
+        "home_api": "Documentation de l'API",
         "verify_title": "Vérifier un badge",
         "verify_intro": "Collez le lien d'un badge ou un jeton JWT, ou déposez une image de "
         "badge (PNG, SVG) ou un fichier JSON. Insigne vérifie la signature, l'émetteur, le "
@@ -191,6 +201,16 @@ TEXT: dict[Lang, dict[str, str]] = {
         "gone_text": "This badge was withdrawn by its issuer and is no longer published.",
         "error_title": "Error",
         "home": "Verify a badge",
+        "home_link": "Home",
+        "home_title": "Signed digital badges for educators",
+        "home_lead": "Insigne issues, hosts and verifies the Open Badges 3.0 digital badges that "
+        "networks and training organisations award to educators: each badge is signed by its "
+        "issuer and can be verified anywhere, with no account.",
+        "home_verify_lead": "Received a badge link, image or file?",
+        "home_catalogue": "Our issuers' badges",
+        "home_empty": "No badge is published yet.",
+        "home_developers": "For platforms: the REST API (OpenAPI) and GraphQL.",
+        "home_api": "API documentation",
         "verify_title": "Verify a badge",
         "verify_intro": "Paste a badge link or a JWT, or drop a badge image (PNG, SVG) or a "
         "JSON file. Insigne checks the signature, the issuer, the status and the dates.",

@@ -150,6 +150,33 @@ def issuer_page(
     return render(request, "issuer.html", issuer=issuer, achievements=achievements)
 
 
+def home_page(
+    request: AnyRequest,
+    catalogue: tuple[tuple[IssuerView, tuple[AchievementView, ...]], ...],
+    base: str,
+) -> Template:
+    links = {"home": f"{base}/", "verify": f"{base}/verify", "api": f"{base}/schema"}
+    return render(request, "home.html", catalogue=catalogue, links=links)
+
+
+def public_index(base: str) -> dict[str, Any]:
+    """What ``/`` tells a JSON client: the service and its public URLs (no tenant's data)."""
+    return {
+        "name": "Insigne",
+        "description": "Issue, host and verify signed Open Badges 3.0 credentials.",
+        "links": {
+            "home": f"{base}/",
+            "verifyPage": f"{base}/verify",
+            "verifications": f"{base}/api/v1/verifications",
+            "achievements": f"{base}/api/v1/achievements",
+            "graphql": f"{base}/graphql",
+            "openapi": f"{base}/schema/openapi.json",
+            "documentation": f"{base}/schema",
+            "health": f"{base}/health",
+        },
+    }
+
+
 def linkedin_url(page: BadgePage) -> str:
     """LinkedIn's add-certification link, every parameter percent-encoded (UTF-8).
 
