@@ -1,41 +1,14 @@
 """Every sentence of the pages, in French and in English: one place, one key per sentence."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
+
+from babel.dates import format_date
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+_LOCALES: dict[Lang, str] = {"fr": "fr_CA", "en": "en_CA"}
 
 TEXT: dict[Lang, dict[str, str]] = {
     "fr": {
@@ -129,6 +102,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "summary_issuer": "Émetteur",
         "summary_recipient": "Titulaire",
         "summary_valid_from": "Valide depuis",
+        "summary_valid_until": "Valide jusqu'au",
         "input_error": "La demande n'a pas pu être traitée",
         "manage_title": "Gérer mon badge",
         "manage_intro": "Ce lien est privé : il vous permet de choisir ce que les autres "
@@ -231,6 +205,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "summary_issuer": "Issuer",
         "summary_recipient": "Earner",
         "summary_valid_from": "Valid from",
+        "summary_valid_until": "Valid until",
         "input_error": "The request could not be processed",
         "manage_title": "Manage my badge",
         "manage_intro": "This link is private: it lets you choose what others see. Do not "
@@ -261,13 +236,19 @@ def pick(query: str | None, accept_language: str | None) -> Lang:
     return "fr"
 
 
-def long_date(value: datetime | None, lang: Lang) -> str:
-    """« 20 novembre 2026 » or "November 20, 2026"."""
-    if value is None:
-        return ""
-    month = _MONTHS[lang][value.month - 1]
-    return (
-        f"{value.day} {month} {value.year}"
-        if lang == "fr"
-        else f"{month} {value.day}, {value.year}"
-    )
+def long_date(value: object, lang: Lang) -> str:
+    """« 20 novembre 2026 » or "November 20, 2026" (CLDR's long date, through Babel).
+
+    A string is read as an XSD/ISO date-time (as credentials carry them) and shown as the day
+    it names, in its own offset; a string that is not one is shown as it is. Anything else (a
+    verified document may hold any JSON there) shows nothing.
+    """
+    if isinstance(value, datetime | date):
+        return format_date(value, "long", locale=_LOCALES[lang])
+    if isinstance(value, str) and value:
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return format_date(day, "long", locale=_LOCALES[lang])
+    return ""
