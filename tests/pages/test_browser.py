@@ -80,6 +80,7 @@ def test_copy_link_works_with_the_keyboard(browser: Browser, server: Server) -> 
         ("badge", "private"),
         ("shared badge", "shared"),
         ("verify", "/verify"),
+        ("home", "/"),
         ("achievement", "/achievements/leadership-pedagonumerique-1-explorateur"),
         ("issuer", "/issuers/reseau-demo"),
         ("404", "/credentials/00000000-0000-0000-0000-000000000000"),
@@ -108,3 +109,16 @@ def test_no_serious_or_critical_accessibility_violation(
     ]
     assert serious == [], f"{name}: {serious}"
     page.context.close()
+
+
+def test_head_through_the_real_server(server: Server) -> None:
+    """uvicorn in front: HEAD gets GET's status and headers, and no body."""
+    for url in (server.private["url"], f"{server.base}/", f"{server.base}/verify"):
+        for accept in ("text/html", "*/*"):
+            got = httpx.get(url, headers={"Accept": accept})
+            head = httpx.head(url, headers={"Accept": accept})
+
+            assert head.status_code == got.status_code == 200
+            assert head.headers["content-type"] == got.headers["content-type"]
+            assert head.headers["content-length"] == str(len(got.content))
+            assert head.content == b""
