@@ -7,8 +7,8 @@ from typing import Any, cast
 from litestar import Litestar
 from litestar.di import Provide
 
+from schema import GRAPHIQL_ROUTES, graphql_controller
 from schema import SDL_PATH as GRAPHQL_SDL_PATH
-from schema import graphql_controller
 from schema import sdl as graphql_sdl
 from service.api.achievement_admin import AchievementAdminController
 from service.api.audit import AuditController
@@ -104,6 +104,7 @@ def create_app(
         route_handlers=[
             *CONTROLLERS,
             graphql_controller(runtime.settings.graphql, Provide(optional_principal)),
+            *(GRAPHIQL_ROUTES if runtime.settings.graphql.ide else []),
         ],
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],

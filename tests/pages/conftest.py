@@ -91,6 +91,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "INSIGNE_DATA_DIR": str(data),
         "INSIGNE_PUBLIC_URL": base,
         "INSIGNE_RATE_LIMIT_ANONYMOUS": "10000/minute",
+        "INSIGNE_GRAPHQL_IDE": "1",
     }
     _insigne(env, "db", "upgrade")
     demo = json.loads(_insigne(env, "demo"))

@@ -1,10 +1,13 @@
 """The pages in a real headless Chromium: verify by clicking, drop a baked PNG, audit with axe."""
 
+from urllib.parse import quote
+
 import httpx
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, ViewportSize
+from playwright.sync_api import Browser, FilePayload, Page, Route, ViewportSize
 
 from tests.pages.conftest import SCREENSHOTS, Server
+from tests.schema.test_graphiql import install_graphiql
 
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
@@ -122,3 +125,27 @@ def test_head_through_the_real_server(server: Server) -> None:
             assert head.headers["content-type"] == got.headers["content-type"]
             assert head.headers["content-length"] == str(len(got.content))
             assert head.content == b""
+
+
+def test_graphiql_works_with_no_internet(browser: Browser, server: Server) -> None:
+    """Every request but Insigne's is refused: GraphiQL still loads and runs a query."""
+    install_graphiql()
+    context = browser.new_context(viewport=DESKTOP)
+    refused: list[str] = []
+
+    def only_insigne(route: Route) -> None:
+        if route.request.url.startswith(server.base):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_insigne)
+    page = context.new_page()
+    page.goto(f"{server.base}/graphql?q={quote('{ __typename }')}")
+    page.locator(".graphiql-execute-button").click()
+    page.wait_for_function("document.querySelector('.result-window')?.innerText.includes('Query')")
+    page.screenshot(path=str(SCREENSHOTS / "graphiql.png"))
+    context.close()
+
+    assert refused == []
