@@ -5,7 +5,7 @@ RUN = $(UV) run --frozen
 LOCAL_POSTGRES = postgresql+asyncpg://postgres@127.0.0.1:5432/test
 POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo $(LOCAL_POSTGRES)))
 
-.PHONY: install run test lint fmt schema bench bench-setup differential ci fuzz
+.PHONY: install run test lint fmt schema bench bench-setup differential ci fuzz graphiql
 
 .venv/.stamp: pyproject.toml uv.lock
 	command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -14,7 +14,12 @@ POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 
 
 install: .venv/.stamp
 
-run: .venv/.stamp  ## migrate the embedded SQLite database, load the demo, serve on :8000
+schema/graphiql/node_modules/.package-lock.json: schema/graphiql/package-lock.json
+	cd schema/graphiql && npm ci --ignore-scripts --no-audit --no-fund
+
+graphiql: schema/graphiql/node_modules/.package-lock.json  ## GraphiQL's files, served at /graphql/assets (offline)
+
+run: .venv/.stamp graphiql  ## migrate the embedded SQLite database, load the demo, serve on :8000
 	$(RUN) insigne db upgrade
 	$(RUN) insigne demo
 	INSIGNE_ENV=development $(RUN) insigne serve --port 8000

@@ -17,6 +17,8 @@ from strawberry.types import ExecutionContext
 
 from schema.context import Context, get_context
 from schema.errors import ErrorCodes
+from schema.graphiql import ROUTES as GRAPHIQL_ROUTES
+from schema.graphiql import offline_html
 from schema.limits import document_hash, guard_factory
 from schema.query import Mutation, Query
 from schema.types import Achievement, Credential, Issuer, Learner
@@ -56,6 +58,11 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
         dependencies = {**base.dependencies, "principal": principal}  # noqa: RUF012 - Litestar's
         include_in_schema = False
 
+        @property
+        def graphql_ide_html(self) -> str:
+            """Strawberry's GraphiQL page, its files served by Insigne (works offline)."""
+            return offline_html()
+
         def encode_json(self, data: object) -> bytes:
             """UTF-8 JSON without escapes (French text stays readable), and fast."""
             return msgspec.json.encode(data)
@@ -68,4 +75,12 @@ def sdl() -> str:
     return str(build_schema(GraphQLSettings())) + "\n"
 
 
-__all__ = ["SDL_PATH", "Context", "build_schema", "document_hash", "graphql_controller", "sdl"]
+__all__ = [
+    "GRAPHIQL_ROUTES",
+    "SDL_PATH",
+    "Context",
+    "build_schema",
+    "document_hash",
+    "graphql_controller",
+    "sdl",
+]

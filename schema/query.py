@@ -120,8 +120,8 @@ class Query:
         return Issuer.from_domain(found)
 
     @strawberry.field(
-        description="Earners per achievement and level over [from, to), and per UTC month; "
-        "for clients the issuer authorised."
+        description="Earners per achievement and level awarded in [from, to), and per UTC month "
+        "of the award (awardedAt); for clients the issuer authorised."
     )
     async def organisation_stats(
         self,

@@ -175,7 +175,12 @@ class Credential(Node):
 
     id: strawberry.ID
     url: str
-    awarded_at: datetime.datetime
+    awarded_at: datetime.datetime = strawberry.field(
+        description="when the learner earned it: the credential's awardedDate"
+    )
+    issued_at: datetime.datetime = strawberry.field(
+        description="when Insigne signed it: the credential's validFrom"
+    )
     status: CredentialStatus
     valid_from: datetime.datetime | None
     valid_until: datetime.datetime | None
@@ -229,7 +234,8 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
         Credential(
             id=strawberry.ID(global_id("Credential", record.id)),
             url=urls.credential(record.id),
-            awarded_at=record.issued_at,
+            awarded_at=record.awarded_at,
+            issued_at=record.issued_at,
             status=CredentialStatus(record.status),
             valid_from=_datetime(signed.valid_from if signed else None),
             valid_until=_datetime(signed.valid_until if signed else None),
@@ -250,7 +256,9 @@ def _datetime(value: str | None) -> datetime.datetime | None:
         return None
 
 
-@strawberry.input(description="Every criterion given must match; dates are exclusive bounds.")
+@strawberry.input(
+    description="Every criterion given must match; award dates (awardedAt), exclusive bounds."
+)
 class CredentialFilterInput:
     issuer: strawberry.ID | None = None
     achievement: strawberry.ID | None = None
@@ -306,7 +314,7 @@ class Learner(Node):
         found = await info.context.loaders.achievements.load_many(ids)
         return {a.id: a for a in found if a is not None}
 
-    @strawberry.field(description="newest first")
+    @strawberry.field(description="newest award first")
     async def credentials(
         self,
         info: Info,

@@ -7,8 +7,8 @@ from typing import Any, cast
 from litestar import Litestar
 from litestar.di import Provide
 
+from schema import GRAPHIQL_ROUTES, graphql_controller
 from schema import SDL_PATH as GRAPHQL_SDL_PATH
-from schema import graphql_controller
 from schema import sdl as graphql_sdl
 from service.api.achievement_admin import AchievementAdminController
 from service.api.audit import AuditController
@@ -23,6 +23,7 @@ from service.api.credentials import (
 )
 from service.api.dependencies import optional_principal, provide_runtime
 from service.api.errors import EXCEPTION_HANDLERS
+from service.api.head import HeadAsGet
 from service.api.health import HealthController
 from service.api.images import ImageController
 from service.api.input_guard import RefuseUnreadableAddresses
@@ -40,6 +41,7 @@ from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
 from service.pages.controllers import PAGE_ROUTES
+from service.pages.errors import NO_ROUTE_PAGE
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
@@ -108,10 +110,11 @@ def create_app(
         route_handlers=[
             *CONTROLLERS,
             graphql_controller(runtime.settings.graphql, Provide(optional_principal)),
+            *(GRAPHIQL_ROUTES if runtime.settings.graphql.ide else []),
         ],
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **NO_ROUTE_PAGE},
         middleware=[RefuseUnreadableAddresses(), prometheus_config().middleware],
         after_exception=[error_logger(runtime.settings.debug)],
         logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)
@@ -119,6 +122,7 @@ def create_app(
         openapi_config=openapi_config(__version__),
         template_config=template_config(),
     )
-    # Outside the router and its exception handling, so 404s and 405s get an id and a line.
-    app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))
+    # Outside the router and its exception handling, so 404s and 405s get an id and a line;
+    # HEAD inside it, so the line says HEAD.
+    app.asgi_handler = cast("Any", RequestLog(HeadAsGet(cast("Any", app.asgi_handler))))
     return app

@@ -6,7 +6,10 @@ whether to trust a badge. Keys are ``(code, status)``, or ``(code, status, cause
 cause (see `Check.cause`) changes the meaning.
 """
 
+from datetime import date
 from typing import TYPE_CHECKING, Literal
+
+from babel.dates import format_date
 
 if TYPE_CHECKING:
     from openbadges.verification.report import Check, VerificationResult
@@ -272,7 +275,16 @@ def _dated(check: "Check", language: Language) -> str | None:
     value = next((check.detail[m] for m in members if isinstance(check.detail.get(m), str)), None)
     if not isinstance(value, str):
         return None
-    return _HEADLINES[language][key].format(date=value[:10])
+    return _HEADLINES[language][key].format(date=_long_date(value, language))
+
+
+def _long_date(value: str, language: Language) -> str:
+    """The day an XSD dateTime names, as its reader writes it: « 28 novembre 2026 »."""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return value[:10]
+    return format_date(day, "long", locale="fr_CA" if language == "fr" else "en_CA")
 
 
 def _id_of(value: object) -> str | None:

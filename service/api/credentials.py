@@ -18,7 +18,7 @@ from service.domain.clients import Principal
 from service.domain.errors import NotFound
 from service.pages.errors import BROWSER_ERRORS
 from service.pages.faces import baked_image, credential_face
-from service.pages.views import wants_html
+from service.pages.views import vary, wants_html
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
@@ -84,6 +84,7 @@ class PublicCredentialController(Controller):
         responses=problems(404),
         operation_class=CredentialOperation,
         exception_handlers=BROWSER_ERRORS,
+        after_request=vary,
     )
     async def show(
         self,

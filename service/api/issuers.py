@@ -11,7 +11,7 @@ from service.api.contract import JsonLdOperation
 from service.api.errors import problems
 from service.pages.errors import BROWSER_ERRORS
 from service.pages.faces import achievement_face, issuer_face
-from service.pages.views import AnyRequest, wants_html
+from service.pages.views import AnyRequest, vary, wants_html
 from service.runtime import Runtime
 
 LD_JSON = "application/ld+json"
@@ -29,6 +29,7 @@ class IssuerDocumentController(Controller):
         responses=problems(404),
         media_type=LD_JSON,
         exception_handlers=BROWSER_ERRORS,
+        after_request=vary,
     )
     async def profile(
         self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]
@@ -72,6 +73,7 @@ class IssuerDocumentController(Controller):
         responses=problems(404),
         media_type=LD_JSON,
         exception_handlers=BROWSER_ERRORS,
+        after_request=vary,
     )
     async def achievement(
         self, request: AnyRequest, runtime: NamedDependency[Runtime], slug: FromPath[str]

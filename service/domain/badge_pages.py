@@ -214,6 +214,29 @@ class BadgePages:
         issuer = self._issuer(record)
         return issuer, tuple(self._achievement_view(a, issuer) for a in achievements)
 
+    async def catalogue(self) -> tuple[tuple[IssuerView, tuple[AchievementView, ...]], ...]:
+        """Every issuer with the badges it still awards, for the home page.
+
+        Archived badges and issuers with none are left out; two statements in all.
+        """
+        issuers = {
+            record.id: self._issuer(record)
+            for record in await self._session.scalars(
+                select(IssuerRecord).order_by(IssuerRecord.name, IssuerRecord.slug)
+            )
+        }
+        achievements = await self._session.scalars(
+            select(AchievementRecord)
+            .where(AchievementRecord.archived_at.is_(None))
+            .order_by(AchievementRecord.track, AchievementRecord.level, AchievementRecord.name)
+        )
+        by_issuer: dict[uuid.UUID, list[AchievementView]] = {key: [] for key in issuers}
+        for record in achievements:
+            by_issuer[record.issuer_id].append(
+                self._achievement_view(record, issuers[record.issuer_id])
+            )
+        return tuple((issuers[key], tuple(views)) for key, views in by_issuer.items() if views)
+
     async def baked(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
         """The badge picture carrying the signed credential (Open Badges baking).
 

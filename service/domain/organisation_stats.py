@@ -1,5 +1,8 @@
 """Aggregates for an organisation: how many earners reached which achievement, per month.
 
+Periods are those of the award (the learner's completion, the credential's ``awardedDate``),
+not of the signing: a batch of last year's completions counts in last year's months.
+
 Months are UTC calendar months. They are bucketed here, in Python, over one narrow query
 (achievement, learner, time) rather than in SQL, where month arithmetic differs between
 SQLite (strftime on text) and PostgreSQL (date_trunc in the session's time zone); the range
@@ -72,24 +75,25 @@ class StatsService:
                 AchievementRecord.level,
                 AchievementRecord.level_name,
                 CompletionRecord.learner_id,
-                CredentialRecord.issued_at,
+                CompletionRecord.completed_at,
             )
+            .select_from(CredentialRecord)
             .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
             .join(AchievementRecord, AchievementRecord.id == CompletionRecord.achievement_id)
             .where(
                 CredentialRecord.issuer_id == issuer_id,
                 CredentialRecord.status != "revoked",
-                CredentialRecord.issued_at >= start,
-                CredentialRecord.issued_at < end,
+                CompletionRecord.completed_at >= start,
+                CompletionRecord.completed_at < end,
             )
         )
         kinds: dict[uuid.UUID, tuple[str, int, str]] = {}
         total: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         monthly: dict[str, dict[uuid.UUID, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
-        for achievement_id, track, level, level_name, learner_id, issued_at in rows:
+        for achievement_id, track, level, level_name, learner_id, awarded_at in rows:
             kinds[achievement_id] = (track, level, level_name)
             total[achievement_id].add(learner_id)
-            monthly[issued_at.astimezone(UTC).strftime("%Y-%m")][achievement_id].add(learner_id)
+            monthly[awarded_at.astimezone(UTC).strftime("%Y-%m")][achievement_id].add(learner_id)
         return OrganisationStats(
             issuer_id=issuer_id,
             start=start,

@@ -44,7 +44,8 @@ class PortfolioCredential:
     achievement_id: uuid.UUID
     issuer_id: uuid.UUID
     status: str
-    issued_at: datetime
+    awarded_at: datetime  # the learner's completion: the credential's awardedDate
+    issued_at: datetime  # when Insigne signed it: its validFrom
     facts: CredentialFacts
 
 
@@ -162,6 +163,7 @@ class PortfolioService:
                 CompletionRecord.achievement_id,
                 CredentialRecord.issuer_id,
                 CredentialRecord.status,
+                CompletionRecord.completed_at,
                 CredentialRecord.issued_at,
                 IssuerRecord.slug,
                 CompletionRecord.client_id,
@@ -172,11 +174,18 @@ class PortfolioService:
             .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
             .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
             .where(condition)
-            .order_by(CredentialRecord.issued_at.desc(), CredentialRecord.id)
+            .order_by(CompletionRecord.completed_at.desc(), CredentialRecord.id)
         )
         found: list[PortfolioCredential] = []
         for row in rows:
-            facts = CredentialFacts(row[0], *row[6:])
+            facts = CredentialFacts(
+                row.id,
+                row.slug,
+                row.client_id,
+                row.share_reflections,
+                row.evidence_public,
+                row.hidden,
+            )
             if self.viewer.may_list(facts):
                 found.append(
                     PortfolioCredential(
@@ -185,6 +194,7 @@ class PortfolioService:
                         achievement_id=row.achievement_id,
                         issuer_id=row.issuer_id,
                         status=row.status,
+                        awarded_at=row.completed_at,
                         issued_at=row.issued_at,
                         facts=facts,
                     )

@@ -61,8 +61,8 @@ def _matches(
         where.achievement_id is None or credential.achievement_id == where.achievement_id,
         where.track is None or (achievement is not None and achievement.track == where.track),
         where.status is None or credential.status == where.status,
-        where.awarded_after is None or credential.issued_at > where.awarded_after,
-        where.awarded_before is None or credential.issued_at < where.awarded_before,
+        where.awarded_after is None or credential.awarded_at > where.awarded_after,
+        where.awarded_before is None or credential.awarded_at < where.awarded_before,
     )
     return all(checks)
 

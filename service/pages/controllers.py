@@ -5,7 +5,7 @@ they are answered by the public controllers (``Accept: text/html``) through `ser
 """
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
@@ -28,9 +28,13 @@ from service.pages.views import (
     STATIC,
     AnyRequest,
     credential_page,
+    home_page,
     language,
+    public_index,
     redirect,
+    vary,
     verify_page,
+    wants_html,
 )
 from service.runtime import Runtime
 
@@ -38,6 +42,22 @@ MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 IMMUTABLE = "public, max-age=86400"
 PNG, SVG = "image/png", "image/svg+xml"
 _MEDIA = {"png": PNG, "svg": SVG}
+
+
+class HomeController(Controller):
+    """``/``: what the service is and its issuers' badges; JSON clients get an index of URLs."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get(operation_id="ShowHome", after_request=vary)
+    async def show(self, request: AnyRequest, runtime: NamedDependency[Runtime]) -> Response[Any]:
+        """The home page for browsers (and link-preview crawlers), else the public URLs."""
+        if not wants_html(request):
+            return Response(public_index(runtime.urls.base), media_type="application/json")
+        async with runtime.read() as services:
+            catalogue = await services.badge_pages.catalogue()
+        return home_page(request, catalogue, runtime.urls.base)
 
 
 class ManagePageController(Controller):
@@ -195,6 +215,7 @@ def _picture(picture: bytes, kind: Literal["png", "svg"]) -> Response[bytes]:
 
 
 PAGE_ROUTES: list[ControllerRouterHandler] = [
+    HomeController,
     ManagePageController,
     VerifyPageController,
     PicturesController,

@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
 from service.api.errors import EXCEPTION_HANDLERS
@@ -25,7 +26,15 @@ def _html_or_problem(request: Request[Any, Any, Any], error: Exception) -> Respo
     return EXCEPTION_HANDLERS[DomainError](request, error)
 
 
+def _no_route(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    if wants_html(request):
+        return error_page(request, 404)
+    return EXCEPTION_HANDLERS[HTTPException](request, error)
+
+
 PAGE_ERRORS: ExceptionHandlersMap = {NotFound: _page}
 """For routes that only serve pages."""
 BROWSER_ERRORS: ExceptionHandlersMap = {NotFound: _html_or_problem}
 """For routes that serve documents to machines and pages to browsers."""
+NO_ROUTE_PAGE: ExceptionHandlersMap = {NotFoundException: _no_route}
+"""For the app: an address nothing answers is the 404 page for a browser, a problem otherwise."""

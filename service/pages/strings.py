@@ -1,41 +1,14 @@
 """Every sentence of the pages, in French and in English: one place, one key per sentence."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
+
+from babel.dates import format_date
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
+_LOCALES: dict[Lang, str] = {"fr": "fr_CA", "en": "en_CA"}
 
 TEXT: dict[Lang, dict[str, str]] = {
     "fr": {
@@ -98,6 +71,16 @@ TEXT: dict[Lang, dict[str, str]] = {
         "gone_text": "Ce badge a été retiré par son émetteur et n'est plus publié.",
         "error_title": "Erreur",
         "home": "Vérifier un badge",
+        "home_link": "Accueil",
+        "home_title": "Des badges numériques signés pour les éducateurs",
+        "home_lead": "Insigne délivre, héberge et vérifie les badges numériques Open Badges 3.0 "
+        "que les réseaux et organismes de formation décernent aux éducateurs : chaque badge est "
+        "signé par son émetteur et se vérifie partout, sans compte.",
+        "home_verify_lead": "Vous avez reçu un lien, une image ou un fichier de badge ?",
+        "home_catalogue": "Les badges de nos émetteurs",
+        "home_empty": "Aucun badge n'est encore publié.",
+        "home_developers": "Pour les plateformes : l'API REST (OpenAPI) et GraphQL.",
+        "home_api": "Documentation de l'API",
         "verify_title": "Vérifier un badge",
         "verify_intro": "Collez le lien d'un badge ou un jeton JWT, ou déposez une image de "
         "badge (PNG, SVG) ou un fichier JSON. Insigne vérifie la signature, l'émetteur, le "
@@ -119,6 +102,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "summary_issuer": "Émetteur",
         "summary_recipient": "Titulaire",
         "summary_valid_from": "Valide depuis",
+        "summary_valid_until": "Valide jusqu'au",
         "input_error": "La demande n'a pas pu être traitée",
         "manage_title": "Gérer mon badge",
         "manage_intro": "Ce lien est privé : il vous permet de choisir ce que les autres "
@@ -191,6 +175,16 @@ TEXT: dict[Lang, dict[str, str]] = {
         "gone_text": "This badge was withdrawn by its issuer and is no longer published.",
         "error_title": "Error",
         "home": "Verify a badge",
+        "home_link": "Home",
+        "home_title": "Signed digital badges for educators",
+        "home_lead": "Insigne issues, hosts and verifies the Open Badges 3.0 digital badges that "
+        "networks and training organisations award to educators: each badge is signed by its "
+        "issuer and can be verified anywhere, with no account.",
+        "home_verify_lead": "Received a badge link, image or file?",
+        "home_catalogue": "Our issuers' badges",
+        "home_empty": "No badge is published yet.",
+        "home_developers": "For platforms: the REST API (OpenAPI) and GraphQL.",
+        "home_api": "API documentation",
         "verify_title": "Verify a badge",
         "verify_intro": "Paste a badge link or a JWT, or drop a badge image (PNG, SVG) or a "
         "JSON file. Insigne checks the signature, the issuer, the status and the dates.",
@@ -211,6 +205,7 @@ TEXT: dict[Lang, dict[str, str]] = {
         "summary_issuer": "Issuer",
         "summary_recipient": "Earner",
         "summary_valid_from": "Valid from",
+        "summary_valid_until": "Valid until",
         "input_error": "The request could not be processed",
         "manage_title": "Manage my badge",
         "manage_intro": "This link is private: it lets you choose what others see. Do not "
@@ -241,13 +236,19 @@ def pick(query: str | None, accept_language: str | None) -> Lang:
     return "fr"
 
 
-def long_date(value: datetime | None, lang: Lang) -> str:
-    """« 20 novembre 2026 » or "November 20, 2026"."""
-    if value is None:
-        return ""
-    month = _MONTHS[lang][value.month - 1]
-    return (
-        f"{value.day} {month} {value.year}"
-        if lang == "fr"
-        else f"{month} {value.day}, {value.year}"
-    )
+def long_date(value: object, lang: Lang) -> str:
+    """« 20 novembre 2026 » or "November 20, 2026" (CLDR's long date, through Babel).
+
+    A string is read as an XSD/ISO date-time (as credentials carry them) and shown as the day
+    it names, in its own offset; a string that is not one is shown as it is. Anything else (a
+    verified document may hold any JSON there) shows nothing.
+    """
+    if isinstance(value, datetime | date):
+        return format_date(value, "long", locale=_LOCALES[lang])
+    if isinstance(value, str) and value:
+        try:
+            day = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+        return format_date(day, "long", locale=_LOCALES[lang])
+    return ""

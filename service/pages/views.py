@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from service.domain.badge_pages import AchievementView, BadgePage, IssuerView
 from service.domain.urls import Urls
 from service.domain.verifications import Report
+from service.pages.crawlers import is_preview_crawler
 from service.pages.strings import TEXT, Lang, long_date, pick
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -50,12 +51,28 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 AnyRequest = Request[object, object, State]
 
 
+_DOCUMENTS = ["application/vc+ld+json", "application/ld+json", "application/json"]
+
+
 def wants_html(request: AnyRequest) -> bool:
-    """A browser: ``text/html`` preferred over every JSON and JWT type (``*/*`` is a machine)."""
+    """A browser or a link-preview crawler; ``*/*`` or no ``Accept`` from anyone else is a machine.
+
+    A browser prefers ``text/html`` over every JSON type; a known crawler (`crawlers`) gets the
+    page unless it names a JSON type above ``text/html``.
+    """
+    if is_preview_crawler(request.headers.get("user-agent")):
+        if "accept" not in request.headers:
+            return True
+        return request.accept.best_match(["text/html", *_DOCUMENTS]) in ("text/html", None)
     if "accept" not in request.headers:
         return False
-    offered = ["application/vc+ld+json", "application/ld+json", "application/json", "text/html"]
-    return request.accept.best_match(offered) == "text/html"
+    return request.accept.best_match([*_DOCUMENTS, "text/html"]) == "text/html"
+
+
+async def vary(response: Response[Any]) -> Response[Any]:
+    """For caches: a negotiated URL's answer depends on ``Accept`` and on the User-Agent."""
+    response.headers["Vary"] = "Accept, User-Agent"
+    return response
 
 
 def language(request: AnyRequest) -> Lang:
@@ -131,6 +148,33 @@ def issuer_page(
     request: AnyRequest, issuer: IssuerView, achievements: tuple[AchievementView, ...]
 ) -> Template:
     return render(request, "issuer.html", issuer=issuer, achievements=achievements)
+
+
+def home_page(
+    request: AnyRequest,
+    catalogue: tuple[tuple[IssuerView, tuple[AchievementView, ...]], ...],
+    base: str,
+) -> Template:
+    links = {"home": f"{base}/", "verify": f"{base}/verify", "api": f"{base}/schema"}
+    return render(request, "home.html", catalogue=catalogue, links=links)
+
+
+def public_index(base: str) -> dict[str, Any]:
+    """What ``/`` tells a JSON client: the service and its public URLs (no tenant's data)."""
+    return {
+        "name": "Insigne",
+        "description": "Issue, host and verify signed Open Badges 3.0 credentials.",
+        "links": {
+            "home": f"{base}/",
+            "verifyPage": f"{base}/verify",
+            "verifications": f"{base}/api/v1/verifications",
+            "achievements": f"{base}/api/v1/achievements",
+            "graphql": f"{base}/graphql",
+            "openapi": f"{base}/schema/openapi.json",
+            "documentation": f"{base}/schema",
+            "health": f"{base}/health",
+        },
+    }
 
 
 def linkedin_url(page: BadgePage) -> str:

@@ -43,11 +43,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Hostile content: what must never widen a page on a phone.
+LONG_URL = "https://exemple.qc.ca/" + "ressources-pedagogiques/" * 5 + "x" * 8
+LONG_WORD = "Anticonstitutionnellement" * 12
+LONG_ANSWER = (
+    f"Voir {LONG_URL} puis {LONG_WORD}. "
+    + "Je retiens que le leadership pédagonumérique se vit en équipe ; " * 60
+)[:3000]
+assert (len(LONG_URL), len(LONG_WORD), len(LONG_ANSWER)) == (150, 300, 3000)
+HOSTILE_ISSUER = "emetteur-hostile"
+HOSTILE_ACHIEVEMENT = "badge-hostile"
+
+
 @dataclass(frozen=True)
 class Server:
     base: str
     private: dict[str, Any]  # a completion response with private reflections
     shared: dict[str, Any]  # one with shareReflections: true
+    hostile: dict[str, Any]  # shared, with a 150-character URL, a 300-character word...
 
 
 def _free_port() -> int:
@@ -74,9 +87,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "INSIGNE_DATA_DIR": str(data),
         "INSIGNE_PUBLIC_URL": base,
         "INSIGNE_RATE_LIMIT_ANONYMOUS": "10000/minute",
+        "INSIGNE_GRAPHQL_IDE": "1",
     }
     _insigne(env, "db", "upgrade")
     demo = json.loads(_insigne(env, "demo"))
+    _hostile_catalogue(env, data)
     log = (data / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--port", str(port)],
@@ -87,7 +102,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     try:
         _wait(base)
-        yield Server(base, _issue(base, demo, "e2e-private"), _issue(base, demo, "e2e-shared"))
+        yield Server(
+            base,
+            _issue(base, demo, "e2e-private"),
+            _issue(base, demo, "e2e-shared"),
+            _issue(
+                base,
+                demo,
+                "e2e-hostile-shared",
+                achievement=HOSTILE_ACHIEVEMENT,
+                learner={"email": "long@exemple.qc.ca", "name": f"Marie {LONG_WORD[:120]}"},
+                reflections=[{"prompt": "long", "answer": LONG_ANSWER}],
+            ),
+        )
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -105,13 +132,46 @@ def _wait(base: str) -> None:
     raise RuntimeError("the server did not start")
 
 
-def _issue(base: str, demo: dict[str, str], external_id: str) -> dict[str, Any]:
+def _hostile_catalogue(env: dict[str, str], data: Path) -> None:
+    """An issuer (its own page) and a badge of the demo issuer's, both full of long strings."""
+    _insigne(
+        env,
+        *("issuers", "create", "--slug", HOSTILE_ISSUER, "--name", f"Réseau {LONG_WORD[:80]}"),
+        *("--url", LONG_URL, "--email", "hostile@exemple.qc.ca"),
+        *("--description", f"{LONG_ANSWER[:1500]} {LONG_WORD}"),
+    )
+    definition = {
+        "issuer": "reseau-demo",
+        "slug": HOSTILE_ACHIEVEMENT,
+        "name": f"Badge {LONG_WORD[:100]}",
+        "description": f"Voir {LONG_URL} et {LONG_WORD}.",
+        "criteria": LONG_ANSWER,
+        "track": f"Parcours {LONG_WORD[:60]}",
+        "level": 1,
+        "levelName": LONG_WORD[:40],
+        "prompts": [{"key": "long", "text": {"fr": f"Et {LONG_WORD} ?"}, "maxLength": 5000}],
+        "alignments": [
+            {
+                "framework": LONG_WORD[:100],
+                "code": LONG_WORD[:50],
+                "name": LONG_WORD[:200],
+                "url": LONG_URL,
+            }
+        ],
+        "tags": [LONG_WORD[:50]],
+    }
+    path = data / "hostile.json"
+    path.write_text(json.dumps(definition), encoding="utf-8")
+    _insigne(env, "achievements", "create", "--file", str(path))
+
+
+def _issue(base: str, demo: dict[str, str], external_id: str, **changes: Any) -> dict[str, Any]:
     token = httpx.post(
         f"{base}/oauth/token",
         data={"grant_type": "client_credentials"},
         auth=(demo["clientId"], demo["clientSecret"]),
     ).json()["access_token"]
-    body = completion(external_id, shareReflections=external_id.endswith("shared"))
+    body = completion(external_id, shareReflections=external_id.endswith("shared"), **changes)
     response = httpx.post(
         f"{base}/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}"}
     )

@@ -1,10 +1,13 @@
 """The pages in a real headless Chromium: verify by clicking, drop a baked PNG, audit with axe."""
 
+from urllib.parse import quote
+
 import httpx
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, ViewportSize
+from playwright.sync_api import Browser, FilePayload, Page, Route, ViewportSize
 
 from tests.pages.conftest import SCREENSHOTS, Server
+from tests.schema.test_graphiql import install_graphiql
 
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
@@ -80,6 +83,7 @@ def test_copy_link_works_with_the_keyboard(browser: Browser, server: Server) -> 
         ("badge", "private"),
         ("shared badge", "shared"),
         ("verify", "/verify"),
+        ("home", "/"),
         ("achievement", "/achievements/leadership-pedagonumerique-1-explorateur"),
         ("issuer", "/issuers/reseau-demo"),
         ("404", "/credentials/00000000-0000-0000-0000-000000000000"),
@@ -108,3 +112,40 @@ def test_no_serious_or_critical_accessibility_violation(
     ]
     assert serious == [], f"{name}: {serious}"
     page.context.close()
+
+
+def test_head_through_the_real_server(server: Server) -> None:
+    """uvicorn in front: HEAD gets GET's status and headers, and no body."""
+    for url in (server.private["url"], f"{server.base}/", f"{server.base}/verify"):
+        for accept in ("text/html", "*/*"):
+            got = httpx.get(url, headers={"Accept": accept})
+            head = httpx.head(url, headers={"Accept": accept})
+
+            assert head.status_code == got.status_code == 200
+            assert head.headers["content-type"] == got.headers["content-type"]
+            assert head.headers["content-length"] == str(len(got.content))
+            assert head.content == b""
+
+
+def test_graphiql_works_with_no_internet(browser: Browser, server: Server) -> None:
+    """Every request but Insigne's is refused: GraphiQL still loads and runs a query."""
+    install_graphiql()
+    context = browser.new_context(viewport=DESKTOP)
+    refused: list[str] = []
+
+    def only_insigne(route: Route) -> None:
+        if route.request.url.startswith(server.base):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_insigne)
+    page = context.new_page()
+    page.goto(f"{server.base}/graphql?q={quote('{ __typename }')}")
+    page.locator(".graphiql-execute-button").click()
+    page.wait_for_function("document.querySelector('.result-window')?.innerText.includes('Query')")
+    page.screenshot(path=str(SCREENSHOTS / "graphiql.png"))
+    context.close()
+
+    assert refused == []

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from typing import Any
 
 import httpx
@@ -97,3 +98,36 @@ async def test_nothing_or_two_things_is_explained(client: httpx.AsyncClient) -> 
     assert "could not be processed" in nothing.text
     assert not_a_link.status_code == 422
     assert "La demande n" in not_a_link.text
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@pytest.mark.parametrize(
+    ("lang", "awarded"), [("fr", "20 novembre 2026"), ("en", "November 20, 2026")]
+)
+async def test_the_report_tells_dates_in_the_readers_language(
+    client: httpx.AsyncClient, issued: dict[str, Any], lang: str, awarded: str
+) -> None:
+    response = await client.get("/verify", params={"link": issued["url"], "lang": lang})
+
+    report = response.text[response.text.index('id="report"') : response.text.index("</section>")]
+    assert awarded in report
+    assert not ISO_DATE.search(report), ISO_DATE.findall(report)
+
+
+@pytest.mark.parametrize("value", [{"@value": "2026-11-20"}, ["2026"], 20261120, "hier soir"])
+async def test_a_date_that_is_not_one_does_not_break_the_report(
+    client: httpx.AsyncClient, issued: dict[str, Any], value: object
+) -> None:
+    forged = copy.deepcopy(issued["credential"])
+    forged["validFrom"] = forged["awardedDate"] = value
+
+    response = await client.post(
+        "/verify",
+        files={"file": ("badge.json", json.dumps(forged).encode(), "application/json")},
+        headers=FR,
+    )
+
+    assert response.status_code == 200
+    assert "verdict-invalid" in response.text

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openbadges.identity import hash_identity
 from openbadges.keys import generate_key_pair
 from openbadges.verification import VerificationResult, verify
+from openbadges.verification.wording import explain
 from tests.openbadges.verification.conftest import ISSUER, NOW, STATUS_URL, Issuer
 
 VC = "https://www.w3.org/2018/credentials#"
@@ -309,3 +310,15 @@ async def test_two_signed_issuers_fail_the_issuer_key(issuer: Issuer) -> None:
 
 def statuses_of(result: VerificationResult, code: str) -> list[str]:
     return [check.status for check in result.checks if check.code == code]
+
+
+async def test_an_expiry_is_told_as_a_date_in_the_readers_language(issuer: Issuer) -> None:
+    signed = issuer.sign(
+        issuer.credential(validFrom="2026-01-01T00:00:00Z", validUntil="2026-06-30T00:00:00Z")
+    )
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    (check,) = [c for c in result.checks if c.code == "valid-until"]
+    assert explain(check, "fr") == "Le badge est expiré depuis le 30 juin 2026."
+    assert explain(check, "en") == "The badge expired on June 30, 2026."

@@ -48,6 +48,7 @@ def _credential(
         ISSUER,
         status,
         NOW + timedelta(days=days),
+        NOW + timedelta(days=days, hours=1),
         facts,
     )
 
