@@ -96,11 +96,12 @@ class Settings:
             verify_timeout_seconds: one verification's budget: documents fetched over the
             network, status entries checked, keys tried per document, and wall-clock time.
         fetch_per_host: outbound requests in flight at once to one host.
-        suspension_entry: whether credentials carry a second status entry (``statusPurpose``
-            ``suspension``) beside the revocation one. VC 2.0 allows a list, but the OB 3.0
-            JSON schema allows one object (1EdTech openbadges-specification#623): off, a
-            credential has the revocation entry alone, validates against that schema, and can
-            be revoked but not suspended.
+        suspension_entry: whether new credentials carry a second status entry
+            (``statusPurpose`` ``suspension``) beside the revocation one. Off by default: the
+            OB 3.0 JSON schema allows one ``credentialStatus`` object (a list is only proposed
+            for OB 3.1, 1EdTech openbadges-specification#623), so such credentials validate
+            and can be revoked but not suspended. On, they can be suspended and fail that
+            schema. Credentials issued with both entries keep both, whatever the setting.
         webhook_worker: whether the app process also delivers webhooks (the embedded set-up);
             off when ``insigne worker`` processes do it.
         debug: Litestar debug mode (tracebacks in responses; never in production).
@@ -131,7 +132,7 @@ class Settings:
     verify_max_keys: int = 10
     verify_timeout_seconds: float = 10.0
     fetch_per_host: int = 2
-    suspension_entry: bool = True
+    suspension_entry: bool = False
     webhook_worker: bool = True
     debug: bool = False
     log_format: str = "text"
@@ -172,7 +173,7 @@ class Settings:
             verify_max_keys=int(env.get("INSIGNE_VERIFY_MAX_KEYS", "10")),
             verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
             fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
-            suspension_entry=env.get("INSIGNE_SUSPENSION_ENTRY", "1") != "0",
+            suspension_entry=env.get("INSIGNE_SUSPENSION_ENTRY", "0") == "1",
             webhook_worker=env.get("INSIGNE_WEBHOOK_WORKER", "1") != "0",
             debug=env.get("INSIGNE_DEBUG") == "1",
             log_format=env.get("INSIGNE_LOG_FORMAT", "text"),

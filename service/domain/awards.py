@@ -104,7 +104,7 @@ class AwardService:
         achievements: AchievementService,
         urls: Urls,
         clock: Clock = utc_now,
-        suspension_entry: bool = True,
+        suspension_entry: bool = False,
     ) -> None:
         self._session = session
         self._principal = principal
@@ -113,7 +113,7 @@ class AwardService:
         self._achievements = achievements
         self._urls = urls
         self._clock = clock
-        # Off: the revocation entry alone, as the OB 3.0 JSON schema wants (one object).
+        # Off (the default): the revocation entry alone, as the OB 3.0 JSON schema wants.
         self._purposes = (REVOCATION, SUSPENSION) if suspension_entry else (REVOCATION,)
 
     async def prepare(self, request: CompletionRequest) -> Award | Draft | ListNeeded:

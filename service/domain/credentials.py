@@ -20,6 +20,7 @@ from openbadges.models import (
 from openbadges.models import (
     AchievementSubject,
     Alignment,
+    CredentialSchema,
     CredentialStatus,
     Criteria,
     Evidence,
@@ -40,6 +41,12 @@ from service.domain.urls import Urls
 
 EVIDENCE_GENRE = "Preuve et attestation de développement professionnel"
 PRIVATE_EVIDENCE = "Réponse réflexive, consultable avec l'accord de la personne."
+# The schema every OB 3.0 example names (1EdTech publishes it at this URL; verifiers such as
+# the DCC's verifier-core fetch or bundle it and check the credential against it).
+ACHIEVEMENT_CREDENTIAL_SCHEMA = CredentialSchema(
+    id="https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    type="1EdTechJsonSchemaValidator2019",
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
             _evidence(item, urls, is_public=completion.share_reflections) for item in draft.evidence
         ),
         credential_status=_status(draft),
+        credential_schema=(ACHIEVEMENT_CREDENTIAL_SCHEMA,),
     )
     return to_document(credential)
 

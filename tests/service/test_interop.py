@@ -1,16 +1,24 @@
 """A badge issued over HTTP verifies with Digital Bazaar's independent JavaScript verifier."""
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
+from service.settings import Settings
 from tests.interop.dbstack import DbStack
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
 
 pytestmark = pytest.mark.interop
+
+
+@pytest.fixture(scope="module")
+def settings(settings: Settings) -> Settings:
+    """Suspension is opt-in (``INSIGNE_SUSPENSION_ENTRY=1``): these tests exercise it."""
+    return replace(settings, suspension_entry=True)
 
 
 @pytest.mark.parametrize("share", [False, True])

@@ -1,5 +1,6 @@
 """Revoke, suspend and reinstate through the API: statuses, lists, audit, and who may."""
 
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -9,8 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord, StatusListRecord
 from service.domain.demo import ISSUER_SLUG
+from service.settings import Settings
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
+
+
+@pytest.fixture(scope="module")
+def settings(settings: Settings) -> Settings:
+    """Suspension is opt-in (``INSIGNE_SUSPENSION_ENTRY=1``): these tests exercise it."""
+    return replace(settings, suspension_entry=True)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from openbadges.models import OB_EXTENSIONS_CONTEXT
 from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase
 from tests.service.factories import completion
 from tests.service.test_units_of_work import count_statements
@@ -67,7 +68,8 @@ async def test_achievement_and_issuer_documents_are_open_badges_json_ld(
 
     embedded = {k: v for k, v in achievement.items() if k != "@context"}
     assert embedded == credential["credentialSubject"]["achievement"]
-    assert achievement["@context"] == credential["@context"]
+    # The credential adds the extensions context its credentialSchema's type needs.
+    assert credential["@context"] == [*achievement["@context"], OB_EXTENSIONS_CONTEXT]
     assert {k: v for k, v in profile.items() if k != "@context"} == credential["issuer"]
 
 
