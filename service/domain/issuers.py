@@ -166,12 +166,7 @@ class IssuerService:
             )
             for kind, key in by_kind.items()
         }
-        found = IssuerKeys(
-            issuer,
-            SigningKeys(
-                pairs["ed25519"], pairs["rsa"], self._urls.key(issuer.slug, by_kind["rsa"].name)
-            ),
-        )
+        found = IssuerKeys(issuer, SigningKeys(pairs["ed25519"], pairs["rsa"]))
         self._signer.remember(issuer_id, found)
         return found
 

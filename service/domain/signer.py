@@ -16,11 +16,14 @@ from service.domain.keyvault import KeyVault
 
 @dataclass(frozen=True)
 class SigningKeys:
-    """An issuer's active keys: Ed25519 for Data Integrity, RSA for the VC-JWT."""
+    """An issuer's active keys: Ed25519 for Data Integrity, RSA for the VC-JWT.
+
+    Each key's id is its verification method in the issuer's DID document (``did:web:…#name``),
+    which is also the VC-JWT's ``kid``.
+    """
 
     data_integrity: KeyPair
     jwt: KeyPair
-    jwt_kid: str
 
 
 class Signer:

@@ -48,7 +48,9 @@ async def test_every_url_in_a_fresh_credential_resolves(
     credential, jwt = issued["credential"], issued["jwt"]
     ours = {url for url in _urls(credential) if url.startswith(PUBLIC_URL)}
     ours.add(_did_web_url(credential["issuer"]["id"]))
-    ours.add(json.loads(_b64(jwt.split(".")[0]))["kid"])
+    kid = json.loads(_b64(jwt.split(".")[0]))["kid"]
+    assert kid.startswith(credential["issuer"]["id"] + "#")  # a DID URL: its document is listed
+    ours.add(_did_web_url(kid))
     kinds = {url.removeprefix(PUBLIC_URL).split("/")[1] for url in ours}
     assert kinds == {"credentials", "achievements", "evidence", "status", "issuers"}
 
