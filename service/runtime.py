@@ -156,7 +156,7 @@ def build_services(
         webhooks,
         outbox,
         CredentialRegistry(session, viewer=viewer, urls=urls),
-        KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
+        KeyAdministration(viewer=viewer, issuers=issuers),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
         issuer_admin=IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
@@ -188,9 +188,7 @@ class Runtime:
             settings=settings,
             clock=clock,
             urls=Urls(settings.public_url),
-            signer=Signer(
-                KeyVault(settings.key_encryption_key), ttl_seconds=settings.key_cache_seconds
-            ),
+            signer=Signer(KeyVault(settings.key_encryption_key)),
             fetcher=SafeFetcher(
                 http_hosts=settings.fetch_http_hosts, per_host=settings.fetch_per_host
             ),

@@ -89,9 +89,6 @@ class Settings:
             own growing limits, `service.limits.FAILURE_TIERS`).
         trusted_proxies: addresses or networks of the proxies whose ``X-Forwarded-For`` is
             believed; empty: the peer's address is the caller's.
-        key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
-            rotation made by another process takes effect within this time (retired keys stay
-            published, so badges signed meanwhile still verify).
         verify_max_fetches, verify_max_status_entries, verify_max_keys,
             verify_timeout_seconds: one verification's budget: documents fetched over the
             network, status entries checked, keys tried per document, and wall-clock time.
@@ -126,7 +123,6 @@ class Settings:
     rate_limit_completions: str = "1200/minute"
     rate_limit_token: str = "60/minute"  # noqa: S105 - a rate, not a secret
     trusted_proxies: frozenset[str] = frozenset()
-    key_cache_seconds: float = 60.0
     verify_max_fetches: int = 20
     verify_max_status_entries: int = 10
     verify_max_keys: int = 10
@@ -167,7 +163,6 @@ class Settings:
             rate_limit_completions=env.get("INSIGNE_RATE_LIMIT_COMPLETIONS", "1200/minute"),
             rate_limit_token=env.get("INSIGNE_RATE_LIMIT_TOKEN", "60/minute"),
             trusted_proxies=_words(env.get("INSIGNE_TRUSTED_PROXIES", "")),
-            key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
             verify_max_fetches=int(env.get("INSIGNE_VERIFY_MAX_FETCHES", "20")),
             verify_max_status_entries=int(env.get("INSIGNE_VERIFY_MAX_STATUS_ENTRIES", "10")),
             verify_max_keys=int(env.get("INSIGNE_VERIFY_MAX_KEYS", "10")),

@@ -89,8 +89,16 @@ class CompletionRequest:
         return hashlib.sha256(dumps(self.completion.to_canonical())).hexdigest()
 
 
-class SlotTaken(Exception):
-    """A concurrent request took the same status index first; the unit rolls back."""
+class SignAgain(Exception):
+    """What was signed can no longer be stored; the unit rolls back and the caller re-signs."""
+
+
+class SlotTaken(SignAgain):
+    """A concurrent request took the same status index first."""
+
+
+class KeysChanged(SignAgain):
+    """The issuer's keys were rotated or marked compromised (by any process) since `prepare`."""
 
 
 class AwardService:
@@ -169,8 +177,11 @@ class AwardService:
 
         Raises:
             SlotTaken: the status index was taken meanwhile (sign again with another).
+            KeysChanged: the keys it was signed with were retired meanwhile (sign again).
         """
         client = self._client()
+        if not await self._issuers.hold_active(draft.issuer):
+            raise KeysChanged
         completion = request.completion
         learner_id = await upsert_returning_id(
             self._session,
