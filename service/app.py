@@ -16,6 +16,7 @@ from service.api.auth import TokenController
 from service.api.batch import BatchController
 from service.api.clients import ClientController
 from service.api.completions import CompletionController
+from service.api.cors import PublicCors
 from service.api.credentials import (
     CredentialApiController,
     EvidenceController,
@@ -114,5 +115,7 @@ def create_app(
         template_config=template_config(),
     )
     # Outside the router and its exception handling, so 404s and 405s get an id and a line.
-    app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))
+    # CORS on public documents wraps the router too: preflights need no route of their own.
+    public = PublicCors(cast("Any", app.asgi_handler))
+    app.asgi_handler = cast("Any", RequestLog(cast("Any", public)))
     return app
