@@ -5,9 +5,9 @@
 which open a unit of work and hand back the services built on it by `build_services`.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,6 +27,7 @@ from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.images import ImageService
 from service.domain.issuer_admin import IssuerAdministration
+from service.domain.issuer_registries import RegistryEntry, load_registries
 from service.domain.issuers import IssuerService
 from service.domain.keys import KeyAdministration
 from service.domain.keyvault import KeyVault
@@ -179,6 +180,8 @@ class Runtime:
     rate_limits: RateLimits
     trusted_proxies: TrustedProxies
     migration_head: str | None
+    # DCC issuer registries, read from their files once at start.
+    issuer_registries: Mapping[str, RegistryEntry] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -208,6 +211,7 @@ class Runtime:
             ),
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             migration_head=head_revision(settings.database_url),
+            issuer_registries=load_registries(settings.issuer_registries),
         )
 
     @asynccontextmanager
@@ -231,6 +235,7 @@ class Runtime:
             own=_OwnDocuments(self),
             fetcher=self.fetcher,
             trusted_issuers=settings.trusted_issuers,
+            issuer_registries=self.issuer_registries,
             http_hosts=settings.fetch_http_hosts,
             clock=self.clock,
             limits=VerificationLimits(

@@ -78,6 +78,8 @@ class Settings:
         token_secret: signs the OAuth access tokens (HS256).
         token_ttl_seconds: how long an access token lives.
         trusted_issuers: issuer ids (DIDs or URLs) that verification reports as known.
+        issuer_registries: DCC-format issuer registry files (``service.domain.
+            issuer_registries``), most authoritative first; the DIDs they list are known too.
         fetch_http_hosts: hosts the verifier may fetch over plain HTTP, private addresses
             included (development and tests only).
         rate_limit_storage: where verification rate-limit counters live (``limits`` URI;
@@ -116,6 +118,7 @@ class Settings:
     token_secret: bytes = field(repr=False)
     token_ttl_seconds: int = 900
     trusted_issuers: frozenset[str] = frozenset()
+    issuer_registries: tuple[Path, ...] = ()
     fetch_http_hosts: frozenset[str] = frozenset()
     rate_limit_storage: str = "async+memory://"
     rate_limit_anonymous: str = "30/minute"
@@ -156,6 +159,9 @@ class Settings:
             token_secret=_secret(env, "INSIGNE_TOKEN_SECRET", data_dir / _TOKEN_SECRET_FILE),
             token_ttl_seconds=int(env.get("INSIGNE_TOKEN_TTL_SECONDS", "900")),
             trusted_issuers=_words(env.get("INSIGNE_TRUSTED_ISSUERS", "")),
+            issuer_registries=tuple(
+                Path(p) for p in env.get("INSIGNE_ISSUER_REGISTRIES", "").replace(",", " ").split()
+            ),
             fetch_http_hosts=_words(env.get("INSIGNE_FETCH_HTTP_HOSTS", "")),
             rate_limit_storage=env.get("INSIGNE_RATE_LIMIT_STORAGE", "async+memory://"),
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
