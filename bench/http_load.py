@@ -231,7 +231,7 @@ async def _verification_inputs(base_url: str, own: JSONObject) -> tuple[Inputs, 
         FOREIGN_JWT: sign_jwt(explorer_credential(key.controller), key),
     }
     issuer = own["credential"]["issuer"]["id"]
-    entries = own["credential"]["credentialStatus"]  # revocation and suspension: a list
+    entries = own["credential"]["credentialStatus"]  # one object; a list with opt-in suspension
     status_lists = [entry["statusListCredential"] for entry in _as_list(entries)]
     kid = decode_jwt_unverified(own["jwt"])[0]["kid"]
     locations = {issuer: did_web_to_url(issuer, scheme="http"), kid: kid}

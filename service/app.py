@@ -16,6 +16,7 @@ from service.api.auth import TokenController
 from service.api.batch import BatchController
 from service.api.clients import ClientController
 from service.api.completions import CompletionController
+from service.api.cors import PublicCors
 from service.api.credentials import (
     CredentialApiController,
     EvidenceController,
@@ -123,6 +124,8 @@ def create_app(
         template_config=template_config(),
     )
     # Outside the router and its exception handling, so 404s and 405s get an id and a line;
-    # HEAD inside it, so the line says HEAD.
-    app.asgi_handler = cast("Any", RequestLog(HeadAsGet(cast("Any", app.asgi_handler))))
+    # HEAD inside it, so the line says HEAD. CORS on public documents wraps the router too:
+    # preflights need no route of their own, and a HEAD gets the headers its GET gets.
+    public = PublicCors(cast("Any", app.asgi_handler))
+    app.asgi_handler = cast("Any", RequestLog(HeadAsGet(cast("Any", public))))
     return app

@@ -2,11 +2,11 @@
 
 No unit of work is open while the credential is signed, so no lock (SQLite's write lock, a
 row lock on PostgreSQL) spans a signature. A status index taken meanwhile by a concurrent
-request (rare: indexes are random) makes the store roll back, and the credential is signed
-again with another index.
+request (rare: indexes are random), or a key rotated or compromised meanwhile by any process,
+makes the store roll back, and the credential is signed again (another index, the new keys).
 """
 
-from service.domain.awards import Award, CompletionRequest, ListNeeded, SlotTaken
+from service.domain.awards import Award, CompletionRequest, ListNeeded, SignAgain
 from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.credentials import build_credential, sign_both_ways
@@ -41,7 +41,7 @@ async def issue_completion(
         try:
             async with runtime.write(principal) as services:
                 award = await services.awards.store(request, draft, signed)
-        except SlotTaken:
+        except SignAgain:  # a status index or a key changed meanwhile
             continue
         if award.is_new:
             metrics().credentials_issued.inc()

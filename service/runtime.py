@@ -6,9 +6,9 @@ which open a unit of work and hand back the services built on it by `build_servi
 """
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -29,6 +29,7 @@ from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.images import ImageService
 from service.domain.issuer_admin import IssuerAdministration
+from service.domain.issuer_registries import RegistryEntry, load_registries
 from service.domain.issuers import IssuerService
 from service.domain.kek import newest_sealed
 from service.domain.keys import KeyAdministration
@@ -159,7 +160,7 @@ def build_services(
         webhooks,
         outbox,
         CredentialRegistry(session, viewer=viewer, urls=urls),
-        KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
+        KeyAdministration(viewer=viewer, issuers=issuers),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
         issuer_admin=IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
@@ -182,6 +183,8 @@ class Runtime:
     rate_limits: RateLimits
     trusted_proxies: TrustedProxies
     migration_head: str | None
+    # DCC issuer registries, read from their files once at start.
+    issuer_registries: Mapping[str, RegistryEntry] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -191,7 +194,7 @@ class Runtime:
             settings=settings,
             clock=clock,
             urls=Urls(settings.public_url),
-            signer=Signer(_vault(settings), ttl_seconds=settings.key_cache_seconds),
+            signer=Signer(_vault(settings)),
             fetcher=SafeFetcher(
                 http_hosts=settings.fetch_http_hosts, per_host=settings.fetch_per_host
             ),
@@ -211,6 +214,7 @@ class Runtime:
             ),
             trusted_proxies=TrustedProxies(settings.trusted_proxies),
             migration_head=head_revision(settings.database_url),
+            issuer_registries=load_registries(settings.issuer_registries),
         )
 
     @asynccontextmanager
@@ -234,6 +238,7 @@ class Runtime:
             own=_OwnDocuments(self),
             fetcher=self.fetcher,
             trusted_issuers=settings.trusted_issuers,
+            issuer_registries=self.issuer_registries,
             http_hosts=settings.fetch_http_hosts,
             clock=self.clock,
             limits=VerificationLimits(
@@ -276,12 +281,11 @@ class Runtime:
         return [] if await self.rate_limits.is_reachable() else ["rate-limits"]
 
     async def forget(self) -> None:
-        """Drop what the process remembers between units: keys, fetched documents, counts.
+        """Drop what the process remembers between units: fetched documents, rate-limit counts.
 
         The test suite shares one runtime (and app) across its tests and calls this between
         them, so that no test sees another's cached state.
         """
-        self.signer.forget_all()
         self.fetcher.forget_all()
         await self.rate_limits.reset()
 

@@ -81,6 +81,8 @@ class Settings:
         token_secret: signs the OAuth access tokens (HS256).
         token_ttl_seconds: how long an access token lives.
         trusted_issuers: issuer ids (DIDs or URLs) that verification reports as known.
+        issuer_registries: DCC-format issuer registry files (``service.domain.
+            issuer_registries``), most authoritative first; the DIDs they list are known too.
         fetch_http_hosts: hosts the verifier may fetch over plain HTTP, private addresses
             included (development and tests only).
         rate_limit_storage: where verification rate-limit counters live (``limits`` URI;
@@ -92,18 +94,16 @@ class Settings:
             own growing limits, `service.limits.FAILURE_TIERS`).
         trusted_proxies: addresses or networks of the proxies whose ``X-Forwarded-For`` is
             believed; empty: the peer's address is the caller's.
-        key_cache_seconds: how long a process keeps an issuer's decrypted signing keys; a
-            rotation made by another process takes effect within this time (retired keys stay
-            published, so badges signed meanwhile still verify).
         verify_max_fetches, verify_max_status_entries, verify_max_keys,
             verify_timeout_seconds: one verification's budget: documents fetched over the
             network, status entries checked, keys tried per document, and wall-clock time.
         fetch_per_host: outbound requests in flight at once to one host.
-        suspension_entry: whether credentials carry a second status entry (``statusPurpose``
-            ``suspension``) beside the revocation one. VC 2.0 allows a list, but the OB 3.0
-            JSON schema allows one object (1EdTech openbadges-specification#623): off, a
-            credential has the revocation entry alone, validates against that schema, and can
-            be revoked but not suspended.
+        suspension_entry: whether new credentials carry a second status entry
+            (``statusPurpose`` ``suspension``) beside the revocation one. Off by default: the
+            OB 3.0 JSON schema allows one ``credentialStatus`` object (a list is only proposed
+            for OB 3.1, 1EdTech openbadges-specification#623), so such credentials validate
+            and can be revoked but not suspended. On, they can be suspended and fail that
+            schema. Credentials issued with both entries keep both, whatever the setting.
         webhook_worker: whether the app process also delivers webhooks (the embedded set-up);
             off when ``insigne worker`` processes do it.
         debug: Litestar debug mode (tracebacks in responses; never in production).
@@ -122,6 +122,7 @@ class Settings:
     token_secret: bytes = field(repr=False)
     token_ttl_seconds: int = 900
     trusted_issuers: frozenset[str] = frozenset()
+    issuer_registries: tuple[Path, ...] = ()
     fetch_http_hosts: frozenset[str] = frozenset()
     rate_limit_storage: str = "async+memory://"
     rate_limit_anonymous: str = "30/minute"
@@ -129,13 +130,12 @@ class Settings:
     rate_limit_completions: str = "1200/minute"
     rate_limit_token: str = "60/minute"  # noqa: S105 - a rate, not a secret
     trusted_proxies: frozenset[str] = frozenset()
-    key_cache_seconds: float = 60.0
     verify_max_fetches: int = 20
     verify_max_status_entries: int = 10
     verify_max_keys: int = 10
     verify_timeout_seconds: float = 10.0
     fetch_per_host: int = 2
-    suspension_entry: bool = True
+    suspension_entry: bool = False
     webhook_worker: bool = True
     debug: bool = False
     log_format: str = "text"
@@ -174,6 +174,9 @@ class Settings:
             ),
             token_ttl_seconds=int(env.get("INSIGNE_TOKEN_TTL_SECONDS", "900")),
             trusted_issuers=_words(env.get("INSIGNE_TRUSTED_ISSUERS", "")),
+            issuer_registries=tuple(
+                Path(p) for p in env.get("INSIGNE_ISSUER_REGISTRIES", "").replace(",", " ").split()
+            ),
             fetch_http_hosts=_words(env.get("INSIGNE_FETCH_HTTP_HOSTS", "")),
             rate_limit_storage=env.get("INSIGNE_RATE_LIMIT_STORAGE", "async+memory://"),
             rate_limit_anonymous=env.get("INSIGNE_RATE_LIMIT_ANONYMOUS", "30/minute"),
@@ -181,13 +184,12 @@ class Settings:
             rate_limit_completions=env.get("INSIGNE_RATE_LIMIT_COMPLETIONS", "1200/minute"),
             rate_limit_token=env.get("INSIGNE_RATE_LIMIT_TOKEN", "60/minute"),
             trusted_proxies=_words(env.get("INSIGNE_TRUSTED_PROXIES", "")),
-            key_cache_seconds=float(env.get("INSIGNE_KEY_CACHE_SECONDS", "60")),
             verify_max_fetches=int(env.get("INSIGNE_VERIFY_MAX_FETCHES", "20")),
             verify_max_status_entries=int(env.get("INSIGNE_VERIFY_MAX_STATUS_ENTRIES", "10")),
             verify_max_keys=int(env.get("INSIGNE_VERIFY_MAX_KEYS", "10")),
             verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
             fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
-            suspension_entry=env.get("INSIGNE_SUSPENSION_ENTRY", "1") != "0",
+            suspension_entry=env.get("INSIGNE_SUSPENSION_ENTRY", "0") == "1",
             webhook_worker=env.get("INSIGNE_WEBHOOK_WORKER", "1") != "0",
             debug=env.get("INSIGNE_DEBUG") == "1",
             log_format=env.get("INSIGNE_LOG_FORMAT", "text"),

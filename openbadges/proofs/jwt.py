@@ -16,6 +16,7 @@ from jwt.types import Options
 
 from openbadges.errors import (
     BudgetExhausted,
+    DocumentUnavailable,
     InvalidDocument,
     InvalidKey,
     KeyResolutionError,
@@ -81,6 +82,9 @@ class JwtVerification:
             controller document lists the key), or None when the issuer does not have it.
         key_source: ``"kid"`` or ``"jwk"``; an embedded key with no ``verification_method``
             is bound to nothing, and a verifier must not take it for the issuer's.
+        unbound_because: for an embedded key bound to nothing, the issuer's document could
+            not be had (`DocumentUnavailable`): whether the issuer has the key is unknown, not
+            denied. None otherwise.
     """
 
     credential: JSONObject
@@ -88,6 +92,7 @@ class JwtVerification:
     key_id: str | None
     verification_method: VerificationMethod | None
     key_source: KeySource
+    unbound_because: DocumentUnavailable | None = None
 
 
 def sign_jwt(credential: JSONObject, key: KeyPair, *, kid: str | None = None) -> str:
@@ -153,7 +158,7 @@ async def verify_jwt(
     alg = header.get("alg")
     if alg not in ALGORITHMS.values():
         raise ProofError(f"JWS algorithm {alg!r} is not allowed (only RS256, ES256, EdDSA)")
-    key_id, method, public_key = await _find_key(header, payload, resolver, max_keys)
+    key_id, method, public_key, unbound = await _find_key(header, payload, resolver, max_keys)
     if ALGORITHMS[identify_key_type(public_key)] != alg:
         raise ProofError(
             f"JWS algorithm {alg} does not match the {identify_key_type(public_key)} key"
@@ -168,12 +173,13 @@ async def verify_jwt(
         key_id=key_id,
         verification_method=method,
         key_source="kid" if key_id is not None else "jwk",
+        unbound_because=unbound,
     )
 
 
 async def _find_key(
     header: JSONObject, payload: JSONObject, resolver: DocumentResolver, max_keys: int
-) -> tuple[str | None, VerificationMethod | None, PublicKey]:
+) -> tuple[str | None, VerificationMethod | None, PublicKey, DocumentUnavailable | None]:
     kid, embedded = header.get("kid"), header.get("jwk")
     if kid is None:
         if embedded is None:
@@ -181,22 +187,24 @@ async def _find_key(
         key = _embedded_key(embedded)
         try:
             # Bound only when the issuer is the key's did:jwk or lists the key (OB 3.0 §8.2.4).
-            return None, await _issuer_method_with(key, payload, resolver, max_keys), key
+            return None, await _issuer_method_with(key, payload, resolver, max_keys), key, None
+        except DocumentUnavailable as error:  # unknown, not denied: never "invalid" for it
+            return None, None, key, error
         except (KeyResolutionError, InvalidKey):
-            return None, None, key
+            return None, None, key, None
     if not isinstance(kid, str) or not kid:
         raise ProofError("the kid header must be a non-empty string")
     if kid.startswith("#") and isinstance(payload.get("iss"), str):
         kid = payload["iss"] + kid
     if bare := await _bare_jwk(kid, resolver):
         key = _embedded_key(bare)
-        return kid, await _issuer_method_with(key, payload, resolver, max_keys), key
+        return kid, await _issuer_method_with(key, payload, resolver, max_keys), key, None
     method = await resolve_verification_method(kid, resolver)
     if embedded is not None:
         thumbprint = jwk_thumbprint(public_jwk(_embedded_key(embedded)))
         if thumbprint != jwk_thumbprint(public_jwk(method.public_key)):
             raise ProofError("the jwk header and the kid header name different keys")
-    return kid, method, method.public_key
+    return kid, method, method.public_key, None
 
 
 async def _bare_jwk(kid: str, resolver: DocumentResolver) -> JSONObject | None:

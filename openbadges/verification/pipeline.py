@@ -245,7 +245,18 @@ async def _verify_jwt_proof(
         Check("proof", "passed", f"JWS signature ({algorithm}) verifies", {"alg": algorithm})
     ]
     method = verified.verification_method
-    if method is None:
+    if method is None and verified.unbound_because is not None:
+        found.append(
+            Check(
+                "issuer-key",
+                "failed",
+                "the key embedded in the token (jwk) could not be tied to the issuer: "
+                f"{verified.unbound_because}",
+                {"keySource": "jwk"},
+                cause_of(verified.unbound_because),
+            )
+        )
+    elif method is None:
         found.append(
             Check(
                 "issuer-key",
@@ -365,7 +376,10 @@ async def _check_statuses(credential: JSONObject, context: _Context) -> list[Che
     """Each status entry, up to the budget's; the rest are not looked at."""
     entries = _entries(credential)
     most = context.budget.max_status_entries
-    found = [await _check_status(entry, credential, context) for entry in entries[:most]]
+    found = [
+        _with_purpose(await _check_status(entry, credential, context), entry)
+        for entry in entries[:most]
+    ]
     if len(entries) > most:
         context.budget.exhaust(
             "status-entries",
@@ -373,6 +387,14 @@ async def _check_statuses(credential: JSONObject, context: _Context) -> list[Che
             most,
         )
     return found
+
+
+def _with_purpose(check: Check, entry: JSONObject) -> Check:
+    """The entry's ``statusPurpose`` in the check, so that it is worded for that purpose."""
+    purpose = entry.get("statusPurpose")
+    if "purpose" in check.detail or not isinstance(purpose, str):
+        return check
+    return replace(check, detail={**check.detail, "purpose": purpose})
 
 
 def _entries(credential: JSONObject) -> list[JSONObject]:

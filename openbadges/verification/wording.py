@@ -58,7 +58,8 @@ _EN: dict[_Key, str] = {
     ("proof", "skipped"): "The signature could not be checked, because the issuer's key "
     "could not be found.",
     ("proof", "warning"): "The signature matches, with a reservation.",
-    ("issuer-key", "passed"): "The signing key belongs to the issuer named in the badge.",
+    ("issuer-key", "passed"): "The signing key is one the issuer's identifier lists: whoever "
+    "controls that identifier signed the badge (which alone does not confirm who they are).",
     ("issuer-key", "warning"): "The signing key is carried inside the badge itself, so "
     "nothing proves it belongs to the named issuer.",
     ("issuer-key", "failed"): "The signing key does not belong to the issuer named in "
@@ -72,6 +73,12 @@ _EN: dict[_Key, str] = {
     ("valid-until", "passed"): "The badge has not expired.",
     ("valid-until", "failed"): "The badge has expired.",
     ("status", "passed"): "The issuer has not revoked or suspended the badge.",
+    ("status", "passed", "revocation"): "The issuer has not revoked the badge.",
+    ("status", "passed", "suspension"): "The issuer has not suspended the badge.",
+    ("status", "warning", "revocation"): "The badge is not revoked, with a reservation.",
+    ("status", "warning", "suspension"): "The badge is not suspended, with a reservation.",
+    ("status", "failed", "unreachable", "suspension"): "The issuer's suspension list could "
+    "not be fetched, so whether the badge is suspended is unknown. Try again later.",
     ("status", "warning"): "The badge's status was read, with a reservation.",
     ("status", "failed"): "The issuer has revoked or suspended the badge, or its "
     "status could not be trusted.",
@@ -82,8 +89,15 @@ _EN: dict[_Key, str] = {
     ("recipient", "passed"): "The badge was awarded to this person.",
     ("recipient", "failed"): "The badge was not awarded to this e-mail address.",
     ("known-issuer", "passed"): "The issuer is known to this service.",
-    ("known-issuer", "warning"): "The issuer is neither hosted here nor on the list of "
-    "trusted issuers: check who they are.",
+    ("known-issuer", "passed", "hosted"): "The issuer is hosted by this service, which "
+    "confirmed who they are.",
+    ("known-issuer", "passed", "trusted"): "The issuer is on this service's list of trusted "
+    "issuers.",
+    ("known-issuer", "passed", "registry"): "The issuer is listed in an issuer registry this "
+    "service relies on.",
+    ("known-issuer", "warning"): "The issuer's identity is unconfirmed: it is neither hosted "
+    "here, nor trusted, nor in a registry this service relies on. The name it gives is its own "
+    "claim; check who they are.",
     ("known-issuer", "skipped"): "Who the issuer is was not looked up.",
     ("hosted", "passed"): "The issuer still publishes this badge at its address, unchanged.",
     ("hosted", "failed"): "The copy the issuer publishes differs from this one, or the "
@@ -97,6 +111,10 @@ _EN: dict[_Key, str] = {
     ("budget", "failed"): "The verification reached its limit (documents fetched, status "
     "entries, keys tried or time) before everything could be checked, so the badge could "
     "not be fully verified. This does not make it false.",
+    ("key-compromise", "passed"): "No signature was made with a key the issuer reported "
+    "compromised.",
+    ("key-compromise", "failed"): "The badge was signed with a key its issuer reported "
+    "compromised, on or after the date it was compromised.",
 }
 
 _FR: dict[_Key, str] = {
@@ -136,8 +154,9 @@ _FR: dict[_Key, str] = {
     ("proof", "skipped"): "La signature n'a pas pu être vérifiée, faute d'avoir trouvé la "
     "clé de l'émetteur.",
     ("proof", "warning"): "La signature correspond, avec une réserve.",
-    ("issuer-key", "passed"): "La clé de signature appartient bien à l'émetteur nommé "
-    "dans le badge.",
+    ("issuer-key", "passed"): "La clé de signature figure parmi celles de l'identifiant de "
+    "l'émetteur : le badge a été signé par qui contrôle cet identifiant (ce qui ne confirme "
+    "pas à lui seul de qui il s'agit).",
     ("issuer-key", "warning"): "La clé de signature est jointe au badge lui-même : rien ne "
     "prouve qu'elle appartient à l'émetteur nommé.",
     ("issuer-key", "failed"): "La clé de signature n'appartient pas à l'émetteur nommé "
@@ -151,6 +170,12 @@ _FR: dict[_Key, str] = {
     ("valid-until", "passed"): "Le badge n'est pas expiré.",
     ("valid-until", "failed"): "Le badge est expiré.",
     ("status", "passed"): "L'émetteur n'a ni révoqué ni suspendu le badge.",
+    ("status", "passed", "revocation"): "L'émetteur n'a pas révoqué le badge.",
+    ("status", "passed", "suspension"): "L'émetteur n'a pas suspendu le badge.",
+    ("status", "warning", "revocation"): "Le badge n'est pas révoqué, avec une réserve.",
+    ("status", "warning", "suspension"): "Le badge n'est pas suspendu, avec une réserve.",
+    ("status", "failed", "unreachable", "suspension"): "La liste de suspension de l'émetteur "
+    "n'a pas pu être obtenue : on ne sait pas si le badge est suspendu. Réessayez plus tard.",
     ("status", "warning"): "Le statut du badge a été lu, avec une réserve.",
     ("status", "failed"): "L'émetteur a révoqué ou suspendu le badge, ou son statut "
     "n'est pas fiable.",
@@ -161,8 +186,15 @@ _FR: dict[_Key, str] = {
     ("recipient", "passed"): "Le badge a été décerné à cette personne.",
     ("recipient", "failed"): "Le badge n'a pas été décerné à cette adresse courriel.",
     ("known-issuer", "passed"): "L'émetteur est connu de ce service.",
-    ("known-issuer", "warning"): "L'émetteur n'est ni hébergé ici ni dans la liste des "
-    "émetteurs de confiance : vérifiez de qui il s'agit.",
+    ("known-issuer", "passed", "hosted"): "L'émetteur est hébergé par ce service, qui a "
+    "confirmé son identité.",
+    ("known-issuer", "passed", "trusted"): "L'émetteur figure dans la liste des émetteurs de "
+    "confiance de ce service.",
+    ("known-issuer", "passed", "registry"): "L'émetteur figure dans un registre d'émetteurs "
+    "auquel ce service se fie.",
+    ("known-issuer", "warning"): "L'identité de l'émetteur n'est pas confirmée : il n'est ni "
+    "hébergé ici, ni de confiance, ni dans un registre auquel ce service se fie. Le nom qu'il "
+    "donne n'engage que lui ; vérifiez de qui il s'agit.",
     ("known-issuer", "skipped"): "L'identité de l'émetteur n'a pas été recherchée.",
     ("hosted", "passed"): "L'émetteur publie toujours ce badge à son adresse, sans changement.",
     ("hosted", "failed"): "La copie publiée par l'émetteur diffère de celle-ci, ou "
@@ -177,6 +209,10 @@ _FR: dict[_Key, str] = {
     ("budget", "failed"): "La vérification a atteint sa limite (documents obtenus, entrées "
     "de statut, clés essayées ou durée) avant d'avoir tout contrôlé : le badge n'a pas pu "
     "être entièrement vérifié, ce qui ne le rend pas faux.",
+    ("key-compromise", "passed"): "Aucune signature n'a été faite avec une clé que "
+    "l'émetteur a déclarée compromise.",
+    ("key-compromise", "failed"): "Le badge a été signé avec une clé que son émetteur a "
+    "déclarée compromise, à la date de la compromission ou après.",
 }
 
 _TABLES: dict[Language, dict[_Key, str]] = {"en": _EN, "fr": _FR}
@@ -224,11 +260,23 @@ def explain(check: "Check", language: Language = "en") -> str:
     dated = _dated(check, language)
     if dated is not None:
         return dated
-    if check.cause is not None and (check.code, check.status, check.cause) in table:
-        return table[check.code, check.status, check.cause]
-    if check.cause == "budget":  # whichever check it cut short, the reason is the budget
+    # The most specific wording first: by cause and by what the check is about (a status
+    # entry's purpose, or how an issuer is known), then by cause alone.
+    about = check.detail.get("purpose") or check.detail.get("knownBy")
+    code, status, cause = check.code, check.status, check.cause
+    keys: list[_Key] = []
+    if cause is not None and isinstance(about, str):
+        keys.append((code, status, cause, about))
+    if cause is not None:
+        keys.append((code, status, cause))
+    if isinstance(about, str):
+        keys.append((code, status, about))
+    for key in keys:
+        if key in table:
+            return table[key]
+    if cause == "budget":  # whichever check it cut short, the reason is the budget
         return table["budget", "failed"]
-    return table.get((check.code, check.status), check.message)
+    return table.get((code, status), check.message)
 
 
 def headline(result: "VerificationResult", language: Language = "en") -> str:

@@ -89,8 +89,16 @@ class CompletionRequest:
         return hashlib.sha256(dumps(self.completion.to_canonical())).hexdigest()
 
 
-class SlotTaken(Exception):
-    """A concurrent request took the same status index first; the unit rolls back."""
+class SignAgain(Exception):
+    """What was signed can no longer be stored; the unit rolls back and the caller re-signs."""
+
+
+class SlotTaken(SignAgain):
+    """A concurrent request took the same status index first."""
+
+
+class KeysChanged(SignAgain):
+    """The issuer's keys were rotated or marked compromised (by any process) since `prepare`."""
 
 
 class AwardService:
@@ -104,7 +112,7 @@ class AwardService:
         achievements: AchievementService,
         urls: Urls,
         clock: Clock = utc_now,
-        suspension_entry: bool = True,
+        suspension_entry: bool = False,
     ) -> None:
         self._session = session
         self._principal = principal
@@ -113,7 +121,7 @@ class AwardService:
         self._achievements = achievements
         self._urls = urls
         self._clock = clock
-        # Off: the revocation entry alone, as the OB 3.0 JSON schema wants (one object).
+        # Off (the default): the revocation entry alone, as the OB 3.0 JSON schema wants.
         self._purposes = (REVOCATION, SUSPENSION) if suspension_entry else (REVOCATION,)
 
     async def prepare(self, request: CompletionRequest) -> Award | Draft | ListNeeded:
@@ -169,8 +177,11 @@ class AwardService:
 
         Raises:
             SlotTaken: the status index was taken meanwhile (sign again with another).
+            KeysChanged: the keys it was signed with were retired meanwhile (sign again).
         """
         client = self._client()
+        if not await self._issuers.hold_active(draft.issuer):
+            raise KeysChanged
         completion = request.completion
         learner_id = await upsert_returning_id(
             self._session,

@@ -20,6 +20,7 @@ from openbadges.models import (
 from openbadges.models import (
     AchievementSubject,
     Alignment,
+    CredentialSchema,
     CredentialStatus,
     Criteria,
     Evidence,
@@ -40,6 +41,16 @@ from service.domain.urls import Urls
 
 EVIDENCE_GENRE = "Preuve et attestation de développement professionnel"
 PRIVATE_EVIDENCE = "Réponse réflexive, consultable avec l'accord de la personne."
+# The schema every OB 3.0 example names (1EdTech publishes it at this URL; verifiers such as
+# the DCC's verifier-core fetch or bundle it and check the credential against it).
+ACHIEVEMENT_CREDENTIAL_SCHEMA = CredentialSchema(
+    id="https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    type="1EdTechJsonSchemaValidator2019",
+)
+
+
+_SUBJECT_NAMESPACE = uuid.UUID("5b0c1a3e-7f0e-4d2a-9c51-6e1f0b8a2d47")
+"""Insigne's namespace for pairwise subject ids (any fixed UUID; never change it)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,19 @@ class SignedCredential:
     jwt: str
 
 
+def pairwise_subject_id(issuer_did: str, email: str) -> str:
+    """The earner's ``credentialSubject.id`` with this issuer, when the earner gave no DID.
+
+    A name-based UUID (RFC 9562 §5.5) of the issuer and the e-mail address: stable, so one
+    issuer's badges to one educator share it (and the VC-JWT always has its ``sub``), yet
+    different for every issuer, so two issuers' badges cannot be linked through it. Whoever
+    already knows the address can recompute it, but they can already test the address
+    against the badge's ``identityHash``; it reveals nothing the badge does not.
+    """
+    name = f"{issuer_did}\n{email}"  # the address as `Completion.normalised` folds it
+    return uuid.uuid5(_SUBJECT_NAMESPACE, name).urn
+
+
 def evidence_items(completion: Completion, achievement: Achievement) -> tuple[EvidenceItem, ...]:
     prompts = {prompt.key: prompt.text for prompt in achievement.prompts}
     return tuple(
@@ -100,7 +124,7 @@ def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
     completion = draft.completion
     learner = completion.learner
     subject = AchievementSubject(
-        id=learner.id,
+        id=learner.id or pairwise_subject_id(draft.issuer.issuer.did, learner.email),
         identifier=(
             msgspec.convert(hash_identity(learner.email), IdentityObject),
             # The earner's name, in clear: the badge page and the credential show who earned it.
@@ -119,6 +143,7 @@ def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
             _evidence(item, urls, is_public=completion.share_reflections) for item in draft.evidence
         ),
         credential_status=_status(draft),
+        credential_schema=(ACHIEVEMENT_CREDENTIAL_SCHEMA,),
     )
     return to_document(credential)
 
@@ -132,9 +157,15 @@ def _status(draft: Draft) -> CredentialStatus | tuple[CredentialStatus, ...]:
 
 
 def sign_both_ways(unsigned: dict[str, Any], issuer: IssuerKeys, at: datetime) -> SignedCredential:
-    """Data Integrity ``eddsa-rdfc-2022`` and an RS256 VC-JWT of the same credential."""
+    """Data Integrity ``eddsa-rdfc-2022`` and an RS256 VC-JWT of the same credential.
+
+    The JWT's ``kid`` is the RSA key's verification method in the issuer's DID document (a DID
+    URL listed in ``assertionMethod``, type ``JsonWebKey``), so any verifier that resolves
+    did:web ties the key to the issuer (OB 3.0 §8.2.4). Tokens signed before named an https
+    URL serving the bare JWK (``/issuers/<slug>/keys/<name>``); those URLs are still served.
+    """
     document = sign_credential(unsigned, issuer.keys.data_integrity, created=at)
-    token = sign_jwt(unsigned, issuer.keys.jwt, kid=issuer.keys.jwt_kid)
+    token = sign_jwt(unsigned, issuer.keys.jwt)
     return SignedCredential(dumps(document), token)
 
 

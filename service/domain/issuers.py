@@ -3,7 +3,8 @@
 An issuer's id in credentials is ``did:web:<host>:issuers:<slug>``, whose controller document
 the service serves at ``/issuers/<slug>/did.json``. Each issuer has an active Ed25519 key
 (Data Integrity) and an active RSA key (VC-JWT, RS256); rotated keys stay listed so earlier
-credentials keep verifying.
+credentials keep verifying. Which keys are active is read from the database by every unit of
+work that signs, so a key change made by any process takes effect at once.
 """
 
 import uuid
@@ -83,6 +84,7 @@ class IssuerService:
         self._signer = signer
         self._urls = urls
         self._clock = clock
+        self._keys: dict[uuid.UUID, IssuerKeys] = {}  # this unit of work's reads
 
     def did_of(self, slug: str) -> str:
         return self._urls.issuer_did(slug)
@@ -145,35 +147,56 @@ class IssuerService:
         return self._profile(record)
 
     async def signing_keys(self, issuer_id: uuid.UUID) -> IssuerKeys:
-        """The issuer and its active keys, decrypted once and cached by the signer."""
-        cached = self._signer.cached(issuer_id)
-        if isinstance(cached, IssuerKeys):
-            return cached
-        record = await self._session.scalar(
-            select(IssuerRecord)
-            .options(selectinload(IssuerRecord.keys))
-            .where(IssuerRecord.id == issuer_id)
-        )
-        if record is None:
+        """The issuer and its active keys, as the database says now (one statement).
+
+        Read in the caller's unit of work, never from a per-process cache: a rotation or a
+        compromise committed by any process (API, CLI, another replica) decides the very
+        next signature. Only the decryption is cached (`KeyVault`, by sealed bytes, which a
+        key never changes), and the unit of work reads it once.
+        """
+        if (known := self._keys.get(issuer_id)) is not None:
+            return known
+        rows = (
+            await self._session.execute(
+                select(IssuerRecord, IssuerKeyRecord)
+                .join(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
+                .where(IssuerRecord.id == issuer_id, IssuerKeyRecord.is_active)
+            )
+        ).all()
+        if not rows:
             raise NotFound("no such issuer")
-        issuer = self._profile(record)
-        by_kind = {key.kind: key for key in record.keys if key.is_active}
+        issuer = self._profile(rows[0][0])
         pairs = {
-            kind: KeyPair(
+            key.kind: KeyPair(
                 id=f"{issuer.did}#{key.name}",
                 controller=issuer.did,
                 private_key=self._signer.open(key.encrypted_private_key),
             )
-            for kind, key in by_kind.items()
+            for _, key in rows
         }
-        found = IssuerKeys(
-            issuer,
-            SigningKeys(
-                pairs["ed25519"], pairs["rsa"], self._urls.key(issuer.slug, by_kind["rsa"].name)
-            ),
-        )
-        self._signer.remember(issuer_id, found)
+        found = IssuerKeys(issuer, SigningKeys(pairs["ed25519"], pairs["rsa"]))
+        self._keys[issuer_id] = found
         return found
+
+    async def hold_active(self, keys: IssuerKeys) -> bool:
+        """Whether `keys` are still the issuer's active keys, held so until the unit commits.
+
+        A credential is signed between two units of work; its write unit calls this so that a
+        rotation or compromise committed meanwhile makes the caller sign again with the new
+        keys. The rows are read ``FOR SHARE`` (PostgreSQL): a rotation, which updates them,
+        waits for this unit to commit (SQLite serialises writers anyway).
+        """
+        names = [pair.id.rsplit("#", 1)[1] for pair in (keys.keys.data_integrity, keys.keys.jwt)]
+        held = await self._session.scalars(
+            select(IssuerKeyRecord.name)
+            .where(
+                IssuerKeyRecord.issuer_id == keys.issuer.id,
+                IssuerKeyRecord.name.in_(names),
+                IssuerKeyRecord.is_active,
+            )
+            .with_for_update(read=True)
+        )
+        return sorted(held) == sorted(names)
 
     async def profile_document(self, slug: str) -> dict[str, Any]:
         """The issuer's OB 3.0 Profile, published at ``/issuers/<slug>``."""
@@ -198,7 +221,7 @@ class IssuerService:
         for column, value in changes.items():
             setattr(record, column, value)
         await self._session.flush()
-        self._signer.forget(record.id)  # the cached signing keys carry the old profile
+        self._keys.pop(record.id, None)  # read before the change: the old profile
         await record_event(
             self._session,
             actor=actor,
@@ -238,7 +261,7 @@ class IssuerService:
                 key.retired_at = now
         await self._session.flush()
         created = [await self._add_key(record, kind, generation) for kind in SIGNING_KINDS]
-        self._signer.forget(record.id)
+        self._keys.pop(record.id, None)
         did = self.did_of(slug)
         await record_event(
             self._session,

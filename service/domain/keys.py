@@ -6,38 +6,30 @@ ever issued can still be checked: proofs a compromised key made before its date 
 later ones fail (`service.domain.verifications`, check ``key-compromise``).
 """
 
-import uuid
 from datetime import datetime
 
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
-from service.domain.signer import Signer
 from service.domain.visibility import Viewer
 
 
 class KeyAdministration:
-    def __init__(self, *, viewer: Viewer, issuers: IssuerService, signer: Signer) -> None:
+    def __init__(self, *, viewer: Viewer, issuers: IssuerService) -> None:
         self._viewer = viewer
         self._issuers = issuers
-        self._signer = signer
 
     async def rotate(self, slug: str, *, actor: str) -> list[str]:
         """New active keys; the verification method ids they are published under."""
-        issuer = await self._administered(slug)
-        methods = await self._issuers.rotate_keys(slug, actor=actor)
-        self._signer.forget(issuer)
-        return methods
+        await self._administered(slug)
+        return await self._issuers.rotate_keys(slug, actor=actor)
 
     async def compromise(
         self, slug: str, key_name: str, since: datetime, *, actor: str
     ) -> list[str]:
-        issuer = await self._administered(slug)
-        methods = await self._issuers.mark_compromised(slug, key_name, since, actor=actor)
-        self._signer.forget(issuer)
-        return methods
+        await self._administered(slug)
+        return await self._issuers.mark_compromised(slug, key_name, since, actor=actor)
 
-    async def _administered(self, slug: str) -> uuid.UUID:
+    async def _administered(self, slug: str) -> None:
         profile = await self._issuers.find(slug)
         if profile is None or not self._viewer.may_administer(slug):
             raise NotFound(f"no issuer {slug!r}")
-        return profile.id

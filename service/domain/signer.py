@@ -1,13 +1,11 @@
-"""Issuers' signing keys, decrypted once per process and kept for a short while.
+"""Issuers' signing keys at rest, and the active ones a credential is signed with.
 
-Decrypting a key (and loading an RSA key) costs milliseconds and a database read; issuance
-needs both keys of one issuer on every completion. The cache is per process and safe to be
-stale for `ttl_seconds`: a key retired by another process stays published (so a proof made
-with it still verifies), and a rotation in this process drops the entry at once.
+Which keys are active is never cached here: `IssuerService.signing_keys` reads it in the
+unit of work that signs, so a rotation or compromise made by another process (the CLI,
+another replica) takes effect at the next signature. Only decryption is cached, by the
+sealed bytes (`KeyVault`), which never change for a key.
 """
 
-import time
-import uuid
 from dataclasses import dataclass
 
 from openbadges.keys import KeyPair, PrivateKey
@@ -16,18 +14,19 @@ from service.domain.keyvault import KeyVault
 
 @dataclass(frozen=True)
 class SigningKeys:
-    """An issuer's active keys: Ed25519 for Data Integrity, RSA for the VC-JWT."""
+    """An issuer's active keys: Ed25519 for Data Integrity, RSA for the VC-JWT.
+
+    Each key's id is its verification method in the issuer's DID document (``did:web:…#name``),
+    which is also the VC-JWT's ``kid``.
+    """
 
     data_integrity: KeyPair
     jwt: KeyPair
-    jwt_kid: str
 
 
 class Signer:
-    def __init__(self, vault: KeyVault, *, ttl_seconds: float = 60.0) -> None:
+    def __init__(self, vault: KeyVault) -> None:
         self._vault = vault
-        self._ttl = ttl_seconds
-        self._cache: dict[uuid.UUID, tuple[float, object]] = {}
 
     def __repr__(self) -> str:
         return "Signer(<sealed>)"
@@ -43,21 +42,3 @@ class Signer:
 
     def open_bytes(self, sealed: bytes) -> bytes:
         return self._vault.open_bytes(sealed)
-
-    def cached(self, issuer_id: uuid.UUID) -> object | None:
-        """What `remember` kept for this issuer, while it is fresh."""
-        entry = self._cache.get(issuer_id)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def remember(self, issuer_id: uuid.UUID, value: object) -> None:
-        self._cache[issuer_id] = (time.monotonic() + self._ttl, value)
-
-    def forget(self, issuer_id: uuid.UUID) -> None:
-        """Drop an issuer's keys (after a rotation)."""
-        self._cache.pop(issuer_id, None)
-
-    def forget_all(self) -> None:
-        """Drop every issuer's keys."""
-        self._cache.clear()

@@ -104,10 +104,6 @@ class Urls:
     def did_document(self, slug: str) -> str:
         return f"{self.issuer(slug)}/did.json"
 
-    def key(self, slug: str, name: str) -> str:
-        """A VC-JWT ``kid``: a URL that returns one bare public JWK."""
-        return f"{self.issuer(slug)}/keys/{name}"
-
     @property
     def did_prefix(self) -> str:
         """What every hosted issuer's DID starts with (``did:web:<host>:issuers:``)."""

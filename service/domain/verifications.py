@@ -12,10 +12,11 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 """
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import anyio
 
@@ -29,6 +30,7 @@ from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
 from service.domain.fetched import Gone
+from service.domain.issuer_registries import RegistryEntry
 from service.domain.messages import Language, localise
 
 
@@ -206,6 +208,7 @@ class VerificationService:
         own: OwnDocuments,
         fetcher: Fetcher,
         trusted_issuers: frozenset[str] = frozenset(),
+        issuer_registries: Mapping[str, RegistryEntry] | None = None,
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
         limits: VerificationLimits | None = None,
@@ -214,6 +217,7 @@ class VerificationService:
         self._fetcher = fetcher
         self._http_hosts = http_hosts
         self._trusted = trusted_issuers
+        self._registries = issuer_registries or {}
         self._clock = clock
         self._limits = limits or VerificationLimits()
 
@@ -226,7 +230,8 @@ class VerificationService:
             timeout_seconds=self._limits.timeout_seconds,
         )
         result = await self._within_budget(submission, resolver)
-        checks = [*result.checks, await self._known_issuer(result)]
+        known = await self._known_issuer(result)
+        checks = [*result.checks, known]
         compromise = await self._key_compromise(result, resolver)
         checks = [*checks, compromise]
         decisive = result.verdict_check
@@ -244,7 +249,7 @@ class VerificationService:
             verified=result.verified,
             verdict=result.verdict,
             verdict_reason=decisive.code if decisive is not None else None,
-            headline=headline(result, language),
+            headline=_headline(result, known, language),
             checks=tuple(localise(check, language) for check in checks),
             summary=summarise(result, language),
             format=result.format,
@@ -355,21 +360,116 @@ class VerificationService:
                 "known-issuer",
                 "passed",
                 "issued by an issuer this Insigne hosts",
-                {"issuer": issuer_id},
+                {"issuer": issuer_id, "knownBy": "hosted"},
             )
         if issuer_id in self._trusted:
             return Check(
                 "known-issuer",
                 "passed",
                 "the issuer is in the configured trust list",
-                {"issuer": issuer_id},
+                {"issuer": issuer_id, "knownBy": "trusted"},
             )
+        if (entry := self._registries.get(issuer_id)) is not None:
+            return Check(
+                "known-issuer",
+                "passed",
+                f"the issuer is listed as {entry.name!r} in the registry {entry.registry!r}",
+                {
+                    "issuer": issuer_id,
+                    "knownBy": "registry",
+                    "registry": entry.registry,
+                    "registeredName": entry.name,
+                    **({"registeredUrl": entry.url} if entry.url else {}),
+                },
+            )
+        vouching = vouching_domain(issuer_id)
         return Check(
             "known-issuer",
             "warning",
-            "the issuer is neither hosted here nor in the trust list",
-            {"issuer": issuer_id},
+            "the issuer's identity is unconfirmed: neither hosted here, nor trusted, nor in a "
+            "loaded registry"
+            + (f"; the domain {vouching} published its key" if vouching else "; only its key"),
+            {"issuer": issuer_id, **({"domain": vouching} if vouching else {})},
         )
+
+
+def vouching_domain(issuer_id: str) -> str | None:
+    """The domain that vouches for an issuer id: did:web's host, or an https URL's.
+
+    did:key and did:jwk are nothing but a key, which anyone can make and name as they please.
+    """
+    if issuer_id.startswith("did:web:"):
+        return unquote(issuer_id.removeprefix("did:web:").split(":", 1)[0].split("#", 1)[0])
+    if issuer_id.startswith(("https://", "http://")):
+        return urlsplit(issuer_id).hostname
+    return None
+
+
+_HEADLINE = {
+    "en": {
+        "confirmed": "This badge is authentic and valid: {what}. The issuer's identity is "
+        "confirmed: {how}.",
+        "unconfirmed": "This badge is intact and was signed with the key of the issuer it "
+        "names, but that issuer's identity is unconfirmed: “{claimed}” is the name it gives "
+        "itself. {known}",
+        "domain": "What is known: the site {domain} published the signing key.",
+        "key-only": "What is known: nothing but the key itself, which anyone can make and "
+        "give any name.",
+        "unnamed": "(no name)",
+        "hosted": "it is hosted by this service",
+        "trusted": "it is on this service's list of trusted issuers",
+        "registry": "the registry “{registry}” lists it as “{name}”",
+        "reservations": " Reservations are listed below.",
+    },
+    "fr": {
+        "confirmed": "Ce badge est authentique et valide : {what}. L'identité de l'émetteur "
+        "est confirmée : {how}.",
+        "unconfirmed": "Ce badge est intact et a été signé avec la clé de l'émetteur qu'il "
+        "nomme, mais l'identité de cet émetteur n'est pas confirmée : « {claimed} » est le "
+        "nom qu'il se donne. {known}",
+        "domain": "Ce qu'on sait : le site {domain} a publié la clé de signature.",
+        "key-only": "Ce qu'on sait : rien d'autre que la clé elle-même, que n'importe qui "
+        "peut créer et nommer à sa guise.",
+        "unnamed": "(sans nom)",
+        "hosted": "il est hébergé par ce service",
+        "trusted": "il figure dans la liste des émetteurs de confiance de ce service",
+        "registry": "le registre « {registry} » le répertorie sous le nom « {name} »",
+        "reservations": " Des réserves sont indiquées ci-dessous.",
+    },
+}
+
+
+def _headline(result: VerificationResult, known: Check, language: Language) -> str:
+    """The library's sentence, except that a valid badge says what is proven of its issuer.
+
+    A valid signature by a key the issuer's identifier lists proves the badge intact and
+    who signed it, not that the name the issuer gives itself is true: only a confirmed
+    issuer (hosted, trusted, in a registry) is named as fact.
+    """
+    if result.verdict != "valid" or known.status not in ("passed", "warning"):
+        return headline(result, language)
+    words = _HEADLINE[language]
+    reservations = any(
+        check.status == "warning" and check.code != "known-issuer" for check in result.checks
+    )
+    tail = words["reservations"] if reservations else ""
+    if known.status == "warning":
+        issuer = (result.credential or {}).get("issuer")
+        claimed = issuer.get("name") if isinstance(issuer, dict) else None
+        domain = known.detail.get("domain")
+        return (
+            words["unconfirmed"].format(
+                claimed=claimed if isinstance(claimed, str) and claimed else words["unnamed"],
+                known=words["domain"].format(domain=domain) if domain else words["key-only"],
+            )
+            + tail
+        )
+    plain = headline(result, language)  # "… authentic and valid[, with …]: <what>."
+    what = plain.split(" : " if language == "fr" else ": ", 1)[-1].removesuffix(".")
+    how = words[str(known.detail.get("knownBy", "hosted"))].format(
+        registry=known.detail.get("registry"), name=known.detail.get("registeredName")
+    )
+    return words["confirmed"].format(what=what, how=how) + tail
 
 
 _GRACE_SECONDS = 1.0

@@ -7,7 +7,8 @@ inside an outer transaction on a connection of its own, the app is bound to that
 (it joins it through SAVEPOINTs) and the runtime forgets its caches, so no test sees
 another's state; the transaction is rolled back when the test ends.
 
-Markers: ``empty_catalogue`` for a test that needs a database without the demo;
+Markers: ``settings(name=value, …)`` for a test served with other settings;
+``empty_catalogue`` for a test that needs a database without the demo;
 ``no_sql`` for a test that runs no SQL (it runs on SQLite only, and fails if it does run
 SQL). Tests whose transactions must really commit ask for `fresh_database`.
 """
@@ -15,7 +16,7 @@ SQL). Tests whose transactions must really commit ask for `fresh_database`.
 import base64
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import httpx
@@ -29,7 +30,8 @@ from service.db.engine import Database, SharedConnectionDatabase
 from service.domain.demo import Demo, load_demo
 from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
-from tests.databases import BACKENDS, ScratchDatabase, Templates
+from tests.databases import BACKENDS, Templates
+from tests.databases import ScratchDatabase as ScratchDatabase  # re-exported for the tests
 
 PUBLIC_URL = "http://localhost:8000"
 
@@ -86,19 +88,43 @@ def engine(catalogue: ScratchDatabase) -> AsyncEngine:
 
 @dataclass(frozen=True)
 class Harness:
-    """One backend's runtime and app for the whole session, bound to each test's connection."""
+    """One backend's runtime and app for the whole session, bound to each test's connection.
+
+    A test marked ``settings(name=value, …)`` gets a runtime and app of those settings
+    instead, built once per set of changes and bound to the same connections.
+    """
 
     database: SharedConnectionDatabase
     runtime: Runtime
     app: Litestar
+    variants: dict[tuple[tuple[str, Any], ...], tuple[Runtime, Litestar]] = field(
+        default_factory=dict
+    )
+
+    def serving(self, item: pytest.Item) -> tuple[Runtime, Litestar]:
+        """The runtime and app `item` asks for."""
+        marker = item.get_closest_marker("settings")
+        if marker is None:
+            return self.runtime, self.app
+        key = tuple(sorted(marker.kwargs.items()))
+        if key not in self.variants:
+            changed = replace(self.runtime.settings, **marker.kwargs)
+            runtime = Runtime.build(changed, database=self.database)
+            self.variants[key] = (runtime, create_app(runtime=runtime))
+        return self.variants[key]
+
+    async def close(self) -> None:
+        for runtime in (self.runtime, *(runtime for runtime, _ in self.variants.values())):
+            await runtime.close()
 
 
 @pytest.fixture(scope="session")
 async def harness(settings: Settings, database: ScratchDatabase) -> AsyncIterator[Harness]:
     shared = SharedConnectionDatabase(database.engine)
     runtime = Runtime.build(_for(settings, database), database=shared)
-    yield Harness(shared, runtime, create_app(runtime=runtime))
-    await runtime.close()
+    built = Harness(shared, runtime, create_app(runtime=runtime))
+    yield built
+    await built.close()
 
 
 @pytest.fixture
@@ -108,7 +134,8 @@ async def connection(
     async with engine.connect() as connection:
         transaction = await connection.begin()
         harness.database.bind(connection)
-        await harness.runtime.forget()
+        runtime, _ = harness.serving(request.node)
+        await runtime.forget()
         statements = _count_statements(connection)
         yield connection
         await transaction.rollback()
@@ -142,14 +169,16 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture
-def app(harness: Harness, connection: AsyncConnection) -> Litestar:
-    return harness.app
+def app(request: pytest.FixtureRequest, harness: Harness, connection: AsyncConnection) -> Litestar:
+    return harness.serving(request.node)[1]
 
 
 @pytest.fixture
-def runtime(harness: Harness, connection: AsyncConnection) -> Runtime:
+def runtime(
+    request: pytest.FixtureRequest, harness: Harness, connection: AsyncConnection
+) -> Runtime:
     """The app's runtime, on the test's connection, for calling the domain directly."""
-    return harness.runtime
+    return harness.serving(request.node)[0]
 
 
 def _for(settings: Settings, database: ScratchDatabase) -> Settings:

@@ -167,11 +167,14 @@ def test_clients_renew_secret_and_disable(data_dir: Path) -> None:
     assert "no client" in unknown.stderr
 
 
-def _issue_in_process(data_dir: Path, external_id: str = "cli-1") -> str:
+def _issue_in_process(
+    data_dir: Path, external_id: str = "cli-1", env: dict[str, str] | None = None
+) -> str:
     """Issue one badge on the data folder's database, as the API would."""
 
     async def issue() -> str:
-        runtime = Runtime.build(Settings.from_env({"INSIGNE_DATA_DIR": str(data_dir)}))
+        settings = Settings.from_env({"INSIGNE_DATA_DIR": str(data_dir), **(env or {})})
+        runtime = Runtime.build(settings)
         try:
             async with runtime.read() as services:
                 client_id = await services.clients.find_by_name("Plateforme de démonstration")
@@ -208,7 +211,8 @@ async def _principal(runtime: Runtime, client_id: str) -> Principal:
 
 def test_credentials_suspend_reinstate_and_revoke(data_dir: Path) -> None:
     output(insigne(data_dir, "demo"))
-    credential_id = _issue_in_process(data_dir)
+    # Issued with the opt-in suspension entry; the command line (default settings) suspends it.
+    credential_id = _issue_in_process(data_dir, env={"INSIGNE_SUSPENSION_ENTRY": "1"})
 
     suspended = output(
         insigne(data_dir, "credentials", "suspend", credential_id, "--reason", "vérification")

@@ -34,7 +34,7 @@ async def test_completion_issues_a_signed_credential(client: Client, token: Gett
     assert subject["achievement"]["name"] == "Leadership pédagonumérique 1 – Explorateur"
     assert matches_identity(subject["identifier"][0], "marie.tremblay@exemple.qc.ca")
     assert credential["proof"][0]["cryptosuite"] == "eddsa-rdfc-2022"
-    assert credential["credentialStatus"][0]["type"] == "BitstringStatusListEntry"
+    assert credential["credentialStatus"]["type"] == "BitstringStatusListEntry"
     assert body["jwt"].count(".") == 2
 
 

@@ -10,7 +10,7 @@ from tests.interop.dbstack import DbStack
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.settings(suspension_entry=True)]  # opt-in suspension
 
 
 @pytest.mark.parametrize("share", [False, True])

@@ -12,6 +12,8 @@ from service.domain.demo import ISSUER_SLUG
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import completion
 
+pytestmark = pytest.mark.settings(suspension_entry=True)  # the opt-in suspension entry
+
 
 @pytest.fixture
 async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def _paths(badge: dict[str, Any]) -> dict[str, str]:
         "evidence": credential["evidence"][0]["id"][local:],
         "public-credential": f"/credentials/{badge['id']}",
         "public-jwt": f"/credentials/{badge['id']}.jwt",
-        "status-list": credential["credentialStatus"][0]["statusListCredential"][local:],
+        "status-list": credential["credentialStatus"]["statusListCredential"][local:],
         "achievement": credential["credentialSubject"]["achievement"]["id"][local:],
         "issuer": "/issuers/reseau-demo",
     }

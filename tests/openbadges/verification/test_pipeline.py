@@ -337,6 +337,23 @@ async def test_jwt_claiming_an_issuer_with_a_foreign_jwk_fails_the_issuer_key(
     assert failed(result) == {"issuer-key"}
 
 
+async def test_jwt_jwk_whose_issuer_document_is_unreachable_is_unverifiable(
+    issuer: Issuer,
+) -> None:
+    token = jwt_with_embedded_jwk(issuer.credential(), issuer.key)
+    del issuer.documents[ISSUER]  # the issuer's site does not answer (nor its status list's)
+
+    result = await verify(token, resolver=issuer.resolver(), now=NOW)
+
+    assert statuses(result)["proof"] == ["passed"]
+    assert failed(result) == {"issuer-key", "status"}
+    assert {c.cause for c in result.checks if c.status == "failed"} == {"unreachable"}
+    assert (result.verdict, result.verdict_check and result.verdict_check.cause) == (
+        "unverifiable",
+        "unreachable",
+    )
+
+
 async def test_jwt_jwk_listed_by_the_issuer_verifies(issuer: Issuer) -> None:
     token = jwt_with_embedded_jwk(issuer.credential(), issuer.key)
 

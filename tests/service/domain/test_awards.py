@@ -90,10 +90,10 @@ async def test_a_taken_status_index_rolls_the_whole_store_back(
     runtime: Runtime, platform: Principal, session: AsyncSession
 ) -> None:
     winner = await issue_completion(runtime, platform, a_completion("premier"))
-    index = int(winner.document["credentialStatus"][0]["statusListIndex"])
+    index = int(winner.document["credentialStatus"]["statusListIndex"])
     request = CompletionRequest(a_completion("second"), None)
     draft = await _draft(runtime, platform, request)
-    clash = replace(draft, status_index=index, status=winner.document["credentialStatus"][0])
+    clash = replace(draft, status_index=index, status=winner.document["credentialStatus"])
     signed = sign_both_ways(build_credential(clash, runtime.urls), clash.issuer, clash.issued_at)
 
     with pytest.raises(SlotTaken):
