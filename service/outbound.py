@@ -8,7 +8,7 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
   goes to that checked address: private, loopback, link-local (cloud metadata), multicast
   and reserved ranges are refused, so DNS rebinding cannot slip past the check;
 * redirects are followed by hand (at most three), each target checked like the first URL;
-* timeouts on every phase and a cap on the response size; JSON only;
+* timeouts on every phase, a total deadline on a POST, a cap on the response size; JSON only;
 * at most ``per_host`` requests in flight to one host at a time (a verification may fetch
   several documents; many verifications may name one host), the rest wait their turn;
 * a small per-process cache honours ``Cache-Control: max-age`` (``no-store``/``no-cache``
@@ -40,6 +40,7 @@ MAX_REDIRECTS = 3
 MAX_CACHE_SECONDS = 3600
 CACHE_ENTRIES = 256
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+DEADLINE = 10.0  # seconds for a whole POST: connect, send and the complete answer
 
 
 class FetchError(UnreachableDocument):
@@ -218,21 +219,38 @@ class SafeFetcher:
             else:
                 self._slots[host] = (semaphore, users - 1)
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE
+    ) -> int:
         """POST `body` to `url` under the same rules (no redirect followed); the status code.
 
-        Raises FetchError when no answer came (refused, unsafe address, timeout).
+        `deadline` bounds the whole exchange (connect, send, the complete answer): the
+        per-phase timeouts alone let a receiver that drips a byte at a time hold on forever.
+        Raises FetchError when no complete answer came (refused, unsafe address, timeout).
         """
         self._check_url(url)
         try:
-            async with self._client.stream("POST", url, content=body, headers=headers) as response:
-                await self._read(response)  # drained within the size cap, then dropped
-                return response.status_code
+            with anyio.fail_after(deadline):
+                async with self._client.stream(
+                    "POST", url, content=body, headers=headers
+                ) as response:
+                    await self._read(response)  # drained within the size cap, then dropped
+                    return response.status_code
+        except TimeoutError:
+            raise FetchError(f"{url} gave no complete answer within {deadline:g} s") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url} could not be reached: {error}") from None
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` would be refused whatever DNS says (safe to show), or None."""
+        try:
+            self._check_url(url)
+        except FetchError as error:
+            return str(error)
+        return None
 
     def _check_url(self, url: str) -> None:
         try:
@@ -242,9 +260,14 @@ class SafeFetcher:
             raise FetchError(f"not a valid URL: {url!r}", "refused") from None
         if not (parts.scheme == "https" or (parts.scheme == "http" and host in self.http_hosts)):
             raise FetchError(f"only https URLs are fetched, not {url!r}", "refused")
+        if host in self.http_hosts:
+            return
         denoted = numeric_host(host)
-        if denoted is not None and host not in self.http_hosts and not is_public_address(denoted):
+        if denoted is not None and not is_public_address(denoted):
             raise FetchError(f"{host} denotes {denoted}, an address that is not public", "refused")
+        if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
+            # RFC 6761 §6.3: always the loopback, whatever a resolver is asked
+            raise FetchError(f"{host} is a loopback name: not public", "refused")
 
     async def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length")

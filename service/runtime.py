@@ -126,7 +126,7 @@ def build_services(
         session,
         principal=principal,
         signer=runtime.signer,
-        http_hosts=settings.fetch_http_hosts,
+        url_refusal=runtime.fetcher.refusal,
         clock=clock,
     )
     outbox = Outbox(session, signer=runtime.signer, clock=clock)
