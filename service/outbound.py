@@ -6,7 +6,8 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
 * HTTPS only; plain HTTP only for hosts listed in settings (development, tests);
 * the address is checked when the connection is made, after DNS resolution, and the socket
   goes to that checked address: private, loopback, link-local (cloud metadata), multicast
-  and reserved ranges are refused, so DNS rebinding cannot slip past the check;
+  and reserved ranges are refused, so DNS rebinding cannot slip past the check, and so are
+  IPv6 addresses that carry such an IPv4 address (NAT64, 6to4, IPv4-compatible…);
 * redirects are followed by hand (at most three), each target checked like the first URL;
 * timeouts on every phase, a total deadline on a POST, a cap on the response size; JSON only;
 * at most ``per_host`` requests in flight to one host at a time (a verification may fetch
@@ -56,11 +57,52 @@ class _NotPublic(httpcore.ConnectError):
 
 
 def is_public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet (not private, loopback, metadata…)."""
+    """Whether an IP address is on the public internet (not private, loopback, metadata…).
+
+    An IPv6 address that carries an IPv4 address is judged by the IPv4 address too: a
+    translator or tunnel on the path would deliver it there (`embedded_ipv4`).
+    """
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = embedded_ipv4(ip)
+        if carried:
+            return all(v4.is_global and not v4.is_multicast for v4 in carried)
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215 local-use prefix
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291 §2.5.5.1, deprecated
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 §2.1 (SIIT)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for (none when it is a plain IPv6 one).
+
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, IPv4-translated
+    ``::ffff:0:a.b.c.d``, NAT64 ``64:ff9b::a.b.c.d``, 6to4 ``2002:AABB:CCDD::`` and Teredo
+    (its client and server). The local-use NAT64 prefix may be cut at any RFC 6052 length,
+    so each position an IPv4 address could hold there counts.
+    """
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in _NAT64 or ip in _COMPATIBLE or ip in _TRANSLATED:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip in _NAT64_LOCAL:
+        return [_rfc6052(int(ip), length) for length in (48, 56, 64, 96)]
+    return []
+
+
+def _rfc6052(value: int, prefix_length: int) -> ipaddress.IPv4Address:
+    """The IPv4 address after a `prefix_length`-bit prefix (RFC 6052 §2.2: bits 64-71 skipped)."""
+    if prefix_length == 96:
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    without_u = (value >> 64) << 56 | value & ((1 << 56) - 1)  # 120 bits
+    return ipaddress.IPv4Address(without_u >> (120 - prefix_length - 32) & 0xFFFFFFFF)
 
 
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\.?$", re.IGNORECASE)

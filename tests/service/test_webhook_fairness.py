@@ -303,6 +303,9 @@ async def test_two_workers_never_exceed_an_endpoints_share(deployment: Deploymen
         "https://169.254.169.254/latest/meta-data",
         "https://localhost/hooks",
         "https://api.localhost/hooks",
+        "https://[64:ff9b::a00:1]/hooks",  # NAT64 for 10.0.0.1
+        "https://[2002:a9fe:a9fe::]/hooks",  # 6to4 for 169.254.169.254
+        "https://[::ffff:0:7f00:1]/hooks",  # IPv4-translated 127.0.0.1
     ],
 )
 async def test_registration_refuses_what_delivery_always_refuses(
