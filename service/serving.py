@@ -3,6 +3,7 @@
 uvicorn stays the default; it is given uvloop and httptools explicitly (C event loop and
 HTTP parser: h11 and the stock loop cost several times the CPU per request). granian (a Rust
 HTTP server) runs a process per worker on one port; `bench/wrk_load.py` measures both.
+Neither rewrites the client address from proxy headers: ``INSIGNE_TRUSTED_PROXIES`` decides.
 """
 
 import gc
@@ -66,6 +67,10 @@ def _uvicorn(options: ServeOptions, log_config: dict[str, Any]) -> None:
         http="httptools",
         access_log=False,  # ours (service/logs.py) has the request id and no query values
         log_config=log_config,
+        # INSIGNE_TRUSTED_PROXIES alone decides whom X-Forwarded-For is believed from
+        # (service/limits.py); uvicorn's own handling would believe loopback peers first
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
 
 
