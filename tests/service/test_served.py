@@ -1,15 +1,17 @@
 """``insigne serve`` as deployed: a server process on a loopback port, under each server.
 
 What only the served process shows: whose address a request comes from (the ASGI server
-must not rewrite it from ``X-Forwarded-For`` before ``INSIGNE_TRUSTED_PROXIES`` is asked).
+must not rewrite it from ``X-Forwarded-For`` before ``INSIGNE_TRUSTED_PROXIES`` is asked),
+and how long a slow client may hold a connection.
 """
 
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ANONYMOUS_LIMIT = 3
+HEADERS_SECONDS = 1.0
+BODY_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,11 @@ def served(
     )
     log = (data / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--port", str(port), "--server", request.param],
+        [
+            *(sys.executable, "-m", "service", "serve", "--port", str(port)),
+            *("--server", request.param),
+            *("--headers-timeout", str(HEADERS_SECONDS), "--body-timeout", str(BODY_SECONDS)),
+        ],
         env=env,
         cwd=ROOT,
         stdout=log,
@@ -101,3 +109,67 @@ def test_a_forwarded_for_header_from_an_untrusted_peer_changes_no_address(served
 
     assert 429 not in statuses[:ANONYMOUS_LIMIT], statuses
     assert statuses[ANONYMOUS_LIMIT] == 429, statuses
+
+
+def _held(
+    served: Served, sent: Iterable[bytes], interval: float, limit: float = 15
+) -> tuple[float, bytes]:
+    """Send `sent` a piece every `interval` s; how long until the server hung up, what it said."""
+    received = b""
+    with socket.create_connection((served.host, served.port), timeout=interval) as connection:
+        started = time.monotonic()
+        for piece in sent:
+            try:
+                connection.sendall(piece)
+                data = connection.recv(4096)
+            except TimeoutError:
+                data = None
+            except OSError:
+                break
+            if data == b"":
+                break
+            received += data or b""
+            if time.monotonic() - started > limit:
+                break
+        return time.monotonic() - started, received
+
+
+def test_headers_sent_a_byte_at_a_time_are_cut_off(served: Served) -> None:
+    head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    drip = itertools.chain([head], itertools.repeat(b"X-Lent: a\r\n"))
+
+    held, answer = _held(served, drip, interval=0.25)
+
+    assert held < HEADERS_SECONDS + 2, f"{served.server} held slow headers for {held:.1f} s"
+    assert b"200 OK" not in answer
+
+
+def test_a_silent_connection_is_cut_off(served: Served) -> None:
+    held, _ = _held(served, itertools.repeat(b""), interval=0.25)
+
+    assert held < HEADERS_SECONDS + 2, f"{served.server} held a silent connection {held:.1f} s"
+
+
+def test_a_body_sent_a_byte_at_a_time_is_cut_off(served: Served) -> None:
+    if served.server == "granian":
+        pytest.skip("granian has no body timeout (its HTTP/1 settings time out headers only)")
+    head = (
+        b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n"
+    )
+    drip = itertools.chain([head, b"grant_type=client_credentials&scope="], itertools.repeat(b"a"))
+
+    held, answer = _held(served, drip, interval=0.25)
+
+    assert held < HEADERS_SECONDS + BODY_SECONDS + 2, f"held a slow body for {held:.1f} s"
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_a_prompt_client_on_a_kept_alive_connection_is_served(served: Served) -> None:
+    with httpx.Client(base_url=served.base, timeout=10) as client:
+        first = client.get("/health")
+        time.sleep(HEADERS_SECONDS + 0.5)  # idle between requests: keep-alive's own timeout
+        second = client.post("/api/v1/verifications", json={"jwt": "a.b.c"})
+
+    assert first.status_code == 200
+    assert second.status_code < 500
