@@ -6,14 +6,18 @@ print has the names the HTTP API uses. ``clients create|renew-secret|disable`` a
 """
 
 import argparse
+import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeAlias
 
 from service.cli_lifecycle import run_as_operator
 from service.domain.client_admin import ClientView
+from service.domain.images import StoredImage
 from service.domain.issuer_admin import AdministeredIssuer, NewIssuer
-from service.runtime import Services
+from service.logos import fetch_logo
+from service.runtime import Runtime, Services
 from service.settings import Settings
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -81,10 +85,10 @@ def _create_issuer(settings: Settings, args: argparse.Namespace) -> int:
         parent=args.parent,
     )
 
-    async def create(services: Services) -> AdministeredIssuer:
-        return await services.issuer_admin.create(new, actor="cli")
+    async def create(services: Services, logo: StoredImage | None) -> AdministeredIssuer:
+        return await services.issuer_admin.create(new, actor="cli", logo=logo)
 
-    print_json(issuer_json(run_as_operator(settings, create)))
+    print_json(issuer_json(_with_logo(settings, new.image, create)))
     return 0
 
 
@@ -96,11 +100,30 @@ def _update_issuer(settings: Settings, args: argparse.Namespace) -> int:
     }
     changes.update({_FIELDS[flag]: None for flag in args.clear})
 
-    async def update(services: Services) -> AdministeredIssuer:
-        return await services.issuer_admin.update(args.slug, changes, actor="cli")
+    async def update(services: Services, logo: StoredImage | None) -> AdministeredIssuer:
+        return await services.issuer_admin.update(args.slug, changes, actor="cli", logo=logo)
 
-    print_json(issuer_json(run_as_operator(settings, update)))
+    print_json(issuer_json(_with_logo(settings, changes.get("image"), update)))
     return 0
+
+
+def _with_logo(
+    settings: Settings,
+    image: str | None,
+    action: Callable[[Services, StoredImage | None], Awaitable[AdministeredIssuer]],
+) -> AdministeredIssuer:
+    """Fetch the logo URL first (no network inside the unit), then run `action` as operator."""
+
+    async def run() -> AdministeredIssuer:
+        runtime = Runtime.build(settings)
+        try:
+            logo = await fetch_logo(runtime, image)
+            async with runtime.write(is_operator=True) as services:
+                return await action(services, logo)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
 
 
 def _list_issuers(settings: Settings, args: argparse.Namespace) -> int:

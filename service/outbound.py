@@ -246,6 +246,33 @@ class SafeFetcher:
                 raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
         raise FetchError(f"{url}: too many redirects", "redirects")
 
+    async def get_image(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        """GET a picture under the same rules (redirects, caps); its bytes and media type.
+
+        Never cached: a picture is fetched once, then kept and served by us.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_url(url)
+            try:
+                async with (
+                    self._slot(urlsplit(url).netloc),
+                    self._client.stream("GET", url, headers={"Accept": _IMAGES}) as response,
+                ):
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("location", ""))
+                        continue
+                    if response.status_code != 200:
+                        raise FetchError(f"{url} answered {response.status_code}", "http_error")
+                    body = await self._read(response, max_bytes)
+                    media_type = response.headers.get("content-type", "").split(";")[0]
+                    return body, media_type.strip().lower()
+            except httpx.HTTPError as error:
+                outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
+                raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
+            except httpx.InvalidURL as error:
+                raise FetchError(f"{url} could not be fetched: {error}", "refused") from None
+        raise FetchError(f"{url}: too many redirects", "redirects")
+
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
         """One of the host's `per_host` slots; a host's entry goes once nobody holds it."""
@@ -311,17 +338,16 @@ class SafeFetcher:
             # RFC 6761 §6.3: always the loopback, whatever a resolver is asked
             raise FetchError(f"{host} is a loopback name: not public", "refused")
 
-    async def _read(self, response: httpx.Response) -> bytes:
+    async def _read(self, response: httpx.Response, max_bytes: int | None = None) -> bytes:
+        limit = self.max_bytes if max_bytes is None else max_bytes
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes", "too_large")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
         chunks = bytearray()
         async for chunk in response.aiter_bytes():
             chunks.extend(chunk)
-            if len(chunks) > self.max_bytes:
-                raise FetchError(
-                    f"{response.url} is larger than {self.max_bytes} bytes", "too_large"
-                )
+            if len(chunks) > limit:
+                raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
         return bytes(chunks)
 
 
@@ -351,6 +377,7 @@ def _is_compact_jws(body: bytes) -> bool:
     return len(parts) == 3 and all(part and set(part) <= alphabet for part in parts)
 
 
+_IMAGES = "image/png, image/svg+xml"
 _ACCEPT = (
     "application/did+json, application/vc+ld+json, application/ld+json, application/vc+jwt, "
     "application/json;q=0.9"

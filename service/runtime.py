@@ -159,7 +159,9 @@ def build_services(
         KeyAdministration(viewer=viewer, issuers=issuers, signer=runtime.signer),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
-        issuer_admin=IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
+        issuer_admin=IssuerAdministration(
+            session, viewer=viewer, issuers=issuers, clients=clients, images=images, urls=urls
+        ),
         client_admin=ClientAdministration(session, viewer=viewer, clients=clients),
         achievement_admin=achievement_admin,
         images=images,

@@ -29,8 +29,6 @@ def test_issuers_create_update_show_and_list(data_dir: Path) -> None:
             "https://reseau-estrie.exemple.qc.ca",
             "--email",
             "badges@reseau-estrie.exemple.qc.ca",
-            "--image",
-            "https://reseau-estrie.exemple.qc.ca/logo.png",
             "--parent",
             "reseau-demo",
         )
