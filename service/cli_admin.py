@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 from service.cli_lifecycle import run_as_operator
 from service.domain.client_admin import ClientView
+from service.domain.errors import InvalidInput
 from service.domain.images import StoredImage
 from service.domain.issuer_admin import AdministeredIssuer, NewIssuer
 from service.logos import fetch_logo
@@ -53,6 +54,9 @@ def add_issuer_commands(commands: SubParsers) -> None:
     )
     update.set_defaults(run=_update_issuer)
     actions.add_parser("list", help="every issuer").set_defaults(run=_list_issuers)
+    actions.add_parser(
+        "fetch-logos", help="fetch logos still stored as foreign URLs and serve them ourselves"
+    ).set_defaults(run=_fetch_logos)
     show = actions.add_parser("show", help="one issuer")
     show.add_argument("slug")
     show.set_defaults(run=_show_issuer)
@@ -105,6 +109,37 @@ def _update_issuer(settings: Settings, args: argparse.Namespace) -> int:
 
     print_json(issuer_json(_with_logo(settings, changes.get("image"), update)))
     return 0
+
+
+def _fetch_logos(settings: Settings, args: argparse.Namespace) -> int:
+    """Logos set as URLs before they were fetched: each fetched once, as a new one would be."""
+
+    async def run() -> list[dict[str, str | None]]:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.write(is_operator=True) as services:
+                foreign = [
+                    (i.profile.slug, i.profile.image_url)
+                    for i in await services.issuer_admin.issuers()
+                    if i.profile.image_url and not runtime.urls.is_own_image(i.profile.image_url)
+                ]
+            return [await _localise(runtime, slug, url) for slug, url in foreign]
+        finally:
+            await runtime.close()
+
+    done = asyncio.run(run())
+    print_json(done)
+    return 0 if all(item["error"] is None for item in done) else 2
+
+
+async def _localise(runtime: Runtime, slug: str, url: str) -> dict[str, str | None]:
+    try:
+        logo = await fetch_logo(runtime, url)
+    except InvalidInput as error:  # left as it is (pages do not show it); said why
+        return {"slug": slug, "image": url, "error": str(error)}
+    async with runtime.write(is_operator=True) as services:
+        issuer = await services.issuer_admin.update(slug, {"image": url}, actor="cli", logo=logo)
+    return {"slug": slug, "image": issuer.profile.image_url, "error": None}
 
 
 def _with_logo(

@@ -21,9 +21,12 @@ from service.settings import Settings
 from tests.service.factories import ANSWERS
 
 
-def insigne(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def insigne(
+    data_dir: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("INSIGNE_")}
     env["INSIGNE_DATA_DIR"] = str(data_dir)
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
         env=env,
