@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,11 +51,9 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "granian"])
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Served]:
-    data = tmp_path_factory.mktemp("served")
+@contextmanager
+def _serving(server: str, data: Path, env_extra: dict[str, str] | None = None) -> Iterator[Served]:
+    """`insigne serve` in a subprocess on a free loopback port, until the block ends."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -66,6 +65,7 @@ def served(
     }
     env.pop("INSIGNE_TRUSTED_PROXIES", None)
     env.pop("FORWARDED_ALLOW_IPS", None)
+    env.update(env_extra or {})
     subprocess.run(
         [sys.executable, "-m", "service", "db", "upgrade"],
         env=env,
@@ -78,7 +78,7 @@ def served(
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "service", "serve", "--port", str(port)),
-            *("--server", request.param),
+            *("--server", server),
             *("--headers-timeout", str(HEADERS_SECONDS), "--body-timeout", str(BODY_SECONDS)),
         ],
         env=env,
@@ -88,11 +88,19 @@ def served(
     )
     try:
         _wait(base, process)
-        yield Served(base, "127.0.0.1", port, request.param)
+        yield Served(base, "127.0.0.1", port, server)
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module", params=["uvicorn", "granian"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    with _serving(request.param, tmp_path_factory.mktemp("served")) as running:
+        yield running
 
 
 def test_a_forwarded_for_header_from_an_untrusted_peer_changes_no_address(served: Served) -> None:
@@ -109,6 +117,23 @@ def test_a_forwarded_for_header_from_an_untrusted_peer_changes_no_address(served
 
     assert 429 not in statuses[:ANONYMOUS_LIMIT], statuses
     assert statuses[ANONYMOUS_LIMIT] == 429, statuses
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_a_trusted_proxy_is_believed(server: str, tmp_path: Path) -> None:
+    """With loopback listed in INSIGNE_TRUSTED_PROXIES, each forwarded address is its own."""
+    with _serving(server, tmp_path, {"INSIGNE_TRUSTED_PROXIES": "127.0.0.1"}) as running:
+        statuses = [
+            httpx.get(
+                f"{running.base}/api/v1/verifications",
+                params={"url": "https://10.0.0.1/badge.json"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+                timeout=10,
+            ).status_code
+            for n in range(ANONYMOUS_LIMIT + 1)
+        ]
+
+    assert 429 not in statuses, statuses
 
 
 def _held(
