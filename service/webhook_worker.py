@@ -95,18 +95,18 @@ class WebhookWorker:
 
     async def _attempt(self, delivery: Claimed) -> None:
         """Send, then record in a unit of its own (a failure leaves the lease to run out)."""
-        outcome = await self._send(delivery)
-        log.info(
-            "webhook %s to endpoint %s: %s",
-            delivery.message_id,
-            delivery.endpoint_id,
-            outcome.status_code or outcome.error,
-        )
         try:
+            outcome = await self._send(delivery)
+            log.info(
+                "webhook %s to endpoint %s: %s",
+                delivery.message_id,
+                delivery.endpoint_id,
+                outcome.status_code or outcome.error,
+            )
             async with self._units, self._runtime.write() as services:
                 await services.outbox.record(delivery, outcome)
         except Exception:  # the lease runs out and the delivery is tried again
-            log.exception("webhook %s: recording the attempt failed", delivery.message_id)
+            log.exception("webhook %s: the attempt could not be completed", delivery.message_id)
 
     async def _send(self, delivery: Claimed) -> Outcome:
         now = self._runtime.clock()
