@@ -22,7 +22,7 @@ from service.domain.demo import load_demo
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.logs import configure_logging, logging_dict
 from service.runtime import Runtime, Services
-from service.serving import SERVERS, ServeOptions, serve
+from service.serving import BODY_SECONDS, HEADERS_SECONDS, SERVERS, ServeOptions, serve
 from service.settings import Settings
 
 DEMO_CLIENT_FILE = "demo-client.json"  # in the data folder, beside the development secrets
@@ -53,6 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes")
     serve.add_argument("--server", choices=SERVERS, default="uvicorn", help="the ASGI server")
+    serve.add_argument(
+        "--headers-timeout",
+        type=float,
+        default=HEADERS_SECONDS,
+        help="seconds a client has to send a request's headers",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=BODY_SECONDS,
+        help="seconds a client has to send a request's body after its headers (uvicorn)",
+    )
     serve.set_defaults(run=_serve)
     db = commands.add_parser("db", help="database migrations").add_subparsers(
         dest="db_command", required=True
@@ -98,7 +110,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    serve(ServeOptions(args.host, args.port, args.workers, args.server), logging_dict(settings))
+    options = ServeOptions(
+        args.host,
+        args.port,
+        args.workers,
+        args.server,
+        headers_seconds=args.headers_timeout,
+        body_seconds=args.body_timeout,
+    )
+    serve(options, logging_dict(settings))
     return 0
 
 

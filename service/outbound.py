@@ -6,9 +6,10 @@ from URLs inside the badge. Those URLs are attacker-controlled, so:
 * HTTPS only; plain HTTP only for hosts listed in settings (development, tests);
 * the address is checked when the connection is made, after DNS resolution, and the socket
   goes to that checked address: private, loopback, link-local (cloud metadata), multicast
-  and reserved ranges are refused, so DNS rebinding cannot slip past the check;
+  and reserved ranges are refused, so DNS rebinding cannot slip past the check, and so are
+  IPv6 addresses that carry such an IPv4 address (NAT64, 6to4, IPv4-compatible…);
 * redirects are followed by hand (at most three), each target checked like the first URL;
-* timeouts on every phase and a cap on the response size; JSON only;
+* timeouts on every phase, a total deadline on a POST, a cap on the response size; JSON only;
 * at most ``per_host`` requests in flight to one host at a time (a verification may fetch
   several documents; many verifications may name one host), the rest wait their turn;
 * a small per-process cache honours ``Cache-Control: max-age`` (``no-store``/``no-cache``
@@ -40,6 +41,7 @@ MAX_REDIRECTS = 3
 MAX_CACHE_SECONDS = 3600
 CACHE_ENTRIES = 256
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+DEADLINE = 10.0  # seconds for a whole POST: connect, send and the complete answer
 
 
 class FetchError(UnreachableDocument):
@@ -55,11 +57,52 @@ class _NotPublic(httpcore.ConnectError):
 
 
 def is_public_address(address: str) -> bool:
-    """Whether an IP address is on the public internet (not private, loopback, metadata…)."""
+    """Whether an IP address is on the public internet (not private, loopback, metadata…).
+
+    An IPv6 address that carries an IPv4 address is judged by the IPv4 address too: a
+    translator or tunnel on the path would deliver it there (`embedded_ipv4`).
+    """
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = embedded_ipv4(ip)
+        if carried:
+            return all(v4.is_global and not v4.is_multicast for v4 in carried)
     return ip.is_global and not ip.is_multicast
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215 local-use prefix
+_COMPATIBLE = ipaddress.IPv6Network("::/96")  # RFC 4291 §2.5.5.1, deprecated
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765 §2.1 (SIIT)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for (none when it is a plain IPv6 one).
+
+    IPv4-mapped ``::ffff:a.b.c.d``, IPv4-compatible ``::a.b.c.d``, IPv4-translated
+    ``::ffff:0:a.b.c.d``, NAT64 ``64:ff9b::a.b.c.d``, 6to4 ``2002:AABB:CCDD::`` and Teredo
+    (its client and server). The local-use NAT64 prefix may be cut at any RFC 6052 length,
+    so each position an IPv4 address could hold there counts.
+    """
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in _NAT64 or ip in _COMPATIBLE or ip in _TRANSLATED:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip in _NAT64_LOCAL:
+        return [_rfc6052(int(ip), length) for length in (48, 56, 64, 96)]
+    return []
+
+
+def _rfc6052(value: int, prefix_length: int) -> ipaddress.IPv4Address:
+    """The IPv4 address after a `prefix_length`-bit prefix (RFC 6052 §2.2: bits 64-71 skipped)."""
+    if prefix_length == 96:
+        return ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    without_u = (value >> 64) << 56 | value & ((1 << 56) - 1)  # 120 bits
+    return ipaddress.IPv4Address(without_u >> (120 - prefix_length - 32) & 0xFFFFFFFF)
 
 
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\.?$", re.IGNORECASE)
@@ -207,6 +250,33 @@ class SafeFetcher:
                 raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
         raise FetchError(f"{url}: too many redirects", "redirects")
 
+    async def get_image(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        """GET a picture under the same rules (redirects, caps); its bytes and media type.
+
+        Never cached: a picture is fetched once, then kept and served by us.
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_url(url)
+            try:
+                async with (
+                    self._slot(urlsplit(url).netloc),
+                    self._client.stream("GET", url, headers={"Accept": _IMAGES}) as response,
+                ):
+                    if response.is_redirect:
+                        url = urljoin(url, response.headers.get("location", ""))
+                        continue
+                    if response.status_code != 200:
+                        raise FetchError(f"{url} answered {response.status_code}", "http_error")
+                    body = await self._read(response, max_bytes)
+                    media_type = response.headers.get("content-type", "").split(";")[0]
+                    return body, media_type.strip().lower()
+            except httpx.HTTPError as error:
+                outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
+                raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
+            except httpx.InvalidURL as error:
+                raise FetchError(f"{url} could not be fetched: {error}", "refused") from None
+        raise FetchError(f"{url}: too many redirects", "redirects")
+
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
         """One of the host's `per_host` slots; a host's entry goes once nobody holds it."""
@@ -222,21 +292,38 @@ class SafeFetcher:
             else:
                 self._slots[host] = (semaphore, users - 1)
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE
+    ) -> int:
         """POST `body` to `url` under the same rules (no redirect followed); the status code.
 
-        Raises FetchError when no answer came (refused, unsafe address, timeout).
+        `deadline` bounds the whole exchange (connect, send, the complete answer): the
+        per-phase timeouts alone let a receiver that drips a byte at a time hold on forever.
+        Raises FetchError when no complete answer came (refused, unsafe address, timeout).
         """
         self._check_url(url)
         try:
-            async with self._client.stream("POST", url, content=body, headers=headers) as response:
-                await self._read(response)  # drained within the size cap, then dropped
-                return response.status_code
+            with anyio.fail_after(deadline):
+                async with self._client.stream(
+                    "POST", url, content=body, headers=headers
+                ) as response:
+                    await self._read(response)  # drained within the size cap, then dropped
+                    return response.status_code
+        except TimeoutError:
+            raise FetchError(f"{url} gave no complete answer within {deadline:g} s") from None
         except httpx.HTTPError as error:
             raise FetchError(f"{url} could not be reached: {error}") from None
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    def refusal(self, url: str) -> str | None:
+        """Why `url` would be refused whatever DNS says (safe to show), or None."""
+        try:
+            self._check_url(url)
+        except FetchError as error:
+            return str(error)
+        return None
 
     def _check_url(self, url: str) -> None:
         try:
@@ -246,21 +333,25 @@ class SafeFetcher:
             raise FetchError(f"not a valid URL: {url!r}", "refused") from None
         if not (parts.scheme == "https" or (parts.scheme == "http" and host in self.http_hosts)):
             raise FetchError(f"only https URLs are fetched, not {url!r}", "refused")
+        if host in self.http_hosts:
+            return
         denoted = numeric_host(host)
-        if denoted is not None and host not in self.http_hosts and not is_public_address(denoted):
+        if denoted is not None and not is_public_address(denoted):
             raise FetchError(f"{host} denotes {denoted}, an address that is not public", "refused")
+        if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
+            # RFC 6761 §6.3: always the loopback, whatever a resolver is asked
+            raise FetchError(f"{host} is a loopback name: not public", "refused")
 
-    async def _read(self, response: httpx.Response) -> bytes:
+    async def _read(self, response: httpx.Response, max_bytes: int | None = None) -> bytes:
+        limit = self.max_bytes if max_bytes is None else max_bytes
         declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(f"{response.url} is larger than {self.max_bytes} bytes", "too_large")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
         chunks = bytearray()
         async for chunk in response.aiter_bytes():
             chunks.extend(chunk)
-            if len(chunks) > self.max_bytes:
-                raise FetchError(
-                    f"{response.url} is larger than {self.max_bytes} bytes", "too_large"
-                )
+            if len(chunks) > limit:
+                raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
         return bytes(chunks)
 
 
@@ -290,6 +381,7 @@ def _is_compact_jws(body: bytes) -> bool:
     return len(parts) == 3 and all(part and set(part) <= alphabet for part in parts)
 
 
+_IMAGES = "image/png, image/svg+xml"
 _ACCEPT = (
     "application/did+json, application/vc+ld+json, application/ld+json, application/vc+jwt, "
     "application/json;q=0.9"

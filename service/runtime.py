@@ -130,7 +130,7 @@ def build_services(
         session,
         principal=principal,
         signer=runtime.signer,
-        http_hosts=settings.fetch_http_hosts,
+        url_refusal=runtime.fetcher.refusal,
         clock=clock,
     )
     outbox = Outbox(session, signer=runtime.signer, clock=clock)
@@ -163,7 +163,9 @@ def build_services(
         KeyAdministration(viewer=viewer, issuers=issuers),
         TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
         AuditLog(session, viewer=viewer),
-        issuer_admin=IssuerAdministration(session, viewer=viewer, issuers=issuers, clients=clients),
+        issuer_admin=IssuerAdministration(
+            session, viewer=viewer, issuers=issuers, clients=clients, images=images, urls=urls
+        ),
         client_admin=ClientAdministration(session, viewer=viewer, clients=clients),
         achievement_admin=achievement_admin,
         images=images,

@@ -1,16 +1,20 @@
 """The webhook worker: claims due deliveries, sends them signed, records what happened.
 
 Run by ``insigne worker`` and, for the embedded set-up, inside the app process (setting
-``webhook_worker``). Each round claims in one short write unit, sends with no transaction
-open (through the safe outbound client: HTTPS, public addresses, except the hosts allowed
-plain HTTP), then records the round's results in one more short write unit. Signatures follow
-the Standard Webhooks specification (``webhook-id``, ``webhook-timestamp``,
-``webhook-signature``: HMAC-SHA256 over ``id.timestamp.body``).
+``webhook_worker``). It keeps up to `CONCURRENCY` attempts going: whenever one ends it
+claims more, fairly across endpoints (`Outbox.claim`: a few in flight per endpoint, endpoints
+in turn), so a slow receiver holds its own slots and nobody else's, and there is no round
+that waits for its slowest send. Each claim and each result is a short write unit; a send
+runs with no transaction open, through the safe outbound client (HTTPS, public addresses,
+except the hosts allowed plain HTTP), within a total deadline. Signatures follow the Standard
+Webhooks specification (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``:
+HMAC-SHA256 over ``id.timestamp.body``).
 """
 
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
@@ -18,57 +22,91 @@ from datetime import timedelta
 from standardwebhooks import Webhook
 
 from service.domain.outbox import Claimed, Outcome
-from service.outbound import FetchError
+from service.outbound import DEADLINE, FetchError
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 BATCH = 20
-LEASE = timedelta(seconds=60)  # longer than a send can take (timeouts: 3 s + 5 s)
 CONCURRENCY = 8
+LEASE = timedelta(seconds=60)  # longer than a send can take (its deadline)
 
 
 class WebhookWorker:
-    def __init__(self, runtime: Runtime, *, batch: int = BATCH, lease: timedelta = LEASE) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        batch: int = BATCH,
+        lease: timedelta = LEASE,
+        concurrency: int = CONCURRENCY,
+        deadline: float = DEADLINE,
+    ) -> None:
         self._runtime = runtime
         self._batch = batch
         self._lease = lease
-        self._limit = asyncio.Semaphore(CONCURRENCY)
+        self._concurrency = concurrency
+        self._deadline = deadline
+        self._last_endpoint: uuid.UUID | None = None  # where the next claim's turn starts
+        # a database that serves one unit at a time (tests' shared connection) takes turns
+        self._units = asyncio.Semaphore(runtime.database.max_parallel_units or concurrency)
 
     async def run_once(self) -> int:
-        """One round: claim, send, record; returns how many deliveries were tried."""
-        async with self._runtime.write() as services:
-            claimed = await services.outbox.claim(self._batch, self._lease)
-        if not claimed:
-            return 0
-        outcomes = await asyncio.gather(*(self._deliver(delivery) for delivery in claimed))
-        async with self._runtime.write() as services:
-            for delivery, outcome in zip(claimed, outcomes, strict=True):
-                await services.outbox.record(delivery, outcome)
+        """Claim up to `batch` deliveries, send them and record each; how many were tried."""
+        claimed = await self._claim(self._batch)
+        await asyncio.gather(*(self._attempt(delivery) for delivery in claimed))
         return len(claimed)
 
     async def run(self, stop: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        """Rounds until `stop` is set, pausing when nothing is due."""
-        while not stop.is_set():
-            try:
-                tried = await self.run_once()
-            except Exception:  # a database blip must not end the worker; it retries
-                log.exception("webhook round failed")
-                tried = 0
-            if tried == 0:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle_seconds)
+        """Keep up to `concurrency` attempts going until `stop` is set; then let them end."""
+        sending: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                claimed = await self._claim_safely(self._concurrency - len(sending))
+                sending.update(asyncio.create_task(self._attempt(d)) for d in claimed)
+                if claimed and len(sending) < self._concurrency:
+                    continue  # more may be due at once
+                # until an attempt ends (a slot frees), `stop`, or a while for new events
+                await asyncio.wait(
+                    {*sending, stopping}, timeout=idle_seconds, return_when="FIRST_COMPLETED"
+                )
+                sending = {task for task in sending if not task.done()}
+        finally:
+            stopping.cancel()
+            if sending:
+                await asyncio.wait(sending)
 
-    async def _deliver(self, delivery: Claimed) -> Outcome:
-        async with self._limit:
+    async def _claim_safely(self, limit: int) -> list[Claimed]:
+        if limit <= 0:
+            return []
+        try:
+            return await self._claim(limit)
+        except Exception:  # a database blip must not end the worker; it retries
+            log.exception("webhook claim failed")
+            return []
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        async with self._units, self._runtime.write() as services:
+            claimed = await services.outbox.claim(limit, self._lease, after=self._last_endpoint)
+        if claimed:  # in turn order: an endpoint's first delivery comes in the first turn
+            self._last_endpoint = list(dict.fromkeys(d.endpoint_id for d in claimed))[-1]
+        return claimed
+
+    async def _attempt(self, delivery: Claimed) -> None:
+        """Send, then record in a unit of its own (a failure leaves the lease to run out)."""
+        try:
             outcome = await self._send(delivery)
-        log.info(
-            "webhook %s to endpoint %s: %s",
-            delivery.message_id,
-            delivery.endpoint_id,
-            outcome.status_code or outcome.error,
-        )
-        return outcome
+            log.info(
+                "webhook %s to endpoint %s: %s",
+                delivery.message_id,
+                delivery.endpoint_id,
+                outcome.status_code or outcome.error,
+            )
+            async with self._units, self._runtime.write() as services:
+                await services.outbox.record(delivery, outcome)
+        except Exception:  # the lease runs out and the delivery is tried again
+            log.exception("webhook %s: the attempt could not be completed", delivery.message_id)
 
     async def _send(self, delivery: Claimed) -> Outcome:
         now = self._runtime.clock()
@@ -82,7 +120,9 @@ class WebhookWorker:
         }
         started = time.monotonic()
         try:
-            status = await self._runtime.fetcher.post(delivery.url, delivery.body.encode(), headers)
+            status = await self._runtime.fetcher.post(
+                delivery.url, delivery.body.encode(), headers, deadline=self._deadline
+            )
         except FetchError as error:
             return Outcome(None, str(error), _elapsed(started))
         return Outcome(status, None, _elapsed(started))
@@ -100,8 +140,8 @@ async def in_process_worker(runtime: Runtime) -> AsyncIterator[None]:
         yield
     finally:
         stop.set()
-        with suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 10)
+        with suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, DEADLINE + 5)
 
 
 def _elapsed(started: float) -> int:

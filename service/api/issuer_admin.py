@@ -22,6 +22,7 @@ from service.domain.issuer_admin import (
     AdministeredIssuer,
     NewIssuer,
 )
+from service.logos import fetch_logo
 from service.runtime import Runtime
 
 Slug = Annotated[
@@ -40,7 +41,8 @@ ImageUrl = Annotated[
     str,
     msgspec.Meta(
         max_length=MAX_URL,
-        description="an https URL of the logo",
+        description="an https URL of the logo (PNG or SVG, 1 MiB at most): fetched once, "
+        "sanitised and served from /images/…",
         examples=["https://reseau-estrie.exemple.qc.ca/logo.png"],
     ),
 ]
@@ -128,9 +130,15 @@ class IssuerAdminController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> IssuerOut:
-        """Create an issuer and its signing keys; the calling client then administers it."""
+        """Create an issuer and its signing keys; the calling client then administers it.
+
+        A logo URL is fetched once and served from ``/images/…`` (``image`` is then that URL).
+        """
+        logo = await fetch_logo(runtime, data.image)
         async with runtime.write(principal) as services:
-            issuer = await services.issuer_admin.create(data.to_domain(), actor=principal.client_id)
+            issuer = await services.issuer_admin.create(
+                data.to_domain(), actor=principal.client_id, logo=logo
+            )
         return IssuerOut.from_domain(issuer)
 
     @get(operation_id="ListIssuers", responses=problems(401, 403))
@@ -160,9 +168,14 @@ class IssuerAdminController(Controller):
         principal: NamedDependency[Principal],
         slug: FromPath[str],
     ) -> IssuerOut:
-        """Change an issuer's profile; badges issued before keep the one they were signed with."""
+        """Change an issuer's profile; badges issued before keep the one they were signed with.
+
+        A logo URL is fetched once and served from ``/images/…`` (``image`` is then that URL).
+        """
+        changes = data.to_domain()
+        logo = await fetch_logo(runtime, changes.get("image"))
         async with runtime.write(principal) as services:
             issuer = await services.issuer_admin.update(
-                slug, data.to_domain(), actor=principal.client_id
+                slug, changes, actor=principal.client_id, logo=logo
             )
         return IssuerOut.from_domain(issuer)

@@ -191,7 +191,7 @@ class BadgePages:
             level_name=definition["levelName"],
             description=definition["description"],
             criteria=definition["criteria"],
-            image_url=definition["imageUrl"] or current.image_url,
+            image_url=self._urls.own(definition["imageUrl"]) or current.image_url,
             alignments=tuple(
                 Alignment(a.get("framework"), a.get("code"), a.get("name"), a.get("url"))
                 for a in definition["alignments"]
@@ -314,7 +314,7 @@ class BadgePages:
             level_name=record.level_name,
             description=record.description,
             criteria=record.criteria,
-            image_url=record.image_url or self._urls.achievement_image(record.slug),
+            image_url=self._urls.own(record.image_url) or self._urls.achievement_image(record.slug),
             alignments=tuple(
                 Alignment(a.get("framework"), a.get("code"), a.get("name"), a.get("url"))
                 for a in record.alignments
@@ -329,7 +329,7 @@ class BadgePages:
             slug=record.slug,
             name=record.name,
             url=record.url,
-            image_url=record.image_url,
+            image_url=self._urls.own(record.image_url),  # a page loads nothing from elsewhere
             description=record.description,
             page_url=self._urls.issuer(record.slug),
         )

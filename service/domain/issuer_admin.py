@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import IssuerRecord
 from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from service.domain.images import ImageService, StoredImage
 from service.domain.issuers import IssuerProfile, IssuerService
+from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
@@ -65,14 +67,24 @@ class IssuerAdministration:
         viewer: Viewer,
         issuers: IssuerService,
         clients: ClientService,
+        images: ImageService,
+        urls: Urls,
     ) -> None:
         self._session = session
         self._viewer = viewer
         self._issuers = issuers
         self._clients = clients
+        self._images = images
+        self._urls = urls
 
-    async def create(self, new: NewIssuer, *, actor: str) -> AdministeredIssuer:
-        """A new issuer and its keys; the creating client is linked to it."""
+    async def create(
+        self, new: NewIssuer, *, actor: str, logo: StoredImage | None = None
+    ) -> AdministeredIssuer:
+        """A new issuer and its keys; the creating client is linked to it.
+
+        A logo given as a URL comes as `logo`, fetched and checked by the caller before this
+        unit of work (`service.logos`); the issuer's image is then our copy's URL.
+        """
         problems = [] if SLUG.fullmatch(new.slug) else [FieldProblem("slug", "a-z, 0-9 and -")]
         values = _checked(
             {
@@ -80,10 +92,10 @@ class IssuerAdministration:
                 "url": new.url,
                 "email": new.email,
                 "description": new.description,
-                "image": new.image,
             },
             problems,
         )
+        values.update(await self._image(new.image, logo, problems))
         if not self._viewer.may_create_issuer():
             raise Forbidden("creating an issuer needs the 'admin' scope")
         parent = await self._parent(new.parent, problems) if new.parent is not None else None
@@ -104,9 +116,17 @@ class IssuerAdministration:
         return await self._with_parents(await self._issuers.profiles(self._viewer.administered()))
 
     async def update(
-        self, slug: str, changes: Mapping[str, str | None], *, actor: str
+        self,
+        slug: str,
+        changes: Mapping[str, str | None],
+        *,
+        actor: str,
+        logo: StoredImage | None = None,
     ) -> AdministeredIssuer:
-        """Change the given fields (None clears an optional one); the rest stay as they are."""
+        """Change the given fields (None clears an optional one); the rest stay as they are.
+
+        A new logo URL comes fetched and checked as `logo`, as in `create`.
+        """
         profile = await self._administered(slug)
         problems = [
             FieldProblem(
@@ -115,8 +135,14 @@ class IssuerAdministration:
             for field, value in changes.items()
             if field not in _COLUMNS or (field in _REQUIRED and value is None)
         ]
-        given = {k: v for k, v in changes.items() if k in _COLUMNS and k != "parentOrganisation"}
+        given = {
+            k: v
+            for k, v in changes.items()
+            if k in _COLUMNS and k not in ("parentOrganisation", "image")
+        }
         columns: dict[str, Any] = _checked(given, problems)
+        if "image" in changes:
+            columns.update(await self._image(changes["image"], logo, problems))
         if "parentOrganisation" in changes:
             parent = changes["parentOrganisation"]
             columns["parent_id"] = (
@@ -130,6 +156,23 @@ class IssuerAdministration:
             return (await self._with_parents([profile]))[0]
         updated = await self._issuers.update(slug, columns, actor=actor)
         return (await self._with_parents([updated]))[0]
+
+    async def _image(
+        self, url: str | None, logo: StoredImage | None, problems: list[FieldProblem]
+    ) -> dict[str, str | None]:
+        """The image column: our copy of the logo, never a third party's URL."""
+        if url is None:
+            return {"image_url": None}
+        if logo is not None:
+            await self._images.store(logo)
+            return {"image_url": self._urls.image(logo.sha256, logo.extension)}
+        if self._urls.is_own_image(url):
+            return {"image_url": url}
+        found = _check("image", url)
+        problems.append(
+            found if isinstance(found, FieldProblem) else FieldProblem("image", "not fetched")
+        )
+        return {}
 
     async def _administered(self, slug: str) -> IssuerProfile:
         profile = await self._issuers.find(slug)

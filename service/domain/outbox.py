@@ -1,9 +1,11 @@
 """The webhook outbox as workers see it: claim due deliveries, then record what happened.
 
 A claim is a short write unit that leases rows (``locked_until``); the worker sends with no
-transaction open and records the result in another short unit. On PostgreSQL the claim
-reads with ``FOR UPDATE SKIP LOCKED``, so several workers share the rows without waiting on
-one another and never claim the same one; SQLite has a single writer, which is as good.
+transaction open and records each result in another short unit. Claims are fair: at most
+`PER_ENDPOINT` deliveries in flight per endpoint, endpoints served in turn, so one tenant's
+slow or backlogged receiver never holds up another's. A claim locks the endpoint rows it
+serves (PostgreSQL: ``SKIP LOCKED``), so several workers share the work without waiting on
+one another and never claim the same delivery; SQLite has a single writer, which is as good.
 A lease that runs out (the worker died) makes the row due again: deliveries survive restarts.
 """
 
@@ -12,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord
@@ -21,6 +23,7 @@ from service.domain.clock import Clock, utc_now
 from service.domain.signer import Signer
 
 MAX_ATTEMPTS = 10
+PER_ENDPOINT = 2  # deliveries in flight to one endpoint at most, across all workers
 BASE_DELAY = timedelta(seconds=5)
 MAX_DELAY = timedelta(hours=6)
 
@@ -63,51 +66,118 @@ class Outbox:
         self._signer = signer
         self._clock = clock
 
-    async def claim(self, limit: int, lease: timedelta) -> list[Claimed]:
-        """Lease up to `limit` due deliveries of enabled endpoints."""
+    async def claim(
+        self,
+        limit: int,
+        lease: timedelta,
+        *,
+        per_endpoint: int = PER_ENDPOINT,
+        after: uuid.UUID | None = None,
+    ) -> list[Claimed]:
+        """Lease up to `limit` due deliveries, fairly: round-robin across endpoints.
+
+        No endpoint gets more than `per_endpoint` deliveries in flight (leased and not yet
+        recorded), counting every worker's leases, so a slow or backlogged endpoint holds a
+        few slots and never the whole worker. Endpoints are served in id order, starting
+        after `after` (the caller's last endpoint served) and wrapping round; each gets one
+        delivery per turn. The endpoint rows are locked while counting (PostgreSQL: ``FOR NO
+        KEY UPDATE SKIP LOCKED``, which events being published do not wait on), so two workers
+        never both fill one endpoint's quota.
+        """
         now = self._clock()
+        endpoints = await self._endpoints_with_work(now, limit, per_endpoint, after)
+        if not endpoints:
+            return []
+        quota = {e.id: per_endpoint for e in endpoints}
+        for endpoint_id, leased in await self._session.execute(
+            select(WebhookDeliveryRecord.endpoint_id, func.count())
+            .where(WebhookDeliveryRecord.endpoint_id.in_(quota), *_in_flight(now))
+            .group_by(WebhookDeliveryRecord.endpoint_id)
+        ):
+            quota[endpoint_id] -= leased
+        turn = func.row_number().over(
+            partition_by=WebhookDeliveryRecord.endpoint_id,
+            order_by=(WebhookDeliveryRecord.next_attempt_at, WebhookDeliveryRecord.id),
+        )
+        ranked = (
+            select(WebhookDeliveryRecord.id, WebhookDeliveryRecord.endpoint_id, turn.label("turn"))
+            .where(
+                WebhookDeliveryRecord.endpoint_id.in_([i for i, q in quota.items() if q > 0]),
+                *_due(now),
+            )
+            .subquery()
+        )
         rows = (
             await self._session.execute(
-                select(WebhookDeliveryRecord, WebhookEndpointRecord)
-                .join(
-                    WebhookEndpointRecord,
-                    WebhookEndpointRecord.id == WebhookDeliveryRecord.endpoint_id,
+                select(ranked.c.id, ranked.c.endpoint_id, ranked.c.turn).where(
+                    ranked.c.turn <= per_endpoint
                 )
-                .where(
-                    WebhookDeliveryRecord.status == "pending",
-                    WebhookDeliveryRecord.next_attempt_at <= now,
-                    or_(
-                        WebhookDeliveryRecord.locked_until.is_(None),
-                        WebhookDeliveryRecord.locked_until < now,
-                    ),
-                    WebhookEndpointRecord.disabled_at.is_(None),
-                )
-                .order_by(WebhookDeliveryRecord.next_attempt_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=WebhookDeliveryRecord)
             )
         ).all()
-        until = now + lease
-        if rows:
-            await self._session.execute(
-                update(WebhookDeliveryRecord)
-                .where(WebhookDeliveryRecord.id.in_([delivery.id for delivery, _ in rows]))
-                .values(locked_until=until)
-                .execution_options(synchronize_session=False)
+        order = {e.id: position for position, e in enumerate(endpoints)}
+        chosen = [
+            delivery_id
+            for delivery_id, endpoint_id, turn in sorted(
+                rows, key=lambda row: (row.turn, order[row.endpoint_id])
             )
+            if turn <= quota[endpoint_id]
+        ][:limit]
+        if not chosen:
+            return []
+        until = now + lease
+        await self._session.execute(
+            update(WebhookDeliveryRecord)
+            .where(WebhookDeliveryRecord.id.in_(chosen))
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        deliveries = {
+            d.id: d
+            for d in await self._session.scalars(
+                select(WebhookDeliveryRecord).where(WebhookDeliveryRecord.id.in_(chosen))
+            )
+        }
+        by_id = {e.id: e for e in endpoints}
         return [
             Claimed(
                 id=delivery.id,
-                endpoint_id=endpoint.id,
+                endpoint_id=delivery.endpoint_id,
                 message_id=delivery.message_id,
-                url=endpoint.url,
+                url=by_id[delivery.endpoint_id].url,
                 body=delivery.body,
-                secret=self._signer.open_bytes(endpoint.encrypted_secret).decode(),
+                secret=self._signer.open_bytes(
+                    by_id[delivery.endpoint_id].encrypted_secret
+                ).decode(),
                 attempts=delivery.attempts,
                 lease=until,
             )
-            for delivery, endpoint in rows
+            for delivery in (deliveries[i] for i in chosen)
         ]
+
+    async def _endpoints_with_work(
+        self, now: datetime, limit: int, per_endpoint: int, after: uuid.UUID | None
+    ) -> list[WebhookEndpointRecord]:
+        """Up to `limit` enabled, unsaturated endpoints with due work, in turn order, locked."""
+        with_work = select(WebhookDeliveryRecord.endpoint_id).where(*_due(now)).distinct()
+        saturated = (
+            select(WebhookDeliveryRecord.endpoint_id)
+            .where(*_in_flight(now))
+            .group_by(WebhookDeliveryRecord.endpoint_id)
+            .having(func.count() >= per_endpoint)
+        )
+        query = select(WebhookEndpointRecord).where(
+            WebhookEndpointRecord.id.in_(with_work),
+            WebhookEndpointRecord.id.not_in(saturated),
+            WebhookEndpointRecord.disabled_at.is_(None),
+        )
+        if after is not None:  # those after the last one served come first, then wrap round
+            query = query.order_by(WebhookEndpointRecord.id <= after)
+        found = await self._session.scalars(
+            query.order_by(WebhookEndpointRecord.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        return list(found)
 
     async def record(self, claimed: Claimed, outcome: Outcome) -> None:
         """Keep the attempt; deliver, retry later, give up, or disable a 410 endpoint."""
@@ -159,3 +229,17 @@ class Outbox:
             detail={"reason": reason},
             clock=self._clock,
         )
+
+
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A pending delivery whose time has come and that no live lease holds."""
+    return (
+        WebhookDeliveryRecord.status == "pending",
+        WebhookDeliveryRecord.next_attempt_at <= now,
+        or_(WebhookDeliveryRecord.locked_until.is_(None), WebhookDeliveryRecord.locked_until < now),
+    )
+
+
+def _in_flight(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A pending delivery a worker holds a live lease on (it is being sent)."""
+    return (WebhookDeliveryRecord.status == "pending", WebhookDeliveryRecord.locked_until >= now)

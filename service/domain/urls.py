@@ -83,6 +83,14 @@ class Urls:
         """An uploaded picture, named by its content: the URL never changes meaning."""
         return f"{self.base}/images/{sha256}.{extension}"
 
+    def own(self, url: str | None) -> str | None:
+        """`url` if it is under `base` (ours to serve), else None: pages load nothing else."""
+        return url if url is not None and url.startswith(f"{self.base}/") else None
+
+    def is_own_image(self, url: str) -> bool:
+        """Whether `url` is one of the pictures we keep and serve (see `image`)."""
+        return url.startswith(f"{self.base}/images/")
+
     def verify_page(self) -> str:
         return f"{self.base}/verify"
 

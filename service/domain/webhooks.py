@@ -12,6 +12,7 @@ credentials the visibility policy lets that client follow (`Viewer.may_follow`).
 import base64
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -136,13 +137,13 @@ class WebhookService:
         *,
         principal: Principal | None,
         signer: Signer,
-        http_hosts: frozenset[str],
+        url_refusal: Callable[[str], str | None],
         clock: Clock = utc_now,
     ) -> None:
         self._session = session
         self._principal = principal
         self._signer = signer
-        self._http_hosts = http_hosts
+        self._url_refusal = url_refusal  # the outbound client's: why it would never send there
         self._clock = clock
 
     async def register(self, url: str, events: list[str]) -> NewEndpoint:
@@ -264,15 +265,12 @@ class WebhookService:
         return record
 
     def _url_problems(self, url: str) -> list[FieldProblem]:
-        """HTTPS only, except the hosts allowed plain HTTP (development and tests)."""
+        """What delivery would always refuse: not https, or an address that is not public."""
         parts = urlsplit(url)
         if len(url) > MAX_URL_LENGTH or not parts.hostname:
             return [FieldProblem("url", f"must be an absolute URL of at most {MAX_URL_LENGTH}")]
-        if parts.scheme == "https" or (
-            parts.scheme == "http" and parts.hostname in self._http_hosts
-        ):
-            return []
-        return [FieldProblem("url", "must be an https URL")]
+        refusal = self._url_refusal(url)
+        return [] if refusal is None else [FieldProblem("url", refusal)]
 
 
 def _endpoint(record: WebhookEndpointRecord) -> Endpoint:

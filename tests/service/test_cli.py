@@ -31,10 +31,11 @@ class Ran:
     stderr: str
 
 
-def insigne(data_dir: Path, *args: str) -> Ran:
+def insigne(data_dir: Path, *args: str, env_extra: dict[str, str] | None = None) -> Ran:
     """``insigne ARGS`` in process, its settings read from a clean environment."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("INSIGNE_")}
     env["INSIGNE_DATA_DIR"] = str(data_dir)
+    env.update(env_extra or {})
     ran = run_main(main, args, env=env)
     return Ran(ran.returncode, ran.stdout.decode(), ran.stderr.decode())
 

@@ -1,10 +1,12 @@
 """``insigne issuers …`` and ``insigne clients list|show``: the operator's administration."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.service.test_cli import insigne, output
+from tests.service.test_issuer_logos import PNG, LogoSite, site  # noqa: F401 - the fixture
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,6 @@ def test_issuers_create_update_show_and_list(data_dir: Path) -> None:
             "https://reseau-estrie.exemple.qc.ca",
             "--email",
             "badges@reseau-estrie.exemple.qc.ca",
-            "--image",
-            "https://reseau-estrie.exemple.qc.ca/logo.png",
             "--parent",
             "reseau-demo",
         )
@@ -106,3 +106,34 @@ def test_clients_list_and_show_never_print_a_secret(data_dir: Path) -> None:
     assert shown["issuers"] == ["reseau-demo"]
     assert set(shown) == {"clientId", "name", "scopes", "issuers", "createdAt", "disabledAt"}
     assert insigne(data_dir, "clients", "show", "ins_personne").returncode == 2
+
+
+def test_fetch_logos_brings_home_logos_stored_as_foreign_urls(
+    data_dir: Path,
+    site: LogoSite,  # noqa: F811 - the fixture imported above
+) -> None:
+    loopback = {"INSIGNE_FETCH_HTTP_HOSTS": "127.0.0.1"}
+    with sqlite3.connect(data_dir / "insigne.db") as db:  # set before logos were fetched
+        db.execute(
+            "UPDATE issuers SET image_url = ? WHERE slug = 'reseau-demo'",
+            (f"{site.base}/logo.png",),
+        )
+    created = output(
+        insigne(
+            data_dir,
+            *("issuers", "create", "--slug", "sans-logo", "--name", "Sans logo"),
+            *("--url", "https://sans-logo.exemple.qc.ca", "--email", "a@sans-logo.qc.ca"),
+            env_extra=loopback,
+        )
+    )
+    fetched = output(insigne(data_dir, "issuers", "fetch-logos", env_extra=loopback))
+    again = output(insigne(data_dir, "issuers", "fetch-logos", env_extra=loopback))
+    shown = output(insigne(data_dir, "issuers", "show", "reseau-demo"))
+
+    assert created["image"] is None
+    assert [item["slug"] for item in fetched] == ["reseau-demo"]
+    assert fetched[0]["error"] is None
+    assert shown["image"] == fetched[0]["image"]
+    assert shown["image"].startswith("http://localhost:8000/images/")
+    assert again == []  # nothing foreign left
+    assert site.requests == ["/logo.png"]

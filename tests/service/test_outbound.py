@@ -123,6 +123,34 @@ async def test_private_addresses_are_refused_at_connection(url: str) -> None:
         await SafeFetcher().get_json(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::7f00:1]/",
+        "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "https://[64:ff9b:1::a00:1]/",
+        "https://[2002:a9fe:a9fe::1]/",
+        "https://[::127.0.0.1]/",
+        "https://[::ffff:0:10.0.0.1]/",
+        "https://[::ffff:0:7f00:1]/",
+    ],
+)
+async def test_ipv6_spellings_of_private_addresses_are_refused(url: str) -> None:
+    with pytest.raises(FetchError, match="not public"):
+        await SafeFetcher().get_json(url)
+    with pytest.raises(FetchError, match="not public"):
+        await SafeFetcher().post(url, b"{}", {})
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::7f00:1", "2002:7f00:1::1", "::ffff:0:7f00:1"])
+async def test_resolved_ipv6_spellings_of_private_addresses_are_refused(address: str) -> None:
+    """What a name resolving to such an address meets: the connection-time check."""
+    from service.outbound import _GuardedBackend, _NotPublic
+
+    with pytest.raises(_NotPublic):
+        await _GuardedBackend(frozenset()).connect_tcp(address, 443)
+
+
 async def test_a_host_allowed_for_http_is_not_thereby_reachable_over_https_elsewhere(
     server: str,
 ) -> None:
@@ -145,6 +173,23 @@ async def test_a_host_allowed_for_http_is_not_thereby_reachable_over_https_elsew
         ("100.64.0.1", False),
         ("2606:4700:4700::1111", True),
         ("224.0.0.1", False),
+        # IPv6 spellings that carry an IPv4 address are judged by that address
+        ("64:ff9b::7f00:1", False),  # NAT64 well-known prefix, 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # 169.254.169.254
+        ("64:ff9b::808:808", True),  # 8.8.8.8
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64, 10.0.0.1 as /96
+        ("64:ff9b:1:a00:0:100::", False),  # 10.0.0.1 as /48
+        ("64:ff9b:1:808:8:800::", False),  # 8.8.8.8 as /48, but 0.0.0.0 as /96: local use
+        ("2002:7f00:1::1", False),  # 6to4, 127.0.0.1
+        ("2002:c0a8:101::", False),  # 192.168.1.1
+        ("2002:808:808::1", True),
+        ("::7f00:1", False),  # IPv4-compatible ::127.0.0.1
+        ("::a00:1", False),
+        ("::808:808", True),
+        ("::ffff:0:7f00:1", False),  # IPv4-translated ::ffff:0:127.0.0.1
+        ("::ffff:0:c0a8:101", False),
+        ("::ffff:0:808:808", True),
+        ("2001:0:4136:e378:8000:63bf:3f57:fef6", False),  # Teredo: client 192.168.1.9
     ],
 )
 def test_public_addresses(address: str, is_public: bool) -> None:

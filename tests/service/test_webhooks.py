@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -10,12 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
+from service.db.tables import WebhookEndpointRecord
 from service.domain.demo import ISSUER_SLUG, Demo
 from service.runtime import Runtime
 from service.settings import Settings
@@ -316,7 +319,13 @@ async def test_bad_registrations_are_refused(hooked: Hooked, url: str, events: l
 
 
 async def test_private_addresses_are_refused_at_delivery(hooked: Hooked) -> None:
-    endpoint = await hooked.register("https://10.0.0.1/hooks")  # https, but a private address
+    endpoint = await hooked.register("https://plateforme.exemple.qc.ca/hooks")
+    async with hooked.runtime.database.write() as session:  # registered before the rule
+        await session.execute(
+            update(WebhookEndpointRecord)
+            .where(WebhookEndpointRecord.id == uuid.UUID(endpoint["id"]))
+            .values(url="https://10.0.0.1/hooks")  # https, but a private address
+        )
     await hooked.issue("privée")
     await hooked.worker().run_once()
 
