@@ -110,7 +110,8 @@ class AchievementRecord(Base):
     """A badge definition: one level of a training track."""
 
     __tablename__ = "achievements"
-    __table_args__ = (UniqueConstraint("track", "level"),)
+    # A track is its issuer's: another issuer's track of the same name is another track.
+    __table_args__ = (UniqueConstraint("issuer_id", "track", "level"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
@@ -335,14 +336,18 @@ class WebhookAttemptRecord(Base):
 
 
 class TrackRecord(Base):
-    """A training track whose levels are achievements (``AchievementRecord.track`` = name)."""
+    """A training track whose levels are the issuer's achievements with ``track`` = its name.
+
+    The name is unique per issuer only: another issuer may name a track of its own alike.
+    """
 
     __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("issuer_id", "name"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     # A completion for level n needs an active credential for level n-1 of the same learner.
     requires_previous_level: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
