@@ -154,13 +154,16 @@ class PromptRecord(Base):
 
 
 class LearnerRecord(Base):
-    """An earner, known by the e-mail address platforms give."""
+    """An earner, known by the e-mail address platforms give: an identity, nothing more.
+
+    The name a platform gives is its completion's (`CompletionRecord.learner_name`), as the
+    signed credential carries its own: no platform can rename a learner for another issuer.
+    """
 
     __tablename__ = "learners"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
     did: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
@@ -197,6 +200,7 @@ class CompletionRecord(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised request
     learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id"), index=True)
+    learner_name: Mapped[str] = mapped_column(String(300))  # as this platform gave it
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
     completed_at: Mapped[datetime]
     share_reflections: Mapped[bool] = mapped_column(Boolean)

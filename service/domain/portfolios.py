@@ -46,11 +46,16 @@ class PortfolioCredential:
     status: str
     issued_at: datetime
     facts: CredentialFacts
+    learner_name: str  # as the platform that posted this completion gave it
 
 
 @dataclass(frozen=True)
 class Learner:
-    """An earner and the credentials the caller may list, newest first."""
+    """An earner and the credentials the caller may list, newest first.
+
+    The name is the one given with the newest of these credentials, those of the caller's own
+    issuers first: another issuer's platform never renames a learner for this one's clients.
+    """
 
     id: uuid.UUID
     name: str
@@ -129,15 +134,12 @@ class PortfolioService:
             if email is not None
             else LearnerRecord.id == learner_id
         )
-        row = (
-            await self._session.execute(
-                select(LearnerRecord.id, LearnerRecord.name).where(condition)
-            )
-        ).first()
-        credentials = (await self.credentials_of([row.id]))[row.id] if row else []
-        if row is None or not credentials:
+        found = await self._session.scalar(select(LearnerRecord.id).where(condition))
+        credentials = (await self.credentials_of([found]))[found] if found else []
+        if found is None or not credentials:
             raise NotFound("no such learner")  # one with nothing listable does not exist either
-        return Learner(row.id, row.name, tuple(credentials))
+        own = [c for c in credentials if self.viewer.is_linked_to(c.facts.issuer_slug)]
+        return Learner(found, (own or credentials)[0].learner_name, tuple(credentials))
 
     async def credentials(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PortfolioCredential]:
         """Credentials by id (``node(id:)``), for clients that may look learners up."""
@@ -168,6 +170,7 @@ class PortfolioService:
                 CompletionRecord.share_reflections,
                 CredentialRecord.evidence_public,
                 CredentialRecord.hidden,
+                CompletionRecord.learner_name,
             )
             .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
             .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
@@ -176,7 +179,14 @@ class PortfolioService:
         )
         found: list[PortfolioCredential] = []
         for row in rows:
-            facts = CredentialFacts(row[0], *row[6:])
+            facts = CredentialFacts(
+                row.id,
+                row.slug,
+                row.client_id,
+                row.share_reflections,
+                row.evidence_public,
+                row.hidden,
+            )
             if self.viewer.may_list(facts):
                 found.append(
                     PortfolioCredential(
@@ -187,6 +197,7 @@ class PortfolioService:
                         status=row.status,
                         issued_at=row.issued_at,
                         facts=facts,
+                        learner_name=row.learner_name,
                     )
                 )
         return found

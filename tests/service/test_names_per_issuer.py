@@ -1,12 +1,10 @@
 """Names belong to their issuer: another issuer naming a track alike changes nothing here."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from alembic import command
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
@@ -15,50 +13,18 @@ from service.db.engine import alembic_config
 from service.db.tables import AchievementRecord, IssuerRecord, TrackRecord
 from service.domain.demo import EXPLORER, ISSUER_SLUG
 from tests.service.achievements.conftest import definition
-from tests.service.conftest import Getter, MakeClient, ScratchDatabase
+from tests.service.conftest import (
+    OTHER,
+    Getter,
+    Headers,
+    MakeClient,
+    ScratchDatabase,
+    Tenant,
+    bearer,
+)
 from tests.service.factories import completion
 
-Headers = dict[str, str]
-OTHER = "reseau-estrie"
 TRACK = EXPLORER.track  # the demo issuer's track, « Leadership pédagonumérique »
-
-
-@dataclass(frozen=True)
-class Tenant:
-    admin: Headers
-    platform: Headers
-
-
-def _bearer(token: str) -> Headers:
-    return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-async def ours(token: Getter, make_client: MakeClient) -> Tenant:
-    admin_id, admin_secret = await make_client(scopes={"admin"}, issuers={ISSUER_SLUG})
-    return Tenant(_bearer(await token(None, admin_id, admin_secret)), _bearer(await token()))
-
-
-@pytest.fixture
-async def theirs(client: httpx.AsyncClient, token: Getter, make_client: MakeClient) -> Tenant:
-    """A second issuer, created by its own admin, with a platform of its own."""
-    admin_id, admin_secret = await make_client(scopes={"admin"})
-    admin = _bearer(await token(None, admin_id, admin_secret))
-    created = await client.post(
-        "/api/v1/issuers",
-        json={
-            "slug": OTHER,
-            "name": "Réseau Estrie",
-            "url": "https://reseau-estrie.exemple.qc.ca",
-            "email": "badges@reseau-estrie.exemple.qc.ca",
-        },
-        headers=admin,
-    )
-    assert created.status_code == 201, created.text
-    platform_id, platform_secret = await make_client(
-        scopes={"completions:write", "credentials:read"}, issuers={OTHER}
-    )
-    return Tenant(admin, _bearer(await token(None, platform_id, platform_secret)))
 
 
 async def _post(client: httpx.AsyncClient, url: str, body: Any, headers: Headers) -> Any:
@@ -159,7 +125,7 @@ async def test_a_portfolio_reaches_each_issuers_track_apart(
         theirs.platform,
     )
     reader_id, reader_secret = await make_client(scopes={"portfolio:read"})
-    reader = _bearer(await token(None, reader_id, reader_secret))
+    reader = bearer(await token(None, reader_id, reader_secret))
     query = (
         "query($e: String!) { learner(email: $e) { levels { track level achievement { slug } } } }"
     )

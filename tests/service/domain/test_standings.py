@@ -49,6 +49,7 @@ def _credential(
         status,
         NOW + timedelta(days=days),
         facts,
+        "Marie Tremblay",
     )
 
 
