@@ -20,6 +20,7 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
+from service.api.throttle import count_completions
 from service.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
@@ -132,7 +133,7 @@ class BatchController(Controller):
         operation_id="RecordCompletionBatch",
         status_code=200,
         request_max_body_size=MAX_BODY,
-        responses=problems(400, 401, 403, 422),
+        responses=problems(400, 401, 403, 422, 429),
     )
     async def record_batch(
         self,
@@ -140,7 +141,12 @@ class BatchController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> BatchOut:
-        """Up to 1,000 completions, as JSON ``{"completions": […]}`` or CSV: a result each."""
+        """Up to 1,000 completions, as JSON ``{"completions": […]}`` or CSV: a result each.
+
+        Each item counts against the client's completion limit: a batch that does not fit
+        in what is left is refused whole (429, ``Retry-After``), and nothing of it is issued.
+        """
         items = read_batch(await request.body(), request.headers.get("content-type", ""))
+        await count_completions(runtime, principal, len(items))
         results = await issue_batch(runtime, principal, items)
         return BatchOut(results=[ItemOut.from_domain(result) for result in results])
