@@ -40,13 +40,16 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     parse,
     validate,
     value_from_ast_untyped,
+    visit,
 )
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
@@ -56,6 +59,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 from schema.errors import coded
 from service.domain.definitions import MAX_ALIGNMENTS, MAX_PROMPTS
 from service.domain.organisation_stats import MAX_RANGE_DAYS
+from service.domain.storable import is_unstorable, unstorable_paths
 from service.settings import GraphQLSettings
 
 # Plain lists whose length the domain bounds; any other counts (and is cut) at the largest page.
@@ -160,6 +164,8 @@ class QueryGuard(SchemaExtension):
             rules = (*context.validation_rules, *self._limits.rules)
             errors = list(self._limits.validate(schema, context.graphql_document, rules))
             if not errors:
+                errors = _unstorable_errors(context.graphql_document, context.variables or {})
+            if not errors:
                 errors = self._cost_errors(schema, context.graphql_document)
             context.pre_execution_errors = errors
         yield
@@ -236,6 +242,31 @@ class QueryGuard(SchemaExtension):
 
 
 _OVER_BUDGET = coded("the answer is over its size budget", "RESPONSE_TOO_LARGE")
+
+
+class _StringLiterals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+        self.found.append(node.value)
+
+
+def _unstorable_errors(document: DocumentNode, variables: Mapping[str, Any]) -> list[GraphQLError]:
+    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+    literals = _StringLiterals()
+    visit(document, literals)
+    if any(is_unstorable(text) for text in literals.found) or next(
+        unstorable_paths(dict(variables)), None
+    ):
+        return [
+            coded(
+                "an argument or a variable holds a NUL character or a lone surrogate",
+                "BAD_USER_INPUT",
+            )
+        ]
+    return []
 
 
 @dataclass(frozen=True)
