@@ -41,7 +41,7 @@ def _batch(*external_ids: str) -> dict[str, Any]:
 async def test_batch_items_count_against_the_completion_limit(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
 ) -> None:
-    app = _app(settings, database, connection, rate_limit_completions="3/minute")
+    app = _app(settings, database, connection, rate_limit_completions="3/hour")
     async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         headers = await _bearer(client, demo)
         first = await client.post(
@@ -68,12 +68,12 @@ async def test_graphql_operations_are_limited_per_address_behind_trusted_proxies
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection
 ) -> None:
     query = {"query": "{ __typename }"}
-    untrusted = _app(settings, database, connection, rate_limit_anonymous="2/minute")
+    untrusted = _app(settings, database, connection, rate_limit_anonymous="2/hour")
     behind_proxy = _app(
         settings,
         database,
         connection,
-        rate_limit_anonymous="2/minute",
+        rate_limit_anonymous="2/hour",
         trusted_proxies=frozenset({"127.0.0.1"}),
     )
     async with httpx.AsyncClient(transport=asgi(untrusted), base_url=PUBLIC_URL) as client:
@@ -106,7 +106,7 @@ async def test_graphql_operations_are_limited_per_address_behind_trusted_proxies
 async def test_graphql_operations_are_limited_per_client(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
 ) -> None:
-    app = _app(settings, database, connection, rate_limit_authenticated="2/minute")
+    app = _app(settings, database, connection, rate_limit_authenticated="2/hour")
     query = {"query": "{ __typename }"}
     async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         headers = await _bearer(client, demo)
