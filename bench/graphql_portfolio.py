@@ -129,7 +129,7 @@ async def _fill(engine: AsyncEngine, template_id: uuid.UUID) -> dict[int, str]:
     now = credential.issued_at
     for email, count, is_real in plan:
         learner_id = uuid.uuid4()
-        learners.append({"id": learner_id, "email": email, "name": "Élise", "created_at": now})
+        learners.append({"id": learner_id, "email": email, "created_at": now})
         for _ in range(count):
             completion_id, credential_id = uuid.uuid4(), uuid.uuid4()
             completions.append(

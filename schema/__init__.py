@@ -57,6 +57,8 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
     class GraphQLController(base):  # type: ignore[valid-type,misc]
         dependencies = {**base.dependencies, "principal": principal}  # noqa: RUF012 - Litestar's
         include_in_schema = False
+        # Unstorable text in a body is refused by the guard, as BAD_USER_INPUT, not by the app.
+        opt = {"checks_its_own_input": True}  # noqa: RUF012 - Litestar's
 
         @property
         def graphql_ide_html(self) -> str:

@@ -12,13 +12,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.types import Scope
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from service.domain.clients import Principal
+from service.domain.errors import TooManyAttempts
 from service.domain.issuers import IssuerProfile
 from service.domain.portfolios import AchievementSummary
+from service.limits import caller_address
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings
 
@@ -80,6 +84,7 @@ async def _issuers(services: Services, ids: Sequence[uuid.UUID]) -> dict[uuid.UU
 class Context(BaseContext, kw_only=True):
     reader: Reader
     loaders: Loaders
+    address: str  # the caller's, as the rate limits know it
 
     @property
     def principal(self) -> Principal | None:
@@ -91,8 +96,23 @@ class Context(BaseContext, kw_only=True):
 
 
 async def get_context(
-    runtime: NamedDependency[Runtime], principal: NamedDependency[Principal | None]
+    scope: Scope,
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[Principal | None],
 ) -> Context:
-    """The Litestar dependency that builds the context (the caller from its bearer token)."""
+    """The Litestar dependency that builds the context (the caller from its bearer token).
+
+    Each operation counts against the caller's limit, as a REST request does (per client with
+    a token, else per address): over it, the answer is a 429 problem with ``Retry-After``.
+    """
+    address = caller_address(ASGIConnection(scope), runtime.trusted_proxies)
+    refusal = await runtime.rate_limits.hit_caller(
+        "graphql", client_id=principal.client_id if principal else None, address=address
+    )
+    if refusal:
+        raise TooManyAttempts(
+            f"too many GraphQL requests ({refusal.limit}); a bearer token raises the limit",
+            refusal.retry_after,
+        )
     reader = Reader(runtime, principal)
-    return Context(reader=reader, loaders=Loaders(reader))
+    return Context(reader=reader, loaders=Loaders(reader), address=address)

@@ -1,9 +1,9 @@
 """GraphQL errors with a code in ``extensions``; what has no code is masked.
 
-Codes: ``UNAUTHENTICATED``, ``FORBIDDEN``, ``NOT_FOUND``, ``BAD_USER_INPUT``,
-``QUERY_TOO_COMPLEX``, ``TIMEOUT``, ``PERSISTED_QUERY_NOT_FOUND`` (trusted documents),
-``GRAPHQL_VALIDATION_FAILED``; anything unexpected becomes ``INTERNAL_SERVER_ERROR`` with a
-fixed message, and is logged.
+Codes: ``UNAUTHENTICATED``, ``FORBIDDEN``, ``NOT_FOUND``, ``BAD_USER_INPUT``, ``RATE_LIMITED``,
+``QUERY_TOO_COMPLEX``, ``RESPONSE_TOO_LARGE``, ``TIMEOUT``, ``PERSISTED_QUERY_NOT_FOUND``
+(trusted documents), ``GRAPHQL_VALIDATION_FAILED``; anything unexpected becomes
+``INTERNAL_SERVER_ERROR`` with a fixed message, and is logged.
 """
 
 import logging

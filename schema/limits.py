@@ -1,4 +1,12 @@
-"""What keeps a GraphQL request cheap: trusted documents, caches, depth/alias/token/cost limits.
+"""What keeps a GraphQL request cheap: trusted documents, caches, limits, an answer size cap.
+
+Depth, aliases, tokens and an estimated cost are checked before execution. The estimate
+multiplies along every path by what execution will really return: a page by its ``first`` (a
+literal, a variable's value or its declared default, else the server's default page), a plain
+list by its bound (`LIST_BOUNDS`, else the largest page: a learner's levels and competencies are
+cut there). Should the estimate still misjudge a query, `ResponseBudget` stops it once its
+answer passes ``max_response_bytes``: the whole answer is then one ``RESPONSE_TOO_LARGE``
+error, never a partial one.
 
 Strawberry >= 0.316 builds schema extensions per request from classes or factories (shared
 instances leaked state between concurrent requests), so `guard_factory` returns a factory.
@@ -10,11 +18,13 @@ are LRU-bounded. The validation rules are built once, so the validation cache ke
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from inspect import isawaitable
 from typing import Any
 
+import msgspec
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -25,16 +35,21 @@ from graphql import (
     GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     parse,
     validate,
+    value_from_ast_untyped,
+    visit,
 )
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
@@ -42,9 +57,19 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from schema.errors import coded
+from service.domain.definitions import MAX_ALIGNMENTS, MAX_PROMPTS
+from service.domain.organisation_stats import MAX_RANGE_DAYS
+from service.domain.storable import is_unstorable, unstorable_paths
 from service.settings import GraphQLSettings
 
-LIST_ESTIMATE = 10  # plain lists (evidence, levels, alignments) are short by construction
+# Plain lists whose length the domain bounds; any other counts (and is cut) at the largest page.
+LIST_BOUNDS = {
+    "Credential.evidence": MAX_PROMPTS,
+    "Achievement.alignments": MAX_ALIGNMENTS,
+    "OrganisationStatsReport.months": MAX_RANGE_DAYS // 28 + 1,
+}
+_FIELD_OVERHEAD = 8  # a key's quotes, colon, comma and braces, roughly
+_ERROR_SIZE = " " * 400  # an error's message, path, locations and code, generously
 _PLACEHOLDER = parse("{ __typename }")
 
 
@@ -82,11 +107,37 @@ def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
     return lambda: QueryGuard(limits)
 
 
+class ResponseBudget:
+    """The bytes an answer may take, spent as its fields resolve (JSON size, near enough)."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.spent = 0
+
+    @property
+    def exceeded(self) -> bool:
+        return self.spent > self.most
+
+    def spend(self, key: str, value: object) -> None:
+        self.spent += len(key) + _FIELD_OVERHEAD + _size(value)
+
+
+def _size(value: object) -> int:
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, dict):  # a JSON scalar (a signed document)
+        return len(msgspec.json.encode(value))
+    if isinstance(value, list | tuple):  # its objects' fields are counted as they resolve
+        return sum(_size(item) if isinstance(item, str | dict) else 1 for item in value)
+    return 8
+
+
 class QueryGuard(SchemaExtension):
     def __init__(self, limits: Limits) -> None:
         super().__init__()
         self._limits = limits
         self._refused = False
+        self._budget = ResponseBudget(limits.settings.max_response_bytes)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -113,6 +164,8 @@ class QueryGuard(SchemaExtension):
             rules = (*context.validation_rules, *self._limits.rules)
             errors = list(self._limits.validate(schema, context.graphql_document, rules))
             if not errors:
+                errors = _unstorable_errors(context.graphql_document, context.variables or {})
+            if not errors:
                 errors = self._cost_errors(schema, context.graphql_document)
             context.pre_execution_errors = errors
         yield
@@ -125,6 +178,7 @@ class QueryGuard(SchemaExtension):
             context.operation_name,
             context.variables or {},
             default_page=settings.default_page_size,
+            max_page=settings.max_page_size,
         )
         if cost <= settings.max_cost:
             return []
@@ -144,6 +198,75 @@ class QueryGuard(SchemaExtension):
                 yield
         except TimeoutError:
             raise coded(f"the query took longer than {seconds:g} s", "TIMEOUT") from None
+        if self._budget.exceeded:
+            most = self._budget.most
+            raise coded(
+                f"the answer would be larger than {most} bytes: ask for fewer fields or pages",
+                "RESPONSE_TOO_LARGE",
+                maxBytes=most,
+            )
+
+    def resolve(
+        self,
+        _next: Callable[..., object],
+        root: object,
+        info: GraphQLResolveInfo[Any],
+        *args: object,
+        **kwargs: object,
+    ) -> object:
+        """Spend each field's size; past the budget, resolve nothing more (no more work)."""
+        budget, key = self._budget, str(info.path.key)
+        if budget.exceeded:
+            raise _OVER_BUDGET
+        try:
+            result = _next(root, info, *args, **kwargs)
+        except Exception:
+            budget.spend(key, _ERROR_SIZE)  # the error the answer will carry
+            raise
+        if isawaitable(result):
+            return self._spent_when_ready(result, key, budget)
+        budget.spend(key, result)
+        return result
+
+    @staticmethod
+    async def _spent_when_ready(
+        result: Awaitable[object], key: str, budget: ResponseBudget
+    ) -> object:
+        try:
+            value = await result
+        except Exception:
+            budget.spend(key, _ERROR_SIZE)
+            raise
+        budget.spend(key, value)
+        return value
+
+
+_OVER_BUDGET = coded("the answer is over its size budget", "RESPONSE_TOO_LARGE")
+
+
+class _StringLiterals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def enter_string_value(self, node: StringValueNode, *_: object) -> None:
+        self.found.append(node.value)
+
+
+def _unstorable_errors(document: DocumentNode, variables: Mapping[str, Any]) -> list[GraphQLError]:
+    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+    literals = _StringLiterals()
+    visit(document, literals)
+    if any(is_unstorable(text) for text in literals.found) or next(
+        unstorable_paths(dict(variables)), None
+    ):
+        return [
+            coded(
+                "an argument or a variable holds a NUL character or a lone surrogate",
+                "BAD_USER_INPUT",
+            )
+        ]
+    return []
 
 
 @dataclass(frozen=True)
@@ -152,6 +275,7 @@ class _Walk:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: Mapping[str, Any]
     default_page: int
+    max_page: int
 
 
 def estimate_cost(
@@ -161,11 +285,14 @@ def estimate_cost(
     variables: Mapping[str, Any],
     *,
     default_page: int,
+    max_page: int = 100,
 ) -> int:
     """The nodes a valid operation can return: each field counts once per parent it may have.
 
-    A field with a ``first`` argument multiplies what is under it by ``first`` (its default
-    page when left out); a plain list by `LIST_ESTIMATE`.
+    A field with a ``first`` argument multiplies what is under it by ``first`` (a literal, the
+    variable's value, else the variable's declared default, else `default_page`); a plain list
+    by its `LIST_BOUNDS` entry, else by `max_page`. Aliases and repeated fragments count each
+    time they appear, as they are each resolved.
     """
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -174,7 +301,13 @@ def estimate_cost(
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    walk = _Walk(schema, fragments, variables, default_page)
+    declared = {
+        definition.variable.name.value: value_from_ast_untyped(definition.default_value)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    # A value given, null included, replaces the default (GraphQL §6.4.1 CoerceVariableValues).
+    walk = _Walk(schema, fragments, {**declared, **variables}, default_page, max_page)
     return _cost(walk, operation.selection_set, root, 1) if root else 0
 
 
@@ -197,7 +330,12 @@ def _cost(
                 continue
             # A connection's edges and nodes are its page, already counted at the connection.
             is_page = parent is not None and parent.name.endswith("Connection")
-            fan_out = 1 if is_page else _fan_out(walk, selection, field.type, "first" in field.args)
+            bound = LIST_BOUNDS.get(f"{field_owner(parent)}.{selection.name.value}", walk.max_page)
+            fan_out = (
+                1
+                if is_page
+                else _fan_out(walk, selection, field.type, "first" in field.args, bound)
+            )
             child = get_named_type(field.type)
             total += _cost(walk, selection.selection_set, child, multiplier * fan_out)
         elif isinstance(selection, InlineFragmentNode):
@@ -212,7 +350,11 @@ def _cost(
     return total
 
 
-def _fan_out(walk: _Walk, node: FieldNode, kind: Any, is_paged: bool) -> int:  # noqa: ANN401
+def field_owner(parent: GraphQLNamedType | None) -> str:
+    return parent.name if parent is not None else ""
+
+
+def _fan_out(walk: _Walk, node: FieldNode, kind: Any, is_paged: bool, bound: int) -> int:  # noqa: ANN401
     if is_paged:
         for argument in node.arguments or ():
             if argument.name.value != "first":
@@ -224,4 +366,4 @@ def _fan_out(walk: _Walk, node: FieldNode, kind: Any, is_paged: bool) -> int:  #
                 given = walk.variables.get(value.name.value)
                 return max(given, 1) if isinstance(given, int) else walk.default_page
         return walk.default_page
-    return LIST_ESTIMATE if isinstance(get_nullable_type(kind), GraphQLList) else 1
+    return bound if isinstance(get_nullable_type(kind), GraphQLList) else 1

@@ -8,7 +8,6 @@ import datetime
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 
 from schema.connections import Connection, page_size, paginate
 from schema.context import Context
@@ -159,19 +158,18 @@ class Mutation:
 
 
 async def _throttle(info: Info) -> None:
-    """The verification rate limits of the REST API, on the same counters."""
-    runtime, principal = info.context.reader.runtime, info.context.principal
-    limits = runtime.rate_limits
-    if principal is not None:
-        item, key = limits.authenticated, f"client:{principal.client_id}"
-    else:
-        request = info.context.request
-        host = request.client.host if request and request.client else "unknown"
-        item, key = limits.anonymous, f"address:{host}"
-    if not await limits.limiter.hit(item, "verifications", key):
-        raise GraphQLError(
-            f"too many verification requests ({item}); a bearer token raises the limit",
-            extensions={"code": "RATE_LIMITED"},
+    """The verification rate limits of the REST API, on the same counters; open when down."""
+    principal = info.context.principal
+    refusal = await info.context.reader.runtime.rate_limits.hit_caller(
+        "verifications",
+        client_id=principal.client_id if principal else None,
+        address=info.context.address,
+    )
+    if refusal:
+        raise coded(
+            f"too many verification requests ({refusal.limit}); a bearer token raises the limit",
+            "RATE_LIMITED",
+            retryAfter=refusal.retry_after,
         )
 
 

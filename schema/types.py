@@ -328,10 +328,14 @@ class Learner(Node):
         )
         return await paginate_built(chosen, size, after, lambda page: credentials_of(info, page))
 
-    @strawberry.field(description="the highest level reached in each track (revoked left out)")
+    @strawberry.field(
+        description="the highest level reached in each track (revoked left out), "
+        "at most the largest page"
+    )
     async def levels(self, info: Info) -> list[Level]:
         by_id = {c.id: c for c in self.view.credentials}
         reached = highest_levels(self.view.credentials, await self._achievements(info))
+        reached = reached[: info.context.settings.max_page_size]
         built = await credentials_of(info, [by_id[level.credential_id] for level in reached])
         achievements = await achievements_of(info, (level.achievement_id for level in reached))
         return [
@@ -345,9 +349,10 @@ class Learner(Node):
             for level, credential in zip(reached, built, strict=True)
         ]
 
-    @strawberry.field(description="the competencies covered, each once")
+    @strawberry.field(description="the competencies covered, each once, at most the largest page")
     async def alignments(self, info: Info) -> list[CoveredAlignment]:
         by_id = {c.id: c for c in self.view.credentials}
+        covered = covered_alignments(self.view.credentials, await self._achievements(info))
         return [
             CoveredAlignment(
                 framework=covered.alignment.framework,
@@ -356,7 +361,7 @@ class Learner(Node):
                 url=covered.alignment.url,
                 covering=[by_id[i] for i in covered.credential_ids],
             )
-            for covered in covered_alignments(self.view.credentials, await self._achievements(info))
+            for covered in covered[: info.context.settings.max_page_size]
         ]
 
 

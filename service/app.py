@@ -14,6 +14,7 @@ from service.api.achievement_admin import AchievementAdminController
 from service.api.audit import AuditController
 from service.api.auth import TokenController
 from service.api.batch import BatchController
+from service.api.bodies import refuse_unstorable_json
 from service.api.clients import ClientController
 from service.api.completions import CompletionController
 from service.api.cors import PublicCors
@@ -117,6 +118,7 @@ def create_app(
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, **NO_ROUTE_PAGE},
         middleware=[RefuseUnreadableAddresses(), prometheus_config().middleware],
+        before_request=refuse_unstorable_json,
         after_exception=[error_logger(runtime.settings.debug)],
         logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)
         debug=runtime.settings.debug,

@@ -11,6 +11,10 @@ window kept one entry per request and, in memory, copied each key's list of entr
 a thread) on every hit, so each request cost more the higher the traffic: a limit of 1,200 a
 minute kept up to 1,200 entries, and under load the limiter outweighed the handler.
 
+REST and GraphQL count a caller the same way (`RateLimits.hit_caller`, `caller_address`): per
+API client with a bearer token, else per address, believing ``X-Forwarded-For`` only from
+trusted proxies; and both fail open alike.
+
 Token requests have two kinds of limit: how often an address or a client id may ask, and how
 many failures they may make; failures are counted over a minute, an hour and a day, so each
 wrong secret past a tier makes the wait grow (RFC 6749 §5.2 leaves lockout to the server).
@@ -22,11 +26,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from litestar.connection import ASGIConnection
 
 log = logging.getLogger(__name__)
 _WARN_EVERY = 60.0
@@ -63,16 +69,29 @@ class RateLimits:
         self._clock = clock
         self._warned_at = -_WARN_EVERY
 
-    async def hit(self, item: RateLimitItem, namespace: str, key: str) -> Refusal | None:
-        """Count one request; a refusal when `key` is over `item` (None when the store is down)."""
+    async def hit(
+        self, item: RateLimitItem, namespace: str, key: str, *, cost: int = 1
+    ) -> Refusal | None:
+        """Count `cost` requests; a refusal when they do not fit (None when the store is down).
+
+        A refused hit counts nothing: a batch that does not fit leaves the room to others.
+        """
         try:
-            if await self.limiter.hit(item, namespace, key):
+            if await self.limiter.hit(item, namespace, key, cost=cost):
                 return None
             reset_at, _ = await self.limiter.get_window_stats(item, namespace, key)
         except Exception:
             self._warn_unreachable()
             return None
         return Refusal(str(item), max(1, int(reset_at - self._clock().timestamp())))
+
+    async def hit_caller(
+        self, namespace: str, *, client_id: str | None, address: str
+    ) -> Refusal | None:
+        """Count one request of a caller: per API client with a token, else per address."""
+        if client_id is not None:
+            return await self.hit(self.authenticated, namespace, f"client:{client_id}")
+        return await self.hit(self.anonymous, namespace, f"address:{address}")
 
     async def over_failures(self, keys: Iterable[str]) -> Refusal | None:
         """The longest wait among the failure tiers that `keys` have exhausted."""
@@ -138,6 +157,15 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(ip in network for network in self._networks)
+
+
+def caller_address(connection: ASGIConnection[Any, Any, Any, Any], trusted: TrustedProxies) -> str:
+    """The address of the caller of a request (REST or GraphQL): see `client_address`."""
+    return client_address(
+        connection.client.host if connection.client else None,
+        connection.headers.getall("x-forwarded-for", []),
+        trusted,
+    )
 
 
 def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: TrustedProxies) -> str:

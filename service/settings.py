@@ -31,6 +31,8 @@ class GraphQLSettings:
         max_page_size: the largest ``first`` a connection accepts; ``default_page_size``
             when ``first`` is left out.
         max_cost: the most nodes a query may ask for, estimated from ``first`` along each path.
+        max_response_bytes: the largest answer (JSON bytes, counted while it is produced);
+            past it the operation stops and answers ``RESPONSE_TOO_LARGE`` alone.
         timeout_seconds: execution time allowed to one operation.
         cache_size: documents kept by the parser and validation caches (LRU).
         parallel_units: read units one request may hold at once (sibling fields' loaders).
@@ -44,7 +46,8 @@ class GraphQLSettings:
     max_aliases: int = 15
     max_page_size: int = 100
     default_page_size: int = 20
-    max_cost: int = 10_000
+    max_cost: int = 25_000  # a page of 100 credentials with their evidence and alignments
+    max_response_bytes: int = 8 * 1024 * 1024
     timeout_seconds: float = 5.0
     cache_size: int = 256
     parallel_units: int = 4
@@ -58,7 +61,10 @@ class GraphQLSettings:
             introspection=env.get("INSIGNE_GRAPHQL_INTROSPECTION", default) == "1",
             ide=env.get("INSIGNE_GRAPHQL_IDE", default) == "1",
             trusted_documents=_words(env.get("INSIGNE_GRAPHQL_TRUSTED_DOCUMENTS", "")),
-            max_cost=int(env.get("INSIGNE_GRAPHQL_MAX_COST", "10000")),
+            max_cost=int(env.get("INSIGNE_GRAPHQL_MAX_COST", "25000")),
+            max_response_bytes=int(
+                env.get("INSIGNE_GRAPHQL_MAX_RESPONSE_BYTES", str(8 * 1024 * 1024))
+            ),
             timeout_seconds=float(env.get("INSIGNE_GRAPHQL_TIMEOUT_SECONDS", "5")),
         )
 

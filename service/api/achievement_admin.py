@@ -23,7 +23,7 @@ from service.api.errors import problems
 from service.domain.achievement_admin import AchievementChanges
 from service.domain.achievements import Alignment, NewAchievement, Prompt
 from service.domain.clients import Principal
-from service.domain.definitions import MAX_ANSWER_LENGTH
+from service.domain.definitions import MAX_ALIGNMENTS, MAX_ANSWER_LENGTH, MAX_PROMPTS, MAX_TAGS
 from service.domain.images import MAX_IMAGE_BYTES, MEDIA_TYPES
 from service.runtime import Runtime
 
@@ -73,9 +73,9 @@ class AlignmentIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_f
 
 
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Prompts = Annotated[list[PromptIn], msgspec.Meta(max_length=50)]
-Alignments = Annotated[list[AlignmentIn], msgspec.Meta(max_length=50)]
-Tags = Annotated[list[Tag], msgspec.Meta(max_length=50)]
+Prompts = Annotated[list[PromptIn], msgspec.Meta(max_length=MAX_PROMPTS)]
+Alignments = Annotated[list[AlignmentIn], msgspec.Meta(max_length=MAX_ALIGNMENTS)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
 
 
 class AchievementIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):

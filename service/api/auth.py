@@ -11,10 +11,10 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, URLEncodedBody
 
-from service.api.bodies import is_unstorable
 from service.api.errors import problems
 from service.api.throttle import caller_address, token_attempt
 from service.domain.errors import OAuthError
+from service.domain.storable import is_unstorable
 from service.runtime import Runtime
 
 

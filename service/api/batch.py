@@ -20,15 +20,18 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
+from service.api.throttle import count_completions
 from service.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.domain.clients import Principal
-from service.domain.completions import Completion, Learner, Reflection
+from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
+from service.domain.storable import unstorable_paths
 from service.runtime import Runtime
 
 MAX_BODY = 64 * 1024 * 1024  # 1,000 completions of three long French answers, with margin
 _FIXED = {"achievement", "externalId", "email", "name", "completedAt", "learnerId"}
 _TRUE, _FALSE = {"true", "1", "oui", "yes"}, {"false", "0", "non", "no", ""}
+_BAD_TEXT = "contains a NUL character or a lone surrogate"
 
 
 class _BatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -80,10 +83,22 @@ def read_batch(body: bytes, content_type: str) -> list[Completion | DomainError]
 
 
 def _from_json(position: int, item: dict[str, Any]) -> Completion | DomainError:
+    return _checked(f"completions[{position}]", item)
+
+
+def _checked(where: str, item: dict[str, Any]) -> Completion | DomainError:
+    """One item read as ``POST /api/v1/completions`` reads its body: same limits, same text rules.
+
+    Every item is checked so before any is issued: what no column can hold (a NUL, a lone
+    surrogate, a name past its length) is that item's problem, never a failure mid-batch.
+    """
+    unstorable = [f"{where}.{path}" for path in unstorable_paths(item)]
+    if unstorable:
+        return InvalidInput([FieldProblem(path, _BAD_TEXT) for path in unstorable])
     try:
         return msgspec.convert(item, CompletionIn, strict=True).to_domain()
     except msgspec.ValidationError as error:
-        return InvalidInput([FieldProblem(f"completions[{position}]", str(error))])
+        return InvalidInput([FieldProblem(where, str(error))])
 
 
 def _from_csv(body: bytes) -> list[Completion | DomainError]:
@@ -107,16 +122,23 @@ def _from_row(line: int, row: dict[str, str | None]) -> Completion | DomainError
         return InvalidInput([FieldProblem(f"line {line}.completedAt", "not an RFC 3339 time")])
     if share not in _TRUE | _FALSE:
         return InvalidInput([FieldProblem(f"line {line}.shareReflections", "true or false")])
-    reflections = tuple(
-        Reflection(key, value) for key, value in cells.items() if key not in _FIXED and value
-    )
-    return Completion.normalised(
-        achievement=cells["achievement"],
-        external_id=cells["externalId"],
-        learner=Learner(cells["email"], cells["name"], cells.get("learnerId") or None),
-        completed_at=completed_at,
-        share_reflections=share in _TRUE,
-        reflections=reflections,
+    learner = {"email": cells["email"], "name": cells["name"]}
+    if cells.get("learnerId"):
+        learner["id"] = cells["learnerId"]
+    return _checked(
+        f"line {line}",
+        {
+            "achievement": cells["achievement"],
+            "externalId": cells["externalId"],
+            "learner": learner,
+            "completedAt": completed_at.isoformat(),
+            "shareReflections": share in _TRUE,
+            "reflections": [
+                {"prompt": key, "answer": value}
+                for key, value in cells.items()
+                if key not in _FIXED and value
+            ],
+        },
     )
 
 
@@ -132,7 +154,7 @@ class BatchController(Controller):
         operation_id="RecordCompletionBatch",
         status_code=200,
         request_max_body_size=MAX_BODY,
-        responses=problems(400, 401, 403, 422),
+        responses=problems(400, 401, 403, 422, 429),
     )
     async def record_batch(
         self,
@@ -140,7 +162,12 @@ class BatchController(Controller):
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
     ) -> BatchOut:
-        """Up to 1,000 completions, as JSON ``{"completions": […]}`` or CSV: a result each."""
+        """Up to 1,000 completions, as JSON ``{"completions": […]}`` or CSV: a result each.
+
+        Each item counts against the client's completion limit: a batch that does not fit
+        in what is left is refused whole (429, ``Retry-After``), and nothing of it is issued.
+        """
         items = read_batch(await request.body(), request.headers.get("content-type", ""))
+        await count_completions(runtime, principal, len(items))
         results = await issue_batch(runtime, principal, items)
         return BatchOut(results=[ItemOut.from_domain(result) for result in results])

@@ -8,6 +8,7 @@ coercion (422 naming each field).
 """
 
 import json
+import re
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,10 +17,14 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.storable import is_unstorable, unstorable_paths
 
 T = TypeVar("T")
 MAX_DEPTH = 32  # OB 3.0 credentials nest about ten levels; far below what exhausts a parser
 _BAD_TEXT = "contains a NUL character or a lone surrogate"
+# A handler's ``opt`` flag: it refuses such text itself, in its own error format (GraphQL).
+CHECKS_ITS_OWN_INPUT = "checks_its_own_input"
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 
 
@@ -113,15 +118,26 @@ def _text_problems(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON
     return problems
 
 
-def is_unstorable(text: str) -> bool:
-    """Text no database column or signature can hold: a NUL, or a lone surrogate."""
-    if "\x00" in text:
-        return True
+async def refuse_unstorable_json(request: Request[Any, Any, State]) -> None:
+    r"""Every JSON body, whoever decodes it (Litestar's ``data`` too): no NUL, no lone surrogate.
+
+    Either can only arrive as a ``\u`` escape (raw, it is bad JSON or bad UTF-8), so bodies
+    without one are not parsed twice.
+    """
+    if request.method not in {"POST", "PUT", "PATCH"} or media_type(request) not in JSON_TYPES:
+        return
+    if request.route_handler.opt.get(CHECKS_ITS_OWN_INPUT):
+        return
+    body = await request.body()  # kept by the request: the handler reads it again for free
+    if not _ESCAPES.search(body):
+        return
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+        tree = json.loads(body)
+    except ValueError:
+        return  # the handler's own decoding says what is wrong with it
+    problems = [FieldProblem(path, _BAD_TEXT) for path in unstorable_paths(tree)]
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _field_problem(message: str) -> FieldProblem:

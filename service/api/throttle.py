@@ -8,18 +8,14 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 
 from service.domain.clients import Principal
-from service.domain.errors import OAuthError, TooManyAttempts
-from service.limits import client_address
+from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
+from service.limits import caller_address as address_of
 from service.runtime import Runtime
 
 
 def caller_address(request: Request[object, object, State], runtime: Runtime) -> str:
     """The caller's address, believing ``X-Forwarded-For`` only from trusted proxies."""
-    return client_address(
-        request.client.host if request.client else None,
-        request.headers.getall("x-forwarded-for", []),
-        runtime.trusted_proxies,
-    )
+    return address_of(request, runtime.trusted_proxies)
 
 
 async def throttle(
@@ -28,12 +24,12 @@ async def throttle(
     principal: NamedDependency[Principal | None],
 ) -> None:
     """Count this verification; 429 with ``Retry-After`` when the caller is over its limit."""
-    limits = runtime.rate_limits
-    if principal is not None:
-        item, key = limits.authenticated, f"client:{principal.client_id}"
-    else:
-        item, key = limits.anonymous, f"address:{caller_address(request, runtime)}"
-    if refusal := await limits.hit(item, "verifications", key):
+    refusal = await runtime.rate_limits.hit_caller(
+        "verifications",
+        client_id=principal.client_id if principal else None,
+        address=caller_address(request, runtime),
+    )
+    if refusal:
         raise TooManyAttempts(
             f"too many verification requests ({refusal.limit}); a bearer token raises the limit",
             refusal.retry_after,
@@ -44,8 +40,24 @@ async def throttle_completions(
     runtime: NamedDependency[Runtime], principal: NamedDependency[Principal]
 ) -> None:
     """Count this completion against its platform's limit."""
+    await count_completions(runtime, principal, 1)
+
+
+async def count_completions(runtime: Runtime, principal: Principal, count: int) -> None:
+    """Count `count` completions (a batch's items) at once: all fit, or 429 and none counted."""
     limits = runtime.rate_limits
-    if refusal := await limits.hit(limits.completions, "completions", principal.client_id):
+    if count > limits.completions.amount:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "completions",
+                    f"{count} completions exceed this client's limit ({limits.completions}): "
+                    "send them in smaller batches",
+                )
+            ]
+        )
+    refusal = await limits.hit(limits.completions, "completions", principal.client_id, cost=count)
+    if refusal:
         raise TooManyAttempts(
             f"too many completion requests ({refusal.limit}); retry later", refusal.retry_after
         )

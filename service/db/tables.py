@@ -110,7 +110,8 @@ class AchievementRecord(Base):
     """A badge definition: one level of a training track."""
 
     __tablename__ = "achievements"
-    __table_args__ = (UniqueConstraint("track", "level"),)
+    # A track is its issuer's: another issuer's track of the same name is another track.
+    __table_args__ = (UniqueConstraint("issuer_id", "track", "level"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
@@ -153,13 +154,16 @@ class PromptRecord(Base):
 
 
 class LearnerRecord(Base):
-    """An earner, known by the e-mail address platforms give."""
+    """An earner, known by the e-mail address platforms give: an identity, nothing more.
+
+    The name a platform gives is its completion's (`CompletionRecord.learner_name`), as the
+    signed credential carries its own: no platform can rename a learner for another issuer.
+    """
 
     __tablename__ = "learners"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
     did: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
 
@@ -196,6 +200,7 @@ class CompletionRecord(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised request
     learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id"), index=True)
+    learner_name: Mapped[str] = mapped_column(String(300))  # as this platform gave it
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
     completed_at: Mapped[datetime]
     share_reflections: Mapped[bool] = mapped_column(Boolean)
@@ -335,14 +340,18 @@ class WebhookAttemptRecord(Base):
 
 
 class TrackRecord(Base):
-    """A training track whose levels are achievements (``AchievementRecord.track`` = name)."""
+    """A training track whose levels are the issuer's achievements with ``track`` = its name.
+
+    The name is unique per issuer only: another issuer may name a track of its own alike.
+    """
 
     __tablename__ = "tracks"
+    __table_args__ = (UniqueConstraint("issuer_id", "name"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     # A completion for level n needs an active credential for level n-1 of the same learner.
     requires_previous_level: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]

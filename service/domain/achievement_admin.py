@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.tables import AchievementRecord, PromptRecord, TrackRecord
+from service.db.tables import AchievementRecord, PromptRecord
 from service.domain.achievements import (
     Achievement,
     AchievementService,
@@ -97,14 +97,13 @@ class AchievementAdministration:
         if profile is None or not self._viewer.may_administer(issuer):
             raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
         problems = slug_problems(new.slug) + _definition_problems(new)
-        problems += await self._track_problems(new.track, profile.id)
         if problems:
             raise InvalidInput(problems)
         if await self._session.scalar(
             select(AchievementRecord.id).where(AchievementRecord.slug == new.slug)
         ):
             raise Conflict(f"an achievement {new.slug!r} exists")
-        await self._check_level_free(new.track, new.level, None)
+        await self._check_level_free(profile.id, new.track, new.level, None)
         with _taken_meanwhile():
             created = await self._achievements.create(profile.id, replace(new, image_url=None))
         await self._audit("achievement.create", created, issuer, actor)
@@ -119,10 +118,9 @@ class AchievementAdministration:
             return current  # nothing to change: no new version
         changed = replace(current, **changes.given())
         problems = _definition_problems(changed)
-        problems += await self._track_problems(changed.track, current.issuer_id)
         if problems:
             raise InvalidInput(problems)
-        await self._check_level_free(changed.track, changed.level, current.id)
+        await self._check_level_free(current.issuer_id, changed.track, changed.level, current.id)
         has_prompts = changes.prompts is not None
         return await self._new_version(changed, issuer, actor, replace_prompts=has_prompts)
 
@@ -199,18 +197,14 @@ class AchievementAdministration:
     async def _issuer_slug(self, achievement: Achievement) -> str:
         return (await self._issuers.by_id(achievement.issuer_id)).slug
 
-    async def _track_problems(self, track: str, issuer_id: uuid.UUID) -> list[FieldProblem]:
-        """A track declared by another issuer is not this one's to add levels to."""
-        owner = await self._session.scalar(
-            select(TrackRecord.issuer_id).where(TrackRecord.name == track)
-        )
-        if owner is not None and owner != issuer_id:
-            return [FieldProblem("track", f"the track {track!r} belongs to another issuer")]
-        return []
-
-    async def _check_level_free(self, track: str, level: int, own: uuid.UUID | None) -> None:
+    async def _check_level_free(
+        self, issuer_id: uuid.UUID, track: str, level: int, own: uuid.UUID | None
+    ) -> None:
+        """A level is taken only by the same issuer's track: other issuers' names are theirs."""
         query = select(AchievementRecord.slug).where(
-            AchievementRecord.track == track, AchievementRecord.level == level
+            AchievementRecord.issuer_id == issuer_id,
+            AchievementRecord.track == track,
+            AchievementRecord.level == level,
         )
         if own is not None:
             query = query.where(AchievementRecord.id != own)

@@ -189,12 +189,11 @@ class AwardService:
             {
                 "id": uuid.uuid4(),
                 "email": completion.learner.email,
-                "name": completion.learner.name,
                 "did": completion.learner.id,
                 "created_at": self._clock(),
             },
             conflict=["email"],
-            update=["name"],
+            update=["email"],  # nothing changes: a learner is one identity for every tenant
         )
         is_new = await insert_ignoring_conflicts(
             self._session,
@@ -206,6 +205,7 @@ class AwardService:
                 "idempotency_key": request.idempotency_key,
                 "fingerprint": request.fingerprint,
                 "learner_id": learner_id,
+                "learner_name": completion.learner.name,
                 "achievement_id": draft.achievement.id,
                 "completed_at": completion.completed_at,
                 "share_reflections": completion.share_reflections,

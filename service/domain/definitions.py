@@ -12,6 +12,10 @@ from service.domain.achievements import Alignment, Prompt
 from service.domain.errors import FieldProblem
 
 MAX_ANSWER_LENGTH = 20_000
+# How many of each an achievement may have (REST, CLI): real bounds GraphQL's cost counts by.
+MAX_PROMPTS = 50
+MAX_ALIGNMENTS = 50
+MAX_TAGS = 50
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,199}$")
 PROMPT_KEY = re.compile(r"^[a-z0-9_-]{1,100}$")
 # OB 3.0 §B.2.3 AlignmentTargetType
@@ -37,7 +41,7 @@ def slug_problems(slug: str) -> list[FieldProblem]:
 
 
 def prompt_problems(prompts: Iterable[Prompt]) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+    problems: list[FieldProblem] = _count_problems("prompts", prompts, MAX_PROMPTS)
     seen: set[str] = set()
     for position, prompt in enumerate(prompts):
         where = f"prompts[{position}]"
@@ -58,7 +62,7 @@ def prompt_problems(prompts: Iterable[Prompt]) -> list[FieldProblem]:
 
 
 def alignment_problems(alignments: Iterable[Alignment]) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+    problems: list[FieldProblem] = _count_problems("alignments", alignments, MAX_ALIGNMENTS)
     for position, alignment in enumerate(alignments):
         where = f"alignments[{position}]"
         if not alignment.name.strip():
@@ -85,11 +89,16 @@ def text_problems(**texts: str) -> list[FieldProblem]:
 
 
 def tag_problems(tags: Iterable[str]) -> list[FieldProblem]:
-    return [
+    return _count_problems("tags", tags, MAX_TAGS) + [
         FieldProblem(f"tags[{position}]", "must not be blank")
         for position, tag in enumerate(tags)
         if not tag.strip()
     ]
+
+
+def _count_problems(field: str, items: Iterable[object], most: int) -> list[FieldProblem]:
+    count = sum(1 for _ in items)
+    return [FieldProblem(field, f"at most {most} (got {count})")] if count > most else []
 
 
 def level_problems(level: int) -> list[FieldProblem]:

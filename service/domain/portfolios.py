@@ -47,11 +47,16 @@ class PortfolioCredential:
     awarded_at: datetime  # the learner's completion: the credential's awardedDate
     issued_at: datetime  # when Insigne signed it: its validFrom
     facts: CredentialFacts
+    learner_name: str  # as the platform that posted this completion gave it
 
 
 @dataclass(frozen=True)
 class Learner:
-    """An earner and the credentials the caller may list, newest first."""
+    """An earner and the credentials the caller may list, newest first.
+
+    The name is the one given with the newest of these credentials, those of the caller's own
+    issuers first: another issuer's platform never renames a learner for this one's clients.
+    """
 
     id: uuid.UUID
     name: str
@@ -130,15 +135,12 @@ class PortfolioService:
             if email is not None
             else LearnerRecord.id == learner_id
         )
-        row = (
-            await self._session.execute(
-                select(LearnerRecord.id, LearnerRecord.name).where(condition)
-            )
-        ).first()
-        credentials = (await self.credentials_of([row.id]))[row.id] if row else []
-        if row is None or not credentials:
+        found = await self._session.scalar(select(LearnerRecord.id).where(condition))
+        credentials = (await self.credentials_of([found]))[found] if found else []
+        if found is None or not credentials:
             raise NotFound("no such learner")  # one with nothing listable does not exist either
-        return Learner(row.id, row.name, tuple(credentials))
+        own = [c for c in credentials if self.viewer.is_linked_to(c.facts.issuer_slug)]
+        return Learner(found, (own or credentials)[0].learner_name, tuple(credentials))
 
     async def credentials(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PortfolioCredential]:
         """Credentials by id (``node(id:)``), for clients that may look learners up."""
@@ -170,6 +172,7 @@ class PortfolioService:
                 CompletionRecord.share_reflections,
                 CredentialRecord.evidence_public,
                 CredentialRecord.hidden,
+                CompletionRecord.learner_name,
             )
             .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
             .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
@@ -197,6 +200,7 @@ class PortfolioService:
                         awarded_at=row.completed_at,
                         issued_at=row.issued_at,
                         facts=facts,
+                        learner_name=row.learner_name,
                     )
                 )
         return found

@@ -80,7 +80,7 @@ class CredentialRegistry:
                 IssuerRecord.slug,
                 AchievementRecord.slug,
                 LearnerRecord.email,
-                LearnerRecord.name,
+                CompletionRecord.learner_name,
                 CompletionRecord.external_id,
                 CredentialRecord.issued_at,
             )

@@ -70,22 +70,26 @@ def _matches(
 def highest_levels(
     credentials: Sequence[PortfolioCredential], achievements: Mapping[uuid.UUID, AchievementSummary]
 ) -> list[LevelReached]:
-    """The highest level reached in each track (revoked badges left out), by track."""
-    best: dict[str, LevelReached] = {}
+    """The highest level reached in each track (revoked badges left out), by track.
+
+    A track is its issuer's: two issuers' tracks of the same name are reached separately.
+    """
+    best: dict[tuple[str, uuid.UUID], LevelReached] = {}
     for credential in credentials:
         achievement = achievements.get(credential.achievement_id)
         if achievement is None or credential.status not in _COUNTED:
             continue
-        current = best.get(achievement.track)
+        key = (achievement.track, achievement.issuer_id)
+        current = best.get(key)
         if current is None or achievement.level > current.level:
-            best[achievement.track] = LevelReached(
+            best[key] = LevelReached(
                 achievement.track,
                 achievement.level,
                 achievement.level_name,
                 achievement.id,
                 credential.id,
             )
-    return [best[track] for track in sorted(best)]
+    return [best[key] for key in sorted(best)]
 
 
 def covered_alignments(

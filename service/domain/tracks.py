@@ -3,6 +3,8 @@
 A track is named by its achievements (``track``, ``level``): *Leadership pédagonumérique*
 1 Explorateur, 2 …, 3 …. When the track says so, a completion for level n is refused unless
 the learner (by e-mail) holds an active credential for level n-1 of the same track.
+A track is always its issuer's: names are unique per issuer, and every rule resolves a track
+within the achievement's own issuer, so another issuer naming a track alike changes nothing.
 """
 
 import uuid
@@ -59,10 +61,13 @@ class TrackService:
         if profile is None or not self._viewer.may_administer(issuer):
             raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
         clash = await self._session.scalar(
-            select(TrackRecord.id).where((TrackRecord.slug == slug) | (TrackRecord.name == name))
+            select(TrackRecord.id).where(
+                (TrackRecord.slug == slug)
+                | ((TrackRecord.issuer_id == profile.id) & (TrackRecord.name == name))
+            )
         )
         if clash is not None:
-            raise Conflict("a track with this slug or name exists")
+            raise Conflict("a track with this slug, or of this issuer with this name, exists")
         record = TrackRecord(
             slug=slug,
             issuer_id=profile.id,
@@ -128,12 +133,15 @@ async def check_previous_level(
     a client whether an e-mail address holds a badge it could not read otherwise.
     """
     requires = await session.scalar(
-        select(TrackRecord.requires_previous_level).where(TrackRecord.name == achievement.track)
+        select(TrackRecord.requires_previous_level).where(
+            TrackRecord.issuer_id == achievement.issuer_id, TrackRecord.name == achievement.track
+        )
     )
     if not requires or achievement.level <= 1:
         return
     below = await session.scalar(
         select(AchievementRecord.id).where(
+            AchievementRecord.issuer_id == achievement.issuer_id,
             AchievementRecord.track == achievement.track,
             AchievementRecord.level == achievement.level - 1,
         )

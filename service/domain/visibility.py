@@ -76,6 +76,10 @@ class Viewer:
             return True
         return bool(principal.scopes & _READ_SCOPES) and issuer_slug in principal.issuer_slugs
 
+    def is_linked_to(self, issuer_slug: str) -> bool:
+        """A client of this issuer: the learner's name it sees is the one its platforms gave."""
+        return self.principal is not None and issuer_slug in self.principal.issuer_slugs
+
     def is_earner_of(self, facts: CredentialFacts) -> bool:
         return self.earner_of is not None and self.earner_of == facts.credential_id
 

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from service.app import create_app
 from service.db.engine import Database, SharedConnectionDatabase
-from service.domain.demo import Demo, load_demo
+from service.domain.demo import ISSUER_SLUG, Demo, load_demo
 from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
 from tests.databases import BACKENDS, Templates
@@ -285,3 +285,47 @@ def make_client(session: AsyncSession, runtime: Runtime) -> MakeClient:
 def asgi(app: Litestar) -> httpx.ASGITransport:
     """httpx's transport over the app (httpx types its ASGI callable more narrowly)."""
     return httpx.ASGITransport(app=cast("Any", app))
+
+
+# --- two tenants: the demo issuer ("ours") and a second issuer with its own admin and platform --
+
+Headers = dict[str, str]
+OTHER = "reseau-estrie"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    admin: Headers
+    platform: Headers
+
+
+def bearer(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def ours(token: Getter, make_client: MakeClient) -> Tenant:
+    admin_id, admin_secret = await make_client(scopes={"admin"}, issuers={ISSUER_SLUG})
+    return Tenant(bearer(await token(None, admin_id, admin_secret)), bearer(await token()))
+
+
+@pytest.fixture
+async def theirs(client: httpx.AsyncClient, token: Getter, make_client: MakeClient) -> Tenant:
+    """A second issuer, created by its own admin, with a platform of its own."""
+    admin_id, admin_secret = await make_client(scopes={"admin"})
+    admin = bearer(await token(None, admin_id, admin_secret))
+    created = await client.post(
+        "/api/v1/issuers",
+        json={
+            "slug": OTHER,
+            "name": "Réseau Estrie",
+            "url": "https://reseau-estrie.exemple.qc.ca",
+            "email": "badges@reseau-estrie.exemple.qc.ca",
+        },
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    platform_id, platform_secret = await make_client(
+        scopes={"completions:write", "credentials:read"}, issuers={OTHER}
+    )
+    return Tenant(admin, bearer(await token(None, platform_id, platform_secret)))

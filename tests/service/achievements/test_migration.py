@@ -2,10 +2,12 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import DateTime, String, Uuid, column, insert, select, table
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.expression import TableClause
 
 from service.db.engine import alembic_config
 from service.db.tables import (
@@ -14,13 +16,20 @@ from service.db.tables import (
     CompletionRecord,
     EvidenceRecord,
     IssuerRecord,
-    LearnerRecord,
     PromptRecord,
 )
 from tests.databases import ScratchDatabase
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 BEFORE_VERSIONS = "0005"
+# Learners had a name then (migration 0009 moved it to each completion).
+LEARNERS_BEFORE_0009 = table(
+    "learners",
+    column("id", Uuid()),
+    column("email", String()),
+    column("name", String()),
+    column("created_at", DateTime(timezone=True)),
+)
 
 
 def _migrate(connection: Connection, url: str, action: str, revision: str) -> None:
@@ -44,8 +53,8 @@ def _seed(connection: Connection) -> None:
                         "max_length": 10, "is_required": True}),
         (ClientRecord, {"id": ids["client"], "client_id": "c", "name": "C", "secret_hash": "h",
                         "scopes": [], "issuer_slugs": [], "created_at": NOW}),
-        (LearnerRecord, {"id": ids["learner"], "email": "e@x.example", "name": "E",
-                         "created_at": NOW}),
+        (LEARNERS_BEFORE_0009, {"id": ids["learner"], "email": "e@x.example", "name": "E",
+                                "created_at": NOW}),
         (CompletionRecord, {"id": ids["done"], "client_id": ids["client"], "external_id": "x",
                             "fingerprint": "f", "learner_id": ids["learner"],
                             "achievement_id": ids["achievement"], "completed_at": NOW,
@@ -54,7 +63,8 @@ def _seed(connection: Connection) -> None:
                           "position": 0, "answer": "réponse", "digest_sri": "sha256-x"}),
     ]  # fmt: skip
     for record, values in rows:
-        connection.execute(insert(record.__table__).values(values))  # type: ignore[arg-type]
+        target: Any = record if isinstance(record, TableClause) else record.__table__  # type: ignore[attr-defined]
+        connection.execute(insert(target).values(values))
 
 
 async def test_existing_answers_keep_their_prompt_text_and_version_one(

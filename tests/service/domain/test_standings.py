@@ -50,6 +50,7 @@ def _credential(
         NOW + timedelta(days=days),
         NOW + timedelta(days=days, hours=1),
         facts,
+        "Marie Tremblay",
     )
 
 
