@@ -36,6 +36,8 @@ from service.api.registry import CredentialRegistryController
 from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
+from service.api.xapi import XapiStatementController, xapi_about
+from service.api.xapi_admin import XapiLearnerController, XapiMappingController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
@@ -70,6 +72,10 @@ CONTROLLERS = [
     IssuerAdminController,
     ClientController,
     ImageController,
+    XapiStatementController,
+    xapi_about,
+    XapiMappingController,
+    XapiLearnerController,
 ]
 
 
