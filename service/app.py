@@ -33,6 +33,7 @@ from service.api.lifecycle import CredentialStatusController
 from service.api.observability import MetricsController, error_logger, prometheus_config
 from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
+from service.api.security import document_security
 from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
@@ -119,6 +120,7 @@ def create_app(
         openapi_config=openapi_config(__version__),
         template_config=template_config(),
     )
+    document_security(app)
     # Outside the router and its exception handling, so 404s and 405s get an id and a line.
     app.asgi_handler = cast("Any", RequestLog(cast("Any", app.asgi_handler)))
     return app

@@ -22,6 +22,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import HeaderParameter, QueryParameter
 
 from service.api.bodies import decode_strict, media_type
+from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
 from service.api.throttle import throttle_completions
 from service.domain.clients import Principal
@@ -51,15 +52,7 @@ def _read(body: Statements) -> list[Statement]:
 
 
 async def xapi_principal(
-    runtime: NamedDependency[Runtime],
-    authorization: Annotated[
-        str | None,
-        HeaderParameter(
-            name="Authorization",
-            description="HTTP Basic (the client's id and secret) or a bearer token",
-            required=False,
-        ),
-    ] = None,
+    runtime: NamedDependency[Runtime], authorization: Authorization = None
 ) -> Principal:
     """The platform client, by its LRS key and secret or a bearer token; needs completions:write."""
     scheme, _, value = (authorization or "").partition(" ")
@@ -73,6 +66,9 @@ async def xapi_principal(
             raise OAuthError("invalid_client", "HTTP Basic (client id, secret) or a bearer token")
     found.require("completions:write")
     return found
+
+
+SECURITY[xapi_principal] = [{"basic": []}, *bearer_with("completions:write")]
 
 
 def _basic(encoded: str) -> tuple[str, str]:

@@ -46,6 +46,7 @@ class Server:
     base: str
     private: dict[str, Any]  # a completion response with private reflections
     shared: dict[str, Any]  # one with shareReflections: true
+    demo: dict[str, str]  # the demo platform's clientId and clientSecret
 
 
 def _free_port() -> int:
@@ -91,7 +92,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     try:
         _wait(base)
-        yield Server(base, _issue(base, demo, "e2e-private"), _issue(base, demo, "e2e-shared"))
+        yield Server(
+            base, _issue(base, demo, "e2e-private"), _issue(base, demo, "e2e-shared"), demo
+        )
     finally:
         process.terminate()
         process.wait(timeout=30)

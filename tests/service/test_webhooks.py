@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 from standardwebhooks import Webhook
@@ -17,6 +18,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import ISSUER_SLUG, Demo
+from service.domain.webhooks import EVENTS
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhook_worker import WebhookWorker
@@ -379,3 +381,28 @@ async def _token(client: httpx.AsyncClient, client_id: str, secret: str) -> dict
         )
     ).json()["access_token"]
     return {"Authorization": f"Bearer {access}"}
+
+
+async def test_every_event_matches_the_documented_webhook_payload(
+    hooked: Hooked, receiver: Receiver
+) -> None:
+    """The OpenAPI 3.1 ``webhooks`` section describes what endpoints really receive."""
+    document = (await hooked.client.get("/schema/openapi.json")).json()
+    endpoint = await hooked.register(receiver.url, sorted(EVENTS))
+    issued = await hooked.issue("documenté")
+    for action in ("suspend", "reinstate", "revoke"):
+        changed = await hooked.client.post(
+            f"/api/v1/credentials/{issued['id']}/{action}",
+            json={"reason": f"raison : {action}"},
+            headers=hooked.admin,
+        )
+        assert changed.status_code == 200, changed.text
+        assert await hooked.worker().run_once() >= 1  # in order: suspend before reinstate
+
+    payloads = [_verify(endpoint["secret"], r) for r in receiver.received]
+    assert sorted(p["type"] for p in payloads) == sorted(EVENTS) == sorted(document["webhooks"])
+    for payload in payloads:
+        webhook = document["webhooks"][payload["type"]]["post"]
+        schema = webhook["requestBody"]["content"]["application/json"]["schema"]
+        jsonschema_rs.validator_for(schema).validate(payload)
+        assert {p["name"] for p in webhook["parameters"]} <= set(receiver.received[0].headers)
