@@ -28,6 +28,7 @@ SCOPES = {
     "credentials:read": "read issued credentials",
     "credentials:revoke": "revoke credentials",
     "portfolio:read": "read portfolios",
+    "webhooks:manage": "subscribe to the events of the credentials the client may follow",
     "admin": "everything",
 }
 

@@ -32,7 +32,14 @@ from service.domain.errors import (
 )
 
 SCOPES = frozenset(
-    {"completions:write", "credentials:read", "credentials:revoke", "portfolio:read", "admin"}
+    {
+        "completions:write",
+        "credentials:read",
+        "credentials:revoke",
+        "portfolio:read",
+        "webhooks:manage",
+        "admin",
+    }
 )
 _AUDIENCE = "insigne-api"
 _ALGORITHM = "HS256"

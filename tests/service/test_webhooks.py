@@ -406,3 +406,51 @@ async def test_every_event_matches_the_documented_webhook_payload(
         schema = webhook["requestBody"]["content"]["application/json"]["schema"]
         jsonschema_rs.validator_for(schema).validate(payload)
         assert {p["name"] for p in webhook["parameters"]} <= set(receiver.received[0].headers)
+
+
+async def _platform_headers(hooked: Hooked, client_id: str, secret: str) -> dict[str, str]:
+    response = await hooked.client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_a_platform_subscribes_with_webhooks_manage_and_hears_only_what_it_may_see(
+    hooked: Hooked, receiver: Receiver, make_client: MakeClient
+) -> None:
+    """No admin: the scope of its own, and the visibility policy picks its events."""
+    moodle_id, moodle_secret = await make_client(
+        scopes={"completions:write", "webhooks:manage"}, issuers={ISSUER_SLUG}
+    )
+    moodle = await _platform_headers(hooked, moodle_id, moodle_secret)
+    registered = await hooked.client.post(
+        "/api/v1/webhooks",
+        json={"url": receiver.url, "events": ["credential.issued", "credential.revoked"]},
+        headers=moodle,
+    )
+    assert registered.status_code == 201, registered.text
+    own = await hooked.client.post(
+        "/api/v1/completions", json=completion("par-moodle"), headers=moodle
+    )
+    assert own.status_code == 201, own.text
+    await hooked.issue("par-une-autre-plateforme")  # the demo platform's, same issuer
+
+    assert await hooked.worker().run_once() == 1
+    [payload] = [_verify(registered.json()["secret"], r) for r in receiver.received]
+    assert payload["data"]["id"] == own.json()["id"]
+    listed = await hooked.client.get("/api/v1/webhooks", headers=moodle)
+    assert [w["id"] for w in listed.json()] == [registered.json()["id"]]
+
+
+async def test_webhooks_need_webhooks_manage_or_admin(
+    hooked: Hooked, make_client: MakeClient
+) -> None:
+    reader_id, reader_secret = await make_client(
+        scopes={"completions:write", "credentials:read"}, issuers={ISSUER_SLUG}
+    )
+    reader = await _platform_headers(hooked, reader_id, reader_secret)
+
+    response = await hooked.client.get("/api/v1/webhooks", headers=reader)
+
+    assert response.status_code == 403
