@@ -24,7 +24,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from service.api.bodies import decode_strict, media_type
 from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
-from service.api.throttle import throttle_completions
+from service.api.throttle import caller_address, secret_failures, throttle_completions
 from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.xapi_statements import Statement, read_statements
@@ -52,18 +52,25 @@ def _read(body: Statements) -> list[Statement]:
 
 
 async def xapi_principal(
-    runtime: NamedDependency[Runtime], authorization: Authorization = None
+    request: Request[object, object, State],
+    runtime: NamedDependency[Runtime],
+    authorization: Authorization = None,
 ) -> Principal:
-    """The platform client, by its LRS key and secret or a bearer token; needs completions:write."""
+    """The platform client, by its LRS key and secret or a bearer token; needs completions:write.
+
+    Wrong secrets count against the same failure tiers as the token endpoint's.
+    """
     scheme, _, value = (authorization or "").partition(" ")
-    async with runtime.read() as services:
-        if scheme.lower() == "basic":
-            client_id, secret = _basic(value.strip())
+    if scheme.lower() == "basic":
+        client_id, secret = _basic(value.strip())
+        address = caller_address(request, runtime)
+        async with secret_failures(runtime, address, client_id), runtime.read() as services:
             found = await services.clients.authenticate(client_id, secret)
-        elif scheme.lower() == "bearer" and value.strip():
+    elif scheme.lower() == "bearer" and value.strip():
+        async with runtime.read() as services:
             found = await services.clients.principal(value.strip())
-        else:
-            raise OAuthError("invalid_client", "HTTP Basic (client id, secret) or a bearer token")
+    else:
+        raise OAuthError("invalid_client", "HTTP Basic (client id, secret) or a bearer token")
     found.require("completions:write")
     return found
 

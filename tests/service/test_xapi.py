@@ -386,3 +386,16 @@ async def test_one_platforms_statements_never_reach_another(
     assert foreign.status_code == own.status_code == 200
     count = await session.scalar(select(func.count(XapiStatementRecord.id)))
     assert count == 1  # the other client maps nothing: not kept
+
+
+async def test_guessing_a_secret_through_xapi_meets_the_token_endpoints_failure_tiers(
+    client: Client, demo: Demo
+) -> None:
+    wrong = basic(demo.client_id, "guess")
+    statuses = [(await post_statements(client, wrong, [])).status_code for _ in range(6)]
+
+    assert statuses == [401] * 5 + [429]
+    token = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(demo.client_id, "guess")
+    )
+    assert token.status_code == 429  # one count: the client is guarded wherever its secret is
