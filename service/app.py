@@ -36,9 +36,12 @@ from service.api.lifecycle import CredentialStatusController
 from service.api.observability import MetricsController, error_logger, prometheus_config
 from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
+from service.api.security import document_security
 from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
+from service.api.xapi import XapiStatementController, xapi_about
+from service.api.xapi_admin import XapiLearnerController, XapiMappingController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
@@ -74,6 +77,10 @@ CONTROLLERS = [
     IssuerAdminController,
     ClientController,
     ImageController,
+    XapiStatementController,
+    xapi_about,
+    XapiMappingController,
+    XapiLearnerController,
 ]
 
 
@@ -125,6 +132,7 @@ def create_app(
         openapi_config=openapi_config(__version__),
         template_config=template_config(),
     )
+    document_security(app)
     # Outside the router and its exception handling, so 404s and 405s get an id and a line;
     # HEAD inside it, so the line says HEAD. CORS on public documents wraps the router too:
     # preflights need no route of their own, and a HEAD gets the headers its GET gets.

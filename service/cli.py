@@ -16,6 +16,7 @@ from service.cli_achievements import add_commands as add_achievement_commands
 from service.cli_admin import add_client_commands, add_issuer_commands
 from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
+from service.cli_xapi import add_commands as add_xapi_commands
 from service.db.engine import alembic_config
 from service.domain.clients import NewClient
 from service.domain.demo import load_demo
@@ -106,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     ).set_defaults(run=_export)
     add_lifecycle_commands(commands)
     add_achievement_commands(commands)
+    add_xapi_commands(commands)
     return parser
 
 

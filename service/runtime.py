@@ -47,6 +47,8 @@ from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
 from service.domain.visibility import Viewer
 from service.domain.webhooks import WebhookService
+from service.domain.xapi_intake import XapiIntake
+from service.domain.xapi_mappings import XapiMappings
 from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
 from service.settings import Settings, read_key_ring
@@ -78,6 +80,8 @@ class Services:
     client_admin: ClientAdministration
     achievement_admin: AchievementAdministration
     images: ImageService
+    xapi: XapiIntake
+    xapi_mappings: XapiMappings
 
 
 def build_services(
@@ -169,6 +173,10 @@ def build_services(
         client_admin=ClientAdministration(session, viewer=viewer, clients=clients),
         achievement_admin=achievement_admin,
         images=images,
+        xapi=XapiIntake(session, principal=principal, achievements=achievements, clock=clock),
+        xapi_mappings=XapiMappings(
+            session, principal=principal, achievements=achievements, issuers=issuers, clock=clock
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from service.domain.achievement_admin import AchievementChanges
 from service.domain.achievements import Alignment, NewAchievement, Prompt
 from service.domain.clients import Principal
 from service.domain.definitions import MAX_ALIGNMENTS, MAX_ANSWER_LENGTH, MAX_PROMPTS, MAX_TAGS
-from service.domain.images import MAX_IMAGE_BYTES, MEDIA_TYPES
+from service.domain.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
 from service.runtime import Runtime
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,199}$")]
@@ -32,6 +32,8 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 Line = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 Length = Annotated[int, msgspec.Meta(ge=0, le=MAX_ANSWER_LENGTH)]
 MAX_BODY_BYTES = 512 * 1024
+
+OCTET_STREAM = "application/octet-stream"
 
 
 class PromptTextIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -153,9 +155,15 @@ class ImageUpload(Operation):
 
     def __post_init__(self) -> None:
         binary = Schema(type=OpenAPIType.STRING, format="binary")  # type: ignore[arg-type]
+        # Generators send raw bytes as application/octet-stream only (openapi-python-client
+        # skips an operation with any other binary type); image/png and image/svg+xml work too.
         self.request_body = RequestBody(
-            content={media: OpenAPIMediaType(schema=binary) for media in MEDIA_TYPES},
-            description=f"a PNG (at most 4096×4096) or an SVG, at most {MAX_IMAGE_BYTES} bytes",
+            content={OCTET_STREAM: OpenAPIMediaType(schema=binary)},
+            description=(
+                f"a PNG (at most 4096×4096) or an SVG, at most {MAX_IMAGE_BYTES} bytes; sent "
+                f"as {OCTET_STREAM} its type is recognised from the bytes; "
+                f"{' or '.join(MEDIA_TYPES)} may be sent instead"
+            ),
             required=True,
         )
 
@@ -248,11 +256,14 @@ class AchievementAdminController(AchievementController):
     ) -> AchievementOut:
         """Upload the badge's picture (raw body: PNG or SVG, sanitised); a new version."""
         kind = media_type(request)
-        if kind not in MEDIA_TYPES:
+        if kind not in (*MEDIA_TYPES, OCTET_STREAM):
             raise UnsupportedMediaType(
-                detail=f"send the picture as image/png or image/svg+xml (got {kind or 'none'})"
+                detail="send the picture as application/octet-stream, image/png or "
+                f"image/svg+xml (got {kind or 'none'})"
             )
         content = await request.body()
+        if kind == OCTET_STREAM:
+            kind = recognised_type(content)
         async with runtime.write(principal) as services:
             changed = await services.achievement_admin.set_image(
                 slug, content, kind, actor=principal.client_id

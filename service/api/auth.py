@@ -2,15 +2,15 @@
 
 import base64
 import binascii
-from typing import Annotated
 from urllib.parse import unquote
 
 import msgspec
 from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, URLEncodedBody
+from litestar.params import URLEncodedBody
 
+from service.api.dependencies import Authorization
 from service.api.errors import problems
 from service.api.throttle import caller_address, token_attempt
 from service.domain.errors import OAuthError
@@ -41,16 +41,15 @@ class TokenController(Controller):
         status_code=200,
         responses=problems(400, 401, 429),
         opt={"oauth": True},
+        # RFC 6749 §2.3.1: HTTP Basic, or client_id and client_secret in the form.
+        security=[{"basic": []}, {}],
     )
     async def create_token(
         self,
         request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         data: URLEncodedBody[TokenRequest],
-        authorization: Annotated[
-            str | None,
-            HeaderParameter(name="Authorization", description="HTTP Basic client_id:client_secret"),
-        ] = None,
+        authorization: Authorization = None,
     ) -> TokenOut:
         """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""
         if data.grant_type is None:

@@ -5,7 +5,8 @@ its session is closed whatever raises afterwards (a guard, a rate limiter, the h
 client that hangs up); no session outlives the code that opened it.
 """
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
@@ -15,9 +16,25 @@ from service.domain.errors import Unauthorized
 from service.domain.verifications import VerificationService
 from service.runtime import Runtime
 
+Requirement = dict[str, list[str]]
+SECURITY: dict[Callable[..., Any], list[Requirement]] = {}
+"""What each principal dependency accepts, as OpenAPI security requirements (alternatives).
+
+`service.api.security` gives each operation the requirement of its ``principal``.
+"""
+
+
+def bearer_with(scope: str) -> list[Requirement]:
+    """A token with `scope`; ``admin`` passes every scope check (`Principal.require`)."""
+    return [{"oauth2": [scope]}] + ([{"oauth2": ["admin"]}] if scope != "admin" else [])
+
+
 Authorization = Annotated[
-    str | None, HeaderParameter(name="Authorization", description="Bearer access token")
+    str | None, HeaderParameter(name="Authorization", include_in_schema=False)
 ]
+"""The header, left out of the document's parameters: the document states it once, as each
+operation's ``security`` requirement (`service.api.security`), so generated clients and
+Swagger UI send the token themselves."""
 
 
 def provide_runtime(runtime: Runtime) -> Provide:
@@ -52,18 +69,19 @@ def requires(scope: str) -> Provide:
         found.require(scope)
         return found
 
+    SECURITY[principal] = bearer_with(scope)
     return Provide(principal)
 
 
 async def optional_principal(
-    runtime: NamedDependency[Runtime],
-    authorization: Annotated[
-        str | None, HeaderParameter(name="Authorization", description="optional bearer token")
-    ] = None,
+    runtime: NamedDependency[Runtime], authorization: Authorization = None
 ) -> Principal | None:
     """The caller's client when a valid bearer token is sent (for a higher rate limit)."""
     token = _bearer(authorization)
     return None if token is None else await _principal(runtime, token)
+
+
+SECURITY[optional_principal] = [{}, {"oauth2": []}]  # anonymous, or any token
 
 
 def provide_verifications(runtime: NamedDependency[Runtime]) -> VerificationService:

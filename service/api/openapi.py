@@ -21,11 +21,14 @@ from litestar.openapi.plugins import (
 from litestar.openapi.spec import Components, OAuthFlow, OAuthFlows, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+from service.api.webhook_events import webhooks
+
 SCOPES = {
     "completions:write": "post completions",
     "credentials:read": "read issued credentials",
     "credentials:revoke": "revoke credentials",
     "portfolio:read": "read portfolios",
+    "webhooks:manage": "subscribe to the events of the credentials the client may follow",
     "admin": "everything",
 }
 
@@ -81,6 +84,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
         use_handler_docstrings=True,
         path=SCHEMA_PATH,
         render_plugins=render_plugins(),
+        webhooks=dict(webhooks()),
         openapi_router=docs_router(),
         components=Components(
             security_schemes={
@@ -92,7 +96,10 @@ def openapi_config(version: str) -> OpenAPIConfig:
                             scopes=SCOPES,
                         )
                     ),
-                )
+                ),
+                # The token endpoint's client authentication, and xAPI clients' LRS key and
+                # secret (a platform client's id and secret).
+                "basic": SecurityScheme(type="http", scheme="basic"),
             }
         ),
     )

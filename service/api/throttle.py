@@ -77,9 +77,23 @@ async def token_attempt(runtime: Runtime, address: str, client_id: str) -> Async
             raise TooManyAttempts(
                 f"too many token requests ({refusal.limit}); retry later", refusal.retry_after
             )
+    async with secret_failures(runtime, address, client_id):
+        yield
+
+
+@asynccontextmanager
+async def secret_failures(runtime: Runtime, address: str, client_id: str) -> AsyncIterator[None]:
+    """Failure tiers alone, for every place a client secret is checked (token, xAPI Basic).
+
+    A wrong secret inside the block counts for the address and the client id; past a tier
+    the caller waits until the tier's window has room.
+    """
+    limits = runtime.rate_limits
+    keys = (f"address:{address}", f"client:{client_id}")
     if refusal := await limits.over_failures(keys):
         raise TooManyAttempts(
-            f"too many failed token requests ({refusal.limit}); retry later", refusal.retry_after
+            f"too many failed authentications ({refusal.limit}); retry later",
+            refusal.retry_after,
         )
     try:
         yield

@@ -91,7 +91,9 @@ class DeliveryOut(msgspec.Struct, kw_only=True, rename="camel"):
 class WebhookController(Controller):
     path = "/api/v1/webhooks"
     tags = ["Webhooks"]
-    dependencies = {"principal": requires("admin")}
+    # A platform's own scope: it hears what the visibility policy lets it follow (the
+    # credentials it submitted; its issuers' too with credentials:read), never more.
+    dependencies = {"principal": requires("webhooks:manage")}
 
     @post(operation_id="CreateWebhook", status_code=201, responses=problems(400, 401, 403, 409))
     async def create(

@@ -379,3 +379,60 @@ class ImageRecord(Base):
     media_type: Mapped[str] = mapped_column(String(50))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class XapiMappingRecord(Base):
+    """Which xAPI activities of a platform make one completion: its course, its answers.
+
+    ``answers`` maps a prompt key to the activity IRI whose ``answered`` statements answer it.
+    """
+
+    __tablename__ = "xapi_mappings"
+    __table_args__ = (UniqueConstraint("client_id", "completed_activity"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
+    achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"))
+    completed_activity: Mapped[str] = mapped_column(String(2000))
+    answers: Mapped[dict[str, Any]]
+    share_reflections: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class XapiAccountRecord(Base):
+    """The e-mail a platform gave for one of its xAPI ``account`` actors (never guessed)."""
+
+    __tablename__ = "xapi_accounts"
+    __table_args__ = (UniqueConstraint("client_id", "home_page", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+    home_page: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+
+class XapiStatementRecord(Base):
+    """A mapped xAPI statement held until its completion is assembled.
+
+    Once assembled or voided only a tombstone stays (its id, for idempotency, and no
+    personal data): ``actor``, ``actor_name`` and ``response`` are cleared.
+    """
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (UniqueConstraint("client_id", "statement_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
+    statement_id: Mapped[uuid.UUID]
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # None: voided before it came
+    status: Mapped[str] = mapped_column(String(20))  # pending, assembled, voided
+    verb: Mapped[str | None] = mapped_column(String(20))  # completed, answered
+    activity: Mapped[str | None] = mapped_column(String(2000))
+    actor: Mapped[str | None] = mapped_column(String(900), index=True)  # mailto:… or account
+    actor_name: Mapped[str | None] = mapped_column(String(300))
+    response: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime | None]
+    stored_at: Mapped[datetime]
+    problem: Mapped[str | None] = mapped_column(Text)  # why its completion was refused

@@ -32,7 +32,14 @@ from service.domain.errors import (
 )
 
 SCOPES = frozenset(
-    {"completions:write", "credentials:read", "credentials:revoke", "portfolio:read", "admin"}
+    {
+        "completions:write",
+        "credentials:read",
+        "credentials:revoke",
+        "portfolio:read",
+        "webhooks:manage",
+        "admin",
+    }
 )
 _AUDIENCE = "insigne-api"
 _ALGORITHM = "HS256"
@@ -222,6 +229,25 @@ class ClientService:
             "gen": record.secret_generation,
         }
         return AccessToken(jwt.encode(claims, self._secret, algorithm=_ALGORITHM), self._ttl, scope)
+
+    async def authenticate(self, client_id: str, client_secret: str) -> Principal:
+        """A client by its id and secret (HTTP Basic, as xAPI clients send them)."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
+        if not hmac.compare_digest(expected, _hash(client_secret)) or record is None:
+            raise OAuthError("invalid_client", "invalid client credentials")
+        return principal_of(record)
+
+    async def principal_for(self, client_id: str) -> Principal:
+        """A client with all its scopes, for the operator acting on its behalf (the CLI)."""
+        record = await self._session.scalar(
+            select(ClientRecord).where(ClientRecord.client_id == client_id)
+        )
+        if record is None or record.disabled_at is not None:
+            raise NotFound(f"no client {client_id!r}")
+        return principal_of(record)
 
     async def principal(self, token: str) -> Principal:
         """The client behind a bearer token; expired, tampered or revoked tokens fail."""

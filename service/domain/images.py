@@ -53,6 +53,14 @@ class StoredImage:
         return "png" if self.media_type == PNG else "svg"
 
 
+def recognised_type(content: bytes) -> str:
+    """The type of bytes sent as application/octet-stream: a PNG by its signature, else SVG.
+
+    Whatever is not a PNG is then parsed as SVG, and refused if it is not one.
+    """
+    return PNG if content.startswith(PNG_MAGIC) else SVG
+
+
 def accept_image(content: bytes, media_type: str) -> StoredImage:
     """The picture as it will be kept, or InvalidInput saying why it is refused."""
     if media_type not in MEDIA_TYPES:

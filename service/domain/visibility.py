@@ -17,6 +17,9 @@ credential is public (its link is meant to be shared), but what it keeps private
 - an issuer's aggregates (earners per achievement and level) are for the clients it
   authorised (linked to it, with ``portfolio:read``, ``credentials:read`` or ``admin``).
 
+- webhook endpoints (registered with ``webhooks:manage`` or ``admin``) receive the events of
+  the credentials their client may read the API view of (`may_follow`).
+
 Everyone else is told the thing does not exist (404), never that it is private.
 
 Administration follows the same links: a client with ``admin`` administers the issuers it

@@ -61,6 +61,7 @@ class Server:
     private: dict[str, Any]  # a completion response with private reflections
     shared: dict[str, Any]  # one with shareReflections: true
     hostile: dict[str, Any]  # shared, with a 150-character URL, a 300-character word...
+    demo: dict[str, str]  # the demo platform's clientId and clientSecret
 
 
 def _free_port() -> int:
@@ -114,6 +115,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 learner={"email": "long@exemple.qc.ca", "name": f"Marie {LONG_WORD[:120]}"},
                 reflections=[{"prompt": "long", "answer": LONG_ANSWER}],
             ),
+            demo,
         )
     finally:
         process.terminate()

@@ -4,12 +4,13 @@ import asyncio
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +21,7 @@ from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.db.tables import WebhookEndpointRecord
 from service.domain.demo import ISSUER_SLUG, Demo
+from service.domain.webhooks import EVENTS
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhook_worker import WebhookWorker
@@ -134,6 +136,7 @@ def _loopback(settings: Settings, database: ScratchDatabase) -> Settings:
 
 @pytest.fixture
 async def hooked(
+    request: pytest.FixtureRequest,
     settings: Settings,
     connection: AsyncConnection,
     database: ScratchDatabase,
@@ -144,6 +147,8 @@ async def hooked(
     clock = MovableClock()
     shared = SharedConnectionDatabase(connection)
     loopback = _loopback(settings, database)
+    if marker := request.node.get_closest_marker("settings"):
+        loopback = replace(loopback, **marker.kwargs)
     runtime = Runtime.build(loopback, database=shared, clock=clock)
     app = create_app(loopback, database=shared, clock=clock)
     admin_id, admin_secret = await make_client(scopes={"admin"}, issuers={ISSUER_SLUG})
@@ -388,3 +393,77 @@ async def _token(client: httpx.AsyncClient, client_id: str, secret: str) -> dict
         )
     ).json()["access_token"]
     return {"Authorization": f"Bearer {access}"}
+
+
+@pytest.mark.settings(suspension_entry=True)  # suspension events need the opt-in entry
+async def test_every_event_matches_the_documented_webhook_payload(
+    hooked: Hooked, receiver: Receiver
+) -> None:
+    """The OpenAPI 3.1 ``webhooks`` section describes what endpoints really receive."""
+    document = (await hooked.client.get("/schema/openapi.json")).json()
+    endpoint = await hooked.register(receiver.url, sorted(EVENTS))
+    issued = await hooked.issue("documenté")
+    for action in ("suspend", "reinstate", "revoke"):
+        changed = await hooked.client.post(
+            f"/api/v1/credentials/{issued['id']}/{action}",
+            json={"reason": f"raison : {action}"},
+            headers=hooked.admin,
+        )
+        assert changed.status_code == 200, changed.text
+        assert await hooked.worker().run_once() >= 1  # in order: suspend before reinstate
+
+    payloads = [_verify(endpoint["secret"], r) for r in receiver.received]
+    assert sorted(p["type"] for p in payloads) == sorted(EVENTS) == sorted(document["webhooks"])
+    for payload in payloads:
+        webhook = document["webhooks"][payload["type"]]["post"]
+        schema = webhook["requestBody"]["content"]["application/json"]["schema"]
+        jsonschema_rs.validator_for(schema).validate(payload)
+        assert {p["name"] for p in webhook["parameters"]} <= set(receiver.received[0].headers)
+
+
+async def _platform_headers(hooked: Hooked, client_id: str, secret: str) -> dict[str, str]:
+    response = await hooked.client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def test_a_platform_subscribes_with_webhooks_manage_and_hears_only_what_it_may_see(
+    hooked: Hooked, receiver: Receiver, make_client: MakeClient
+) -> None:
+    """No admin: the scope of its own, and the visibility policy picks its events."""
+    moodle_id, moodle_secret = await make_client(
+        scopes={"completions:write", "webhooks:manage"}, issuers={ISSUER_SLUG}
+    )
+    moodle = await _platform_headers(hooked, moodle_id, moodle_secret)
+    registered = await hooked.client.post(
+        "/api/v1/webhooks",
+        json={"url": receiver.url, "events": ["credential.issued", "credential.revoked"]},
+        headers=moodle,
+    )
+    assert registered.status_code == 201, registered.text
+    own = await hooked.client.post(
+        "/api/v1/completions", json=completion("par-moodle"), headers=moodle
+    )
+    assert own.status_code == 201, own.text
+    await hooked.issue("par-une-autre-plateforme")  # the demo platform's, same issuer
+
+    assert await hooked.worker().run_once() == 1
+    [payload] = [_verify(registered.json()["secret"], r) for r in receiver.received]
+    assert payload["data"]["id"] == own.json()["id"]
+    listed = await hooked.client.get("/api/v1/webhooks", headers=moodle)
+    assert [w["id"] for w in listed.json()] == [registered.json()["id"]]
+
+
+async def test_webhooks_need_webhooks_manage_or_admin(
+    hooked: Hooked, make_client: MakeClient
+) -> None:
+    reader_id, reader_secret = await make_client(
+        scopes={"completions:write", "credentials:read"}, issuers={ISSUER_SLUG}
+    )
+    reader = await _platform_headers(hooked, reader_id, reader_secret)
+
+    response = await hooked.client.get("/api/v1/webhooks", headers=reader)
+
+    assert response.status_code == 403

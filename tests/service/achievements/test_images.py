@@ -200,3 +200,30 @@ async def test_the_same_picture_uploaded_twice_is_stored_once(
     assert (first.status_code, again.status_code) == (200, 200), again.text
     assert first.json()["image"] == again.json()["image"]
     assert await session.scalar(select(func.count()).select_from(ImageRecord)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "extension"),
+    [(png(), ".png"), (b"<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>", ".svg")],
+    ids=["png", "svg"],
+)
+async def test_octet_stream_is_recognised_from_the_bytes(
+    client: httpx.AsyncClient,
+    created: dict[str, Any],
+    admin: dict[str, str],
+    content: bytes,
+    extension: str,
+) -> None:
+    """What generated clients send (the OpenAPI document's only upload media type)."""
+    response = await upload(client, admin, content, "application/octet-stream")
+
+    assert response.status_code == 200, response.text
+    assert response.json()["image"].endswith(extension)
+
+
+async def test_octet_stream_that_is_no_picture_is_refused(
+    client: httpx.AsyncClient, created: dict[str, Any], admin: dict[str, str]
+) -> None:
+    response = await upload(client, admin, b"GIF89a not a png", "application/octet-stream")
+
+    assert response.status_code == 422, response.text
