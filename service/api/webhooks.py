@@ -95,7 +95,9 @@ class WebhookController(Controller):
     # credentials it submitted; its issuers' too with credentials:read), never more.
     dependencies = {"principal": requires("webhooks:manage")}
 
-    @post(operation_id="CreateWebhook", status_code=201, responses=problems(400, 401, 403, 409, 422))
+    @post(
+        operation_id="CreateWebhook", status_code=201, responses=problems(400, 401, 403, 409, 422)
+    )
     async def create(
         self,
         data: JSONBody[WebhookIn],
