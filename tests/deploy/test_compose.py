@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.processes import clean_env, ensure_deploy_tools
+from tests.processes import clean_env, ensure_deploy_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = "/usr/bin/docker-compose"  # Debian's package

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.deploy.dockerfile import Copy, DockerIgnore, Stage, apply, stages
-from tests.deploy.processes import HOST, clean_env, free_port, running, uv, wait_for
+from tests.processes import HOST, clean_env, free_port, running, uv, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.deploy.processes import (
+from tests.processes import (
     HOST,
     clean_env,
     free_port,

@@ -22,7 +22,14 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.deploy.processes import (
+from tests.deploy.topology import (
+    Receiver,
+    nginx_command,
+    nginx_config,
+    self_signed,
+    webhook_receiver,
+)
+from tests.processes import (
     HOST,
     clean_env,
     ensure_deploy_tools,
@@ -34,13 +41,6 @@ from tests.deploy.processes import (
     serve,
     sql,
     wait_for,
-)
-from tests.deploy.topology import (
-    Receiver,
-    nginx_command,
-    nginx_config,
-    self_signed,
-    webhook_receiver,
 )
 from tests.service.factories import completion
 

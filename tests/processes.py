@@ -1,4 +1,4 @@
-"""Real ``insigne`` processes for the deployment tests: started, awaited, stopped by id."""
+"""Real processes for the tests (``insigne serve``, nginx, workers): started, awaited, stopped by id."""
 
 import asyncio
 import contextlib
@@ -114,7 +114,7 @@ def serve(port: int) -> list[str]:
 
 def ensure_deploy_tools() -> None:
     """Debian's nginx and docker-compose, installed by the project's script when missing."""
-    script = Path(__file__).resolve().parents[2] / "scripts" / "ensure-deploy-tools.sh"
+    script = Path(__file__).resolve().parents[1] / "scripts" / "ensure-deploy-tools.sh"
     subprocess.run(["/bin/sh", str(script)], check=True, timeout=900)
 
 
