@@ -9,10 +9,8 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from service.cli import main
 from tests.cli import run_main
+from tests.processes import free_port, wait_for
 from tests.service.factories import completion
 
 HERE = Path(__file__).resolve().parent
@@ -64,13 +63,6 @@ class Server:
     demo: dict[str, str]  # the demo platform's clientId and clientSecret
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _insigne(env: dict[str, str], *args: str) -> str:
     """``insigne ARGS`` in process (the server itself runs in a process of its own)."""
     ran = run_main(main, args, env=env)
@@ -81,7 +73,7 @@ def _insigne(env: dict[str, str], *args: str) -> str:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("pages")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -102,7 +94,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(base)
+        wait_for(f"{base}/health", process, data / "server.log")
         yield Server(
             base,
             _issue(base, demo, "e2e-private"),
@@ -121,17 +113,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def _hostile_catalogue(env: dict[str, str], data: Path) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 ANONYMOUS_LIMIT = 3
 HEADERS_SECONDS = 1.0
@@ -33,28 +35,10 @@ class Served:
     server: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
-
-
 @contextmanager
 def _serving(server: str, data: Path, env_extra: dict[str, str] | None = None) -> Iterator[Served]:
     """`insigne serve` in a subprocess on a free loopback port, until the block ends."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -87,7 +71,7 @@ def _serving(server: str, data: Path, env_extra: dict[str, str] | None = None) -
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(base, process)
+        wait_for(f"{base}/health", process, data / "server.log")
         yield Served(base, "127.0.0.1", port, server)
     finally:
         process.terminate()

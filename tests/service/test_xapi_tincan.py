@@ -7,10 +7,8 @@ posts Moodle's fixture statements (batches with POST, a statement with an id wit
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 from tincan import RemoteLRS, Statement  # type: ignore[import-untyped]
 
 from service.domain.demo import ACHIEVEMENT_SLUG
+from tests.processes import free_port, wait_for
 from tests.service.factories import ANSWERS
 from tests.service.xapi_fixtures import SITE, answer, completed, fixture
 
@@ -41,13 +40,6 @@ class Server:
     admin_token: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def insigne(env: dict[str, str], *args: str) -> Any:
     done = subprocess.run(
         [sys.executable, "-m", "service", *args],
@@ -65,7 +57,7 @@ def insigne(env: dict[str, str], *args: str) -> Any:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("xapi")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "INSIGNE_DATA_DIR": str(data), "INSIGNE_PUBLIC_URL": base}
     env.pop("INSIGNE_DATABASE_URL", None)
@@ -86,7 +78,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait(base)
+        wait_for(f"{base}/health", process, data / "server.log")
         token = httpx.post(
             f"{base}/oauth/token",
             data={"grant_type": "client_credentials"},
@@ -97,17 +89,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
-
-
-def _wait(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def _lrs(server: Server) -> RemoteLRS:
