@@ -79,7 +79,7 @@ def test_two_processes_and_a_worker_behind_nginx(tmp_path: Path) -> None:
             INSIGNE_KEY_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
             INSIGNE_TOKEN_SECRET=base64.b64encode(secrets.token_bytes(32)).decode(),
             INSIGNE_RATE_LIMIT_STORAGE=f"async+redis://{HOST}:6379",
-            INSIGNE_RATE_LIMIT_ANONYMOUS=f"{ANONYMOUS_LIMIT}/minute",
+            INSIGNE_RATE_LIMIT_ANONYMOUS=f"{ANONYMOUS_LIMIT}/hour",
             INSIGNE_TRUSTED_PROXIES=HOST,  # nginx reaches the apps from 127.0.0.1
             INSIGNE_WEBHOOK_WORKER="0",
             INSIGNE_FETCH_HTTP_HOSTS=HOST,  # the webhook receiver is plain HTTP on loopback

@@ -40,7 +40,7 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
 async def test_fresh_forwarded_for_values_share_one_bucket_without_trusted_proxies(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection
 ) -> None:
-    app = _app(settings, database, connection, rate_limit_anonymous="3/minute")
+    app = _app(settings, database, connection, rate_limit_anonymous="3/hour")
     async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         statuses = [
             (
@@ -59,7 +59,7 @@ async def test_fresh_forwarded_for_values_share_one_bucket_without_trusted_proxi
 async def test_completions_are_limited_per_client(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
 ) -> None:
-    app = _app(settings, database, connection, rate_limit_completions="2/minute")
+    app = _app(settings, database, connection, rate_limit_completions="2/hour")
     async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         token = await client.post(
             "/oauth/token",

@@ -44,7 +44,7 @@ def _serving(server: str, data: Path, env_extra: dict[str, str] | None = None) -
         **os.environ,
         "INSIGNE_DATA_DIR": str(data),
         "INSIGNE_PUBLIC_URL": base,
-        "INSIGNE_RATE_LIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/minute",
+        "INSIGNE_RATE_LIMIT_ANONYMOUS": f"{ANONYMOUS_LIMIT}/hour",
         "INSIGNE_WEBHOOK_WORKER": "0",
     }
     env.pop("INSIGNE_TRUSTED_PROXIES", None)
