@@ -220,56 +220,50 @@ class SafeFetcher:
         return found
 
     async def _get(self, url: str, *, is_gone_read: bool) -> tuple[Any, int]:
-        for _ in range(MAX_REDIRECTS + 1):
-            self._check_url(url)
-            try:
-                async with (
-                    self._slot(urlsplit(url).netloc),
-                    self._client.stream("GET", url, headers={"Accept": _ACCEPT}) as response,
-                ):
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers.get("location", ""))
-                        continue
-                    if response.status_code == 410 and is_gone_read:
-                        return Gone(url, _json_or_none(await self._read(response))), 0
-                    if response.status_code != 200:
-                        raise FetchError(f"{url} answered {response.status_code}", "http_error")
-                    body = await self._read(response)
-                    max_age = _max_age(response.headers.get("cache-control", ""))
-            except httpx.HTTPError as error:
-                outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
-                raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
-            except httpx.InvalidURL as error:
-                raise FetchError(f"{url} could not be fetched: {error}", "refused") from None
-            try:
-                return json.loads(body), max_age
-            except ValueError:
-                # A status list may be published as a VC-JWT: its text is the document.
-                if _is_compact_jws(body):
-                    return body.decode("ascii").strip(), max_age
-                raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
-        raise FetchError(f"{url}: too many redirects", "redirects")
+        keep = frozenset({200, 410}) if is_gone_read else frozenset({200})
+        url, status, body, headers = await self._follow(url, _ACCEPT, keep)
+        if status == 410:
+            return Gone(url, _json_or_none(body)), 0
+        max_age = _max_age(headers.get("cache-control", ""))
+        try:
+            return json.loads(body), max_age
+        except ValueError:
+            # A status list may be published as a VC-JWT: its text is the document.
+            if _is_compact_jws(body):
+                return body.decode("ascii").strip(), max_age
+            raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
 
     async def get_image(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         """GET a picture under the same rules (redirects, caps); its bytes and media type.
 
         Never cached: a picture is fetched once, then kept and served by us.
         """
+        _, _, body, headers = await self._follow(url, _IMAGES, frozenset({200}), max_bytes)
+        media_type = headers.get("content-type", "").split(";")[0]
+        return body, media_type.strip().lower()
+
+    async def _follow(
+        self, url: str, accept: str, keep: frozenset[int], max_bytes: int | None = None
+    ) -> tuple[str, int, bytes, httpx.Headers]:
+        """GET `url` under the guard, following redirects: the final URL, status, body, headers.
+
+        Every hop is checked (`_check_url`, and the guarded network backend at connection);
+        a final status outside `keep` is a `FetchError`.
+        """
         for _ in range(MAX_REDIRECTS + 1):
             self._check_url(url)
             try:
                 async with (
                     self._slot(urlsplit(url).netloc),
-                    self._client.stream("GET", url, headers={"Accept": _IMAGES}) as response,
+                    self._client.stream("GET", url, headers={"Accept": accept}) as response,
                 ):
                     if response.is_redirect:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
-                    if response.status_code != 200:
+                    if response.status_code not in keep:
                         raise FetchError(f"{url} answered {response.status_code}", "http_error")
                     body = await self._read(response, max_bytes)
-                    media_type = response.headers.get("content-type", "").split(";")[0]
-                    return body, media_type.strip().lower()
+                    return url, response.status_code, body, response.headers
             except httpx.HTTPError as error:
                 outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
                 raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
