@@ -133,7 +133,7 @@ class WebhookController(Controller):
     @get(
         "/{webhook_id:uuid}/deliveries",
         operation_id="ListWebhookDeliveries",
-        responses=problems(401, 403, 404),
+        responses=problems(401, 403, 404, 422),
     )
     async def deliveries(
         self,

@@ -78,3 +78,16 @@ async def test_the_document_and_the_app_agree_on_who_needs_a_token(
     else:
         assert response.status_code == 401, response.text
         assert "401" in operation["responses"]
+
+
+@pytest.mark.no_sql
+def test_every_operation_that_takes_input_documents_the_refusal_of_bad_input() -> None:
+    """Bad query or body input answers 422 (OAuth's token endpoint: 400, RFC 6749 §5.2)."""
+    undocumented = [
+        (method, path)
+        for method, path, operation in OPERATIONS
+        if (operation.get("requestBody") or any(p["in"] == "query" for p in operation.get("parameters", [])))
+        and "422" not in operation["responses"]
+        and path != "/oauth/token"
+    ]  # fmt: skip
+    assert undocumented == []
