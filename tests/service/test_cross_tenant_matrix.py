@@ -16,7 +16,6 @@ reads, effects) are printed (run with -s).
 
 import base64
 import json
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import build_schema
 
 from service.app import GRAPHQL_SDL_PATH
 from service.domain.demo import ISSUER_SLUG
@@ -421,13 +421,9 @@ GRAPHQL: dict[str, Callable[[Side], tuple[str, dict[str, Any]]]] = {
 
 def _root_fields() -> set[str]:
     """The fields of Query and Mutation in the committed SDL (itself checked current)."""
-    text = GRAPHQL_SDL_PATH.read_text(encoding="utf-8")
-    fields: set[str] = set()
-    for kind in ("Query", "Mutation"):
-        body = text.split(f"type {kind} {{", 1)[1].split("\n}", 1)[0]
-        body = re.sub(r'"""(.|\n)*?"""', "", body)
-        fields |= set(re.findall(r"^\s*(\w+)[(:]", body, flags=re.MULTILINE))
-    return fields
+    built = build_schema(GRAPHQL_SDL_PATH.read_text(encoding="utf-8"))
+    roots = [built.query_type, built.mutation_type]
+    return {name for root in roots if root is not None for name in root.fields}
 
 
 @pytest.mark.no_sql
