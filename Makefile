@@ -40,8 +40,9 @@ fmt: .venv/.stamp
 schema: .venv/.stamp  ## rewrite openapi/openapi.json from the code
 	$(RUN) insigne export-schemas
 
-fuzz: .venv/.stamp  ## schemathesis, longer: 500 examples per operation and mode, every check
-	FUZZ_EXAMPLES=$(or $(EXAMPLES),500) FUZZ_ALL_CHECKS=1 $(RUN) pytest tests/service/test_fuzz.py -q
+fuzz: .venv/.stamp  ## schemathesis, longer: both tokens on both databases, 500 examples per operation and mode, every check
+	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) FUZZ_EXAMPLES=$(or $(EXAMPLES),500) FUZZ_ALL_CHECKS=1 \
+		FUZZ_ALL_PAIRINGS=1 $(RUN) pytest tests/service/test_fuzz.py -q -s
 
 bench-setup:  ## wrk, the load generator bench/wrk_load.py runs in a process of its own
 	command -v wrk >/dev/null 2>&1 || apt-get install -y wrk
