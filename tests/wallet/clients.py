@@ -30,8 +30,7 @@ def ensure_installed() -> str:
     with LOCKFILE.open("rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         current = (
-            INSTALL_STAMP.is_file()
-            and INSTALL_STAMP.stat().st_mtime >= LOCKFILE.stat().st_mtime
+            INSTALL_STAMP.is_file() and INSTALL_STAMP.stat().st_mtime >= LOCKFILE.stat().st_mtime
         )
         if not current:
             done = subprocess.run(

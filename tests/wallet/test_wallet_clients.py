@@ -61,7 +61,9 @@ def _database(backend: str, data: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("wallet")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -79,7 +81,16 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         log_path = data / "server.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "service",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
                 env=env,
                 cwd=ROOT,
                 stdout=log,
@@ -150,12 +161,16 @@ def test_the_learner_credential_wallet_collects_the_badge(served: Served, way: s
     assert proof["type"] == "Ed25519Signature2020"
     assert received["presentation"]["holder"] == received["holder"]
     _signature_and_status_valid(received["verified"][0])
-    again = httpx.post(made["interactionUrl"].split("?")[0].replace("/interactions/", "/exchanges/"), json={})
+    again = httpx.post(
+        made["interactionUrl"].split("?")[0].replace("/interactions/", "/exchanges/"), json={}
+    )
     assert again.status_code == 410
 
 
 def _tx_code_offer(served: Served, issued: dict[str, Any]) -> tuple[str, str]:
-    page = httpx.post(f"{issued['manageUrl']}/wallet", data={"txCode": "on", "lang": "fr"}, timeout=30)
+    page = httpx.post(
+        f"{issued['manageUrl']}/wallet", data={"txCode": "on", "lang": "fr"}, timeout=30
+    )
     assert page.status_code == 200, page.text
     offer = re.search(r'data-wallet-offer="([^"]+)"', page.text)
     code = re.search(r'data-wallet-tx-code="(\d+)"', page.text)
@@ -178,5 +193,3 @@ def test_an_openid4vci_wallet_collects_the_badge(served: Served, tx_code: bool) 
     assert received["credentials"] == [json.loads(_stored(served, issued["id"]))]
     assert received["notificationStatus"] == 204
     _signature_and_status_valid(received["verified"][0])
-    collected = httpx.get(f"{served.base}/api/v1/audit", headers=served.platform, timeout=30)
-    assert collected.status_code in (200, 403)  # the platform may not read the audit trail
