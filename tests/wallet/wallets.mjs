@@ -160,7 +160,7 @@ async function bench (n, concurrency, links) {
         await lcw(link, profile);
         durations.push(performance.now() - t0);
       } catch (error) {
-        errors.push(String(error).slice(0, 300));
+        errors.push(`${error} ${error.cause ?? ''}`.slice(0, 300));
       }
     }
   }
