@@ -15,6 +15,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, URLEncodedBody
 
 from service.api.bodies import decode_strict, read_json
@@ -156,6 +157,22 @@ async def _json(request: Request[Any, Any, State], code: str) -> Any:  # noqa: A
         raise WalletOAuthError(code, f"the body must be a JSON object: {error}") from None
 
 
+class OAuthErrorOut(msgspec.Struct, kw_only=True):
+    """OID4VCI and RFC 6749 §5.2 errors: a code and its description."""
+
+    error: str
+    error_description: str
+
+
+_OAUTH_ERRORS = {
+    status: ResponseSpec(OAuthErrorOut, description=text, generate_examples=False)
+    for status, text in [
+        (400, "Refused: invalid_grant, invalid_request, invalid_proof, invalid_nonce…"),
+        (401, "invalid_token: no access token, or one that was used or expired"),
+    ]
+}
+
+
 class PreAuthorizedTokenRequest(msgspec.Struct, kw_only=True):
     grant_type: str | None = None
     pre_authorized_code: Annotated[str, msgspec.Meta(max_length=200)] | None = msgspec.field(
@@ -198,7 +215,13 @@ class OpenIdIssuanceController(Controller):
             offer = await services.wallet.oid4vci.offer(reference)
         return Response(offer, headers=_NO_STORE)
 
-    @post("/wallet/token", operation_id="CreateWalletToken", status_code=200, opt={"oauth": True})
+    @post(
+        "/wallet/token",
+        operation_id="CreateWalletToken",
+        status_code=200,
+        opt={"oauth": True},
+        responses=_OAUTH_ERRORS,
+    )
     async def token(
         self, runtime: NamedDependency[Runtime], data: URLEncodedBody[PreAuthorizedTokenRequest]
     ) -> Response[WalletTokenOut]:
@@ -227,7 +250,13 @@ class OpenIdIssuanceController(Controller):
             nonce = services.wallet.oid4vci.nonce()
         return Response({"c_nonce": nonce}, headers=_NO_STORE)
 
-    @post("/wallet/credential", operation_id="IssueWalletCredential", status_code=200)
+    @post(
+        "/wallet/credential",
+        operation_id="IssueWalletCredential",
+        status_code=200,
+        security=[{"walletToken": []}],
+        responses=_OAUTH_ERRORS,
+    )
     async def credential(
         self,
         request: Request[object, object, State],
@@ -240,7 +269,13 @@ class OpenIdIssuanceController(Controller):
             answer = await services.wallet.oid4vci.credential(_bearer(authorization), body)
         return Response(answer, media_type="application/json", headers=_NO_STORE)
 
-    @post("/wallet/notification", operation_id="NotifyWalletCredential", status_code=204)
+    @post(
+        "/wallet/notification",
+        operation_id="NotifyWalletCredential",
+        status_code=204,
+        security=[{"walletToken": []}],
+        responses=_OAUTH_ERRORS,
+    )
     async def notification(
         self,
         request: Request[object, object, State],
