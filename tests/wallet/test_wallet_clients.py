@@ -17,18 +17,22 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from tests.processes import free_port, scratch_database, wait_for
 from tests.service.factories import completion
+from tests.service.wallet_holder import holder_key, presentation
 from tests.wallet.clients import run_client
 
 ROOT = Path(__file__).resolve().parents[2]
+PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
 
 @dataclass(frozen=True)
@@ -193,3 +197,33 @@ def test_an_openid4vci_wallet_collects_the_badge(served: Served, tx_code: bool) 
     assert received["credentials"] == [json.loads(_stored(served, issued["id"]))]
     assert received["notificationStatus"] == 204
     _signature_and_status_valid(received["verified"][0])
+
+
+def test_racing_wallets_collect_an_offer_once(served: Served) -> None:
+    """Ten copies of one valid presentation, and ten token requests with one code, at once:
+    the database lets exactly one of each through (the server answers them in parallel)."""
+    issued = _issue(served, "race-vcapi")
+    made = _offer(served, issued["id"])
+    exchange = httpx.get(made["interactionUrl"], timeout=30).json()["protocols"]["vcapi"]
+    request = httpx.post(exchange, json={}, timeout=30).json()["verifiablePresentationRequest"]
+    sent = {
+        "verifiablePresentation": presentation(
+            holder_key(), challenge=request["challenge"], domain=request["domain"]
+        )
+    }
+    other = _offer(served, _issue(served, "race-oid4vci")["id"])
+    offer_uri = parse_qs(urlsplit(other["credentialOffer"]).query)["credential_offer_uri"][0]
+    grant = httpx.get(offer_uri, timeout=30).json()["grants"][PRE_AUTHORIZED]
+    form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": grant["pre-authorized_code"]}
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        presented = list(pool.map(lambda _: httpx.post(exchange, json=sent, timeout=60), range(10)))
+        tokens = list(
+            pool.map(
+                lambda _: httpx.post(f"{served.base}/wallet/token", data=form, timeout=60),
+                range(10),
+            )
+        )
+
+    assert sorted(r.status_code for r in presented) == [200] + [410] * 9
+    assert sorted(r.status_code for r in tokens) == [200] + [400] * 9
