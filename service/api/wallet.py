@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, URLEncodedBody
 
@@ -164,13 +164,28 @@ class OAuthErrorOut(msgspec.Struct, kw_only=True):
     error_description: str
 
 
-_OAUTH_ERRORS = {
-    status: ResponseSpec(OAuthErrorOut, description=text, generate_examples=False)
-    for status, text in [
-        (400, "Refused: invalid_grant, invalid_request, invalid_proof, invalid_nonce…"),
-        (401, "invalid_token: no access token, or one that was used or expired"),
-    ]
+_OAUTH_DESCRIPTIONS = {
+    400: "Refused: invalid_grant, invalid_request, invalid_proof, invalid_nonce…",
+    401: "invalid_token: no access token, or one that was used or expired",
+    404: "No such offer, or it was used or expired (invalid_request)",
 }
+
+
+def _oauth_errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI descriptions of OAuth-style error answers (400 always: malformed input)."""
+    return {
+        status: ResponseSpec(
+            OAuthErrorOut, description=_OAUTH_DESCRIPTIONS[status], generate_examples=False
+        )
+        for status in sorted({400, *statuses})
+    }
+
+
+def _malformed(_: Request[Any, Any, State], error: ValidationException) -> Response[Any]:
+    """A parameter or form that does not fit, as RFC 6749 §5.2 says (not problem details)."""
+    return _oauth_error(
+        _, WalletOAuthError("invalid_request", f"malformed request: {error.detail}")
+    )
 
 
 class PreAuthorizedTokenRequest(msgspec.Struct, kw_only=True):
@@ -191,7 +206,7 @@ class OpenIdIssuanceController(Controller):
     """OID4VCI 1.0: metadata, the offer by reference, token, nonce, credential, notification."""
 
     tags = ["Wallet"]
-    exception_handlers = {WalletOAuthError: _oauth_error}
+    exception_handlers = {WalletOAuthError: _oauth_error, ValidationException: _malformed}
 
     @get("/.well-known/openid-credential-issuer", operation_id="GetCredentialIssuerMetadata")
     async def issuer(self, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
@@ -206,7 +221,11 @@ class OpenIdIssuanceController(Controller):
         """RFC 8414 metadata of the wallet token endpoint (pre-authorized code grant only)."""
         return authorization_server_metadata(WalletLinks(runtime.urls.base))
 
-    @get("/wallet/offers/{reference:str}", operation_id="GetCredentialOffer")
+    @get(
+        "/wallet/offers/{reference:str}",
+        operation_id="GetCredentialOffer",
+        responses=_oauth_errors(404),
+    )
     async def offer(
         self, runtime: NamedDependency[Runtime], reference: FromPath[Reference]
     ) -> Response[dict[str, Any]]:
@@ -219,8 +238,7 @@ class OpenIdIssuanceController(Controller):
         "/wallet/token",
         operation_id="CreateWalletToken",
         status_code=200,
-        opt={"oauth": True},
-        responses=_OAUTH_ERRORS,
+        responses=_oauth_errors(),
     )
     async def token(
         self, runtime: NamedDependency[Runtime], data: URLEncodedBody[PreAuthorizedTokenRequest]
@@ -255,7 +273,7 @@ class OpenIdIssuanceController(Controller):
         operation_id="IssueWalletCredential",
         status_code=200,
         security=[{"walletToken": []}],
-        responses=_OAUTH_ERRORS,
+        responses=_oauth_errors(401),
     )
     async def credential(
         self,
@@ -274,7 +292,7 @@ class OpenIdIssuanceController(Controller):
         operation_id="NotifyWalletCredential",
         status_code=204,
         security=[{"walletToken": []}],
-        responses=_OAUTH_ERRORS,
+        responses=_oauth_errors(401),
     )
     async def notification(
         self,
