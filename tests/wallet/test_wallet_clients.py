@@ -7,7 +7,8 @@
   with and without a transaction code, credential (with and without a proof JWT),
   notification; then ``verifier-core``.
 
-What the wallet receives must be the stored credential, byte for byte.
+What the wallet receives must be the stored credential, byte for byte. The server runs two
+processes, so the steps of one exchange reach either: its state is in the database alone.
 """
 
 import contextlib
@@ -26,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.processes import free_port, scratch_database, wait_for
+from tests.processes import free_port, scratch_database, stop, wait_for
 from tests.service.factories import completion
 from tests.service.wallet_holder import holder_key, presentation
 from tests.wallet.clients import run_client
@@ -94,11 +95,14 @@ def served(
                     "127.0.0.1",
                     "--port",
                     str(port),
+                    "--workers",  # two processes: each step of an exchange may reach either
+                    "2",
                 ],
                 env=env,
                 cwd=ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             try:
                 wait_for(f"{base}/health", process, log_path)
@@ -109,8 +113,7 @@ def served(
                 ).json()["access_token"]
                 yield Served(base, {"Authorization": f"Bearer {access}"})
             finally:
-                process.terminate()
-                process.wait(timeout=30)
+                stop(process)
 
 
 def _issue(served: Served, external_id: str) -> dict[str, Any]:
