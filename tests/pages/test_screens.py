@@ -22,7 +22,17 @@ from tests.pages.conftest import (
 from tests.pages.test_browser import page_at
 
 WIDTHS = (320, 390)
-PAGES = ("badge", "manage", "wallet", "verify", "verify report", "achievement", "issuer", "home", "404")
+PAGES = (
+    "badge",
+    "manage",
+    "wallet",
+    "verify",
+    "verify report",
+    "achievement",
+    "issuer",
+    "home",
+    "404",
+)
 MEASURED: dict[str, dict[int, int]] = {}
 
 
