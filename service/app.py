@@ -39,6 +39,7 @@ from service.api.registry import CredentialRegistryController
 from service.api.security import document_security
 from service.api.tracks import TrackController
 from service.api.verifications import VerificationController
+from service.api.wallet import WALLET_ROUTES
 from service.api.webhooks import WebhookController
 from service.api.xapi import XapiStatementController, xapi_about
 from service.api.xapi_admin import XapiLearnerController, XapiMappingController
@@ -81,6 +82,7 @@ CONTROLLERS = [
     xapi_about,
     XapiMappingController,
     XapiLearnerController,
+    *WALLET_ROUTES,
 ]
 
 

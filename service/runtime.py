@@ -6,6 +6,8 @@ which open a unit of work and hand back the services built on it by `build_servi
 """
 
 import functools
+import hashlib
+import hmac
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ from service.domain.tracks import TrackService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
 from service.domain.visibility import Viewer
+from service.domain.wallet.services import WalletServices, wallet_services
 from service.domain.webhooks import WebhookService
 from service.domain.xapi_intake import XapiIntake
 from service.domain.xapi_mappings import XapiMappings
@@ -82,6 +85,7 @@ class Services:
     images: ImageService
     xapi: XapiIntake
     xapi_mappings: XapiMappings
+    wallet: WalletServices
 
 
 def build_services(
@@ -177,6 +181,9 @@ def build_services(
         xapi_mappings=XapiMappings(
             session, principal=principal, achievements=achievements, issuers=issuers, clock=clock
         ),
+        wallet=wallet_services(
+            session, principal=principal, urls=urls, code_key=runtime.wallet_key, clock=clock
+        ),
     )
 
 
@@ -258,6 +265,11 @@ class Runtime:
                 timeout_seconds=settings.verify_timeout_seconds,
             ),
         )
+
+    @functools.cached_property
+    def wallet_key(self) -> bytes:
+        """Derives the wallet offers' pre-authorized codes and nonces (from the token secret)."""
+        return hmac.new(self.settings.token_secret, b"insigne-wallet", hashlib.sha256).digest()
 
     async def readiness(self) -> tuple[bool, str]:
         """Whether the database answers at the newest migration, and what was found."""

@@ -42,6 +42,8 @@ def create_proof(
     loader: ContextLoader,
     created: datetime | None = None,
     proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
 ) -> JSONObject:
     """Create an ``eddsa-rdfc-2022`` proof for an unsecured document.
 
@@ -52,6 +54,9 @@ def create_proof(
         created: the proof's ``created`` time (aware; sent as a UTC dateTimeStamp to the
             second); omitted when None.
         proof_purpose: the proof purpose; verifiers of credentials expect ``assertionMethod``.
+        challenge: for an ``authentication`` proof of a presentation (DID Authentication),
+            the verifier's challenge, signed with the proof (VC Data Integrity §2.1).
+        domain: likewise, the verifier's domain.
 
     Returns:
         The proof object, ready to be added to the document's ``proof``.
@@ -71,6 +76,10 @@ def create_proof(
         options["created"] = _date_time_stamp(created)
     options["verificationMethod"] = key.id
     options["proofPurpose"] = proof_purpose
+    if challenge is not None:
+        options["challenge"] = challenge
+    if domain is not None:
+        options["domain"] = domain
     canonical = canonicalize_pair(document, options, loader)
     if not canonical.is_safe:
         raise InvalidDocument(_unsafe_message(canonical))

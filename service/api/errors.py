@@ -27,6 +27,7 @@ from service.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Gone,
     InvalidInput,
     NotFound,
     OAuthError,
@@ -42,6 +43,7 @@ PROBLEM_TYPE = "https://insigne.example/problems/"
 _STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
+    Gone: 410,
     Forbidden: 403,
     Unauthorized: 401,
     InvalidInput: 422,
@@ -76,6 +78,7 @@ _DESCRIPTIONS = {
     403: "The token lacks the scope this needs",
     404: "No such resource",
     409: "Conflicts with what is stored (idempotency key or externalId reused with another body)",
+    410: "Spent or expired for good (a used or expired wallet offer)",
     413: "The body is larger than the documented limit (refused before it is read)",
     415: "The body is not sent as application/json",
     422: "Invalid input; `errors` names each field",

@@ -100,6 +100,8 @@ def openapi_config(version: str) -> OpenAPIConfig:
                 # The token endpoint's client authentication, and xAPI clients' LRS key and
                 # secret (a platform client's id and secret).
                 "basic": SecurityScheme(type="http", scheme="basic"),
+                # A wallet's access token from POST /wallet/token (OID4VCI pre-authorized code).
+                "walletToken": SecurityScheme(type="http", scheme="bearer"),
             }
         ),
     )

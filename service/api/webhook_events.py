@@ -3,7 +3,8 @@
 Deliveries follow Standard Webhooks: a POST with ``webhook-id``, ``webhook-timestamp`` and
 ``webhook-signature`` (HMAC-SHA256 with the endpoint's ``whsec_…`` secret over
 ``id.timestamp.body``), and the body ``{"type", "timestamp", "data"}``. The payloads are
-written by `service.domain.awards` (issued) and `service.domain.lifecycle` (status changes);
+written by `service.domain.awards` (issued), `service.domain.lifecycle` (status changes)
+and `service.domain.wallet.records` (collected);
 tests/service/test_webhook_contract.py checks real deliveries against these schemas.
 """
 
@@ -44,6 +45,21 @@ _DATA = {
             "status": _text("always active", const="active"),
         },
     ),
+    "credential.collected": Schema(
+        type=OpenAPIType.OBJECT,
+        required=["id", "url", "issuer", "protocol", "holder"],
+        properties={
+            **_COMMON,
+            "protocol": _text("how the wallet collected it", enum=["vcapi", "oid4vci"]),
+            "holder": Schema(
+                one_of=[
+                    _text("the wallet holder's DID, proven by its signature"),
+                    Schema(type=OpenAPIType.NULL),
+                ],
+                description="the holder's DID; null when the wallet proved no key (OID4VCI)",
+            ),
+        },
+    ),
     **{
         event: Schema(
             type=OpenAPIType.OBJECT,
@@ -66,6 +82,7 @@ _SUMMARY = {
     "credential.revoked": "A credential was revoked (for good)",
     "credential.suspended": "A credential was suspended until reinstated",
     "credential.reinstated": "A suspension was lifted",
+    "credential.collected": "The earner collected the credential into a wallet",
 }
 _HEADERS = {
     "webhook-id": "the message id, the same on every retry (deduplicate with it)",

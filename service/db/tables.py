@@ -436,3 +436,34 @@ class XapiStatementRecord(Base):
     occurred_at: Mapped[datetime | None]
     stored_at: Mapped[datetime]
     problem: Mapped[str | None] = mapped_column(Text)  # why its completion was refused
+
+
+class WalletExchangeRecord(Base):
+    """A wallet offer: one short-lived, single-use pickup of a credential by a wallet.
+
+    One offer serves both protocols (VC-API and OID4VCI); whichever completes first ends it.
+    Only hashes of its secrets are kept (the exchange reference, the pre-authorized code, the
+    transaction code, the access token). ``state`` moves forward by conditional updates
+    (``WHERE state = …``), so two processes never both complete one offer.
+    """
+
+    __tablename__ = "wallet_exchanges"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id"), index=True)
+    reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    tx_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    # offered, challenged (VC-API), token (OID4VCI), collected, locked (too many tx codes)
+    state: Mapped[str] = mapped_column(String(20))
+    challenge: Mapped[str | None] = mapped_column(String(100))
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    protocol: Mapped[str | None] = mapped_column(String(20))  # vcapi, oid4vci
+    holder: Mapped[str | None] = mapped_column(String(500))
+    notification_id: Mapped[str | None] = mapped_column(String(64))
+    notified: Mapped[str | None] = mapped_column(String(40))  # the wallet's last notification
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    token_expires_at: Mapped[datetime | None]
+    collected_at: Mapped[datetime | None]

@@ -28,6 +28,10 @@ class Archived(Conflict):
     """The achievement is archived: it takes no new completion and no new version."""
 
 
+class Gone(DomainError):
+    """The thing existed but is spent or expired for good (a used or expired wallet offer)."""
+
+
 class Forbidden(DomainError):
     """The caller is known but may not do this."""
 

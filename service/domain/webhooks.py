@@ -37,7 +37,13 @@ from service.domain.signer import Signer
 from service.domain.visibility import Viewer
 
 EVENTS = frozenset(
-    {"credential.issued", "credential.revoked", "credential.suspended", "credential.reinstated"}
+    {
+        "credential.issued",
+        "credential.revoked",
+        "credential.suspended",
+        "credential.reinstated",
+        "credential.collected",
+    }
 )
 MAX_URL_LENGTH = 2000
 MAX_ENDPOINTS = 20  # per client

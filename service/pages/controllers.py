@@ -22,7 +22,7 @@ from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
 from service.domain.verifications import Report, Submission
 from service.pages.errors import PAGE_ERRORS
-from service.pages.strings import Lang, pick
+from service.pages.strings import TEXT, Lang, pick
 from service.pages.views import (
     PRIVATE_HEADERS,
     STATIC,
@@ -36,6 +36,8 @@ from service.pages.views import (
     verify_page,
     wants_html,
 )
+from service.pages.wallet import TEXT as WALLET_TEXT
+from service.pages.wallet import WalletBox, wallet_box
 from service.runtime import Runtime
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
@@ -97,13 +99,45 @@ class ManagePageController(Controller):
         lang = pick(str(form.get("lang") or ""), request.headers.get("accept-language"))
         return redirect(f"{runtime.urls.manage(credential_id, token)}?lang={lang}&saved=1")
 
+    @post("/wallet", operation_id="CreateEarnerWalletOffer", status_code=200)
+    async def wallet(
+        self,
+        request: AnyRequest,
+        runtime: NamedDependency[Runtime],
+        credential_id: FromPath[uuid.UUID],
+        token: FromPath[str],
+    ) -> Template:
+        """A fresh wallet offer: QR codes, the deep link, a transaction code if asked for."""
+        form = await request.form()
+        async with runtime.write() as services:
+            offer = await services.wallet.offers.for_earner(
+                credential_id, token, tx_code=form.get("txCode") == "on"
+            )
+        async with runtime.read() as services:
+            viewer = await services.earner_controls.earner(credential_id, token)
+            page = await services.badge_pages.credential(credential_id, viewer)
+        lang = pick(str(form.get("lang") or ""), request.headers.get("accept-language"))
+        return _manage(request, runtime, page, token, wallet_box(offer, lang), lang)
 
-def _manage(request: AnyRequest, runtime: Runtime, page: BadgePage, token: str) -> Template:
+
+def _manage(
+    request: AnyRequest,
+    runtime: Runtime,
+    page: BadgePage,
+    token: str,
+    wallet: WalletBox | None = None,
+    lang: Lang | None = None,
+) -> Template:
     response = credential_page(request, page, runtime.urls)
     response.template_name = "manage.html"
     response.headers.update(PRIVATE_HEADERS)
     response.context["manage_action"] = runtime.urls.manage(page.credential_id, token)
     response.context["saved"] = request.query_params.get("saved") == "1"
+    if lang is not None and lang != response.context["lang"]:  # a POST says it in its form
+        response.context.update(lang=lang, t=TEXT[lang], other_lang="en" if lang == "fr" else "fr")
+    response.context["wallet_action"] = response.context["manage_action"] + "/wallet"
+    response.context["wallet"] = wallet
+    response.context["w"] = WALLET_TEXT[response.context["lang"]]
     return response
 
 

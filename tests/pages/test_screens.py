@@ -22,7 +22,17 @@ from tests.pages.conftest import (
 from tests.pages.test_browser import page_at
 
 WIDTHS = (320, 390)
-PAGES = ("badge", "manage", "verify", "verify report", "achievement", "issuer", "home", "404")
+PAGES = (
+    "badge",
+    "manage",
+    "wallet",
+    "verify",
+    "verify report",
+    "achievement",
+    "issuer",
+    "home",
+    "404",
+)
 MEASURED: dict[str, dict[int, int]] = {}
 
 
@@ -31,6 +41,7 @@ def _url(server: Server, name: str) -> str:
     pages: dict[str, str] = {
         "badge": hostile["url"],
         "manage": hostile["manageUrl"],
+        "wallet": hostile["manageUrl"],  # then its "add to my wallet" button
         "verify": f"{server.base}/verify",
         "verify report": f"{server.base}/verify?link={hostile['url']}",
         "achievement": f"{server.base}/achievements/{HOSTILE_ACHIEVEMENT}",
@@ -58,6 +69,10 @@ def test_no_page_scrolls_sideways_and_axe_finds_nothing_serious(
     page.goto(_url(server, name))
     if name == "verify report":
         page.wait_for_selector("#report")
+    if name == "wallet":  # the offer: two QR codes, the deep link, a transaction code
+        page.check("#tx-code")
+        page.click("section.wallet button[type=submit]")
+        page.wait_for_selector("figure.qr svg")
 
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.evaluate("window.innerWidth")

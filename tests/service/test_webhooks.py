@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jsonschema_rs
@@ -403,6 +404,7 @@ async def test_every_event_matches_the_documented_webhook_payload(
     document = (await hooked.client.get("/schema/openapi.json")).json()
     endpoint = await hooked.register(receiver.url, sorted(EVENTS))
     issued = await hooked.issue("documenté")
+    await _collect_into_a_wallet(hooked, issued["id"])
     for action in ("suspend", "reinstate", "revoke"):
         changed = await hooked.client.post(
             f"/api/v1/credentials/{issued['id']}/{action}",
@@ -419,6 +421,26 @@ async def test_every_event_matches_the_documented_webhook_payload(
         schema = webhook["requestBody"]["content"]["application/json"]["schema"]
         jsonschema_rs.validator_for(schema).validate(payload)
         assert {p["name"] for p in webhook["parameters"]} <= set(receiver.received[0].headers)
+
+
+async def _collect_into_a_wallet(hooked: Hooked, credential_id: str) -> None:
+    """The OID4VCI pickup, for its ``credential.collected`` event."""
+    made = await hooked.client.post(
+        f"/api/v1/credentials/{credential_id}/wallet-offer", headers=hooked.platform
+    )
+    offer_uri = parse_qs(urlsplit(made.json()["credentialOffer"]).query)["credential_offer_uri"]
+    offer = (await hooked.client.get(urlsplit(offer_uri[0]).path)).json()
+    grant_type = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+    code = offer["grants"][grant_type]["pre-authorized_code"]
+    granted = await hooked.client.post(
+        "/wallet/token", data={"grant_type": grant_type, "pre-authorized_code": code}
+    )
+    collected = await hooked.client.post(
+        "/wallet/credential",
+        json={"credential_configuration_id": "OpenBadgeCredential_ldp_vc"},
+        headers={"Authorization": f"Bearer {granted.json()['access_token']}"},
+    )
+    assert collected.status_code == 200, collected.text
 
 
 async def _platform_headers(hooked: Hooked, client_id: str, secret: str) -> dict[str, str]:
