@@ -12,10 +12,10 @@ from litestar.params import URLEncodedBody
 
 from service.api.dependencies import Authorization
 from service.api.errors import problems
-from service.api.throttle import caller_address, token_attempt
 from service.domain.errors import OAuthError
 from service.domain.storable import is_unstorable
 from service.runtime import Runtime
+from service.throttling import caller_address, token_attempt
 
 
 class TokenRequest(msgspec.Struct, kw_only=True):

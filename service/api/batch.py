@@ -20,13 +20,13 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
-from service.api.throttle import count_completions
 from service.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
 from service.runtime import Runtime
+from service.throttling import count_completions
 
 MAX_BODY = 64 * 1024 * 1024  # 1,000 completions of three long French answers, with margin
 _FIXED = {"achievement", "externalId", "email", "name", "completedAt", "learnerId"}

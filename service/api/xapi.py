@@ -24,11 +24,12 @@ from litestar.params import HeaderParameter, QueryParameter
 from service.api.bodies import decode_strict, media_type
 from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
-from service.api.throttle import caller_address, secret_failures, throttle_completions
+from service.api.throttle import throttle_completions
 from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.xapi_statements import Statement, read_statements
 from service.runtime import Runtime
+from service.throttling import caller_address, secret_failures
 from service.xapi_assembly import receive_statements
 
 MAX_BODY_BYTES = 8 * 1024 * 1024

@@ -16,7 +16,6 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from openbadges.jsontypes import loads
-from service.api.throttle import throttle
 from service.domain.badge_pages import BadgePage
 from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
@@ -37,6 +36,7 @@ from service.pages.views import (
     wants_html,
 )
 from service.runtime import Runtime
+from service.throttling import caller_address, count_verification
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 IMMUTABLE = "public, max-age=86400"
@@ -153,7 +153,7 @@ async def _submission(data: FormMultiDict) -> Submission:
 async def _verified(
     request: AnyRequest, runtime: Runtime, submission: Submission, link: str
 ) -> Template:
-    await throttle(request, runtime, None)
+    await count_verification(runtime, None, caller_address(request, runtime))
     lang: Lang = language(request)
     try:
         report: Report = await runtime.verifications().verify(submission, lang)
