@@ -14,11 +14,11 @@ import msgspec
 
 from service.api.achievement_admin import AchievementIn, AchievementPatchIn
 from service.api.achievements import AchievementOut
-from service.api.bodies import BadBody, decode_strict
 from service.cli_lifecycle import run_as_operator
 from service.domain.achievements import Achievement
-from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
 from service.domain.images import PNG, SVG
+from service.domain.strict_json import decode_strict
 from service.runtime import Services
 from service.settings import Settings
 
@@ -117,8 +117,8 @@ def _read(name: str, kind: type[T]) -> T:
     body = sys.stdin.buffer.read() if name == "-" else _bytes(Path(name))
     try:
         return decode_strict(body, kind)
-    except BadBody as error:
-        raise InvalidInput([FieldProblem("file", str(error.detail))]) from None
+    except MalformedBody as error:
+        raise InvalidInput([FieldProblem("file", str(error))]) from None
 
 
 def _bytes(path: Path) -> bytes:

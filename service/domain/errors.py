@@ -73,5 +73,9 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
+class MalformedBody(DomainError):
+    """A body or file that cannot be read as the JSON it should be (400)."""
+
+
 class UnreachableDocument(DomainError):
     """A document a credential points at could not be fetched (safely)."""
