@@ -12,9 +12,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from service.api.achievement_admin import AchievementIn, AchievementPatchIn
-from service.api.achievements import AchievementOut
 from service.cli_lifecycle import run_as_operator
+from service.domain.achievement_json import AchievementIn, AchievementOut, AchievementPatchIn
 from service.domain.achievements import Achievement
 from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
 from service.domain.images import PNG, SVG
