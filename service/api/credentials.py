@@ -16,9 +16,9 @@ from service.api.errors import problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
+from service.negotiation import vary, wants_html
 from service.pages.errors import BROWSER_ERRORS
 from service.pages.faces import baked_image, credential_face
-from service.pages.views import vary, wants_html
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]

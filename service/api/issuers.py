@@ -9,9 +9,9 @@ from litestar.params import FromPath, HeaderParameter
 
 from service.api.contract import JsonLdOperation
 from service.api.errors import problems
+from service.negotiation import AnyRequest, vary, wants_html
 from service.pages.errors import BROWSER_ERRORS
 from service.pages.faces import achievement_face, issuer_face
-from service.pages.views import AnyRequest, vary, wants_html
 from service.runtime import Runtime
 
 LD_JSON = "application/ld+json"

@@ -20,6 +20,7 @@ from service.domain.badge_pages import BadgePage
 from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
 from service.domain.verifications import Report, Submission
+from service.negotiation import vary, wants_html
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import Lang, pick
 from service.pages.views import (
@@ -31,9 +32,7 @@ from service.pages.views import (
     language,
     public_index,
     redirect,
-    vary,
     verify_page,
-    wants_html,
 )
 from service.runtime import Runtime
 from service.throttling import caller_address, count_verification

@@ -9,7 +9,8 @@ from litestar.types import ExceptionHandlersMap
 from service.api.errors import EXCEPTION_HANDLERS
 from service.domain.badge_pages import Withdrawn
 from service.domain.errors import DomainError, NotFound
-from service.pages.views import error_page, wants_html
+from service.negotiation import wants_html
+from service.pages.views import error_page
 
 
 def _status(error: Exception) -> int:
