@@ -1,7 +1,7 @@
 """Issued credentials: for clients through the API, and public at their own URL."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -18,11 +18,13 @@ from service.domain.clients import Principal
 from service.domain.errors import NotFound
 from service.negotiation import vary, wants_html
 from service.pages.errors import BROWSER_ERRORS
-from service.pages.faces import baked_image, credential_face
+from service.pages.faces import credential_face
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
 _JSON_TYPES, _JWT_TYPES = JSON_LD_TYPES, JWT_TYPES
+BAKED_CACHE = "public, max-age=86400"  # the signed text never changes; its status is online
+_MEDIA = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
@@ -31,6 +33,24 @@ async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
     if award is None:
         raise NotFound("no such credential")
     return award
+
+
+async def baked_image(
+    runtime: Runtime, credential_id: uuid.UUID, suffix: Literal[".png", ".svg"]
+) -> Response[bytes]:
+    """The badge picture with the signed credential baked in: extracting it gives it back."""
+    async with runtime.read() as services:
+        image = await services.badge_pages.baked(
+            credential_id, "png" if suffix == ".png" else "svg"
+        )
+    return Response(
+        image,
+        media_type=_MEDIA[suffix],
+        headers={
+            "Cache-Control": BAKED_CACHE,
+            "Content-Disposition": f'inline; filename="badge-{credential_id}{suffix}"',
+        },
+    )
 
 
 class ManageLinkOut(msgspec.Struct, kw_only=True, rename="camel"):

@@ -1,13 +1,11 @@
 """The HTML faces of URLs that machines read as documents: a badge, an achievement, an issuer.
 
 The public controllers call these when a browser asks (``Accept: text/html``); JSON-LD stays
-the default for everything else. Baked downloads (``.png``, ``.svg``) are served here too.
+the default for everything else.
 """
 
 import uuid
-from typing import Literal
 
-from litestar import Response
 from litestar.response import Template
 
 from service.domain.visibility import Viewer
@@ -18,9 +16,6 @@ from service.pages.views import (
     issuer_page,
 )
 from service.runtime import Runtime
-
-BAKED_CACHE = "public, max-age=86400"  # the signed text never changes; its status is online
-_MEDIA = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 async def credential_face(
@@ -42,21 +37,3 @@ async def issuer_face(request: AnyRequest, runtime: Runtime, slug: str) -> Templ
     async with runtime.read() as services:
         issuer, achievements = await services.badge_pages.issuer(slug)
     return issuer_page(request, issuer, achievements)
-
-
-async def baked_image(
-    runtime: Runtime, credential_id: uuid.UUID, suffix: Literal[".png", ".svg"]
-) -> Response[bytes]:
-    """The badge picture with the signed credential baked in: extracting it gives it back."""
-    async with runtime.read() as services:
-        image = await services.badge_pages.baked(
-            credential_id, "png" if suffix == ".png" else "svg"
-        )
-    return Response(
-        image,
-        media_type=_MEDIA[suffix],
-        headers={
-            "Cache-Control": BAKED_CACHE,
-            "Content-Disposition": f'inline; filename="badge-{credential_id}{suffix}"',
-        },
-    )
