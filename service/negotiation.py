@@ -1,17 +1,43 @@
 """Content negotiation for URLs that answer machines and people alike (every face uses it).
 
 A badge, an achievement or an issuer has one URL: machines get the JSON-LD document, browsers
-and link-preview crawlers the page.
+and link-preview crawlers the page. REST serves those URLs without importing the pages: the
+app puts the pages' `HtmlFaces` in its state (`HTML_FACES`) and `html_faces` finds them.
 """
 
-from typing import Any
+import uuid
+from typing import Any, Protocol, cast
 
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 
 from service.crawlers import is_preview_crawler
+from service.runtime import Runtime
 
 AnyRequest = Request[object, object, State]
+HTML_FACES = "html_faces"
+
+
+class HtmlFaces(Protocol):
+    """The pages of the negotiated URLs, and the error page a browser gets there."""
+
+    async def credential(
+        self, request: AnyRequest, runtime: Runtime, credential_id: uuid.UUID
+    ) -> Response[Any]: ...
+
+    async def achievement(
+        self, request: AnyRequest, runtime: Runtime, slug: str
+    ) -> Response[Any]: ...
+
+    async def issuer(self, request: AnyRequest, runtime: Runtime, slug: str) -> Response[Any]: ...
+
+    def error(self, request: AnyRequest, status_code: int) -> Response[Any]: ...
+
+
+def html_faces(connection: ASGIConnection[Any, Any, Any, Any]) -> HtmlFaces:
+    """The pages the app was built with (`service.app` puts them in its state)."""
+    return cast("HtmlFaces", connection.app.state[HTML_FACES])
 
 
 _DOCUMENTS = ["application/vc+ld+json", "application/ld+json", "application/json"]

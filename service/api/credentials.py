@@ -12,13 +12,11 @@ from litestar.params import FromPath, PathParameter
 from service.api.completions import AwardOut
 from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import optional_principal, requires
-from service.api.errors import problems
+from service.api.errors import BROWSER_ERRORS, problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
-from service.negotiation import vary, wants_html
-from service.pages.errors import BROWSER_ERRORS
-from service.pages.faces import credential_face
+from service.negotiation import html_faces, vary, wants_html
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
@@ -124,7 +122,7 @@ class PublicCredentialController(Controller):
         if ref.suffix in (".png", ".svg"):
             return await baked_image(runtime, ref.id, ".png" if ref.suffix == ".png" else ".svg")
         if ref.suffix == "" and wants_html(request):
-            return await credential_face(request, runtime, ref.id)
+            return await html_faces(request).credential(request, runtime, ref.id)
         award = await _award(runtime, ref.id)
         if ref.suffix == ".jwt":
             return Response(award.jwt, media_type=VC_JWT)

@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
     InternalServerException,
+    NotFoundException,
     ServiceUnavailableException,
     ValidationException,
 )
@@ -22,6 +23,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from service.api.problem_language import say, title
+from service.domain.badge_pages import Withdrawn
 from service.domain.errors import (
     Archived,
     Conflict,
@@ -36,6 +38,7 @@ from service.domain.errors import (
     UnreachableDocument,
 )
 from service.domain.messages import Language, pick_language
+from service.negotiation import html_faces, wants_html
 
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 _FIELD = re.compile(r"field `([^`]+)`")
@@ -249,3 +252,21 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _http,
     Exception: _unexpected,
 }
+
+
+def _html_or_problem(request: Request[Any, Any, State], error: NotFound) -> Response[Any]:
+    if wants_html(request):
+        return html_faces(request).error(request, 410 if isinstance(error, Withdrawn) else 404)
+    return _domain(request, error)
+
+
+def _no_route(request: Request[Any, Any, State], error: HTTPException) -> Response[Any]:
+    if wants_html(request):
+        return html_faces(request).error(request, 404)
+    return _http(request, error)
+
+
+BROWSER_ERRORS: ExceptionHandlersMap = {NotFound: _html_or_problem}
+"""For routes that serve documents to machines and pages to browsers."""
+NO_ROUTE_PAGE: ExceptionHandlersMap = {NotFoundException: _no_route}
+"""For the app: an address nothing answers is the 404 page for a browser, a problem otherwise."""

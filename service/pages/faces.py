@@ -13,6 +13,7 @@ from service.pages.views import (
     AnyRequest,
     achievement_page,
     credential_page,
+    error_page,
     issuer_page,
 )
 from service.runtime import Runtime
@@ -37,3 +38,21 @@ async def issuer_face(request: AnyRequest, runtime: Runtime, slug: str) -> Templ
     async with runtime.read() as services:
         issuer, achievements = await services.badge_pages.issuer(slug)
     return issuer_page(request, issuer, achievements)
+
+
+class PageFaces:
+    """The pages as `service.negotiation.HtmlFaces`, for the REST routes of negotiated URLs."""
+
+    async def credential(
+        self, request: AnyRequest, runtime: Runtime, credential_id: uuid.UUID
+    ) -> Template:
+        return await credential_face(request, runtime, credential_id)
+
+    async def achievement(self, request: AnyRequest, runtime: Runtime, slug: str) -> Template:
+        return await achievement_face(request, runtime, slug)
+
+    async def issuer(self, request: AnyRequest, runtime: Runtime, slug: str) -> Template:
+        return await issuer_face(request, runtime, slug)
+
+    def error(self, request: AnyRequest, status_code: int) -> Template:
+        return error_page(request, status_code)
