@@ -8,21 +8,19 @@ with the same strict rules; every change is audited with the actor ``cli``.
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from service.cli_lifecycle import run_as_operator
-from service.domain.achievement_json import AchievementIn, AchievementOut, AchievementPatchIn
-from service.domain.achievements import Achievement
 from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
-from service.domain.images import PNG, SVG
-from service.domain.strict_json import decode_strict
-from service.runtime import Services
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from service.domain.achievements import Achievement
+    from service.runtime import Services
+
 T = TypeVar("T")
-_KINDS = {".png": PNG, ".svg": SVG}
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -51,7 +49,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Any:  # noqa: ANN401
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> Any:  # noqa: ANN401
         return await services.achievement_admin.achievements()
 
     _print([AchievementOut.from_domain(a) for a in run_as_operator(settings, run)])
@@ -59,7 +59,9 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _show(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Achievement:
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.show(args.achievement)
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -67,7 +69,9 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _archive(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Achievement:
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.archive(args.achievement, actor="cli")
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -75,9 +79,11 @@ def _archive(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementIn, AchievementOut
+
     data = _read(args.file, AchievementIn)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.create(data.issuer, data.to_domain(), actor="cli")
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -85,9 +91,11 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _update(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementOut, AchievementPatchIn
+
     data = _read(args.file, AchievementPatchIn)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.update(
             args.achievement, data.to_domain(), actor="cli"
         )
@@ -97,13 +105,16 @@ def _update(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _set_image(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementOut
+    from service.domain.images import PNG, SVG
+
     path: Path = args.file
-    kind = _KINDS.get(path.suffix.lower())
+    kind = {".png": PNG, ".svg": SVG}.get(path.suffix.lower())
     if kind is None:
         raise InvalidInput([FieldProblem("file", "must end in .png or .svg")])
     content = _bytes(path)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.set_image(
             args.achievement, content, kind, actor="cli"
         )
@@ -113,6 +124,8 @@ def _set_image(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _read(name: str, kind: type[T]) -> T:
+    from service.domain.strict_json import decode_strict
+
     body = sys.stdin.buffer.read() if name == "-" else _bytes(Path(name))
     try:
         return decode_strict(body, kind)
