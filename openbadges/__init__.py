@@ -16,12 +16,14 @@ from openbadges.dids import (
     controller_document,
     did_key,
     did_web_to_url,
+    resolve_did_jwk,
     resolve_did_key,
     url_to_did_web,
 )
 from openbadges.errors import (
     BakingError,
     ContextNotFound,
+    DocumentUnavailable,
     InvalidDocument,
     InvalidKey,
     KeyResolutionError,
@@ -31,8 +33,34 @@ from openbadges.errors import (
     StatusListError,
     UnsupportedCryptosuite,
 )
-from openbadges.identity import hash_identity, matches_identity
-from openbadges.keys import KeyPair, KeyType, generate_key_pair, public_jwk
+from openbadges.identity import hash_identity, matches_identity, normalise_email
+from openbadges.jsontypes import JSONObject, dumps, loads
+from openbadges.keys import (
+    KeyPair,
+    KeyType,
+    PrivateKey,
+    generate_key_pair,
+    public_jwk,
+    public_key_from_jwk,
+    public_key_multibase,
+)
+from openbadges.models import (
+    OB_CONTEXT,
+    Achievement,
+    AchievementSubject,
+    Alignment,
+    CredentialSchema,
+    CredentialStatus,
+    Criteria,
+    Evidence,
+    IdentityObject,
+    Image,
+    OpenBadgeCredential,
+    Profile,
+    compute_digest_sri,
+    format_datetime,
+    to_document,
+)
 from openbadges.proofs.jwt import sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
@@ -42,50 +70,92 @@ from openbadges.resolver import (
 )
 from openbadges.schema import SchemaValidator
 from openbadges.signing import sign_credential
-from openbadges.status import StatusList, read_status, status_entry, status_list_credential
-from openbadges.verification import CHECK_CODES, Check, VerificationResult, verify
+from openbadges.status import (
+    MIN_BITS,
+    StatusList,
+    StatusPurpose,
+    read_status,
+    status_entry,
+    status_list_credential,
+)
+from openbadges.verification import CHECK_CODES, Budget, Check, VerificationResult, verify
+from openbadges.verification.causes import cause_of
+from openbadges.verification.report import Verdict
+from openbadges.verification.wording import Language, explain, headline
 
 __all__ = [
     "CHECK_CODES",
+    "MIN_BITS",
+    "OB_CONTEXT",
+    "Achievement",
+    "AchievementSubject",
+    "Alignment",
     "BakingError",
+    "Budget",
     "Canonicalized",
     "Check",
     "ContextLoader",
     "ContextNotFound",
+    "CredentialSchema",
+    "CredentialStatus",
+    "Criteria",
     "DocumentResolver",
+    "DocumentUnavailable",
+    "Evidence",
+    "IdentityObject",
+    "Image",
     "InvalidDocument",
     "InvalidKey",
+    "JSONObject",
     "KeyPair",
     "KeyResolutionError",
     "KeyType",
+    "Language",
+    "OpenBadgeCredential",
     "OpenBadgesError",
     "PoisonedDataset",
+    "PrivateKey",
+    "Profile",
     "ProofError",
     "SchemaValidator",
     "StaticResolver",
     "StatusList",
     "StatusListError",
+    "StatusPurpose",
     "UnsupportedCryptosuite",
+    "Verdict",
     "VerificationMethod",
     "VerificationResult",
     "bake",
     "bundled_contexts",
     "canonicalize",
+    "cause_of",
+    "compute_digest_sri",
     "controller_document",
     "did_key",
     "did_web_to_url",
+    "dumps",
+    "explain",
     "extract",
+    "format_datetime",
     "generate_key_pair",
     "hash_identity",
+    "headline",
+    "loads",
     "matches_identity",
+    "normalise_email",
     "public_jwk",
+    "public_key_from_jwk",
+    "public_key_multibase",
     "read_status",
+    "resolve_did_jwk",
     "resolve_did_key",
     "resolve_verification_method",
     "sign_credential",
     "sign_jwt",
     "status_entry",
     "status_list_credential",
+    "to_document",
     "url_to_did_web",
     "verify",
     "verify_jwt",
