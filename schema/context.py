@@ -105,6 +105,6 @@ async def get_context(
     a token, else per address): over it, the answer is a 429 problem with ``Retry-After``.
     """
     address = caller_address(ASGIConnection(scope), runtime)
-    await count_caller(runtime, "graphql", "GraphQL", principal, address)
+    await count_caller(runtime, "graphql", "too-many-graphql", principal, address)
     reader = Reader(runtime, principal)
     return Context(reader=reader, loaders=Loaders(reader), address=address)

@@ -16,6 +16,7 @@ from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
 from service.cli_xapi import add_commands as add_xapi_commands
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.logs import configure_logging, logging_dict
 from service.serving import BODY_SECONDS, HEADERS_SECONDS, SERVERS, ServeOptions, serve
 from service.settings import Settings
@@ -200,7 +201,9 @@ def _create_client(settings: Settings, args: argparse.Namespace) -> int:
             slug for slug in sorted(set(args.issuer)) if not await services.issuers.find(slug)
         ]
         if unknown:
-            raise InvalidInput([FieldProblem("issuer", f"no issuer {', '.join(unknown)}")])
+            raise InvalidInput(
+                [FieldProblem("issuer", Said("issuers-unknown", slugs=", ".join(unknown)))]
+            )
         return await services.clients.create(
             name=args.name, scopes=scopes, issuer_slugs=set(args.issuer), actor="cli"
         )

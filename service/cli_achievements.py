@@ -14,6 +14,7 @@ import msgspec
 
 from service.cli_lifecycle import run_as_operator
 from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
+from service.domain.texts import Said
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def _set_image(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     kind = {".png": PNG, ".svg": SVG}.get(path.suffix.lower())
     if kind is None:
-        raise InvalidInput([FieldProblem("file", "must end in .png or .svg")])
+        raise InvalidInput([FieldProblem("file", Said("file-picture-suffix"))])
     content = _bytes(path)
 
     async def run(services: "Services") -> "Achievement":
@@ -137,7 +138,9 @@ def _bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise InvalidInput([FieldProblem("file", f"cannot be read ({error.strerror})")]) from None
+        raise InvalidInput(
+            [FieldProblem("file", Said("file-unreadable", reason=error.strerror))]
+        ) from None
 
 
 def _print(document: object) -> None:

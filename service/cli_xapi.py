@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
     for value in args.answer:
         prompt, sep, iri = value.partition("=")
         if not sep:
-            raise InvalidInput([FieldProblem("--answer", f"{value!r} is not PROMPT=IRI")])
+            raise InvalidInput([FieldProblem("--answer", Said("answer-form", value=value))])
         answers[prompt] = iri
     new = NewMapping(args.achievement, args.completed, answers, args.share_reflections)
 

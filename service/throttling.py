@@ -15,6 +15,7 @@ from litestar.connection import ASGIConnection
 
 from service.domain.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
+from service.domain.texts import Said
 from service.limits import client_address
 from service.runtime import Runtime
 
@@ -29,22 +30,19 @@ def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runt
 
 
 async def count_caller(
-    runtime: Runtime, namespace: str, what: str, principal: Principal | None, address: str
+    runtime: Runtime, namespace: str, refused: str, principal: Principal | None, address: str
 ) -> None:
-    """Count one request of `what` (``verification``, ``GraphQL``); over the limit, refuse it."""
+    """Count one request in `namespace`; over the limit, refuse it with the `refused` message."""
     refusal = await runtime.rate_limits.hit_caller(
         namespace, client_id=principal.client_id if principal else None, address=address
     )
     if refusal:
-        raise TooManyAttempts(
-            f"too many {what} requests ({refusal.limit}); a bearer token raises the limit",
-            refusal.retry_after,
-        )
+        raise TooManyAttempts(Said(refused, limit=refusal.limit), refusal.retry_after)
 
 
 async def count_verification(runtime: Runtime, principal: Principal | None, address: str) -> None:
     """Count one verification, whichever face asked for it (one counter for all of them)."""
-    await count_caller(runtime, "verifications", "verification", principal, address)
+    await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
 
 
 async def count_completions(runtime: Runtime, principal: Principal, count: int) -> None:
@@ -55,15 +53,14 @@ async def count_completions(runtime: Runtime, principal: Principal, count: int) 
             [
                 FieldProblem(
                     "completions",
-                    f"{count} completions exceed this client's limit ({limits.completions}): "
-                    "send them in smaller batches",
+                    Said("batch-over-limit", count=count, limit=str(limits.completions)),
                 )
             ]
         )
     refusal = await limits.hit(limits.completions, "completions", principal.client_id, cost=count)
     if refusal:
         raise TooManyAttempts(
-            f"too many completion requests ({refusal.limit}); retry later", refusal.retry_after
+            Said("too-many-completions", limit=refusal.limit), refusal.retry_after
         )
 
 
@@ -79,7 +76,7 @@ async def token_attempt(runtime: Runtime, address: str, client_id: str) -> Async
     for key in keys:
         if refusal := await limits.hit(limits.token_requests, "token-requests", key):
             raise TooManyAttempts(
-                f"too many token requests ({refusal.limit}); retry later", refusal.retry_after
+                Said("too-many-token-requests", limit=refusal.limit), refusal.retry_after
             )
     async with secret_failures(runtime, address, client_id):
         yield
@@ -95,10 +92,7 @@ async def secret_failures(runtime: Runtime, address: str, client_id: str) -> Asy
     limits = runtime.rate_limits
     keys = (f"address:{address}", f"client:{client_id}")
     if refusal := await limits.over_failures(keys):
-        raise TooManyAttempts(
-            f"too many failed authentications ({refusal.limit}); retry later",
-            refusal.retry_after,
-        )
+        raise TooManyAttempts(Said("too-many-failures", limit=refusal.limit), refusal.retry_after)
     try:
         yield
     except OAuthError as error:

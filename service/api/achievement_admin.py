@@ -21,6 +21,7 @@ from service.api.errors import problems
 from service.domain.achievement_json import AchievementIn, AchievementOut, AchievementPatchIn
 from service.domain.clients import Principal
 from service.domain.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
+from service.domain.texts import Said
 from service.runtime import Runtime
 
 MAX_BODY_BYTES = 512 * 1024
@@ -144,10 +145,7 @@ class AchievementAdminController(AchievementController):
         """Upload the badge's picture (raw body: PNG or SVG, sanitised); a new version."""
         kind = media_type(request)
         if kind not in (*MEDIA_TYPES, OCTET_STREAM):
-            raise UnsupportedMediaType(
-                detail="send the picture as application/octet-stream, image/png or "
-                f"image/svg+xml (got {kind or 'none'})"
-            )
+            raise UnsupportedMediaType(Said("picture-media-type", got=kind or "none"))
         content = await request.body()
         if kind == OCTET_STREAM:
             kind = recognised_type(content)

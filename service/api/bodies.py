@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException
 
+from service.api.errors import SaidHTTPException
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
 from service.domain.strict_json import BAD_TEXT, decode_strict
+from service.domain.texts import Said
 
 T = TypeVar("T")
 # A handler's ``opt`` flag: it refuses such text itself, in its own error format (GraphQL).
@@ -26,13 +27,13 @@ _ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
 
 
-class BadBody(HTTPException):
+class BadBody(SaidHTTPException):
     """An address no route can hold (400), refused before routing."""
 
     status_code = 400
 
 
-class UnsupportedMediaType(HTTPException):
+class UnsupportedMediaType(SaidHTTPException):
     status_code = 415
 
 
@@ -43,9 +44,7 @@ def media_type(request: Request[Any, Any, State]) -> str:
 async def read_json(request: Request[Any, Any, State], kind: type[T]) -> T:
     """The request's JSON body as `kind`, checked as the module docstring says."""
     if media_type(request) not in JSON_TYPES:
-        raise UnsupportedMediaType(
-            detail=f"send the body as application/json (got {media_type(request) or 'none'})"
-        )
+        raise UnsupportedMediaType(Said("body-media-type", got=media_type(request) or "none"))
     return decode_strict(await request.body(), kind)
 
 

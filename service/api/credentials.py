@@ -16,6 +16,7 @@ from service.api.errors import BROWSER_ERRORS, problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
+from service.domain.texts import Said
 from service.negotiation import html_faces, vary, wants_html
 from service.runtime import Runtime
 
@@ -29,7 +30,7 @@ async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
     async with runtime.read() as services:
         award = await services.awards.get(credential_id)
     if award is None:
-        raise NotFound("no such credential")
+        raise NotFound(Said("no-such-credential"))
     return award
 
 
@@ -118,7 +119,7 @@ class PublicCredentialController(Controller):
         """The signed credential: JSON-LD, a VC-JWT, a baked image, or the badge page (HTML)."""
         ref = runtime.urls.parse_credential(reference)
         if ref is None:
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         if ref.suffix in (".png", ".svg"):
             return await baked_image(runtime, ref.id, ".png" if ref.suffix == ".png" else ".svg")
         if ref.suffix == "" and wants_html(request):

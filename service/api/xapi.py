@@ -28,6 +28,7 @@ from service.api.throttle import throttle_completions
 from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.strict_json import decode_strict
+from service.domain.texts import Said
 from service.domain.xapi_statements import Statement, read_statements
 from service.runtime import Runtime
 from service.throttling import caller_address, secret_failures
@@ -72,7 +73,7 @@ async def xapi_principal(
         async with runtime.read() as services:
             found = await services.clients.principal(value.strip())
     else:
-        raise OAuthError("invalid_client", "HTTP Basic (client id, secret) or a bearer token")
+        raise OAuthError("invalid_client", Said("xapi-credentials-required"))
     found.require("completions:write")
     return found
 
@@ -84,7 +85,7 @@ def _basic(encoded: str) -> tuple[str, str]:
     try:
         client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "malformed HTTP Basic credentials") from None
+        raise OAuthError("invalid_client", Said("basic-malformed")) from None
     return unquote(client_id), unquote(secret)
 
 

@@ -7,16 +7,19 @@ JSON at all is `MalformedBody`.
 """
 
 import json
+import re
 from typing import Any, TypeVar
 
 import msgspec
 
 from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
 from service.domain.storable import is_unstorable
+from service.domain.texts import Said
 
 T = TypeVar("T")
 MAX_DEPTH = 32  # OB 3.0 credentials nest about ten levels; far below what exhausts a parser
-BAD_TEXT = "contains a NUL character or a lone surrogate"
+BAD_TEXT = Said("text-unstorable")
+_WRONG_TYPE = re.compile(r"^expected (.+), got (.+)$")
 
 
 class _DuplicateKey(ValueError):
@@ -26,17 +29,17 @@ class _DuplicateKey(ValueError):
 def decode_strict(body: bytes, kind: type[T]) -> T:
     """Decode `body` as `kind` with the rules of this module (no media-type check)."""
     if not body.strip():
-        raise MalformedBody("the request body is empty")
+        raise MalformedBody(Said("body-empty"))
     try:
         tree = json.loads(body, object_pairs_hook=_pairs, parse_constant=_constant)
     except UnicodeDecodeError:
-        raise MalformedBody("the request body is not UTF-8") from None
+        raise MalformedBody(Said("body-not-utf8")) from None
     except RecursionError:
-        raise MalformedBody(f"the JSON is nested deeper than {MAX_DEPTH} levels") from None
+        raise MalformedBody(Said("json-too-deep", depth=MAX_DEPTH)) from None
     except _DuplicateKey as error:
-        raise MalformedBody(f"the JSON repeats the key {error}") from None
+        raise MalformedBody(Said("json-duplicate-key", key=str(error))) from None
     except ValueError as error:  # json.JSONDecodeError included
-        raise MalformedBody(f"malformed JSON: {_position(error)}") from None
+        raise MalformedBody(Said("json-malformed", reason=_position(error))) from None
     problems = _text_problems(tree)
     if problems:
         raise InvalidInput(problems)
@@ -72,13 +75,11 @@ def _text_problems(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON
     while stack:
         value, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise MalformedBody(f"the JSON is nested deeper than {MAX_DEPTH} levels")
+            raise MalformedBody(Said("json-too-deep", depth=MAX_DEPTH))
         if isinstance(value, dict):
             stack.extend((v, f"{path}.{k}" if path else k, depth + 1) for k, v in value.items())
             keys = [k for k in value if is_unstorable(k)]
-            problems.extend(
-                FieldProblem(path or "body", "a key holds a NUL or lone surrogate") for _ in keys
-            )
+            problems.extend(FieldProblem(path or "body", Said("key-unstorable")) for _ in keys)
         elif isinstance(value, list):
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
         elif isinstance(value, str) and is_unstorable(value):
@@ -92,8 +93,17 @@ def _field_problem(message: str) -> FieldProblem:
     field = where.rstrip("`").lstrip(".") or "body"
     if text.startswith("Object missing required field"):
         name = text.split("`")[1]
-        return FieldProblem(f"{field}.{name}" if field != "body" else name, "is required")
+        return FieldProblem(f"{field}.{name}" if field != "body" else name, Said("field-required"))
     if text.startswith("Object contains unknown field"):
         name = text.split("`")[1]
-        return FieldProblem(f"{field}.{name}" if field != "body" else name, "is not a known field")
-    return FieldProblem(field, text.replace("`", "").lower())
+        return FieldProblem(f"{field}.{name}" if field != "body" else name, Said("field-unknown"))
+    return FieldProblem(field, plain_message(text))
+
+
+def plain_message(text: str) -> Said | str:
+    """A decoder's message for a value (msgspec's, Litestar's) in plain words, by code if known."""
+    plain = text.replace("`", "").lower()
+    wrong_type = _WRONG_TYPE.match(plain)
+    if wrong_type:
+        return Said("field-wrong-type", expected=wrong_type[1], got=wrong_type[2])
+    return plain

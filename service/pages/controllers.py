@@ -19,6 +19,7 @@ from openbadges.jsontypes import loads
 from service.domain.badge_pages import BadgePage
 from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
+from service.domain.texts import say
 from service.domain.verifications import Report, Submission
 from service.negotiation import vary, wants_html
 from service.pages.errors import PAGE_ERRORS
@@ -157,7 +158,7 @@ async def _verified(
     try:
         report: Report = await runtime.verifications().verify(submission, lang)
     except InvalidInput as error:
-        problem = "; ".join(p.message for p in error.problems)
+        problem = "; ".join(say(p.message, lang) for p in error.problems)
         return verify_page(request, problem=problem, link=link, status_code=422)
     return verify_page(request, report=report, link=link)
 
