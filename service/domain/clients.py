@@ -99,7 +99,8 @@ class ClientService:
             raise InvalidInput(
                 [
                     FieldProblem(
-                        "scope", f"unknown scopes {sorted(unknown)}; known: {sorted(SCOPES)}"
+                        "scope",
+                        Said("scope-names-unknown", unknown=sorted(unknown), known=sorted(SCOPES)),
                     )
                 ]
             )

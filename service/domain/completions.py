@@ -150,7 +150,12 @@ def _reflection_problems(
             problems.append(
                 FieldProblem(
                     f"{where}.answer",
-                    f"needs {prompt.min_length} to {prompt.max_length} characters, has {length}",
+                    Said(
+                        "answer-length",
+                        least=prompt.min_length,
+                        most=prompt.max_length,
+                        length=length,
+                    ),
                 )
             )
     for prompt in achievement.prompts:

@@ -74,7 +74,7 @@ def alignment_problems(alignments: Iterable[Alignment]) -> list[FieldProblem]:
             problems.append(
                 FieldProblem(
                     f"{where}.type",
-                    "must be one of " + ", ".join(sorted(TARGET_TYPES)) + " or ext:<name>",
+                    Said("alignment-type", types=", ".join(sorted(TARGET_TYPES))),
                 )
             )
     return problems

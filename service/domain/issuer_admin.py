@@ -262,5 +262,8 @@ def _web_url(field: str, url: str) -> str | FieldProblem:
     if len(url) > MAX_URL or not is_absolute or any(c.isspace() or ord(c) < 32 for c in url):
         return FieldProblem(field, Said("absolute-url-form", most=MAX_URL))
     if parts.scheme not in schemes:
-        return FieldProblem(field, f"must be an {' or '.join(schemes)} URL")
+        return FieldProblem(
+            field,
+            Said("url-scheme", schemes_en=" or ".join(schemes), schemes_fr=" ou ".join(schemes)),
+        )
     return url

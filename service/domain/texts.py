@@ -5,7 +5,8 @@ edge renders it in the reader's language with `say`. The English is what the API
 answered; named values (slugs, ids, limits) are kept as they are in both languages.
 
 To add a message: add its code here with both texts (``str.format`` templates over the same
-parameters), then raise ``SomeError(Said("the-code", name=value))``. The test
+parameters; a parameter worded per language ends in ``_en`` and ``_fr``), then raise
+``SomeError(Said("the-code", name=value))``. The test
 ``tests/service/test_texts.py`` names any code that lacks a language or a parameter.
 """
 
@@ -514,4 +515,23 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "at most {most} days after from",
         "au plus {most} jours après from",
     ),
+    "answer-length": (
+        "needs {least} to {most} characters, has {length}",
+        "doit avoir de {least} à {most} caractères ; en a {length}",
+    ),
+    "level-requires-previous": (
+        "level {level} of {track!r} requires level {previous}: this learner holds no active "
+        "badge for it",
+        "le niveau {level} de {track!r} exige le niveau {previous} : cet apprenant n'en détient "
+        "aucun badge actif",
+    ),
+    "scope-names-unknown": (
+        "unknown scopes {unknown}; known: {known}",
+        "portées inconnues {unknown} ; connues : {known}",
+    ),
+    "alignment-type": (
+        "must be one of {types} or ext:<name>",
+        "doit être l'un de {types} ou ext:<nom>",
+    ),
+    "url-scheme": ("must be an {schemes_en} URL", "doit être une URL {schemes_fr}"),
 }

@@ -178,8 +178,12 @@ async def check_previous_level(
             [
                 FieldProblem(
                     "achievement",
-                    f"level {achievement.level} of {achievement.track!r} requires level "
-                    f"{achievement.level - 1}: this learner holds no active badge for it",
+                    Said(
+                        "level-requires-previous",
+                        level=achievement.level,
+                        track=achievement.track,
+                        previous=achievement.level - 1,
+                    ),
                 )
             ]
         )

@@ -16,7 +16,12 @@ _SAID = re.compile(r"""Said\(\s*["']([^"']+)["']""")
 
 
 def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The parameters a template names; ``x_en`` and ``x_fr`` are one parameter, worded twice."""
+    return {
+        name.removesuffix("_en").removesuffix("_fr")
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
 
 
 @pytest.mark.no_sql
