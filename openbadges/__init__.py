@@ -39,9 +39,11 @@ from openbadges.keys import (
     KeyPair,
     KeyType,
     PrivateKey,
+    PublicKey,
     generate_key_pair,
     public_jwk,
     public_key_from_jwk,
+    public_key_from_multibase,
     public_key_multibase,
 )
 from openbadges.models import (
@@ -117,6 +119,7 @@ __all__ = [
     "PrivateKey",
     "Profile",
     "ProofError",
+    "PublicKey",
     "SchemaValidator",
     "StaticResolver",
     "StatusList",
@@ -146,6 +149,7 @@ __all__ = [
     "normalise_email",
     "public_jwk",
     "public_key_from_jwk",
+    "public_key_from_multibase",
     "public_key_multibase",
     "read_status",
     "resolve_did_jwk",

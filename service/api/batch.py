@@ -16,7 +16,7 @@ from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from service.api.bodies import JSON_TYPES, UnsupportedMediaType
+from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
@@ -25,7 +25,7 @@ from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
-from service.domain.strict_json import BAD_TEXT, decode_strict
+from service.domain.strict_json import BAD_TEXT
 from service.domain.texts import Said
 from service.runtime import Runtime
 from service.throttling import count_completions

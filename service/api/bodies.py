@@ -15,9 +15,10 @@ from litestar import Request
 from litestar.datastructures import State
 
 from service.api.errors import SaidHTTPException
-from service.domain.errors import FieldProblem, InvalidInput
+from service.domain import strict_json
+from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
 from service.domain.storable import unstorable_paths
-from service.domain.strict_json import BAD_TEXT, decode_strict
+from service.domain.strict_json import BAD_TEXT
 from service.domain.texts import Said
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json
 
 
 class BadBody(SaidHTTPException):
-    """An address no route can hold (400), refused before routing."""
+    """A body, or an address, that cannot be read as it should be (400)."""
 
     status_code = 400
 
@@ -46,6 +47,14 @@ async def read_json(request: Request[Any, Any, State], kind: type[T]) -> T:
     if media_type(request) not in JSON_TYPES:
         raise UnsupportedMediaType(Said("body-media-type", got=media_type(request) or "none"))
     return decode_strict(await request.body(), kind)
+
+
+def decode_strict(body: bytes, kind: type[T]) -> T:
+    """`service.domain.strict_json.decode_strict` at the door: what is not JSON is `BadBody`."""
+    try:
+        return strict_json.decode_strict(body, kind)
+    except MalformedBody as error:
+        raise BadBody(error.said) from None
 
 
 async def refuse_unstorable_json(request: Request[Any, Any, State]) -> None:

@@ -273,7 +273,7 @@ _FRAMEWORK_WORDS = {
 class SaidHTTPException(HTTPException):
     """An HTTP error of ours raised outside the domain (middleware, body reading), by code."""
 
-    def __init__(self, said: Said) -> None:
+    def __init__(self, said: Said | str) -> None:
         super().__init__(detail=str(said))
         self.said = said
 

@@ -21,13 +21,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.params import HeaderParameter, QueryParameter
 
-from service.api.bodies import media_type
+from service.api.bodies import decode_strict, media_type
 from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
 from service.api.throttle import throttle_completions
 from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
-from service.domain.strict_json import decode_strict
 from service.domain.texts import Said
 from service.domain.xapi_statements import Statement, read_statements
 from service.runtime import Runtime

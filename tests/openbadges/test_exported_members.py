@@ -1,4 +1,6 @@
 import ast
+import importlib
+import inspect
 from pathlib import Path
 
 import grimp
@@ -14,8 +16,15 @@ def test_all_is_the_sorted_public_surface() -> None:
     assert openbadges.__all__ == sorted(openbadges.__all__, key=lambda n: (not n.isupper(), n))
 
 
+def _is_public_module(package: str, name: str) -> bool:
+    """``from openbadges.proofs import eddsa_rdfc_2022``: a module that declares its surface."""
+    found = getattr(importlib.import_module(package), name, None)
+    return inspect.ismodule(found) and hasattr(found, "__all__")
+
+
 def test_the_service_uses_only_the_public_surface() -> None:
-    """Every name service/ and schema/ import from openbadges.* is in `openbadges.__all__`."""
+    """Every name service/ and schema/ import from openbadges.* is in `openbadges.__all__`
+    (or is a public module of the library, which declares its own ``__all__``)."""
     root = Path(__file__).resolve().parents[2]
     outside: set[str] = set()
     for package in ("service", "schema"):
@@ -35,6 +44,7 @@ def test_the_service_uses_only_the_public_surface() -> None:
                     f"{path.relative_to(root)}: {node.module}.{alias.name}"
                     for alias in node.names
                     if alias.name not in openbadges.__all__
+                    and not _is_public_module(node.module, alias.name)
                 )
 
     assert not outside, "export these from openbadges (or stop using them):\n" + "\n".join(
