@@ -5,20 +5,15 @@ and did:web only maps a DID to the URL a caller may fetch.
 """
 
 import re
-from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from openbadges.controller_documents import DID_V1, JWK_V1, MULTIKEY_V1, controller_document
 from openbadges.errors import InvalidDocument, InvalidKey
-from openbadges.jsontypes import JSONObject, dumps, loads
-from openbadges.keys import (
-    PublicKey,
-    public_key_from_jwk,
-    public_key_from_multibase,
-    public_key_multibase,
-)
-from openbadges.multibase import decode_base64url, encode_base64url
+from openbadges.jsontypes import JSONObject, loads
+from openbadges.keys import did_jwk, did_key, public_key_from_jwk, public_key_from_multibase
+from openbadges.multibase import decode_base64url
 
 __all__ = [
     "DID_V1",
@@ -34,9 +29,6 @@ __all__ = [
     "url_to_did_web",
 ]
 
-DID_V1 = "https://www.w3.org/ns/did/v1"
-MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
-JWK_V1 = "https://w3id.org/security/jwk/v1"
 JWS_2020_V1 = "https://w3id.org/security/suites/jws-2020/v1"
 
 _DID_KEY = "did:key:"
@@ -50,17 +42,6 @@ _SIGNING_RELATIONSHIPS = (
 )
 _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
 _PATH_SEGMENT = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=@-]+")
-
-
-def did_key(public_key: PublicKey) -> str:
-    """Derive the did:key identifier of an Ed25519 or P-256 public key.
-
-    Raises:
-        InvalidKey: For RSA keys.
-
-    See https://w3c-ccg.github.io/did-method-key/#format.
-    """
-    return _DID_KEY + public_key_multibase(public_key)
 
 
 def resolve_did_key(did_or_vm: str) -> JSONObject:
@@ -95,18 +76,6 @@ def resolve_did_key(did_or_vm: str) -> JSONObject:
     for relationship in _SIGNING_RELATIONSHIPS:
         document[relationship] = [vm_id]
     return document
-
-
-def did_jwk(jwk: JSONObject) -> str:
-    """Derive a did:jwk identifier from a public JWK (serialised compactly as given).
-
-    Raises:
-        InvalidKey: When the JWK is not a usable public key (private members are refused).
-
-    See https://github.com/quartzjer/did-jwk/blob/main/spec.md#create.
-    """
-    public_key_from_jwk(jwk)
-    return _DID_JWK + encode_base64url(dumps(jwk))
 
 
 def resolve_did_jwk(did_or_vm: str) -> JSONObject:
@@ -209,40 +178,6 @@ def url_to_did_web(url: str) -> str:
     if not _HOST.fullmatch(host) or not all(map(_is_path_segment, segments)):
         raise InvalidDocument(f"{url!r} has no did:web form")
     return _DID_WEB + ":".join(method_id)
-
-
-def controller_document(controller: str, verification_methods: Sequence[JSONObject]) -> JSONObject:
-    """Build a controller (or DID) document publishing the given verification methods.
-
-    Args:
-        controller: The document ``id``: an https URL or a DID.
-        verification_methods: Methods whose ``controller`` is ``controller``.
-
-    Returns:
-        A document with contexts DID v1 and Multikey v1 (plus JWK v1 when a ``JsonWebKey`` is
-        present), ``verificationMethod``, and ``assertionMethod`` and ``authentication`` listing
-        every method id.
-
-    Raises:
-        InvalidDocument: When a method lacks an id or names another controller.
-
-    See https://www.w3.org/TR/cid-1.0/#controlled-identifier-documents.
-    """
-    ids: list[str] = []
-    for method in verification_methods:
-        if not isinstance(method.get("id"), str) or method.get("controller") != controller:
-            raise InvalidDocument(f"verification method {method.get('id')!r} is not {controller}'s")
-        ids.append(method["id"])
-    contexts = [DID_V1, MULTIKEY_V1]
-    if any(method.get("type") == "JsonWebKey" for method in verification_methods):
-        contexts.append(JWK_V1)
-    return {
-        "@context": contexts,
-        "id": controller,
-        "verificationMethod": [dict(method) for method in verification_methods],
-        "assertionMethod": list(ids),
-        "authentication": list(ids),
-    }
 
 
 def _is_path_segment(segment: str) -> bool:

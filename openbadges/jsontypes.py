@@ -4,6 +4,8 @@ from typing import Any
 
 import msgspec
 
+__all__ = ["JSONObject", "dumps", "loads"]
+
 JSONObject = dict[str, Any]
 """A parsed JSON object; credentials stay in this form so unknown extension fields survive."""
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from jwt.exceptions import PyJWTError
 
+from openbadges.controller_documents import controller_document
 from openbadges.errors import InvalidKey
 from openbadges.jsontypes import JSONObject, dumps
 from openbadges.multibase import (
@@ -35,6 +36,8 @@ __all__ = [
     "KeyType",
     "PrivateKey",
     "PublicKey",
+    "did_jwk",
+    "did_key",
     "generate_key_pair",
     "identify_key_type",
     "jwk_thumbprint",
@@ -218,9 +221,6 @@ class KeyPair:
             ``publicKeyJwk`` (RSA, P-256), ``secretKeyMultibase`` (Ed25519: ``0x8026`` + seed)
             or ``privateKeyJwk`` (RSA, P-256), and ``controllerDocument``.
         """
-        # dids builds on this module, so it is imported late to avoid an import cycle.
-        from openbadges.dids import controller_document
-
         method = self.verification_method()
         data: JSONObject = {"id": self.id, "controller": self.controller, "type": method["type"]}
         if self.type != "rsa":
@@ -293,12 +293,10 @@ def _assign_ids(key: PublicKey, controller: str | None, vm_id: str | None) -> tu
     if controller is None and vm_id is not None:
         controller = vm_id.split("#", 1)[0]
     if controller is None:
-        from openbadges import dids  # late import: see KeyPair.to_key_file
-
         if isinstance(key, rsa.RSAPublicKey):
-            did = dids.did_jwk(public_jwk(key))
+            did = did_jwk(public_jwk(key))
             return f"{did}#0", did
-        did = dids.did_key(key)
+        did = did_key(key)
         return f"{did}#{did.removeprefix('did:key:')}", did
     if vm_id is None:
         if isinstance(key, Ed25519PublicKey):
@@ -405,3 +403,32 @@ def _decode_hex(data: JSONObject, member: str) -> bytes | None:
         return None if value is None else bytes.fromhex(value)
     except ValueError as exc:
         raise InvalidKey(f"{member} is not hexadecimal") from exc
+
+
+# The two DID methods a key names by itself (`dids` resolves them; keys use them as the default
+# controller of a key pair made without one).
+_DID_KEY = "did:key:"
+_DID_JWK = "did:jwk:"
+
+
+def did_key(public_key: PublicKey) -> str:
+    """Derive the did:key identifier of an Ed25519 or P-256 public key.
+
+    Raises:
+        InvalidKey: For RSA keys.
+
+    See https://w3c-ccg.github.io/did-method-key/#format.
+    """
+    return _DID_KEY + public_key_multibase(public_key)
+
+
+def did_jwk(jwk: JSONObject) -> str:
+    """Derive a did:jwk identifier from a public JWK (serialised compactly as given).
+
+    Raises:
+        InvalidKey: When the JWK is not a usable public key (private members are refused).
+
+    See https://github.com/quartzjer/did-jwk/blob/main/spec.md#create.
+    """
+    public_key_from_jwk(jwk)
+    return _DID_JWK + encode_base64url(dumps(jwk))

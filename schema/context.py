@@ -19,12 +19,11 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from service.domain.clients import Principal
-from service.domain.errors import TooManyAttempts
 from service.domain.issuers import IssuerProfile
 from service.domain.portfolios import AchievementSummary
-from service.limits import caller_address
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings
+from service.throttling import caller_address, count_caller
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -105,14 +104,7 @@ async def get_context(
     Each operation counts against the caller's limit, as a REST request does (per client with
     a token, else per address): over it, the answer is a 429 problem with ``Retry-After``.
     """
-    address = caller_address(ASGIConnection(scope), runtime.trusted_proxies)
-    refusal = await runtime.rate_limits.hit_caller(
-        "graphql", client_id=principal.client_id if principal else None, address=address
-    )
-    if refusal:
-        raise TooManyAttempts(
-            f"too many GraphQL requests ({refusal.limit}); a bearer token raises the limit",
-            refusal.retry_after,
-        )
+    address = caller_address(ASGIConnection(scope), runtime)
+    await count_caller(runtime, "graphql", "too-many-graphql", principal, address)
     reader = Reader(runtime, principal)
     return Context(reader=reader, loaders=Loaders(reader), address=address)

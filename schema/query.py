@@ -23,9 +23,11 @@ from schema.types import (
     achievements_of,
     credentials_of,
 )
+from service.domain.errors import TooManyAttempts
 from service.domain.messages import pick_language
 from service.domain.portfolios import AchievementFilter, AchievementSummary
 from service.domain.verifications import Submission
+from service.throttling import count_verification
 
 Info = strawberry.Info[Context, None]
 
@@ -159,18 +161,11 @@ class Mutation:
 
 async def _throttle(info: Info) -> None:
     """The verification rate limits of the REST API, on the same counters; open when down."""
-    principal = info.context.principal
-    refusal = await info.context.reader.runtime.rate_limits.hit_caller(
-        "verifications",
-        client_id=principal.client_id if principal else None,
-        address=info.context.address,
-    )
-    if refusal:
-        raise coded(
-            f"too many verification requests ({refusal.limit}); a bearer token raises the limit",
-            "RATE_LIMITED",
-            retryAfter=refusal.retry_after,
-        )
+    context = info.context
+    try:
+        await count_verification(context.reader.runtime, context.principal, context.address)
+    except TooManyAttempts as refusal:
+        raise coded(str(refusal), "RATE_LIMITED", retryAfter=refusal.retry_after) from None
 
 
 __all__ = ["Mutation", "Query"]

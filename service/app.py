@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 
 from schema import GRAPHIQL_ROUTES, graphql_controller
@@ -24,7 +25,7 @@ from service.api.credentials import (
     PublicCredentialController,
 )
 from service.api.dependencies import optional_principal, provide_runtime
-from service.api.errors import EXCEPTION_HANDLERS
+from service.api.errors import EXCEPTION_HANDLERS, NO_ROUTE_PAGE
 from service.api.head import HeadAsGet
 from service.api.health import HealthController
 from service.api.images import ImageController
@@ -46,8 +47,9 @@ from service.api.xapi_admin import XapiLearnerController, XapiMappingController
 from service.db.engine import Database
 from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
+from service.negotiation import HTML_FACES
 from service.pages.controllers import PAGE_ROUTES
-from service.pages.errors import NO_ROUTE_PAGE
+from service.pages.faces import PageFaces
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
@@ -133,6 +135,7 @@ def create_app(
         debug=runtime.settings.debug,
         openapi_config=openapi_config(__version__),
         template_config=template_config(),
+        state=State({HTML_FACES: PageFaces()}),
     )
     document_security(app)
     # Outside the router and its exception handling, so 404s and 405s get an id and a line;

@@ -8,23 +8,22 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-from alembic import command
+from typing import TYPE_CHECKING, Any
 
 from service.cli_achievements import add_commands as add_achievement_commands
 from service.cli_admin import add_client_commands, add_issuer_commands
 from service.cli_lifecycle import add_commands as add_lifecycle_commands
 from service.cli_lifecycle import add_key_commands
 from service.cli_xapi import add_commands as add_xapi_commands
-from service.db.engine import alembic_config
-from service.domain.clients import NewClient
-from service.domain.demo import load_demo
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.logs import configure_logging, logging_dict
-from service.runtime import Runtime, Services
 from service.serving import BODY_SECONDS, HEADERS_SECONDS, SERVERS, ServeOptions, serve
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.domain.clients import NewClient
+    from service.runtime import Services
 
 DEMO_CLIENT_FILE = "demo-client.json"  # in the data folder, beside the development secrets
 
@@ -125,20 +124,30 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from service.db.engine import alembic_config
+
     command.upgrade(alembic_config(settings.database_url), "head")
     return 0
 
 
 def _downgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from service.db.engine import alembic_config
+
     command.downgrade(alembic_config(settings.database_url), args.revision)
     return 0
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.demo import load_demo
+
     kept_file = settings.data_dir / DEMO_CLIENT_FILE
     kept = _read_kept(kept_file)
 
-    async def load(services: Services) -> Any:  # noqa: ANN401
+    async def load(services: "Services") -> Any:  # noqa: ANN401
         return asdict(await load_demo(services, kept))
 
     demo = _run(settings, load)
@@ -162,8 +171,10 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_kept(path: Path) -> NewClient | None:
+def _read_kept(path: Path) -> "NewClient | None":
     """The demo client's credentials as `insigne demo` saved them, if it did."""
+    from service.domain.clients import NewClient
+
     try:
         saved = json.loads(path.read_text())
         return NewClient(str(saved["clientId"]), str(saved["clientSecret"]))
@@ -184,13 +195,15 @@ def _keep(path: Path, client_id: str, secret: str) -> None:
 def _create_client(settings: Settings, args: argparse.Namespace) -> int:
     scopes = {scope for value in args.scope for scope in value.split()}
 
-    async def create(services: Services) -> Any:  # noqa: ANN401
+    async def create(services: "Services") -> Any:  # noqa: ANN401
         # A link to an issuer not yet made would hand its future admin rights to this client.
         unknown = [
             slug for slug in sorted(set(args.issuer)) if not await services.issuers.find(slug)
         ]
         if unknown:
-            raise InvalidInput([FieldProblem("issuer", f"no issuer {', '.join(unknown)}")])
+            raise InvalidInput(
+                [FieldProblem("issuer", Said("issuers-unknown", slugs=", ".join(unknown)))]
+            )
         return await services.clients.create(
             name=args.name, scopes=scopes, issuer_slugs=set(args.issuer), actor="cli"
         )
@@ -201,7 +214,7 @@ def _create_client(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _renew_secret(settings: Settings, args: argparse.Namespace) -> int:
-    async def renew(services: Services) -> Any:  # noqa: ANN401
+    async def renew(services: "Services") -> Any:  # noqa: ANN401
         return await services.clients.renew_secret(args.client_id, actor="cli")
 
     client = _run(settings, renew)
@@ -210,7 +223,7 @@ def _renew_secret(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _disable_client(settings: Settings, args: argparse.Namespace) -> int:
-    async def disable(services: Services) -> Any:  # noqa: ANN401
+    async def disable(services: "Services") -> Any:  # noqa: ANN401
         return await services.clients.disable(args.client_id, actor="cli")
 
     _run(settings, disable)
@@ -219,7 +232,7 @@ def _disable_client(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
-    async def rotate(services: Services) -> Any:  # noqa: ANN401
+    async def rotate(services: "Services") -> Any:  # noqa: ANN401
         return await services.issuers.rotate_keys(args.issuer, actor="cli")
 
     _print({"issuer": args.issuer, "verificationMethods": _run(settings, rotate)})
@@ -235,8 +248,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(settings: Settings, action: Callable[[Services], Awaitable[Any]]) -> Any:  # noqa: ANN401
+def _run(settings: Settings, action: "Callable[[Services], Awaitable[Any]]") -> Any:  # noqa: ANN401
     """Run `action` on the services of one write unit, with a runtime of its own."""
+    from service.runtime import Runtime
 
     async def run() -> Any:  # noqa: ANN401
         runtime = Runtime.build(settings)

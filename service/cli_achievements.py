@@ -8,22 +8,20 @@ with the same strict rules; every change is audited with the actor ``cli``.
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from service.api.achievement_admin import AchievementIn, AchievementPatchIn
-from service.api.achievements import AchievementOut
-from service.api.bodies import BadBody, decode_strict
 from service.cli_lifecycle import run_as_operator
-from service.domain.achievements import Achievement
-from service.domain.errors import FieldProblem, InvalidInput
-from service.domain.images import PNG, SVG
-from service.runtime import Services
+from service.domain.errors import FieldProblem, InvalidInput, MalformedBody
+from service.domain.texts import Said
 from service.settings import Settings
 
+if TYPE_CHECKING:
+    from service.domain.achievements import Achievement
+    from service.runtime import Services
+
 T = TypeVar("T")
-_KINDS = {".png": PNG, ".svg": SVG}
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -52,7 +50,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Any:  # noqa: ANN401
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> Any:  # noqa: ANN401
         return await services.achievement_admin.achievements()
 
     _print([AchievementOut.from_domain(a) for a in run_as_operator(settings, run)])
@@ -60,7 +60,9 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _show(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Achievement:
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.show(args.achievement)
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -68,7 +70,9 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _archive(settings: Settings, args: argparse.Namespace) -> int:
-    async def run(services: Services) -> Achievement:
+    from service.domain.achievement_json import AchievementOut
+
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.archive(args.achievement, actor="cli")
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -76,9 +80,11 @@ def _archive(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementIn, AchievementOut
+
     data = _read(args.file, AchievementIn)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.create(data.issuer, data.to_domain(), actor="cli")
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
@@ -86,9 +92,11 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _update(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementOut, AchievementPatchIn
+
     data = _read(args.file, AchievementPatchIn)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.update(
             args.achievement, data.to_domain(), actor="cli"
         )
@@ -98,13 +106,16 @@ def _update(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _set_image(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.achievement_json import AchievementOut
+    from service.domain.images import PNG, SVG
+
     path: Path = args.file
-    kind = _KINDS.get(path.suffix.lower())
+    kind = {".png": PNG, ".svg": SVG}.get(path.suffix.lower())
     if kind is None:
-        raise InvalidInput([FieldProblem("file", "must end in .png or .svg")])
+        raise InvalidInput([FieldProblem("file", Said("file-picture-suffix"))])
     content = _bytes(path)
 
-    async def run(services: Services) -> Achievement:
+    async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.set_image(
             args.achievement, content, kind, actor="cli"
         )
@@ -114,18 +125,22 @@ def _set_image(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _read(name: str, kind: type[T]) -> T:
+    from service.domain.strict_json import decode_strict
+
     body = sys.stdin.buffer.read() if name == "-" else _bytes(Path(name))
     try:
         return decode_strict(body, kind)
-    except BadBody as error:
-        raise InvalidInput([FieldProblem("file", str(error.detail))]) from None
+    except MalformedBody as error:
+        raise InvalidInput([FieldProblem("file", str(error))]) from None
 
 
 def _bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as error:
-        raise InvalidInput([FieldProblem("file", f"cannot be read ({error.strerror})")]) from None
+        raise InvalidInput(
+            [FieldProblem("file", Said("file-unreadable", reason=error.strerror))]
+        ) from None
 
 
 def _print(document: object) -> None:

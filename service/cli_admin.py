@@ -10,16 +10,17 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from service.cli_lifecycle import run_as_operator
-from service.domain.client_admin import ClientView
 from service.domain.errors import InvalidInput
-from service.domain.images import StoredImage
-from service.domain.issuer_admin import AdministeredIssuer, NewIssuer
-from service.logos import fetch_logo
-from service.runtime import Runtime, Services
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.domain.client_admin import ClientView
+    from service.domain.images import StoredImage
+    from service.domain.issuer_admin import AdministeredIssuer
+    from service.runtime import Runtime, Services
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 # `issuers update` flags and the API fields they set; --clear takes the optional ones.
@@ -79,6 +80,8 @@ def _optional_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _create_issuer(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.issuer_admin import NewIssuer
+
     new = NewIssuer(
         slug=args.slug,
         name=args.name,
@@ -89,7 +92,7 @@ def _create_issuer(settings: Settings, args: argparse.Namespace) -> int:
         parent=args.parent,
     )
 
-    async def create(services: Services, logo: StoredImage | None) -> AdministeredIssuer:
+    async def create(services: "Services", logo: "StoredImage | None") -> "AdministeredIssuer":
         return await services.issuer_admin.create(new, actor="cli", logo=logo)
 
     print_json(issuer_json(_with_logo(settings, new.image, create)))
@@ -104,7 +107,7 @@ def _update_issuer(settings: Settings, args: argparse.Namespace) -> int:
     }
     changes.update({_FIELDS[flag]: None for flag in args.clear})
 
-    async def update(services: Services, logo: StoredImage | None) -> AdministeredIssuer:
+    async def update(services: "Services", logo: "StoredImage | None") -> "AdministeredIssuer":
         return await services.issuer_admin.update(args.slug, changes, actor="cli", logo=logo)
 
     print_json(issuer_json(_with_logo(settings, changes.get("image"), update)))
@@ -113,6 +116,7 @@ def _update_issuer(settings: Settings, args: argparse.Namespace) -> int:
 
 def _fetch_logos(settings: Settings, args: argparse.Namespace) -> int:
     """Logos set as URLs before they were fetched: each fetched once, as a new one would be."""
+    from service.runtime import Runtime
 
     async def run() -> list[dict[str, str | None]]:
         runtime = Runtime.build(settings)
@@ -132,7 +136,9 @@ def _fetch_logos(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if all(item["error"] is None for item in done) else 2
 
 
-async def _localise(runtime: Runtime, slug: str, url: str) -> dict[str, str | None]:
+async def _localise(runtime: "Runtime", slug: str, url: str) -> dict[str, str | None]:
+    from service.logos import fetch_logo
+
     try:
         logo = await fetch_logo(runtime, url)
     except InvalidInput as error:  # left as it is (pages do not show it); said why
@@ -145,11 +151,13 @@ async def _localise(runtime: Runtime, slug: str, url: str) -> dict[str, str | No
 def _with_logo(
     settings: Settings,
     image: str | None,
-    action: Callable[[Services, StoredImage | None], Awaitable[AdministeredIssuer]],
-) -> AdministeredIssuer:
+    action: "Callable[[Services, StoredImage | None], Awaitable[AdministeredIssuer]]",
+) -> "AdministeredIssuer":
     """Fetch the logo URL first (no network inside the unit), then run `action` as operator."""
+    from service.logos import fetch_logo
+    from service.runtime import Runtime
 
-    async def run() -> AdministeredIssuer:
+    async def run() -> "AdministeredIssuer":
         runtime = Runtime.build(settings)
         try:
             logo = await fetch_logo(runtime, image)
@@ -162,7 +170,7 @@ def _with_logo(
 
 
 def _list_issuers(settings: Settings, args: argparse.Namespace) -> int:
-    async def issuers(services: Services) -> list[AdministeredIssuer]:
+    async def issuers(services: "Services") -> "list[AdministeredIssuer]":
         return await services.issuer_admin.issuers()
 
     print_json([issuer_json(issuer) for issuer in run_as_operator(settings, issuers)])
@@ -170,7 +178,7 @@ def _list_issuers(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _show_issuer(settings: Settings, args: argparse.Namespace) -> int:
-    async def show(services: Services) -> AdministeredIssuer:
+    async def show(services: "Services") -> "AdministeredIssuer":
         return await services.issuer_admin.get(args.slug)
 
     print_json(issuer_json(run_as_operator(settings, show)))
@@ -178,7 +186,7 @@ def _show_issuer(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _list_clients(settings: Settings, args: argparse.Namespace) -> int:
-    async def every(services: Services) -> list[ClientView]:
+    async def every(services: "Services") -> "list[ClientView]":
         found, cursor = [], None
         while True:
             page = await services.client_admin.page(cursor=cursor, limit=200)
@@ -192,7 +200,7 @@ def _list_clients(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _show_client(settings: Settings, args: argparse.Namespace) -> int:
-    async def show(services: Services) -> ClientView:
+    async def show(services: "Services") -> "ClientView":
         return await services.client_admin.get(args.client_id)
 
     print_json(client_json(run_as_operator(settings, show)))
@@ -203,7 +211,7 @@ def print_json(document: object) -> None:
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
-def issuer_json(issuer: AdministeredIssuer) -> dict[str, Any]:
+def issuer_json(issuer: "AdministeredIssuer") -> dict[str, Any]:
     profile = issuer.profile
     return {
         "slug": profile.slug,
@@ -217,7 +225,7 @@ def issuer_json(issuer: AdministeredIssuer) -> dict[str, Any]:
     }
 
 
-def client_json(client: ClientView) -> dict[str, Any]:
+def client_json(client: "ClientView") -> dict[str, Any]:
     return {
         "clientId": client.client_id,
         "name": client.name,

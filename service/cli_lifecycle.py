@@ -27,14 +27,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from service.domain.audit import record_event
-from service.domain.kek import reencrypt_all
-from service.domain.keyvault import KeyVault
-from service.runtime import Runtime, Services
 from service.settings import Settings, read_key_ring, write_key_ring
-from service.webhook_worker import WebhookWorker
+
+if TYPE_CHECKING:
+    from service.runtime import Services
 
 _NEW_KEK = "INSIGNE_NEW_KEY_ENCRYPTION_KEY"
 
@@ -74,7 +72,7 @@ def add_key_commands(keys: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _compromise(settings: Settings, args: argparse.Namespace) -> int:
-    async def mark(services: Services) -> Any:  # noqa: ANN401
+    async def mark(services: "Services") -> Any:  # noqa: ANN401
         return await services.keys.compromise(args.issuer, args.key, args.since, actor="cli")
 
     _print({"issuer": args.issuer, "verificationMethods": run_as_operator(settings, mark)})
@@ -82,6 +80,11 @@ def _compromise(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.audit import record_event
+    from service.domain.kek import reencrypt_all
+    from service.domain.keyvault import KeyVault
+    from service.runtime import Runtime
+
     ring_file = settings.key_encryption_key_file if args.new_key_file is None else None
     old_ring = read_key_ring(ring_file) if ring_file is not None else (settings.key_encryption_key,)
     written: Path | None = None
@@ -126,7 +129,7 @@ def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _change_status(settings: Settings, args: argparse.Namespace) -> int:
-    async def change(services: Services) -> Any:  # noqa: ANN401
+    async def change(services: "Services") -> Any:  # noqa: ANN401
         method = getattr(services.lifecycle, args.action)
         return await method(args.credential_id, args.reason, actor="cli")
 
@@ -144,6 +147,9 @@ def _change_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from service.runtime import Runtime
+    from service.webhook_worker import WebhookWorker
+
     async def work() -> None:
         runtime = Runtime.build(settings)
         stop = asyncio.Event()
@@ -159,8 +165,9 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def run_as_operator(settings: Settings, action: Callable[[Services], Awaitable[Any]]) -> Any:  # noqa: ANN401
+def run_as_operator(settings: Settings, action: "Callable[[Services], Awaitable[Any]]") -> Any:  # noqa: ANN401
     """Run `action` on one operator write unit, with a runtime of its own."""
+    from service.runtime import Runtime
 
     async def run() -> Any:  # noqa: ANN401
         runtime = Runtime.build(settings)

@@ -10,15 +10,16 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from service.domain.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput
-from service.domain.xapi_intake import Account
-from service.domain.xapi_mappings import Mapping, NewMapping
-from service.runtime import Runtime
+from service.domain.texts import Said
 from service.settings import Settings
-from service.xapi_assembly import tell_accounts
+
+if TYPE_CHECKING:
+    from service.domain.clients import Principal
+    from service.domain.xapi_mappings import Mapping
+    from service.runtime import Runtime
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -59,15 +60,17 @@ def _client(parser: argparse.ArgumentParser) -> None:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.xapi_mappings import NewMapping
+
     answers = {}
     for value in args.answer:
         prompt, sep, iri = value.partition("=")
         if not sep:
-            raise InvalidInput([FieldProblem("--answer", f"{value!r} is not PROMPT=IRI")])
+            raise InvalidInput([FieldProblem("--answer", Said("answer-form", value=value))])
         answers[prompt] = iri
     new = NewMapping(args.achievement, args.completed, answers, args.share_reflections)
 
-    async def create(runtime: Runtime, principal: Principal) -> Any:  # noqa: ANN401
+    async def create(runtime: "Runtime", principal: "Principal") -> Any:  # noqa: ANN401
         async with runtime.write(principal) as services:
             return _mapping(await services.xapi_mappings.create(new))
 
@@ -76,7 +79,7 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    async def listing(runtime: Runtime, principal: Principal) -> Any:  # noqa: ANN401
+    async def listing(runtime: "Runtime", principal: "Principal") -> Any:  # noqa: ANN401
         async with runtime.read(principal) as services:
             return [_mapping(m) for m in await services.xapi_mappings.list()]
 
@@ -85,7 +88,7 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _delete(settings: Settings, args: argparse.Namespace) -> int:
-    async def remove(runtime: Runtime, principal: Principal) -> Any:  # noqa: ANN401
+    async def remove(runtime: "Runtime", principal: "Principal") -> Any:  # noqa: ANN401
         async with runtime.write(principal) as services:
             await services.xapi_mappings.delete(args.mapping_id)
 
@@ -95,9 +98,12 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _tell(settings: Settings, args: argparse.Namespace) -> int:
+    from service.domain.xapi_intake import Account
+    from service.xapi_assembly import tell_accounts
+
     account = Account(args.home_page, args.name, args.email)
 
-    async def tell(runtime: Runtime, principal: Principal) -> Any:  # noqa: ANN401
+    async def tell(runtime: "Runtime", principal: "Principal") -> Any:  # noqa: ANN401
         await tell_accounts(runtime, principal, [account])
 
     _as_client(settings, args.client, tell)
@@ -106,7 +112,7 @@ def _tell(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _pending(settings: Settings, args: argparse.Namespace) -> int:
-    async def pending(runtime: Runtime, principal: Principal) -> Any:  # noqa: ANN401
+    async def pending(runtime: "Runtime", principal: "Principal") -> Any:  # noqa: ANN401
         async with runtime.read(principal) as services:
             return [
                 {
@@ -123,7 +129,7 @@ def _pending(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _mapping(mapping: Mapping) -> dict[str, Any]:
+def _mapping(mapping: "Mapping") -> dict[str, Any]:
     return {
         "id": str(mapping.id),
         "achievementId": str(mapping.achievement_id),
@@ -136,9 +142,10 @@ def _mapping(mapping: Mapping) -> dict[str, Any]:
 def _as_client(
     settings: Settings,
     client_id: str,
-    action: Callable[[Runtime, Principal], Awaitable[Any]],
+    action: "Callable[[Runtime, Principal], Awaitable[Any]]",
 ) -> Any:  # noqa: ANN401
     """Run `action` as that client, with a runtime of its own."""
+    from service.runtime import Runtime
 
     async def run() -> Any:  # noqa: ANN401
         runtime = Runtime.build(settings)

@@ -11,6 +11,7 @@ from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.credentials import build_credential, sign_both_ways
 from service.domain.errors import Conflict
+from service.domain.texts import Said
 from service.metrics import metrics
 from service.runtime import Runtime
 
@@ -46,4 +47,4 @@ async def issue_completion(
         if award.is_new:
             metrics().credentials_issued.inc()
         return award
-    raise Conflict("the issuer's status lists are busy; retry the request")
+    raise Conflict(Said("status-lists-busy"))

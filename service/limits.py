@@ -11,7 +11,8 @@ window kept one entry per request and, in memory, copied each key's list of entr
 a thread) on every hit, so each request cost more the higher the traffic: a limit of 1,200 a
 minute kept up to 1,200 entries, and under load the limiter outweighed the handler.
 
-REST and GraphQL count a caller the same way (`RateLimits.hit_caller`, `caller_address`): per
+REST, GraphQL and the pages count a caller the same way (`RateLimits.hit_caller`, through
+`service.throttling`): per
 API client with a bearer token, else per address, believing ``X-Forwarded-For`` only from
 trusted proxies; and both fail open alike.
 
@@ -26,13 +27,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from limits import RateLimitItem
 from limits import parse as parse_limit
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
-from litestar.connection import ASGIConnection
 
 log = logging.getLogger(__name__)
 _WARN_EVERY = 60.0
@@ -157,15 +156,6 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(ip in network for network in self._networks)
-
-
-def caller_address(connection: ASGIConnection[Any, Any, Any, Any], trusted: TrustedProxies) -> str:
-    """The address of the caller of a request (REST or GraphQL): see `client_address`."""
-    return client_address(
-        connection.client.host if connection.client else None,
-        connection.headers.getall("x-forwarded-for", []),
-        trusted,
-    )
 
 
 def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: TrustedProxies) -> str:

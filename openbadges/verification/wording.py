@@ -4,15 +4,16 @@ The checks' own messages are technical (they name members, suites and URLs) and 
 report as ``detail.reason``; these sentences say what the outcome means for someone deciding
 whether to trust a badge. Keys are ``(code, status)``, or ``(code, status, cause)`` where a
 cause (see `Check.cause`) changes the meaning.
+
+The report (`report.py`) words itself with these functions, so this module knows a check and
+a result only by what it reads of them (`WordedCheck`, `WordedResult`): no import cycle.
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol
 
 from babel.dates import format_date
-
-if TYPE_CHECKING:
-    from openbadges.verification.report import Check, VerificationResult
 
 __all__ = ["LANGUAGES", "Language", "explain", "headline"]
 
@@ -20,6 +21,35 @@ Language = Literal["en", "fr"]
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
 
 _Key = tuple[str, ...]
+
+
+class WordedCheck(Protocol):
+    """What wording reads of a check (`openbadges.verification.Check`)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def detail(self) -> Mapping[str, Any]: ...
+    @property
+    def cause(self) -> str | None: ...
+
+
+class WordedResult(Protocol):
+    """What wording reads of a report (`openbadges.verification.VerificationResult`)."""
+
+    @property
+    def verdict(self) -> str: ...
+    @property
+    def verdict_check(self) -> WordedCheck | None: ...
+    @property
+    def checks(self) -> Sequence[WordedCheck]: ...
+    @property
+    def credential(self) -> Mapping[str, Any] | None: ...
+
 
 _EN: dict[_Key, str] = {
     ("format", "passed"): "The badge could be read.",
@@ -246,7 +276,7 @@ _HEADLINES: dict[Language, dict[str, str]] = {
 }
 
 
-def explain(check: "Check", language: Language = "en") -> str:
+def explain(check: WordedCheck, language: Language = "en") -> str:
     """What the check's outcome means for a person, in English or French.
 
     Args:
@@ -279,7 +309,7 @@ def explain(check: "Check", language: Language = "en") -> str:
     return table.get((code, status), check.message)
 
 
-def headline(result: "VerificationResult", language: Language = "en") -> str:
+def headline(result: WordedResult, language: Language = "en") -> str:
     """One sentence that sums the report up: valid, invalid and why, or unverifiable and why.
 
     Args:
@@ -315,7 +345,7 @@ _DATE_MEMBERS = {
 }
 
 
-def _dated(check: "Check", language: Language) -> str | None:
+def _dated(check: WordedCheck, language: Language) -> str | None:
     """An expiry or start in the future, with its date."""
     if check.status != "failed" or check.code not in _DATE_MEMBERS:
         return None

@@ -12,10 +12,11 @@ from litestar.params import URLEncodedBody
 
 from service.api.dependencies import Authorization
 from service.api.errors import problems
-from service.api.throttle import caller_address, token_attempt
 from service.domain.errors import OAuthError
 from service.domain.storable import is_unstorable
+from service.domain.texts import Said
 from service.runtime import Runtime
+from service.throttling import caller_address, token_attempt
 
 
 class TokenRequest(msgspec.Struct, kw_only=True):
@@ -53,12 +54,12 @@ class TokenController(Controller):
     ) -> TokenOut:
         """Exchange client credentials (HTTP Basic or form) for a short-lived bearer token."""
         if data.grant_type is None:
-            raise OAuthError("invalid_request", "grant_type is required")
+            raise OAuthError("invalid_request", Said("grant-type-required"))
         if data.grant_type != "client_credentials":
-            raise OAuthError("unsupported_grant_type", "only client_credentials is supported")
+            raise OAuthError("unsupported_grant_type", Said("grant-type-unsupported"))
         client_id, secret = _credentials(data, authorization)
         if any(is_unstorable(text) for text in (client_id, secret, data.scope or "")):
-            raise OAuthError("invalid_request", "a NUL character or a lone surrogate was sent")
+            raise OAuthError("invalid_request", Said("credentials-unstorable"))
         address = caller_address(request, runtime)
         async with token_attempt(runtime, address, client_id), runtime.read() as services:
             token = await services.clients.issue_token(client_id, secret, data.scope)
@@ -76,10 +77,8 @@ def _credentials(data: TokenRequest, authorization: str | None) -> tuple[str, st
         try:
             client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            raise OAuthError("invalid_client", "malformed HTTP Basic client credentials") from None
+            raise OAuthError("invalid_client", Said("basic-client-malformed")) from None
         return unquote(client_id), unquote(secret)  # RFC 6749 §2.3.1: form-encoded first
     if data.client_id and data.client_secret:
         return data.client_id, data.client_secret
-    raise OAuthError(
-        "invalid_client", "client credentials are required (HTTP Basic or client_id/client_secret)"
-    )
+    raise OAuthError("invalid_client", Said("client-credentials-required"))

@@ -20,18 +20,19 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
-from service.api.throttle import count_completions
 from service.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
+from service.domain.strict_json import BAD_TEXT
+from service.domain.texts import Said
 from service.runtime import Runtime
+from service.throttling import count_completions
 
 MAX_BODY = 64 * 1024 * 1024  # 1,000 completions of three long French answers, with margin
 _FIXED = {"achievement", "externalId", "email", "name", "completedAt", "learnerId"}
 _TRUE, _FALSE = {"true", "1", "oui", "yes"}, {"false", "0", "non", "no", ""}
-_BAD_TEXT = "contains a NUL character or a lone surrogate"
 
 
 class _BatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -76,9 +77,9 @@ def read_batch(body: bytes, content_type: str) -> list[Completion | DomainError]
         raw = decode_strict(body, _BatchIn).completions
         items = [_from_json(position, item) for position, item in enumerate(raw)]
     else:
-        raise UnsupportedMediaType(detail=f"send application/json or text/csv (got {media})")
+        raise UnsupportedMediaType(Said("batch-media-type", got=media))
     if not 0 < len(items) <= MAX_ITEMS:
-        raise InvalidInput([FieldProblem("completions", f"send 1 to {MAX_ITEMS} completions")])
+        raise InvalidInput([FieldProblem("completions", Said("batch-size", most=MAX_ITEMS))])
     return items
 
 
@@ -94,7 +95,7 @@ def _checked(where: str, item: dict[str, Any]) -> Completion | DomainError:
     """
     unstorable = [f"{where}.{path}" for path in unstorable_paths(item)]
     if unstorable:
-        return InvalidInput([FieldProblem(path, _BAD_TEXT) for path in unstorable])
+        return InvalidInput([FieldProblem(path, BAD_TEXT) for path in unstorable])
     try:
         return msgspec.convert(item, CompletionIn, strict=True).to_domain()
     except msgspec.ValidationError as error:
@@ -105,11 +106,13 @@ def _from_csv(body: bytes) -> list[Completion | DomainError]:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput([FieldProblem("body", "CSV must be UTF-8")]) from None
+        raise InvalidInput([FieldProblem("body", Said("csv-not-utf8"))]) from None
     rows = csv.DictReader(io.StringIO(text, newline=""))
     missing = _FIXED - {"learnerId"} - set(rows.fieldnames or [])
     if missing:
-        raise InvalidInput([FieldProblem("header", f"missing columns: {sorted(missing)}")])
+        raise InvalidInput(
+            [FieldProblem("header", Said("csv-missing-columns", columns=sorted(missing)))]
+        )
     return [_from_row(line, row) for line, row in enumerate(rows, start=2)]
 
 
@@ -119,9 +122,9 @@ def _from_row(line: int, row: dict[str, str | None]) -> Completion | DomainError
     try:
         completed_at = datetime.fromisoformat(cells["completedAt"])
     except ValueError:
-        return InvalidInput([FieldProblem(f"line {line}.completedAt", "not an RFC 3339 time")])
+        return InvalidInput([FieldProblem(f"line {line}.completedAt", Said("not-rfc3339"))])
     if share not in _TRUE | _FALSE:
-        return InvalidInput([FieldProblem(f"line {line}.shareReflections", "true or false")])
+        return InvalidInput([FieldProblem(f"line {line}.shareReflections", Said("true-or-false"))])
     learner = {"email": cells["email"], "name": cells["name"]}
     if cells.get("learnerId"):
         learner["id"] = cells["learnerId"]

@@ -1,7 +1,7 @@
 """Issued credentials: for clients through the API, and public at their own URL."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -12,25 +12,44 @@ from litestar.params import FromPath, PathParameter
 from service.api.completions import AwardOut
 from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import optional_principal, requires
-from service.api.errors import problems
+from service.api.errors import BROWSER_ERRORS, problems
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.errors import NotFound
-from service.pages.errors import BROWSER_ERRORS
-from service.pages.faces import baked_image, credential_face
-from service.pages.views import vary, wants_html
+from service.domain.texts import Said
+from service.negotiation import html_faces, vary, wants_html
 from service.runtime import Runtime
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
 _JSON_TYPES, _JWT_TYPES = JSON_LD_TYPES, JWT_TYPES
+BAKED_CACHE = "public, max-age=86400"  # the signed text never changes; its status is online
+_MEDIA = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 async def _award(runtime: Runtime, credential_id: uuid.UUID) -> Award:
     async with runtime.read() as services:
         award = await services.awards.get(credential_id)
     if award is None:
-        raise NotFound("no such credential")
+        raise NotFound(Said("no-such-credential"))
     return award
+
+
+async def baked_image(
+    runtime: Runtime, credential_id: uuid.UUID, suffix: Literal[".png", ".svg"]
+) -> Response[bytes]:
+    """The badge picture with the signed credential baked in: extracting it gives it back."""
+    async with runtime.read() as services:
+        image = await services.badge_pages.baked(
+            credential_id, "png" if suffix == ".png" else "svg"
+        )
+    return Response(
+        image,
+        media_type=_MEDIA[suffix],
+        headers={
+            "Cache-Control": BAKED_CACHE,
+            "Content-Disposition": f'inline; filename="badge-{credential_id}{suffix}"',
+        },
+    )
 
 
 class ManageLinkOut(msgspec.Struct, kw_only=True, rename="camel"):
@@ -100,11 +119,11 @@ class PublicCredentialController(Controller):
         """The signed credential: JSON-LD, a VC-JWT, a baked image, or the badge page (HTML)."""
         ref = runtime.urls.parse_credential(reference)
         if ref is None:
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         if ref.suffix in (".png", ".svg"):
             return await baked_image(runtime, ref.id, ".png" if ref.suffix == ".png" else ".svg")
         if ref.suffix == "" and wants_html(request):
-            return await credential_face(request, runtime, ref.id)
+            return await html_faces(request).credential(request, runtime, ref.id)
         award = await _award(runtime, ref.id)
         if ref.suffix == ".jwt":
             return Response(award.jwt, media_type=VC_JWT)

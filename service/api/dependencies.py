@@ -13,6 +13,7 @@ from litestar.params import HeaderParameter
 
 from service.domain.clients import Principal
 from service.domain.errors import Unauthorized
+from service.domain.texts import Said
 from service.domain.verifications import VerificationService
 from service.runtime import Runtime
 
@@ -64,7 +65,7 @@ def requires(scope: str) -> Provide:
     ) -> Principal:
         token = _bearer(authorization)
         if token is None:
-            raise Unauthorized("a bearer access token is required (see POST /oauth/token)")
+            raise Unauthorized(Said("token-required"))
         found = await _principal(runtime, token)
         found.require(scope)
         return found

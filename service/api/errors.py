@@ -14,6 +14,7 @@ from litestar.datastructures import State
 from litestar.exceptions import (
     HTTPException,
     InternalServerException,
+    NotFoundException,
     ServiceUnavailableException,
     ValidationException,
 )
@@ -21,7 +22,8 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from service.api.problem_language import say, title
+from service.api.problem_language import title
+from service.domain.badge_pages import Withdrawn
 from service.domain.errors import (
     Archived,
     Conflict,
@@ -29,6 +31,7 @@ from service.domain.errors import (
     Forbidden,
     Gone,
     InvalidInput,
+    MalformedBody,
     NotFound,
     OAuthError,
     TooManyAttempts,
@@ -36,6 +39,9 @@ from service.domain.errors import (
     UnreachableDocument,
 )
 from service.domain.messages import Language, pick_language
+from service.domain.strict_json import plain_message
+from service.domain.texts import Said, say
+from service.negotiation import html_faces, wants_html
 
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 _FIELD = re.compile(r"field `([^`]+)`")
@@ -47,6 +53,7 @@ _STATUS: dict[type[DomainError], int] = {
     Forbidden: 403,
     Unauthorized: 401,
     InvalidInput: 422,
+    MalformedBody: 400,
     OAuthError: 400,
     TooManyAttempts: 429,
     UnreachableDocument: 422,
@@ -68,6 +75,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
     title: str
     detail: str
     type: str = "about:blank"
+    code: str | None = None  # the detail's stable code, whatever the language
     errors: list[FieldError] = msgspec.field(default_factory=list)
 
 
@@ -104,14 +112,18 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 def problem_content(
-    status: int, detail: str, language: Language = "en", extra: dict[str, Any] | None = None
+    status: int,
+    detail: Said | str,
+    language: Language = "en",
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The problem details object (RFC 9457), in `language`."""
+    """The problem details object (RFC 9457), in `language`; ``code`` names the message."""
     content: dict[str, Any] = {
         "type": PROBLEM_TYPE + title(status, "en").lower().replace(" ", "-"),
         "title": title(status, language),
         "status": status,
         "detail": say(detail, language),
+        **({"code": detail.code} if isinstance(detail, Said) else {}),
         **(extra or {}),
     }
     if "errors" in content:
@@ -124,15 +136,20 @@ def problem_content(
 def problem_response(
     request: Request[Any, Any, State],
     status: int,
-    detail: str,
+    detail: "Said | str | DomainError",
     *,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     """A problem details response in the request's language."""
     language = pick_language(request.headers.get("accept-language"))
+    content = (
+        _error_content(detail, status, language, extra)
+        if isinstance(detail, DomainError)
+        else problem_content(status, detail, language, extra)
+    )
     return Response(
-        problem_content(status, detail, language, extra),
+        content,
         status_code=status,
         media_type=PROBLEM_JSON,
         headers={**(headers or {}), "Content-Language": language},
@@ -141,9 +158,16 @@ def problem_response(
 
 def problem_document(error: DomainError, language: Language = "en") -> dict[str, Any]:
     """The problem details of `error` as a JSON object, for answers that hold several."""
-    status = _status_of(error)
-    extra = _extra_of(error)
-    return problem_content(status, str(error), language, extra)
+    return _error_content(error, _status_of(error), language, _extra_of(error))
+
+
+def _error_content(
+    error: DomainError, status: int, language: Language, extra: dict[str, Any] | None
+) -> dict[str, Any]:
+    if not isinstance(error, InvalidInput):
+        return problem_content(status, error.said, language, extra)
+    detail = "; ".join(f"{p.field}: {say(p.message, language)}" for p in error.problems)
+    return problem_content(status, detail, language, extra)
 
 
 def _status_of(error: DomainError) -> int:
@@ -171,7 +195,7 @@ def _domain(request: Request[Any, Any, State], error: DomainError) -> Response[d
         status, headers = 401, {"WWW-Authenticate": 'Basic realm="insigne"'}
     if isinstance(error, TooManyAttempts):
         headers = {"Retry-After": str(error.retry_after)}
-    return problem_response(request, status, str(error), extra=extra, headers=headers)
+    return problem_response(request, status, error, extra=extra, headers=headers)
 
 
 def _validation(
@@ -179,7 +203,7 @@ def _validation(
 ) -> Response[dict[str, Any]]:
     """Parameters that do not fit (a path id that is no UUID, a query value): 400 or 422."""
     fields = error.extra if isinstance(error.extra, list) else []
-    errors = [
+    errors: list[dict[str, Any]] = [
         {"field": _field_of(item), "message": _plain(str(item.get("message")))}
         for item in fields
         if isinstance(item, dict)
@@ -188,16 +212,14 @@ def _validation(
     if handler is not None and handler.opt.get("oauth"):  # RFC 6749 §5.2 for token requests
         description = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "malformed"
         extra = {"error": "invalid_request", "error_description": description}
-        return problem_response(request, 400, "malformed token request", extra=extra)
+        return problem_response(request, 400, Said("token-request-malformed"), extra=extra)
     if not errors:
-        return problem_response(request, 400, "malformed request")
-    return problem_response(
-        request, 422, "one or more fields are invalid", extra={"errors": errors}
-    )
+        return problem_response(request, 400, Said("request-malformed"))
+    return problem_response(request, 422, Said("fields-invalid"), extra={"errors": errors})
 
 
-def _plain(message: str) -> str:
-    return message.split(" - at ")[0].replace("`", "").lower()
+def _plain(message: str) -> Said | str:
+    return plain_message(message.split(" - at ")[0])
 
 
 def _field_of(item: dict[str, object]) -> str:
@@ -224,25 +246,40 @@ def is_client_gone(error: Exception) -> bool:
 def _http(request: Request[Any, Any, State], error: HTTPException) -> Response[dict[str, Any]]:
     detail = str(error.detail)
     if is_client_gone(error):  # nobody reads the answer; it is a 400 in logs and metrics
-        return problem_response(request, 400, "the connection closed before the body arrived")
+        return problem_response(request, 400, Said("connection-closed"))
+    said: Said | str = _FRAMEWORK_WORDS.get(detail, detail)
+    if isinstance(error, SaidHTTPException):
+        said = error.said
     if error.status_code == 413:
         limit = getattr(request.scope.get("route_handler"), "request_max_body_size", None)
         size = f"{limit / 1024 / 1024:g} MiB" if isinstance(limit, int) else "the documented limit"
-        detail = f"the request body is larger than {size}"
+        said = Said("body-too-large", size=size)
     if error.status_code >= 500 and not isinstance(error, ServiceUnavailableException):
         return _unexpected(request, error)  # a 503 is said on purpose (/ready), with its cause
-    return problem_response(request, error.status_code, detail, headers=error.headers)
+    return problem_response(request, error.status_code, said, headers=error.headers)
 
 
 def _unexpected(request: Request[Any, Any, State], error: Exception) -> Response[dict[str, Any]]:
     """A 500 that shows nothing of its cause (the after-exception hook logs it, redacted)."""
     del error
-    return problem_response(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "an internal error occurred; it was logged"
-    )
+    return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, Said("internal-error"))
 
 
 _CLIENT_GONE = "client disconnected prematurely"
+# Litestar's own details, said by code.
+_FRAMEWORK_WORDS = {
+    "Not Found": Said("http-not-found"),
+    "Method Not Allowed": Said("http-method-not-allowed"),
+}
+
+
+class SaidHTTPException(HTTPException):
+    """An HTTP error of ours raised outside the domain (middleware, body reading), by code."""
+
+    def __init__(self, said: Said | str) -> None:
+        super().__init__(detail=str(said))
+        self.said = said
+
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     DomainError: _domain,
@@ -250,3 +287,21 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _http,
     Exception: _unexpected,
 }
+
+
+def _html_or_problem(request: Request[Any, Any, State], error: NotFound) -> Response[Any]:
+    if wants_html(request):
+        return html_faces(request).error(request, 410 if isinstance(error, Withdrawn) else 404)
+    return _domain(request, error)
+
+
+def _no_route(request: Request[Any, Any, State], error: HTTPException) -> Response[Any]:
+    if wants_html(request):
+        return html_faces(request).error(request, 404)
+    return _http(request, error)
+
+
+BROWSER_ERRORS: ExceptionHandlersMap = {NotFound: _html_or_problem}
+"""For routes that serve documents to machines and pages to browsers."""
+NO_ROUTE_PAGE: ExceptionHandlersMap = {NotFoundException: _no_route}
+"""For the app: an address nothing answers is the 404 page for a browser, a problem otherwise."""

@@ -7,6 +7,7 @@ from litestar.params import FromPath
 from service.api.errors import problems
 from service.domain.errors import NotFound
 from service.domain.images import SVG
+from service.domain.texts import Said
 from service.runtime import Runtime
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -32,7 +33,7 @@ class ImageController(Controller):
         async with runtime.read() as services:
             image = await services.images.get(sha256.lower()) if len(sha256) == 64 else None
         if image is None or image.extension != extension:
-            raise NotFound("no such image")
+            raise NotFound(Said("no-such-image"))
         headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
         if image.media_type == SVG:
             headers["Content-Security-Policy"] = SVG_POLICY

@@ -10,6 +10,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from service.api.bodies import BadBody
+from service.domain.texts import Said
 
 
 def is_readable(raw: bytes) -> bool:
@@ -28,5 +29,5 @@ class RefuseUnreadableAddresses(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
         if not is_readable(raw_path) or not is_readable(scope.get("query_string", b"")):
-            raise BadBody(detail="the address holds a NUL character or bytes that are not UTF-8")
+            raise BadBody(Said("address-unreadable"))
         await next_app(scope, receive, send)

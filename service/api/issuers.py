@@ -8,10 +8,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter
 
 from service.api.contract import JsonLdOperation
-from service.api.errors import problems
-from service.pages.errors import BROWSER_ERRORS
-from service.pages.faces import achievement_face, issuer_face
-from service.pages.views import AnyRequest, vary, wants_html
+from service.api.errors import BROWSER_ERRORS, problems
+from service.negotiation import AnyRequest, html_faces, vary, wants_html
 from service.runtime import Runtime
 
 LD_JSON = "application/ld+json"
@@ -36,7 +34,7 @@ class IssuerDocumentController(Controller):
     ) -> Response[Any]:
         """The issuer's Open Badges 3.0 Profile; browsers get the issuer's page."""
         if wants_html(request):
-            return await issuer_face(request, runtime, slug)
+            return await html_faces(request).issuer(request, runtime, slug)
         async with runtime.read() as services:
             return Response(await services.issuers.profile_document(slug), media_type=LD_JSON)
 
@@ -80,7 +78,7 @@ class IssuerDocumentController(Controller):
     ) -> Response[Any]:
         """The OB 3.0 Achievement a badge's ``achievement.id`` names; browsers get its page."""
         if wants_html(request):
-            return await achievement_face(request, runtime, slug)
+            return await html_faces(request).achievement(request, runtime, slug)
         async with runtime.read() as services:
             document = await services.publications.achievement_document(slug)
         return Response(document, media_type=LD_JSON)

@@ -16,6 +16,7 @@ from service.api.errors import problems
 from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.messages import pick_language
+from service.domain.texts import Said
 from service.domain.verifications import Report, Submission, VerificationService
 from service.metrics import metrics
 
@@ -155,12 +156,12 @@ async def _submission(request: Request[object, object, State]) -> Submission:
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise InvalidInput(
-                [FieldProblem("file", "attach the baked PNG or SVG as the field 'file'")]
-            )
+            raise InvalidInput([FieldProblem("file", Said("verification-file-missing"))])
         email = form.get("recipientEmail")
         if isinstance(email, str) and len(email) > 320:  # as the OpenAPI document says
-            raise InvalidInput([FieldProblem("recipientEmail", "at most 320 characters")])
+            raise InvalidInput(
+                [FieldProblem("recipientEmail", Said("at-most-characters", most=320))]
+            )
         return Submission(
             image=await upload.read(), recipient_email=email if isinstance(email, str) else None
         )

@@ -24,11 +24,13 @@ from litestar.params import HeaderParameter, QueryParameter
 from service.api.bodies import decode_strict, media_type
 from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
-from service.api.throttle import caller_address, secret_failures, throttle_completions
+from service.api.throttle import throttle_completions
 from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
+from service.domain.texts import Said
 from service.domain.xapi_statements import Statement, read_statements
 from service.runtime import Runtime
+from service.throttling import caller_address, secret_failures
 from service.xapi_assembly import receive_statements
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -70,7 +72,7 @@ async def xapi_principal(
         async with runtime.read() as services:
             found = await services.clients.principal(value.strip())
     else:
-        raise OAuthError("invalid_client", "HTTP Basic (client id, secret) or a bearer token")
+        raise OAuthError("invalid_client", Said("xapi-credentials-required"))
     found.require("completions:write")
     return found
 
@@ -82,7 +84,7 @@ def _basic(encoded: str) -> tuple[str, str]:
     try:
         client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise OAuthError("invalid_client", "malformed HTTP Basic credentials") from None
+        raise OAuthError("invalid_client", Said("basic-malformed")) from None
     return unquote(client_id), unquote(secret)
 
 

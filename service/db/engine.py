@@ -23,11 +23,8 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -38,6 +35,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 _READ_OPTION = "insigne_read_unit"
 POOL_SIZE = 20
@@ -50,8 +50,10 @@ the statement's parameters, which hold learners' names, e-mails and reflections.
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str) -> "Config":
     """The Alembic configuration for `database_url` (no alembic.ini needed)."""
+    from alembic.config import Config  # here: alembic is for migrations and readiness only
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -137,11 +139,15 @@ def _read_engine(engine: AsyncEngine) -> AsyncEngine:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at (None when unmigrated)."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def head_revision(database_url: str) -> str | None:
     """The newest revision in ``migrations/``."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 

@@ -38,6 +38,7 @@ from service.domain.definitions import (
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.images import ImageService, accept_image
 from service.domain.issuers import IssuerService
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 
@@ -95,14 +96,16 @@ class AchievementAdministration:
     async def create(self, issuer: str, new: NewAchievement, *, actor: str) -> Achievement:
         profile = await self._issuers.find(issuer)
         if profile is None or not self._viewer.may_administer(issuer):
-            raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
+            raise InvalidInput(
+                [FieldProblem("issuer", Said("issuer-not-administered", slug=issuer))]
+            )
         problems = slug_problems(new.slug) + _definition_problems(new)
         if problems:
             raise InvalidInput(problems)
         if await self._session.scalar(
             select(AchievementRecord.id).where(AchievementRecord.slug == new.slug)
         ):
-            raise Conflict(f"an achievement {new.slug!r} exists")
+            raise Conflict(Said("achievement-exists", slug=new.slug))
         await self._check_level_free(profile.id, new.track, new.level, None)
         with _taken_meanwhile():
             created = await self._achievements.create(profile.id, replace(new, image_url=None))
@@ -175,7 +178,7 @@ class AchievementAdministration:
         """An administered achievement that may still change."""
         achievement, issuer = await self._administered(slug_or_id)
         if achievement.archived_at is not None:
-            raise Archived(f"the achievement {achievement.slug!r} is archived")
+            raise Archived(Said("achievement-archived", slug=achievement.slug))
         return achievement, issuer
 
     async def _administered(self, slug_or_id: str) -> tuple[Achievement, str]:
@@ -185,13 +188,13 @@ class AchievementAdministration:
             achievement = None
         issuer = await self._issuer_slug(achievement) if achievement else ""
         if achievement is None or not self._viewer.may_administer(issuer):
-            raise NotFound(f"no achievement {slug_or_id!r}")
+            raise NotFound(Said("achievement-unknown", slug=slug_or_id))
         return achievement, issuer
 
     async def _record(self, achievement_id: uuid.UUID) -> AchievementRecord:
         record = await self._session.get(AchievementRecord, achievement_id)
         if record is None:  # found earlier in this unit: only a concurrent delete could do it
-            raise NotFound("no such achievement")
+            raise NotFound(Said("no-such-achievement"))
         return record
 
     async def _issuer_slug(self, achievement: Achievement) -> str:
@@ -210,7 +213,7 @@ class AchievementAdministration:
             query = query.where(AchievementRecord.id != own)
         taken = await self._session.scalar(query)
         if taken is not None:
-            raise Conflict(f"level {level} of {track!r} is already {taken!r}")
+            raise Conflict(Said("level-taken", level=level, track=track, taken=taken))
 
     async def _audit(self, action: str, achievement: Achievement, issuer: str, actor: str) -> None:
         await record_event(
@@ -230,7 +233,7 @@ def _taken_meanwhile() -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict("changed concurrently (slug, level or version taken); retry") from None
+        raise Conflict(Said("achievement-changed-concurrently")) from None
 
 
 def _definition_problems(definition: NewAchievement | Achievement) -> list[FieldProblem]:

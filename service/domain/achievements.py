@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from service.db.tables import AchievementRecord, AchievementVersionRecord, PromptRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
+from service.domain.texts import Said
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class AchievementService:
         )
         record = records.unique().first()
         if record is None:
-            raise NotFound(f"no achievement {slug_or_id!r}")
+            raise NotFound(Said("achievement-unknown", slug=slug_or_id))
         return _achievement(record)
 
     async def create(self, issuer_id: uuid.UUID, new: NewAchievement) -> Achievement:

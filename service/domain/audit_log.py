@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import AuditEventRecord
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
 MAX_PAGE = 200
@@ -94,7 +95,7 @@ class AuditLog:
         self, where: AuditFilter, *, cursor: str | None = None, limit: int = 50
     ) -> AuditPage:
         if not 0 < limit <= MAX_PAGE:
-            raise InvalidInput([FieldProblem("limit", f"1 to {MAX_PAGE}")])
+            raise InvalidInput([FieldProblem("limit", Said("page-range", most=MAX_PAGE))])
         after = parse_cursor(cursor) if cursor else None
         events = await list_events(
             self._session, self._viewer, where, before_id=after, limit=limit + 1

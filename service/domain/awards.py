@@ -40,6 +40,7 @@ from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import PURPOSE as REVOCATION
 from service.domain.status_lists import SUSPENSION, StatusListService
+from service.domain.texts import Said
 from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
@@ -130,7 +131,7 @@ class AwardService:
         key = request.idempotency_key
         if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
             raise InvalidInput(
-                [FieldProblem("Idempotency-Key", f"must have 1 to {MAX_KEY_LENGTH} characters")]
+                [FieldProblem("Idempotency-Key", Said("length-range", most=MAX_KEY_LENGTH))]
             )
         # A retry is answered before validation: rules that changed since must not refuse it.
         if replay := await self._replay(client, request):
@@ -216,7 +217,7 @@ class AwardService:
         if not is_new:
             winner = await self._replay(client, request)
             if winner is None:
-                raise Conflict("the completion is being recorded; retry shortly")
+                raise Conflict(Said("completion-in-progress"))
             return winner
         return await self._store_credential(client, draft, signed)
 
@@ -307,7 +308,7 @@ class AwardService:
         facts = await credential_facts(self._session, credential_id)
         award = await self.get(credential_id)
         if award is None or not self.viewer.may_read_record(facts):
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         return award
 
     async def evidence_text(self, evidence_id: uuid.UUID) -> str:
@@ -324,7 +325,7 @@ class AwardService:
         if row is None or not self.viewer.may_read_reflections(
             await credential_facts(self._session, row[1])
         ):
-            raise NotFound("no such evidence")
+            raise NotFound(Said("no-such-evidence"))
         answer: str = row[0]
         return answer
 
@@ -334,7 +335,7 @@ class AwardService:
 
     def _client(self) -> Principal:
         if self._principal is None:
-            raise Unauthorized("a bearer access token is required (see POST /oauth/token)")
+            raise Unauthorized(Said("token-required"))
         return self._principal
 
     async def _replay(self, client: Principal, request: CompletionRequest) -> Award | None:
@@ -361,11 +362,9 @@ class AwardService:
             return None
         fingerprint, credential_id, signed_json, jwt, status = row
         if fingerprint != request.fingerprint:
-            raise Conflict(
-                "another completion was already recorded under this externalId or Idempotency-Key"
-            )
+            raise Conflict(Said("completion-conflict"))
         if credential_id is None:
-            raise Conflict("the completion is being recorded; retry shortly")
+            raise Conflict(Said("completion-in-progress"))
         return self._award(credential_id, signed_json, jwt, status)
 
     def _award(

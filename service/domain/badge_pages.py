@@ -28,6 +28,7 @@ from service.domain.badge_art import BadgeArt, badge_png, badge_svg, preview_car
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import credential_facts
 from service.domain.errors import NotFound
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 
@@ -128,7 +129,7 @@ class BadgePages:
             )
         ).first()
         if row is None:
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         record, achievement_id, version = row
         if record.status == "withdrawn":
             raise Withdrawn("this credential was withdrawn")
@@ -205,7 +206,7 @@ class BadgePages:
         """An issuer and the badges it awards."""
         record = await self._session.scalar(select(IssuerRecord).where(IssuerRecord.slug == slug))
         if record is None:
-            raise NotFound("no such issuer")
+            raise NotFound(Said("no-such-issuer"))
         achievements = await self._session.scalars(
             select(AchievementRecord)
             .where(AchievementRecord.issuer_id == record.id)
@@ -264,7 +265,7 @@ class BadgePages:
             select(CredentialRecord.status).where(CredentialRecord.id == credential_id)
         )
         if found is None or found == "withdrawn":
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         url = self._urls.credential(credential_id)
         return qr_png(url) if kind == "png" else qr_svg(url)
 
@@ -302,7 +303,7 @@ class BadgePages:
             )
         ).first()
         if row is None:
-            raise NotFound("no such achievement")
+            raise NotFound(Said("no-such-achievement"))
         return self._achievement_view(row[0], self._issuer(row[1]))
 
     def _achievement_view(self, record: AchievementRecord, issuer: IssuerView) -> AchievementView:

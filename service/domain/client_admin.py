@@ -18,6 +18,7 @@ from service.db.tables import ClientRecord, IssuerRecord
 from service.domain.clients import SCOPES, ClientService, NewClient
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
 MAX_PAGE = 200
@@ -67,7 +68,7 @@ class ClientAdministration:
     async def page(self, *, cursor: str | None = None, limit: int = 50) -> ClientPage:
         """The clients the caller may see, newest first, by cursor pages."""
         if not 0 < limit <= MAX_PAGE:
-            raise InvalidInput([FieldProblem("limit", f"1 to {MAX_PAGE}")])
+            raise InvalidInput([FieldProblem("limit", Said("page-range", most=MAX_PAGE))])
         if self._viewer.administered() == frozenset():
             return ClientPage([], None)
         query = select(ClientRecord).order_by(
@@ -101,9 +102,7 @@ class ClientAdministration:
         """Stop a client and every token it holds; never the caller itself."""
         record = await self._visible(client_id)
         if not self._viewer.may_disable_client(record.id, record.issuer_slugs, record.scopes):
-            raise Forbidden(
-                "a client cannot disable itself, nor a client holding scopes its token lacks"
-            )
+            raise Forbidden(Said("client-disable-refused"))
         await self._clients.disable(client_id, actor=actor)
         return _view(record)
 
@@ -111,7 +110,7 @@ class ClientAdministration:
         """A new secret, shown once; the old one and its tokens stop working at once."""
         record = await self._visible(client_id)
         if not self._viewer.may_manage_client(record.issuer_slugs, record.scopes):
-            raise Forbidden("this client holds scopes your token lacks")
+            raise Forbidden(Said("client-scopes-beyond-token"))
         return await self._clients.renew_secret(client_id, actor=actor)
 
     async def _visible(self, client_id: str) -> ClientRecord:
@@ -119,18 +118,22 @@ class ClientAdministration:
             select(ClientRecord).where(ClientRecord.client_id == client_id)
         )
         if record is None or not self._viewer.may_see_client(record.issuer_slugs):
-            raise NotFound(f"no client {client_id!r}")
+            raise NotFound(Said("client-unknown", client_id=client_id))
         return record
 
     async def _check_new(self, name: str, scopes: set[str], issuers: set[str]) -> None:
         problems = []
         if not name.strip():
-            problems.append(FieldProblem("name", "must not be blank"))
+            problems.append(FieldProblem("name", Said("field-blank")))
         if not scopes:
-            problems.append(FieldProblem("scopes", "at least one scope"))
+            problems.append(FieldProblem("scopes", Said("scopes-empty")))
         if scopes - SCOPES:
             unknown = sorted(scopes - SCOPES)
-            problems.append(FieldProblem("scopes", f"unknown {unknown}; known: {sorted(SCOPES)}"))
+            problems.append(
+                FieldProblem(
+                    "scopes", Said("scopes-unknown", unknown=unknown, known=sorted(SCOPES))
+                )
+            )
         existing = set(
             await self._session.scalars(
                 select(IssuerRecord.slug).where(IssuerRecord.slug.in_(sorted(issuers)))
@@ -138,11 +141,11 @@ class ClientAdministration:
         )
         # One message whether a slug is unknown or someone else's: it tells nothing.
         if issuers - existing or not self._viewer.may_see_client(issuers):
-            problems.append(FieldProblem("issuers", "one or more issuers, each one you administer"))
+            problems.append(FieldProblem("issuers", Said("issuers-administered")))
         if problems:
             raise InvalidInput(problems)
         if not self._viewer.may_grant(scopes):
-            raise Forbidden("you may grant only the scopes your own token carries")
+            raise Forbidden(Said("grant-beyond-token"))
 
 
 def _view(record: ClientRecord) -> ClientView:

@@ -30,6 +30,7 @@ from service.domain.errors import (
     OAuthError,
     Unauthorized,
 )
+from service.domain.texts import Said
 
 SCOPES = frozenset(
     {
@@ -58,7 +59,7 @@ class Principal:
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes and "admin" not in self.scopes:
-            raise Forbidden(f"this token lacks the {scope!r} scope")
+            raise Forbidden(Said("scope-missing", scope=scope))
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ class ClientService:
             raise InvalidInput(
                 [
                     FieldProblem(
-                        "scope", f"unknown scopes {sorted(unknown)}; known: {sorted(SCOPES)}"
+                        "scope",
+                        Said("scope-names-unknown", unknown=sorted(unknown), known=sorted(SCOPES)),
                     )
                 ]
             )
@@ -128,7 +130,7 @@ class ClientService:
         """Let a client act for one more issuer (the one it just created)."""
         record = await self._session.get(ClientRecord, record_id)
         if record is None:
-            raise NotFound("no such client")
+            raise NotFound(Said("no-such-client"))
         record.issuer_slugs = sorted({*record.issuer_slugs, slug})  # a new list: change tracked
         await self._session.flush()
         await self._audit(
@@ -155,7 +157,7 @@ class ClientService:
             select(ClientRecord).where(ClientRecord.client_id == client_id)
         )
         if record is None:
-            raise NotFound(f"no client {client_id!r}")
+            raise NotFound(Said("client-unknown", client_id=client_id))
         secret = secrets.token_urlsafe(32)
         record.secret_hash = _hash(secret)
         record.secret_generation += 1  # tokens issued under the old secret stop working now
@@ -169,7 +171,7 @@ class ClientService:
             select(ClientRecord).where(ClientRecord.client_id == client_id)
         )
         if record is None:
-            raise NotFound(f"no client {client_id!r}")
+            raise NotFound(Said("client-unknown", client_id=client_id))
         if record.disabled_at is None:
             record.disabled_at = self._clock()
             await self._audit("client.disable", client_id, record.issuer_slugs, actor=actor)
@@ -209,12 +211,12 @@ class ClientService:
         )
         expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
         if not hmac.compare_digest(expected, _hash(client_secret)) or record is None:
-            raise OAuthError("invalid_client", "invalid client credentials")
+            raise OAuthError("invalid_client", Said("client-credentials-invalid"))
         allowed = set(record.scopes)
         wanted = set(requested.split()) if requested else allowed
         if not wanted <= allowed:
             raise OAuthError(
-                "invalid_scope", f"scopes not granted to this client: {sorted(wanted - allowed)}"
+                "invalid_scope", Said("scopes-not-granted", scopes=sorted(wanted - allowed))
             )
         now = self._clock()
         scope = " ".join(sorted(wanted))
@@ -237,7 +239,7 @@ class ClientService:
         )
         expected = record.secret_hash if record and record.disabled_at is None else _DUMMY_HASH
         if not hmac.compare_digest(expected, _hash(client_secret)) or record is None:
-            raise OAuthError("invalid_client", "invalid client credentials")
+            raise OAuthError("invalid_client", Said("client-credentials-invalid"))
         return principal_of(record)
 
     async def principal_for(self, client_id: str) -> Principal:
@@ -246,7 +248,7 @@ class ClientService:
             select(ClientRecord).where(ClientRecord.client_id == client_id)
         )
         if record is None or record.disabled_at is not None:
-            raise NotFound(f"no client {client_id!r}")
+            raise NotFound(Said("client-unknown", client_id=client_id))
         return principal_of(record)
 
     async def principal(self, token: str) -> Principal:
@@ -261,9 +263,9 @@ class ClientService:
                 options={"require": ["exp", "sub", "scope", "gen"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("the access token has expired") from None
+            raise Unauthorized(Said("token-expired")) from None
         except jwt.PyJWTError:
-            raise Unauthorized("invalid access token") from None
+            raise Unauthorized(Said("token-invalid")) from None
         record = await self._session.scalar(
             select(ClientRecord).where(ClientRecord.client_id == str(claims["sub"]))
         )
@@ -273,7 +275,7 @@ class ClientService:
             or record.disabled_at is not None
             or claims["gen"] != record.secret_generation
         ):
-            raise Unauthorized("invalid access token")
+            raise Unauthorized(Said("token-invalid"))
         return principal_of(record, granted=frozenset(claims["scope"].split()))
 
 

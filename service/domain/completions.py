@@ -13,6 +13,7 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
+from service.domain.texts import Said
 
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -79,20 +80,22 @@ async def validate_completion(
         achievement = await achievements.get(completion.achievement)
     except NotFound:
         raise InvalidInput(
-            [FieldProblem("achievement", f"unknown achievement {completion.achievement!r}")]
+            [
+                FieldProblem(
+                    "achievement", Said("achievement-not-in-catalogue", slug=completion.achievement)
+                )
+            ]
         ) from None
     if achievement.archived_at is not None:
-        raise Archived(f"the achievement {achievement.slug!r} is archived: it takes no completion")
+        raise Archived(Said("achievement-archived-completion", slug=achievement.slug))
     issuer = (await issuers.signing_keys(achievement.issuer_id)).issuer
     if issuer.slug not in client.issuer_slugs:
-        problems.append(
-            FieldProblem("achievement", f"this client may not issue for {issuer.slug!r}")
-        )
+        problems.append(FieldProblem("achievement", Said("issuer-not-allowed", slug=issuer.slug)))
     problems += _learner_problems(completion.learner)
     problems += _date_problems(completion.completed_at, clock())
     problems += _reflection_problems(completion.reflections, achievement)
     if not completion.external_id.strip():
-        problems.append(FieldProblem("externalId", "must not be blank"))
+        problems.append(FieldProblem("externalId", Said("field-blank")))
     if problems:
         raise InvalidInput(problems)
     return achievement
@@ -105,19 +108,19 @@ def _learner_problems(learner: Learner) -> list[FieldProblem]:
     except EmailNotValidError as error:
         problems.append(FieldProblem("learner.email", str(error)))
     if not learner.name:
-        problems.append(FieldProblem("learner.name", "must not be blank"))
+        problems.append(FieldProblem("learner.name", Said("field-blank")))
     if learner.id is not None and ":" not in learner.id:
-        problems.append(FieldProblem("learner.id", "must be a DID or an absolute URL"))
+        problems.append(FieldProblem("learner.id", Said("learner-id-form")))
     return problems
 
 
 def _date_problems(completed_at: datetime, now: datetime) -> list[FieldProblem]:
     if completed_at.tzinfo is None:
-        return [FieldProblem("completedAt", "needs a time zone (RFC 3339)")]
+        return [FieldProblem("completedAt", Said("date-needs-zone"))]
     if completed_at > now + CLOCK_SKEW:
-        return [FieldProblem("completedAt", "is in the future")]
+        return [FieldProblem("completedAt", Said("date-in-future"))]
     if completed_at < EARLIEST:
-        return [FieldProblem("completedAt", "is before 2000")]
+        return [FieldProblem("completedAt", Said("date-before-2000"))]
     return []
 
 
@@ -132,12 +135,14 @@ def _reflection_problems(
         prompt = prompts.get(reflection.prompt)
         if prompt is None:
             problems.append(
-                FieldProblem(f"{where}.prompt", f"unknown prompt {reflection.prompt!r}")
+                FieldProblem(f"{where}.prompt", Said("prompt-unknown", key=reflection.prompt))
             )
             continue
         if reflection.prompt in seen:
             problems.append(
-                FieldProblem(f"{where}.prompt", f"prompt {reflection.prompt!r} is answered twice")
+                FieldProblem(
+                    f"{where}.prompt", Said("prompt-answered-twice", key=reflection.prompt)
+                )
             )
         seen.add(reflection.prompt)
         length = len(reflection.answer.strip())
@@ -145,12 +150,17 @@ def _reflection_problems(
             problems.append(
                 FieldProblem(
                     f"{where}.answer",
-                    f"needs {prompt.min_length} to {prompt.max_length} characters, has {length}",
+                    Said(
+                        "answer-length",
+                        least=prompt.min_length,
+                        most=prompt.max_length,
+                        length=length,
+                    ),
                 )
             )
     for prompt in achievement.prompts:
         if prompt.is_required and prompt.key not in seen:
-            problems.append(FieldProblem("reflections", f"prompt {prompt.key!r} must be answered"))
+            problems.append(FieldProblem("reflections", Said("prompt-unanswered", key=prompt.key)))
     return problems
 
 

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime
 
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 
 
 def encode_cursor(at: datetime, last: uuid.UUID) -> str:
@@ -20,4 +21,4 @@ def parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         at, last = raw.split("|")
         return datetime.fromisoformat(at), uuid.UUID(last)
     except ValueError:
-        raise InvalidInput([FieldProblem("cursor", "not a cursor this API gave")]) from None
+        raise InvalidInput([FieldProblem("cursor", Said("cursor-unknown"))]) from None

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from service.domain.achievements import Alignment, Prompt
 from service.domain.errors import FieldProblem
+from service.domain.texts import Said
 
 MAX_ANSWER_LENGTH = 20_000
 # How many of each an achievement may have (REST, CLI): real bounds GraphQL's cost counts by.
@@ -37,7 +38,7 @@ ABSOLUTE_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 def slug_problems(slug: str) -> list[FieldProblem]:
     if SLUG.match(slug):
         return []
-    return [FieldProblem("slug", "must be lowercase letters, digits and dashes (at most 200)")]
+    return [FieldProblem("slug", Said("slug-form"))]
 
 
 def prompt_problems(prompts: Iterable[Prompt]) -> list[FieldProblem]:
@@ -46,17 +47,17 @@ def prompt_problems(prompts: Iterable[Prompt]) -> list[FieldProblem]:
     for position, prompt in enumerate(prompts):
         where = f"prompts[{position}]"
         if not PROMPT_KEY.match(prompt.key):
-            problems.append(FieldProblem(f"{where}.key", "must match [a-z0-9_-]{1,100}"))
+            problems.append(FieldProblem(f"{where}.key", Said("prompt-key-form")))
         elif prompt.key in seen:
-            problems.append(FieldProblem(f"{where}.key", f"{prompt.key!r} is used twice"))
+            problems.append(FieldProblem(f"{where}.key", Said("prompt-key-twice", key=prompt.key)))
         seen.add(prompt.key)
         if not prompt.text.strip():
-            problems.append(FieldProblem(f"{where}.text.fr", "must not be blank"))
+            problems.append(FieldProblem(f"{where}.text.fr", Said("field-blank")))
         if prompt.text_en is not None and not prompt.text_en.strip():
-            problems.append(FieldProblem(f"{where}.text.en", "must not be blank when given"))
+            problems.append(FieldProblem(f"{where}.text.en", Said("field-blank-when-given")))
         if not 0 <= prompt.min_length <= prompt.max_length <= MAX_ANSWER_LENGTH:
             problems.append(
-                FieldProblem(where, f"needs 0 ≤ minLength ≤ maxLength ≤ {MAX_ANSWER_LENGTH}")
+                FieldProblem(where, Said("answer-length-range", most=MAX_ANSWER_LENGTH))
             )
     return problems
 
@@ -66,14 +67,14 @@ def alignment_problems(alignments: Iterable[Alignment]) -> list[FieldProblem]:
     for position, alignment in enumerate(alignments):
         where = f"alignments[{position}]"
         if not alignment.name.strip():
-            problems.append(FieldProblem(f"{where}.name", "must not be blank"))
+            problems.append(FieldProblem(f"{where}.name", Said("field-blank")))
         if not ABSOLUTE_URL.match(alignment.url):
-            problems.append(FieldProblem(f"{where}.url", "must be an absolute http(s) URL"))
+            problems.append(FieldProblem(f"{where}.url", Said("http-url-form")))
         if alignment.type not in TARGET_TYPES and not EXTENSION_TYPE.match(alignment.type):
             problems.append(
                 FieldProblem(
                     f"{where}.type",
-                    "must be one of " + ", ".join(sorted(TARGET_TYPES)) + " or ext:<name>",
+                    Said("alignment-type", types=", ".join(sorted(TARGET_TYPES))),
                 )
             )
     return problems
@@ -82,7 +83,7 @@ def alignment_problems(alignments: Iterable[Alignment]) -> list[FieldProblem]:
 def text_problems(**texts: str) -> list[FieldProblem]:
     """Fields that must say something."""
     return [
-        FieldProblem(_camel(name), "must not be blank")
+        FieldProblem(_camel(name), Said("field-blank"))
         for name, text in texts.items()
         if not text.strip()
     ]
@@ -90,7 +91,7 @@ def text_problems(**texts: str) -> list[FieldProblem]:
 
 def tag_problems(tags: Iterable[str]) -> list[FieldProblem]:
     return _count_problems("tags", tags, MAX_TAGS) + [
-        FieldProblem(f"tags[{position}]", "must not be blank")
+        FieldProblem(f"tags[{position}]", Said("field-blank"))
         for position, tag in enumerate(tags)
         if not tag.strip()
     ]
@@ -98,11 +99,13 @@ def tag_problems(tags: Iterable[str]) -> list[FieldProblem]:
 
 def _count_problems(field: str, items: Iterable[object], most: int) -> list[FieldProblem]:
     count = sum(1 for _ in items)
-    return [FieldProblem(field, f"at most {most} (got {count})")] if count > most else []
+    return (
+        [FieldProblem(field, Said("at-most-items", most=most, count=count))] if count > most else []
+    )
 
 
 def level_problems(level: int) -> list[FieldProblem]:
-    return [] if 1 <= level <= 1000 else [FieldProblem("level", "must be from 1 to 1000")]
+    return [] if 1 <= level <= 1000 else [FieldProblem("level", Said("level-range"))]
 
 
 def _camel(name: str) -> str:

@@ -22,6 +22,7 @@ from service.domain.audit import record_event
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer
 
@@ -67,7 +68,7 @@ async def credential_facts(session: AsyncSession, credential_id: uuid.UUID) -> C
         )
     ).first()
     if row is None:
-        raise NotFound("no such credential")
+        raise NotFound(Said("no-such-credential"))
     return CredentialFacts(*row)
 
 
@@ -89,7 +90,7 @@ class EarnerControls:
         """A fresh management link for the platform to hand the earner; the old one dies."""
         facts = await credential_facts(self._session, credential_id)
         if not Viewer(principal=self._principal).may_read_record(facts):
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         fresh = ManageToken.new()
         await self._set(credential_id, manage_token_hash=fresh.digest)
         await record_event(
@@ -111,7 +112,7 @@ class EarnerControls:
             select(CredentialRecord.manage_token_hash).where(CredentialRecord.id == credential_id)
         )
         if stored is None or not hmac.compare_digest(stored, token_digest(token)):
-            raise NotFound("no such management link")
+            raise NotFound(Said("no-such-management-link"))
         return Viewer(principal=self._principal, earner_of=credential_id)
 
     async def choose(

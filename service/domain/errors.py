@@ -1,8 +1,14 @@
-"""What domain services raise; the HTTP layer maps each to a problem-details status."""
+"""What domain services raise; the HTTP layer maps each to a problem-details status.
+
+A message is a `Said`: a stable code and its parameters, worded in English and French by
+`service.domain.texts`; ``str(error)`` is the English.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
+
+from service.domain.texts import Said
 
 
 class DomainError(Exception):
@@ -11,9 +17,17 @@ class DomainError(Exception):
     `extra` members are added to the problem details (e.g. RFC 6749's ``error`` code).
     """
 
-    def __init__(self, message: str = "", *, extra: Mapping[str, object] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: Said | str = "", *, extra: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(str(message))
+        self.said = message
         self.extra = dict(extra or {})
+
+    @property
+    def message_code(self) -> str | None:
+        """The message's stable code (problem details' ``code``), when it has one."""
+        return self.said.code if isinstance(self.said, Said) else None
 
 
 class NotFound(DomainError):
@@ -45,7 +59,7 @@ class FieldProblem:
     """One invalid field: a JSON pointer-like path and what is wrong."""
 
     field: str
-    message: str
+    message: Said | str
 
 
 class InvalidInput(DomainError):
@@ -64,17 +78,22 @@ OAuthCode = Literal[
 class OAuthError(DomainError):
     """A token request refused as RFC 6749 §5.2 says: ``invalid_client`` is 401, others 400."""
 
-    def __init__(self, code: OAuthCode, description: str) -> None:
-        super().__init__(description, extra={"error": code, "error_description": description})
+    def __init__(self, code: OAuthCode, description: Said | str) -> None:
+        english = str(description)
+        super().__init__(description, extra={"error": code, "error_description": english})
         self.code = code
 
 
 class TooManyAttempts(DomainError):
     """Refused before it is tried: the caller failed too often, or asks too often."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: Said | str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class MalformedBody(DomainError):
+    """A body or file that cannot be read as the JSON it should be (400)."""
 
 
 class UnreachableDocument(DomainError):

@@ -23,6 +23,7 @@ from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from service.domain.images import ImageService, StoredImage
 from service.domain.issuers import IssuerProfile, IssuerService
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 
@@ -85,7 +86,9 @@ class IssuerAdministration:
         A logo given as a URL comes as `logo`, fetched and checked by the caller before this
         unit of work (`service.logos`); the issuer's image is then our copy's URL.
         """
-        problems = [] if SLUG.fullmatch(new.slug) else [FieldProblem("slug", "a-z, 0-9 and -")]
+        problems = (
+            [] if SLUG.fullmatch(new.slug) else [FieldProblem("slug", Said("issuer-slug-form"))]
+        )
         values = _checked(
             {
                 "name": new.name,
@@ -97,7 +100,7 @@ class IssuerAdministration:
         )
         values.update(await self._image(new.image, logo, problems))
         if not self._viewer.may_create_issuer():
-            raise Forbidden("creating an issuer needs the 'admin' scope")
+            raise Forbidden(Said("issuer-creation-needs-admin"))
         parent = await self._parent(new.parent, problems) if new.parent is not None else None
         if problems:
             raise InvalidInput(problems)
@@ -130,7 +133,7 @@ class IssuerAdministration:
         profile = await self._administered(slug)
         problems = [
             FieldProblem(
-                field, "cannot be cleared" if field in _COLUMNS else "is not a known field"
+                field, Said("field-not-clearable") if field in _COLUMNS else Said("field-unknown")
             )
             for field, value in changes.items()
             if field not in _COLUMNS or (field in _REQUIRED and value is None)
@@ -170,14 +173,16 @@ class IssuerAdministration:
             return {"image_url": url}
         found = _check("image", url)
         problems.append(
-            found if isinstance(found, FieldProblem) else FieldProblem("image", "not fetched")
+            found
+            if isinstance(found, FieldProblem)
+            else FieldProblem("image", Said("image-not-fetched"))
         )
         return {}
 
     async def _administered(self, slug: str) -> IssuerProfile:
         profile = await self._issuers.find(slug)
         if profile is None or not self._viewer.may_administer(slug):
-            raise NotFound(f"no issuer {slug!r}")
+            raise NotFound(Said("issuer-unknown", slug=slug))
         return profile
 
     async def _parent(
@@ -187,13 +192,11 @@ class IssuerAdministration:
         parent = await self._issuers.find(slug)
         if parent is None or not self._viewer.may_administer(slug):
             problems.append(
-                FieldProblem("parentOrganisation", f"no issuer {slug!r} you administer")
+                FieldProblem("parentOrganisation", Said("issuer-not-administered", slug=slug))
             )
             return None
         if child is not None and child in await self._chain(parent.id):
-            problems.append(
-                FieldProblem("parentOrganisation", "would make the issuer its own ancestor")
-            )
+            problems.append(FieldProblem("parentOrganisation", Said("issuer-own-ancestor")))
             return None
         return parent.id
 
@@ -244,7 +247,7 @@ def _check(field: str, value: str) -> str | FieldProblem:
         return _web_url(field, text)
     limit = MAX_NAME if field == "name" else MAX_DESCRIPTION
     if not text or len(text) > limit:
-        return FieldProblem(field, f"1 to {limit} characters")
+        return FieldProblem(field, Said("characters-range", most=limit))
     return text
 
 
@@ -255,9 +258,12 @@ def _web_url(field: str, url: str) -> str | FieldProblem:
         parts = urlsplit(url)
         is_absolute = bool(parts.hostname) and (parts.port or 0) >= 0
     except ValueError:  # a malformed IPv6 literal or port
-        return FieldProblem(field, "not a URL")
+        return FieldProblem(field, Said("not-a-url"))
     if len(url) > MAX_URL or not is_absolute or any(c.isspace() or ord(c) < 32 for c in url):
-        return FieldProblem(field, f"an absolute URL of at most {MAX_URL} characters")
+        return FieldProblem(field, Said("absolute-url-form", most=MAX_URL))
     if parts.scheme not in schemes:
-        return FieldProblem(field, f"must be an {' or '.join(schemes)} URL")
+        return FieldProblem(
+            field,
+            Said("url-scheme", schemes_en=" or ".join(schemes), schemes_fr=" ou ".join(schemes)),
+        )
     return url

@@ -33,6 +33,7 @@ from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.signer import Signer, SigningKeys
+from service.domain.texts import Said
 from service.domain.urls import Urls
 
 SIGNING_KINDS: tuple[KeyType, ...] = ("ed25519", "rsa")
@@ -115,7 +116,7 @@ class IssuerService:
         }
         # The unique constraint decides, so two concurrent creations cannot both win.
         if not await insert_ignoring_conflicts(self._session, IssuerRecord, values, ["slug"]):
-            raise Conflict(f"an issuer with the slug {slug!r} exists")
+            raise Conflict(Said("issuer-exists", slug=slug))
         record = await self._record(slug)
         for kind in SIGNING_KINDS:
             await self._add_key(record, kind, generation=1)
@@ -143,7 +144,7 @@ class IssuerService:
     async def by_id(self, issuer_id: uuid.UUID) -> IssuerProfile:
         record = await self._session.get(IssuerRecord, issuer_id)
         if record is None:
-            raise NotFound("no such issuer")
+            raise NotFound(Said("no-such-issuer"))
         return self._profile(record)
 
     async def signing_keys(self, issuer_id: uuid.UUID) -> IssuerKeys:
@@ -164,7 +165,7 @@ class IssuerService:
             )
         ).all()
         if not rows:
-            raise NotFound("no such issuer")
+            raise NotFound(Said("no-such-issuer"))
         issuer = self._profile(rows[0][0])
         pairs = {
             key.kind: KeyPair(
@@ -247,7 +248,7 @@ class IssuerService:
             .where(IssuerRecord.slug == slug, IssuerKeyRecord.name == key_name)
         )
         if record is None:
-            raise NotFound(f"issuer {slug!r} has no key {key_name!r}")
+            raise NotFound(Said("issuer-key-unknown", slug=slug, key=key_name))
         return dict(record.public_jwk)
 
     async def rotate_keys(self, slug: str, *, actor: str) -> list[str]:
@@ -283,9 +284,9 @@ class IssuerService:
         record = await self._record(slug, with_keys=True)
         key = next((key for key in record.keys if key.name == key_name), None)
         if key is None:
-            raise NotFound(f"issuer {slug!r} has no key {key_name!r}")
+            raise NotFound(Said("issuer-key-unknown", slug=slug, key=key_name))
         if since.tzinfo is None:
-            raise InvalidInput([FieldProblem("since", "needs a time zone (RFC 3339)")])
+            raise InvalidInput([FieldProblem("since", Said("date-needs-zone"))])
         rotated = await self.rotate_keys(slug, actor=actor) if key.is_active else []
         key.compromised_at = min(since, key.compromised_at or since)
         await self._session.flush()
@@ -325,7 +326,7 @@ class IssuerService:
             query = query.options(selectinload(IssuerRecord.keys))
         record = await self._session.scalar(query)
         if record is None:
-            raise NotFound(f"no issuer {slug!r}")
+            raise NotFound(Said("issuer-unknown", slug=slug))
         return record
 
     def _profile(self, record: IssuerRecord) -> IssuerProfile:

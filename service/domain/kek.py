@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import IssuerKeyRecord, WebhookEndpointRecord
 from service.domain.errors import Conflict
 from service.domain.keyvault import KeyVault
+from service.domain.texts import Said
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,7 @@ async def reencrypt_all(session: AsyncSession, old: KeyVault, new: KeyVault) -> 
         for endpoint in endpoints:
             endpoint.encrypted_secret = new.seal_bytes(old.open_bytes(endpoint.encrypted_secret))
     except InvalidTag:
-        raise Conflict(
-            "the current key-encryption key does not open every sealed secret; nothing changed"
-        ) from None
+        raise Conflict(Said("kek-mismatch")) from None
     await session.flush()
     return Reencrypted(len(keys), len(endpoints))
 

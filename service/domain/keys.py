@@ -10,6 +10,7 @@ from datetime import datetime
 
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
+from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
 
@@ -32,4 +33,4 @@ class KeyAdministration:
     async def _administered(self, slug: str) -> None:
         profile = await self._issuers.find(slug)
         if profile is None or not self._viewer.may_administer(slug):
-            raise NotFound(f"no issuer {slug!r}")
+            raise NotFound(Said("issuer-unknown", slug=slug))

@@ -20,6 +20,7 @@ from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
 from service.domain.status_lists import StatusListService
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer
 from service.domain.webhooks import publish
@@ -76,9 +77,9 @@ class CredentialLifecycle:
         if record.status == target:
             return _answer(record, is_changed=False)
         if record.status == "revoked":
-            raise Conflict("the credential is revoked, and revocation is final")
+            raise Conflict(Said("credential-revoked-final"))
         if target == "suspended" and record.suspension_list_id is None:
-            raise Conflict("this credential was issued without a suspension entry; revoke it")
+            raise Conflict(Said("credential-not-suspendable"))
         previous, now = record.status, self._clock()
         await self._session.execute(
             update(CredentialRecord)
@@ -134,21 +135,19 @@ class CredentialLifecycle:
             )
         ).first()
         if row is None:
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         record, slug, client_id, shared = row
         facts = CredentialFacts(
             record.id, slug, client_id, shared, record.evidence_public, record.hidden
         )
         if not self._viewer.may_change_status(facts):
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         return record, facts
 
 
 def _check_reason(reason: str) -> None:
     if not reason.strip() or len(reason) > MAX_REASON_LENGTH:
-        raise InvalidInput(
-            [FieldProblem("reason", f"must have 1 to {MAX_REASON_LENGTH} characters")]
-        )
+        raise InvalidInput([FieldProblem("reason", Said("length-range", most=MAX_REASON_LENGTH))])
 
 
 def _answer(record: CredentialRecord, *, is_changed: bool) -> StatusChange:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AchievementRecord, CompletionRecord, CredentialRecord, IssuerRecord
 from service.domain.errors import FieldProblem, InvalidInput, NotFound
+from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
 MAX_RANGE_DAYS = 3 * 366  # a bounded read; ask again for older years
@@ -60,14 +61,14 @@ class StatsService:
     ) -> OrganisationStats:
         """Earners per achievement and level over [start, end), and per month; revoked left out."""
         if start.tzinfo is None or end.tzinfo is None or not start < end:
-            raise InvalidInput([FieldProblem("from", "give aware times with from < to")])
+            raise InvalidInput([FieldProblem("from", Said("stats-range-order"))])
         if (end - start).days > MAX_RANGE_DAYS:
-            raise InvalidInput([FieldProblem("to", f"at most {MAX_RANGE_DAYS} days after from")])
+            raise InvalidInput([FieldProblem("to", Said("stats-range-days", most=MAX_RANGE_DAYS))])
         slug = await self._session.scalar(
             select(IssuerRecord.slug).where(IssuerRecord.id == issuer_id)
         )
         if slug is None or not self._viewer.may_read_stats(slug):
-            raise NotFound("no such issuer, or its statistics are not shared with this client")
+            raise NotFound(Said("no-shared-statistics"))
         rows = await self._session.execute(
             select(
                 AchievementRecord.id,

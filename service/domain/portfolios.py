@@ -31,6 +31,7 @@ from service.domain.achievements import Alignment
 from service.domain.clients import Principal
 from service.domain.errors import Forbidden, NotFound, Unauthorized
 from service.domain.issuers import IssuerProfile
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer
 
@@ -138,7 +139,9 @@ class PortfolioService:
         found = await self._session.scalar(select(LearnerRecord.id).where(condition))
         credentials = (await self.credentials_of([found]))[found] if found else []
         if found is None or not credentials:
-            raise NotFound("no such learner")  # one with nothing listable does not exist either
+            raise NotFound(
+                Said("no-such-learner")
+            )  # one with nothing listable does not exist either
         own = [c for c in credentials if self.viewer.is_linked_to(c.facts.issuer_slug)]
         return Learner(found, (own or credentials)[0].learner_name, tuple(credentials))
 
@@ -299,9 +302,9 @@ class PortfolioService:
 
     def _require_lookup(self) -> None:
         if self.viewer.principal is None:
-            raise Unauthorized("a bearer access token with the portfolio:read scope is required")
+            raise Unauthorized(Said("portfolio-token-required"))
         if not self.viewer.may_look_up_learners():
-            raise Forbidden("this token lacks the 'portfolio:read' scope")
+            raise Forbidden(Said("scope-missing", scope="portfolio:read"))
 
 
 def _achievement(record: AchievementRecord) -> AchievementSummary:

@@ -14,6 +14,7 @@ from service.domain.credentials import achievement_model
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService
 from service.domain.status_lists import StatusListService
+from service.domain.texts import Said
 from service.domain.urls import (
     AchievementRef,
     CredentialRef,
@@ -66,7 +67,7 @@ class Publications:
                 award = await self._awards.get(credential_id)
                 if award is not None:
                     return award.document
-        raise NotFound("no such document")
+        raise NotFound(Said("no-such-document"))
 
     async def hosts_issuer(self, slug: str) -> bool:
         return await self._issuers.find(slug) is not None

@@ -21,6 +21,7 @@ from service.db.tables import (
 )
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 
@@ -106,13 +107,13 @@ class CredentialRegistry:
 def _check(where: CredentialFilter, limit: int) -> None:
     problems = []
     if where.status is not None and where.status not in STATUSES:
-        problems.append(FieldProblem("status", f"one of {sorted(STATUSES)}"))
+        problems.append(FieldProblem("status", Said("one-of", choices=sorted(STATUSES))))
     if not 0 < limit <= MAX_PAGE:
-        problems.append(FieldProblem("limit", f"1 to {MAX_PAGE}"))
+        problems.append(FieldProblem("limit", Said("page-range", most=MAX_PAGE)))
     for name in ("issued_after", "issued_before"):
         value = getattr(where, name)
         if value is not None and value.tzinfo is None:
-            problems.append(FieldProblem(name, "needs a time zone (RFC 3339)"))
+            problems.append(FieldProblem(name, Said("date-needs-zone")))
     if problems:
         raise InvalidInput(problems)
 

@@ -36,6 +36,7 @@ from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, NotFound
 from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.texts import Said
 from service.domain.urls import Urls
 
 PURPOSE: StatusPurpose = "revocation"
@@ -168,7 +169,7 @@ class StatusListService:
         """The list credential as stored when it was last signed."""
         record = await self._session.get(StatusListRecord, list_id)
         if record is None:
-            raise NotFound("no such status list")
+            raise NotFound(Said("no-such-status-list"))
         if record.signed_json is not None:
             body = record.signed_json.encode()
         else:  # made before lists were stored signed (migration 0002): stored at its next change
@@ -185,7 +186,7 @@ class StatusListService:
         for _ in range(_ATTEMPTS):
             record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
             if record is None:
-                raise NotFound("no such status list")
+                raise NotFound(Said("no-such-status-list"))
             body = self._sign(record, await self._set_bits(list_id, record.purpose), issuer)
             changed = await self._session.execute(
                 update(StatusListRecord)
@@ -197,7 +198,7 @@ class StatusListService:
             )
             if getattr(changed, "rowcount", 0) == 1:
                 return PublishedList(body, _etag(body))
-        raise Conflict("the status list is being updated; retry the request")
+        raise Conflict(Said("status-list-busy"))
 
     async def _set_bits(self, list_id: uuid.UUID, purpose: str = PURPOSE) -> set[int]:
         list_column, index_column = _columns_of(purpose)

@@ -28,6 +28,7 @@ from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
+from service.domain.texts import Said
 from service.domain.visibility import CredentialFacts, Viewer
 
 
@@ -59,7 +60,9 @@ class TrackService:
     ) -> Track:
         profile = await self._issuers.find(issuer)
         if profile is None or not self._viewer.may_administer(issuer):
-            raise InvalidInput([FieldProblem("issuer", f"no issuer {issuer!r} you administer")])
+            raise InvalidInput(
+                [FieldProblem("issuer", Said("issuer-not-administered", slug=issuer))]
+            )
         clash = await self._session.scalar(
             select(TrackRecord.id).where(
                 (TrackRecord.slug == slug)
@@ -67,7 +70,7 @@ class TrackService:
             )
         )
         if clash is not None:
-            raise Conflict("a track with this slug, or of this issuer with this name, exists")
+            raise Conflict(Said("track-exists"))
         record = TrackRecord(
             slug=slug,
             issuer_id=profile.id,
@@ -120,7 +123,7 @@ class TrackService:
         record = await self._session.scalar(select(TrackRecord).where(TrackRecord.slug == slug))
         issuer = (await self._issuers.by_id(record.issuer_id)).slug if record else ""
         if record is None or not self._viewer.may_administer(issuer):
-            raise NotFound(f"no track {slug!r}")
+            raise NotFound(Said("track-unknown", slug=slug))
         return record, issuer
 
 
@@ -175,8 +178,12 @@ async def check_previous_level(
             [
                 FieldProblem(
                     "achievement",
-                    f"level {achievement.level} of {achievement.track!r} requires level "
-                    f"{achievement.level - 1}: this learner holds no active badge for it",
+                    Said(
+                        "level-requires-previous",
+                        level=achievement.level,
+                        track=achievement.track,
+                        previous=achievement.level - 1,
+                    ),
                 )
             ]
         )

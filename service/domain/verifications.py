@@ -32,6 +32,7 @@ from service.domain.errors import FieldProblem, InvalidInput, NotFound, Unreacha
 from service.domain.fetched import Gone
 from service.domain.issuer_registries import RegistryEntry
 from service.domain.messages import Language, localise
+from service.domain.texts import Said
 
 
 class Fetcher(Protocol):
@@ -196,7 +197,7 @@ def _revocation_notice(document: Any) -> Any:  # noqa: ANN401 - JSON
         return document
     if isinstance(document.body, dict) and document.body.get("revoked") is True:
         return document.body
-    raise UnreachableDocument(f"{document.url} answered 410 Gone")
+    raise UnreachableDocument(Said("document-gone", url=document.url))
 
 
 class VerificationService:
@@ -288,9 +289,7 @@ class VerificationService:
             if v is not None
         ]
         if len(given) != 1:
-            raise InvalidInput(
-                [FieldProblem("body", "send exactly one of credential, jwt, url or an image")]
-            )
+            raise InvalidInput([FieldProblem("body", Said("verification-one-input"))])
         if submission.url is not None:
             return await self._from_link(submission.url, resolver)
         value = given[0]
@@ -305,7 +304,7 @@ class VerificationService:
         may well be valid, and the employer needs to be told so.
         """
         if not url.startswith(("https://", "http://", "did:")):
-            raise InvalidInput([FieldProblem("url", f"not a badge link: {url!r}")])
+            raise InvalidInput([FieldProblem("url", Said("not-a-badge-link", url=url))])
         try:
             document = await resolver.resolve(url)
         except DocumentUnavailable as error:

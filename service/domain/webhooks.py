@@ -34,6 +34,7 @@ from service.domain.clients import Principal, principal_of
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.signer import Signer
+from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
 EVENTS = frozenset(
@@ -158,12 +159,14 @@ class WebhookService:
         unknown = sorted(set(events) - EVENTS)
         if unknown or not events:
             problems.append(
-                FieldProblem("events", f"choose among {sorted(EVENTS)}; unknown: {unknown}")
+                FieldProblem(
+                    "events", Said("events-unknown", events=sorted(EVENTS), unknown=unknown)
+                )
             )
         if problems:
             raise InvalidInput(problems)
         if len(await self._records(client)) >= MAX_ENDPOINTS:
-            raise Conflict(f"a client may register at most {MAX_ENDPOINTS} endpoints")
+            raise Conflict(Said("webhook-endpoints-full", most=MAX_ENDPOINTS))
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         record = WebhookEndpointRecord(
             client_id=client.id,
@@ -232,10 +235,10 @@ class WebhookService:
         """Send a delivery again, as soon as a worker is free (same webhook-id, same body)."""
         endpoint = await self._owned(endpoint_id)
         if endpoint.disabled_at is not None:
-            raise Conflict(f"the endpoint is disabled ({endpoint.disabled_reason})")
+            raise Conflict(Said("webhook-endpoint-disabled", reason=endpoint.disabled_reason))
         record = await self._session.get(WebhookDeliveryRecord, delivery_id)
         if record is None or record.endpoint_id != endpoint_id:
-            raise NotFound("no such delivery")
+            raise NotFound(Said("no-such-delivery"))
         record.status, record.next_attempt_at, record.locked_until = "pending", self._clock(), None
         await self._session.flush()
         await record_event(
@@ -250,7 +253,7 @@ class WebhookService:
 
     def _client(self) -> Principal:
         if self._principal is None:
-            raise Unauthorized("a bearer access token is required (see POST /oauth/token)")
+            raise Unauthorized(Said("token-required"))
         return self._principal
 
     async def _records(self, client: Principal) -> list[WebhookEndpointRecord]:
@@ -267,14 +270,14 @@ class WebhookService:
     async def _owned(self, endpoint_id: uuid.UUID) -> WebhookEndpointRecord:
         record = await self._session.get(WebhookEndpointRecord, endpoint_id)
         if record is None or record.client_id != self._client().id:
-            raise NotFound("no such webhook endpoint")
+            raise NotFound(Said("no-such-webhook-endpoint"))
         return record
 
     def _url_problems(self, url: str) -> list[FieldProblem]:
         """What delivery would always refuse: not https, or an address that is not public."""
         parts = urlsplit(url)
         if len(url) > MAX_URL_LENGTH or not parts.hostname:
-            return [FieldProblem("url", f"must be an absolute URL of at most {MAX_URL_LENGTH}")]
+            return [FieldProblem("url", Said("webhook-url-form", most=MAX_URL_LENGTH))]
         refusal = self._url_refusal(url)
         return [] if refusal is None else [FieldProblem("url", refusal)]
 

@@ -33,6 +33,7 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, Learner, Reflection
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, Unauthorized
+from service.domain.texts import Said
 from service.domain.xapi_mappings import Mapping, mapping_of
 from service.domain.xapi_statements import Statement, account_actor, email_actor
 
@@ -139,7 +140,7 @@ class XapiIntake:
                 None,
                 statement.fingerprint,
             ):
-                raise Conflict(f"the statement {statement.id} was stored with other content")
+                raise Conflict(Said("xapi-statement-conflict", id=statement.id))
         return actors
 
     async def assemblies(self, actors: set[str]) -> list[Assembly]:
@@ -195,7 +196,9 @@ class XapiIntake:
         """Record the e-mails of account actors; returns the actors whose statements wait."""
         client = self._client()
         if len(accounts) > MAX_ACCOUNTS:
-            raise InvalidInput([FieldProblem("body", f"at most {MAX_ACCOUNTS} accounts at once")])
+            raise InvalidInput(
+                [FieldProblem("body", Said("xapi-accounts-at-once", most=MAX_ACCOUNTS))]
+            )
         problems = []
         for position, account in enumerate(accounts):
             try:
@@ -203,7 +206,7 @@ class XapiIntake:
             except EmailNotValidError as error:
                 problems.append(FieldProblem(f"[{position}].email", str(error)))
             if not account.home_page or not account.name:
-                problems.append(FieldProblem(f"[{position}]", "homePage and name are required"))
+                problems.append(FieldProblem(f"[{position}]", Said("xapi-account-form")))
         if problems:
             raise InvalidInput(problems)
         for account in accounts:
@@ -378,7 +381,7 @@ class XapiIntake:
 
     def _client(self) -> Principal:
         if self._principal is None:
-            raise Unauthorized("a platform client is required")
+            raise Unauthorized(Said("platform-client-required"))
         return self._principal
 
 

@@ -23,6 +23,7 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers import IssuerService
+from service.domain.texts import Said
 from service.domain.xapi_statements import MAX_IRI
 
 MAX_MAPPINGS = 500  # per client
@@ -73,19 +74,23 @@ class XapiMappings:
             achievement = await self._achievements.get(new.achievement)
         except NotFound:
             raise InvalidInput(
-                [FieldProblem("achievement", f"unknown achievement {new.achievement!r}")]
+                [
+                    FieldProblem(
+                        "achievement", Said("achievement-not-in-catalogue", slug=new.achievement)
+                    )
+                ]
             ) from None
         issuer = (await self._issuers.signing_keys(achievement.issuer_id)).issuer
         problems = []
         if issuer.slug not in client.issuer_slugs:
             problems.append(
-                FieldProblem("achievement", f"this client may not issue for {issuer.slug!r}")
+                FieldProblem("achievement", Said("issuer-not-allowed", slug=issuer.slug))
             )
         problems += _activity_problems(new, achievement)
         if problems:
             raise InvalidInput(problems)
         if len(await self.list()) >= MAX_MAPPINGS:
-            raise Conflict(f"a client may have at most {MAX_MAPPINGS} xAPI mappings")
+            raise Conflict(Said("xapi-mappings-full", most=MAX_MAPPINGS))
         mapping = Mapping(
             uuid.uuid4(),
             achievement.id,
@@ -109,7 +114,7 @@ class XapiMappings:
             ["client_id", "completed_activity"],
         )
         if not inserted:
-            raise Conflict("this client already maps that completed activity; delete it first")
+            raise Conflict(Said("xapi-mapping-exists"))
         await record_event(
             self._session,
             actor=client.client_id,
@@ -133,7 +138,7 @@ class XapiMappings:
         """Stop reading a course's statements; those held for it stay until they are purged."""
         record = await self._session.get(XapiMappingRecord, mapping_id)
         if record is None or record.client_id != self._client().id:
-            raise NotFound("no such xAPI mapping")
+            raise NotFound(Said("no-such-xapi-mapping"))
         await self._session.delete(record)
         await record_event(
             self._session,
@@ -146,7 +151,7 @@ class XapiMappings:
 
     def _client(self) -> Principal:
         if self._principal is None:
-            raise Unauthorized("a platform client is required")
+            raise Unauthorized(Said("platform-client-required"))
         return self._principal
 
 
@@ -155,21 +160,21 @@ def _activity_problems(new: NewMapping, achievement: Achievement) -> list[FieldP
     prompts = {prompt.key: prompt for prompt in achievement.prompts}
     for key, iri in sorted(new.answers.items()):
         if key not in prompts:
-            problems.append(FieldProblem(f"answers.{key}", f"unknown prompt {key!r}"))
+            problems.append(FieldProblem(f"answers.{key}", Said("prompt-unknown", key=key)))
         problems += _iri_problems(f"answers.{key}", iri)
     problems += [
-        FieldProblem("answers", f"the required prompt {prompt.key!r} needs an activity")
+        FieldProblem("answers", Said("xapi-prompt-needs-activity", key=prompt.key))
         for prompt in achievement.prompts
         if prompt.is_required and prompt.key not in new.answers
     ]
     if new.completed_activity in new.answers.values():
-        problems.append(FieldProblem("answers", "an answer's activity is the completed one"))
+        problems.append(FieldProblem("answers", Said("xapi-answer-is-completion")))
     return problems
 
 
 def _iri_problems(field: str, iri: str) -> list[FieldProblem]:
     if not 0 < len(iri) <= MAX_IRI or ":" not in iri or iri != iri.strip():
-        return [FieldProblem(field, f"must be an absolute IRI of at most {MAX_IRI} characters")]
+        return [FieldProblem(field, Said("iri-form", most=MAX_IRI))]
     return []
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from openbadges.identity import normalise_email
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
@@ -60,10 +61,10 @@ def read_statements(body: Any) -> list[Statement]:  # noqa: ANN401 - JSON
     """
     items = body if isinstance(body, list) else [body]
     if not items:
-        raise InvalidInput([FieldProblem("body", "send one statement or a non-empty array")])
+        raise InvalidInput([FieldProblem("body", Said("xapi-statements-form"))])
     if len(items) > MAX_STATEMENTS:
         raise InvalidInput(
-            [FieldProblem("body", f"at most {MAX_STATEMENTS} statements per request")]
+            [FieldProblem("body", Said("xapi-statements-per-request", most=MAX_STATEMENTS))]
         )
     problems: list[FieldProblem] = []
     found: list[Statement] = []
@@ -75,7 +76,7 @@ def read_statements(body: Any) -> list[Statement]:  # noqa: ANN401 - JSON
             problems.append(FieldProblem(f"{where}.{error.field}", error.message))
     ids = [statement.id for statement in found]
     if len(set(ids)) != len(ids):
-        problems.append(FieldProblem("body", "two statements of the batch share an id"))
+        problems.append(FieldProblem("body", Said("xapi-statement-ids-repeat")))
     if problems:
         raise InvalidInput(problems)
     return found

@@ -16,11 +16,12 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from openbadges.jsontypes import loads
-from service.api.throttle import throttle
 from service.domain.badge_pages import BadgePage
 from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
+from service.domain.texts import say
 from service.domain.verifications import Report, Submission
+from service.negotiation import vary, wants_html
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, Lang, pick
 from service.pages.views import (
@@ -32,13 +33,12 @@ from service.pages.views import (
     language,
     public_index,
     redirect,
-    vary,
     verify_page,
-    wants_html,
 )
 from service.pages.wallet import TEXT as WALLET_TEXT
 from service.pages.wallet import WalletBox, wallet_box
 from service.runtime import Runtime
+from service.throttling import caller_address, count_verification
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 IMMUTABLE = "public, max-age=86400"
@@ -187,12 +187,12 @@ async def _submission(data: FormMultiDict) -> Submission:
 async def _verified(
     request: AnyRequest, runtime: Runtime, submission: Submission, link: str
 ) -> Template:
-    await throttle(request, runtime, None)
+    await count_verification(runtime, None, caller_address(request, runtime))
     lang: Lang = language(request)
     try:
         report: Report = await runtime.verifications().verify(submission, lang)
     except InvalidInput as error:
-        problem = "; ".join(p.message for p in error.problems)
+        problem = "; ".join(say(p.message, lang) for p in error.problems)
         return verify_page(request, problem=problem, link=link, status_code=422)
     return verify_page(request, report=report, link=link)
 

@@ -1,13 +1,11 @@
 """The HTML faces of URLs that machines read as documents: a badge, an achievement, an issuer.
 
 The public controllers call these when a browser asks (``Accept: text/html``); JSON-LD stays
-the default for everything else. Baked downloads (``.png``, ``.svg``) are served here too.
+the default for everything else.
 """
 
 import uuid
-from typing import Literal
 
-from litestar import Response
 from litestar.response import Template
 
 from service.domain.visibility import Viewer
@@ -15,12 +13,10 @@ from service.pages.views import (
     AnyRequest,
     achievement_page,
     credential_page,
+    error_page,
     issuer_page,
 )
 from service.runtime import Runtime
-
-BAKED_CACHE = "public, max-age=86400"  # the signed text never changes; its status is online
-_MEDIA = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 async def credential_face(
@@ -44,19 +40,19 @@ async def issuer_face(request: AnyRequest, runtime: Runtime, slug: str) -> Templ
     return issuer_page(request, issuer, achievements)
 
 
-async def baked_image(
-    runtime: Runtime, credential_id: uuid.UUID, suffix: Literal[".png", ".svg"]
-) -> Response[bytes]:
-    """The badge picture with the signed credential baked in: extracting it gives it back."""
-    async with runtime.read() as services:
-        image = await services.badge_pages.baked(
-            credential_id, "png" if suffix == ".png" else "svg"
-        )
-    return Response(
-        image,
-        media_type=_MEDIA[suffix],
-        headers={
-            "Cache-Control": BAKED_CACHE,
-            "Content-Disposition": f'inline; filename="badge-{credential_id}{suffix}"',
-        },
-    )
+class PageFaces:
+    """The pages as `service.negotiation.HtmlFaces`, for the REST routes of negotiated URLs."""
+
+    async def credential(
+        self, request: AnyRequest, runtime: Runtime, credential_id: uuid.UUID
+    ) -> Template:
+        return await credential_face(request, runtime, credential_id)
+
+    async def achievement(self, request: AnyRequest, runtime: Runtime, slug: str) -> Template:
+        return await achievement_face(request, runtime, slug)
+
+    async def issuer(self, request: AnyRequest, runtime: Runtime, slug: str) -> Template:
+        return await issuer_face(request, runtime, slug)
+
+    def error(self, request: AnyRequest, status_code: int) -> Template:
+        return error_page(request, status_code)

@@ -19,7 +19,6 @@ from litestar.template.config import TemplateConfig
 from service.domain.badge_pages import AchievementView, BadgePage, IssuerView
 from service.domain.urls import Urls
 from service.domain.verifications import Report
-from service.pages.crawlers import is_preview_crawler
 from service.pages.strings import TEXT, Lang, long_date, pick
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,30 +48,6 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 AnyRequest = Request[object, object, State]
-
-
-_DOCUMENTS = ["application/vc+ld+json", "application/ld+json", "application/json"]
-
-
-def wants_html(request: AnyRequest) -> bool:
-    """A browser or a link-preview crawler; ``*/*`` or no ``Accept`` from anyone else is a machine.
-
-    A browser prefers ``text/html`` over every JSON type; a known crawler (`crawlers`) gets the
-    page unless it names a JSON type above ``text/html``.
-    """
-    if is_preview_crawler(request.headers.get("user-agent")):
-        if "accept" not in request.headers:
-            return True
-        return request.accept.best_match(["text/html", *_DOCUMENTS]) in ("text/html", None)
-    if "accept" not in request.headers:
-        return False
-    return request.accept.best_match([*_DOCUMENTS, "text/html"]) == "text/html"
-
-
-async def vary(response: Response[Any]) -> Response[Any]:
-    """For caches: a negotiated URL's answer depends on ``Accept`` and on the User-Agent."""
-    response.headers["Vary"] = "Accept, User-Agent"
-    return response
 
 
 def language(request: AnyRequest) -> Lang:

@@ -5,8 +5,8 @@ from typing import Any
 import httpx
 import pytest
 
+from service.crawlers import PREVIEW_AGENTS
 from service.domain.demo import Demo
-from service.pages.crawlers import PREVIEW_AGENTS
 from tests.service.conftest import Getter
 from tests.service.test_badge_pages import Meta, issue, path
 

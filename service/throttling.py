@@ -1,0 +1,101 @@
+"""The throttle every face uses: REST, GraphQL and the HTML pages count callers one way.
+
+A caller is counted per API client when it sends a token, else per address, and its address
+is the peer's unless the peer is one of ``INSIGNE_TRUSTED_PROXIES`` (`service.limits`). When
+the limits' store is down every face keeps answering: `RateLimits` fails open. Refusals are
+`TooManyAttempts`; each face says them in its own form (a 429 problem, a GraphQL
+``RATE_LIMITED`` error, a page).
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from service.domain.clients import Principal
+from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
+from service.domain.texts import Said
+from service.limits import client_address
+from service.runtime import Runtime
+
+
+def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runtime) -> str:
+    """The caller's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    return client_address(
+        connection.client.host if connection.client else None,
+        connection.headers.getall("x-forwarded-for", []),
+        runtime.trusted_proxies,
+    )
+
+
+async def count_caller(
+    runtime: Runtime, namespace: str, refused: str, principal: Principal | None, address: str
+) -> None:
+    """Count one request in `namespace`; over the limit, refuse it with the `refused` message."""
+    refusal = await runtime.rate_limits.hit_caller(
+        namespace, client_id=principal.client_id if principal else None, address=address
+    )
+    if refusal:
+        raise TooManyAttempts(Said(refused, limit=refusal.limit), refusal.retry_after)
+
+
+async def count_verification(runtime: Runtime, principal: Principal | None, address: str) -> None:
+    """Count one verification, whichever face asked for it (one counter for all of them)."""
+    await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
+
+
+async def count_completions(runtime: Runtime, principal: Principal, count: int) -> None:
+    """Count `count` completions (a batch's items) at once: all fit, or 429 and none counted."""
+    limits = runtime.rate_limits
+    if count > limits.completions.amount:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "completions",
+                    Said("batch-over-limit", count=count, limit=str(limits.completions)),
+                )
+            ]
+        )
+    refusal = await limits.hit(limits.completions, "completions", principal.client_id, cost=count)
+    if refusal:
+        raise TooManyAttempts(
+            Said("too-many-completions", limit=refusal.limit), refusal.retry_after
+        )
+
+
+@asynccontextmanager
+async def token_attempt(runtime: Runtime, address: str, client_id: str) -> AsyncIterator[None]:
+    """Guard a token request: request rates per address and client id, then failure tiers.
+
+    A wrong secret inside the block counts as a failure for both keys; past a tier the caller
+    waits until the tier's window has room, and each tier's window is longer than the last.
+    """
+    limits = runtime.rate_limits
+    keys = (f"address:{address}", f"client:{client_id}")
+    for key in keys:
+        if refusal := await limits.hit(limits.token_requests, "token-requests", key):
+            raise TooManyAttempts(
+                Said("too-many-token-requests", limit=refusal.limit), refusal.retry_after
+            )
+    async with secret_failures(runtime, address, client_id):
+        yield
+
+
+@asynccontextmanager
+async def secret_failures(runtime: Runtime, address: str, client_id: str) -> AsyncIterator[None]:
+    """Failure tiers alone, for every place a client secret is checked (token, xAPI Basic).
+
+    A wrong secret inside the block counts for the address and the client id; past a tier
+    the caller waits until the tier's window has room.
+    """
+    limits = runtime.rate_limits
+    keys = (f"address:{address}", f"client:{client_id}")
+    if refusal := await limits.over_failures(keys):
+        raise TooManyAttempts(Said("too-many-failures", limit=refusal.limit), refusal.retry_after)
+    try:
+        yield
+    except OAuthError as error:
+        if error.code == "invalid_client":
+            await limits.record_failure(keys)
+        raise

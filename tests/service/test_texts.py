@@ -1,0 +1,105 @@
+"""Messages by code: every code is said in English and French over the same parameters, every
+code the service raises is in the table, and problem details carry the code in either
+language."""
+
+import re
+import string
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.domain.texts import TEXTS, Said, say
+
+ROOT = Path(__file__).resolve().parents[2]
+_SAID = re.compile(r"""Said\(\s*["']([^"']+)["']""")
+
+
+def _fields(template: str) -> set[str]:
+    """The parameters a template names; ``x_en`` and ``x_fr`` are one parameter, worded twice."""
+    return {
+        name.removesuffix("_en").removesuffix("_fr")
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
+
+
+@pytest.mark.no_sql
+def test_every_code_has_english_and_french_over_the_same_parameters() -> None:
+    lacking = [
+        f"{code}: no {language}"
+        for code, texts in TEXTS.items()
+        for language, text in zip(("English", "French"), texts, strict=True)
+        if not text.strip()
+    ]
+    mismatched = [
+        f"{code}: English takes {sorted(_fields(english))}, French {sorted(_fields(french))}"
+        for code, (english, french) in TEXTS.items()
+        if _fields(english) != _fields(french)
+    ]
+
+    assert not lacking, "codes without a text:\n" + "\n".join(lacking)
+    assert not mismatched, "codes whose languages differ:\n" + "\n".join(mismatched)
+
+
+@pytest.mark.no_sql
+def test_every_code_raised_is_in_the_table() -> None:
+    raised = {
+        f"{path.relative_to(ROOT)}: {code}"
+        for package in ("service", "schema")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "texts.py"  # its docstring shows how to raise one
+        for code in _SAID.findall(path.read_text(encoding="utf-8"))
+        if code not in TEXTS
+    }
+
+    assert not raised, "add these codes to service/domain/texts.py:\n" + "\n".join(sorted(raised))
+
+
+@pytest.mark.no_sql
+def test_a_message_renders_its_parameters_in_each_language() -> None:
+    said = Said("issuer-key-unknown", slug="reseau-demo", key="k1")
+
+    assert str(said) == "issuer 'reseau-demo' has no key 'k1'"
+    assert say(said, "fr") == "l'émetteur 'reseau-demo' n'a pas de clé 'k1'"
+    assert say("a library's own words", "fr") == "a library's own words"
+
+
+async def test_problem_details_carry_the_code_in_both_languages(
+    client: httpx.AsyncClient,
+) -> None:
+    english = await client.get("/api/v1/achievements/pas-de-tel-badge")
+    french = await client.get(
+        "/api/v1/achievements/pas-de-tel-badge", headers={"Accept-Language": "fr-CA"}
+    )
+    no_token = await client.get(
+        "/api/v1/credentials/00000000-0000-0000-0000-000000000000",
+        headers={"Accept-Language": "fr"},
+    )
+
+    assert english.status_code == french.status_code == 404
+    assert english.json()["detail"] == "no achievement 'pas-de-tel-badge'"
+    assert french.json()["detail"] == "aucun badge 'pas-de-tel-badge'"
+    assert english.json()["code"] == french.json()["code"] == "achievement-unknown"
+    assert no_token.status_code == 401
+    assert no_token.json()["code"] == "token-required"
+    assert no_token.json()["detail"] == (
+        "un jeton d'accès Bearer est requis (voir POST /oauth/token)"
+    )
+
+
+async def test_messages_that_had_no_french_have_it_now(client: httpx.AsyncClient) -> None:
+    image = await client.get(f"/images/{'0' * 64}.png", headers={"Accept-Language": "fr"})
+    both = await client.post(
+        "/api/v1/verifications",
+        json={"jwt": "a.b.c", "url": "https://example.org/x"},
+        headers={"Accept-Language": "fr"},
+    )
+
+    assert image.status_code == 404
+    assert image.json()["detail"] == "image introuvable"  # English before: no pattern matched
+    assert image.json()["code"] == "no-such-image"
+    assert both.status_code == 422
+    assert both.json()["errors"][0]["message"] == (
+        "envoyez exactement un des champs credential, jwt ou url, ou une image"
+    )
