@@ -25,6 +25,7 @@ from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutio
 from openbadges.jsontypes import JSONObject
 from openbadges.verification import Budget, Check, VerificationResult, verify
 from openbadges.verification.causes import cause_of
+from openbadges.verification.memo import ProofMemo
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
@@ -71,6 +72,9 @@ class OwnDocuments(Protocol):
 
     async def hosts_issuer(self, issuer_id: str) -> bool:
         """Whether `issuer_id` names an issuer hosted here."""
+
+    async def release(self) -> None:
+        """End the read unit the documents so far came from (before a fetch, and at the end)."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ class ServiceResolver:
     async def _fetch(self, location: str, *, is_gone_read: bool = False) -> JSONObject | str:
         left = self._seconds_left()
         self._budget.spend_fetch()
+        await self._own.release()  # no database connection is held while waiting on a network
         try:
             with anyio.fail_after(left):
                 if is_gone_read:
@@ -212,8 +217,10 @@ class VerificationService:
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
         limits: VerificationLimits | None = None,
+        status_list_proofs: ProofMemo | None = None,
     ) -> None:
         self._own = own
+        self._status_list_proofs = status_list_proofs
         self._fetcher = fetcher
         self._http_hosts = http_hosts
         self._trusted = trusted_issuers
@@ -222,6 +229,12 @@ class VerificationService:
         self._limits = limits or VerificationLimits()
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
+        try:
+            return await self._verify(submission, language)
+        finally:
+            await self._own.release()
+
+    async def _verify(self, submission: Submission, language: Language) -> Report:
         resolver = ServiceResolver(
             self._own,
             self._fetcher,
@@ -273,6 +286,7 @@ class VerificationService:
                     now=now,
                     recipient=submission.recipient_email,
                     budget=budget,
+                    status_list_proofs=self._status_list_proofs,
                 )
             missing = [c for c in budget.checks_since(0) if c not in result.checks]
             return replace(result, checks=(*result.checks, *missing))
