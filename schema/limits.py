@@ -17,6 +17,7 @@ are LRU-bounded. The validation rules are built once, so the validation cache ke
 
 import asyncio
 import contextlib
+import datetime
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -125,6 +126,8 @@ class ResponseBudget:
 def _size(value: object) -> int:
     if isinstance(value, str):
         return len(value.encode())
+    if isinstance(value, msgspec.Raw):  # a signed document, as stored: its exact bytes
+        return len(value)
     if isinstance(value, dict):  # a JSON scalar (a signed document)
         return len(msgspec.json.encode(value))
     if isinstance(value, list | tuple):  # its objects' fields are counted as they resolve
@@ -214,18 +217,29 @@ class QueryGuard(SchemaExtension):
         *args: object,
         **kwargs: object,
     ) -> object:
-        """Spend each field's size; past the budget, resolve nothing more (no more work)."""
-        budget, key = self._budget, str(info.path.key)
-        if budget.exceeded:
+        """Spend each field's size; past the budget, resolve nothing more (no more work).
+
+        Called for every field of every answer (thousands for a portfolio page), so the
+        common results (text, numbers, null) are counted inline, as `_size` counts them.
+        """
+        budget = self._budget
+        if budget.spent > budget.most:
             raise _OVER_BUDGET
+        key = info.path.key
         try:
             result = _next(root, info, *args, **kwargs)
         except Exception:
-            budget.spend(key, _ERROR_SIZE)  # the error the answer will carry
+            budget.spend(str(key), _ERROR_SIZE)  # the error the answer will carry
             raise
-        if isawaitable(result):
-            return self._spent_when_ready(result, key, budget)
-        budget.spend(key, result)
+        kind = type(result)
+        if kind is str:
+            budget.spent += len(str(key)) + _FIELD_OVERHEAD + len(result.encode())  # type: ignore[attr-defined]
+        elif kind in _PLAIN:
+            budget.spent += len(str(key)) + _FIELD_OVERHEAD + 8
+        elif isawaitable(result):
+            return self._spent_when_ready(result, str(key), budget)
+        else:
+            budget.spend(str(key), result)
         return result
 
     @staticmethod
@@ -241,6 +255,8 @@ class QueryGuard(SchemaExtension):
         return value
 
 
+# Results that are neither awaitable nor sized by content: `_size` counts each as 8 bytes.
+_PLAIN = frozenset({int, float, bool, type(None), datetime.datetime, datetime.date})
 _OVER_BUDGET = coded("the answer is over its size budget", "RESPONSE_TOO_LARGE")
 
 

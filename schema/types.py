@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
+import msgspec
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField, Selection
@@ -242,7 +243,8 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
             achievement=achievements.get(record.achievement_id),
             issuer=issuer_by_id.get(record.issuer_id),
             evidence=[Evidence(item=item) for item in items or []],
-            document=cast("JSON", signed.document) if signed else None,
+            # The stored text as is: encoded into the answer verbatim, never parsed here.
+            document=cast("JSON", msgspec.Raw(signed.signed_json)) if signed else None,
             jwt=signed.jwt if signed else None,
         )
         for record, signed, items in zip(records, forms, evidence, strict=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,13 +76,25 @@ class SignedForms:
         parsed: dict[str, Any] = json.loads(self.signed_json)
         return parsed
 
+    @cached_property
+    def _validity(self) -> "_Validity":
+        # Only the two dates, read from the signed text (no dict of the whole document).
+        return msgspec.json.decode(self.signed_json, type=_Validity)
+
     @property
     def valid_from(self) -> str | None:
-        return _text(self.document.get("validFrom"))
+        return _text(self._validity.validFrom)
 
     @property
     def valid_until(self) -> str | None:
-        return _text(self.document.get("validUntil"))
+        return _text(self._validity.validUntil)
+
+
+class _Validity(msgspec.Struct):
+    """A credential's validity period as signed; the other members are skipped unread."""
+
+    validFrom: object = None  # noqa: N815 - the VC member's name
+    validUntil: object = None  # noqa: N815 - the VC member's name
 
 
 @dataclass(frozen=True)
