@@ -69,7 +69,9 @@ def decode_strict(body: bytes, kind: type[T]) -> T:
         raise BadBody(detail=f"the JSON repeats the key {error}") from None
     except ValueError as error:  # json.JSONDecodeError included
         raise BadBody(detail=f"malformed JSON: {_position(error)}") from None
-    problems = _text_problems(tree)
+    # A NUL or a lone surrogate can only come as a \u escape (raw, it is bad JSON or bad
+    # UTF-8): without one, only the depth needs walking.
+    problems = _text_problems(tree) if _ESCAPES.search(body) else _deeper_than_allowed(tree)
     if problems:
         raise InvalidInput(problems)
     try:
@@ -95,6 +97,21 @@ def _position(error: ValueError) -> str:
     if isinstance(error, json.JSONDecodeError):
         return f"{error.msg} at line {error.lineno}, column {error.colno}"
     return str(error)
+
+
+def _deeper_than_allowed(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON
+    """`_text_problems`'s depth rule alone (no paths built): raises BadBody past MAX_DEPTH."""
+    level: list[Any] = [tree]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return []
+    raise BadBody(detail=f"the JSON is nested deeper than {MAX_DEPTH} levels")
 
 
 def _text_problems(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON

@@ -11,14 +11,14 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 ``budget`` check and makes the verdict "unverifiable".
 """
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
+import msgspec
 
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
@@ -125,14 +125,14 @@ class ServiceResolver:
         """The controller document this verification already resolved for `did`, or None."""
         document = self._seen.get(did)
         if isinstance(document, dict) and "verificationMethod" in document:
-            return copy.deepcopy(document)
+            return _copy(document)
         return None
 
     async def resolve(self, url: str) -> JSONObject | str:
         if url not in self._seen:
             self._seen[url] = await self._resolve(url)
         # The library may keep or change what it gets; each caller has its own copy.
-        return copy.deepcopy(self._seen[url])
+        return _copy(self._seen[url])
 
     async def _resolve(self, url: str) -> JSONObject | str:
         try:
@@ -189,6 +189,17 @@ class ServiceResolver:
         if not isinstance(document, dict | str):
             raise KeyResolutionError(f"{location} did not return a JSON object or a VC-JWT")
         return document
+
+
+_Document = TypeVar("_Document", JSONObject, JSONObject | str)
+
+
+def _copy(document: _Document) -> _Document:
+    """A deep copy of a JSON document (a round trip through msgspec: C speed, same values)."""
+    if isinstance(document, str):
+        return document
+    copied: JSONObject = msgspec.json.decode(msgspec.json.encode(document))
+    return copied
 
 
 def _revocation_notice(document: Any) -> Any:  # noqa: ANN401 - JSON
