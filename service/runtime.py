@@ -245,6 +245,14 @@ class Runtime:
             yield build_services(session, self, principal)
 
     @asynccontextmanager
+    async def portfolios(
+        self, principal: Principal | None = None
+    ) -> AsyncIterator[PortfolioService]:
+        """The portfolio reads alone on a read unit: a GraphQL batch needs nothing else."""
+        async with self.database.read() as session:
+            yield PortfolioService(session, principal=principal, urls=self.urls)
+
+    @asynccontextmanager
     async def write(
         self, principal: Principal | None = None, *, is_operator: bool = False
     ) -> AsyncIterator[Services]:
