@@ -85,6 +85,7 @@ class Limits:
     rules: tuple[type[ASTValidationRule], ...]
     parse: Callable[[str], DocumentNode]
     validate: Callable[..., list[GraphQLError]]
+    has_unstorable_literal: Callable[[DocumentNode], bool]
 
 
 def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
@@ -104,6 +105,8 @@ def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
         rules=tuple(rules),
         parse=lru_cache(maxsize=settings.cache_size)(parse_document),
         validate=lru_cache(maxsize=settings.cache_size)(validate),
+        # A parsed document is cached (the same object for the same text): so is its verdict.
+        has_unstorable_literal=lru_cache(maxsize=settings.cache_size)(_has_unstorable_literal),
     )
     return lambda: QueryGuard(limits)
 
@@ -167,7 +170,11 @@ class QueryGuard(SchemaExtension):
             rules = (*context.validation_rules, *self._limits.rules)
             errors = list(self._limits.validate(schema, context.graphql_document, rules))
             if not errors:
-                errors = _unstorable_errors(context.graphql_document, context.variables or {})
+                errors = _unstorable_errors(
+                    context.graphql_document,
+                    context.variables or {},
+                    self._limits.has_unstorable_literal,
+                )
             if not errors:
                 errors = self._cost_errors(schema, context.graphql_document)
             context.pre_execution_errors = errors
@@ -269,13 +276,20 @@ class _StringLiterals(Visitor):
         self.found.append(node.value)
 
 
-def _unstorable_errors(document: DocumentNode, variables: Mapping[str, Any]) -> list[GraphQLError]:
-    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+def _has_unstorable_literal(document: DocumentNode) -> bool:
+    """Whether a string literal of the document holds a NUL or a lone surrogate."""
     literals = _StringLiterals()
     visit(document, literals)
-    if any(is_unstorable(text) for text in literals.found) or next(
-        unstorable_paths(dict(variables)), None
-    ):
+    return any(is_unstorable(text) for text in literals.found)
+
+
+def _unstorable_errors(
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    has_unstorable_literal: Callable[[DocumentNode], bool] = _has_unstorable_literal,
+) -> list[GraphQLError]:
+    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+    if has_unstorable_literal(document) or next(unstorable_paths(dict(variables)), None):
         return [
             coded(
                 "an argument or a variable holds a NUL character or a lone surrogate",
