@@ -78,7 +78,8 @@ class PublishedLists:
     Never stale: each use reads the list's version (a primary-key probe of one integer),
     and a version other than the remembered one reads the list again. The version is
     bumped in the same statement that stores a re-signed list (`republish`), so a
-    revocation is seen by the very next read.
+    revocation is seen by the very next read. Only read units fill it (the status list
+    endpoint, the verifier): they see committed lists, and a committed version has one text.
     """
 
     def __init__(self, size: int = 256) -> None:
