@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.identity import normalise_email
@@ -220,44 +220,14 @@ class PortfolioService:
 
     async def signed_forms(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SignedForms]:
         """The stored signed texts, never re-serialised."""
-        rows = await self._session.execute(
-            select(CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt).where(
-                CredentialRecord.id.in_(set(ids))
-            )
-        )
+        rows = await self._session.execute(_SIGNED_FORMS, {"ids": list(set(ids))})
         return {row.id: SignedForms(row.signed_json, row.jwt) for row in rows}
 
     async def evidence(
         self, credential_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[EvidenceItem]]:
         """Each credential's answered prompts, in order; answers only where the policy allows."""
-        rows = await self._session.execute(
-            select(
-                EvidenceRecord.id,
-                EvidenceRecord.answer,
-                EvidenceRecord.digest_sri,
-                # The question as it was asked (its version's text); the current one otherwise.
-                func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
-                CredentialRecord.id,
-                IssuerRecord.slug,
-                CompletionRecord.client_id,
-                CompletionRecord.share_reflections,
-                CredentialRecord.evidence_public,
-                CredentialRecord.hidden,
-            )
-            .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
-            .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
-            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
-            .outerjoin(
-                PromptRecord,
-                and_(
-                    PromptRecord.achievement_id == CompletionRecord.achievement_id,
-                    PromptRecord.key == EvidenceRecord.prompt_key,
-                ),
-            )
-            .where(CredentialRecord.id.in_(set(credential_ids)))
-            .order_by(EvidenceRecord.position)
-        )
+        rows = await self._session.execute(_EVIDENCE, {"ids": list(set(credential_ids))})
         found: dict[uuid.UUID, list[EvidenceItem]] = {key: [] for key in credential_ids}
         for evidence_id, answer, digest, prompt, credential_id, *facts in rows:
             readable = self.viewer.may_read_reflections(CredentialFacts(credential_id, *facts))
@@ -315,6 +285,40 @@ class PortfolioService:
             raise Unauthorized("a bearer access token with the portfolio:read scope is required")
         if not self.viewer.may_look_up_learners():
             raise Forbidden("this token lacks the 'portfolio:read' scope")
+
+
+# Statements built once with an expanding parameter: SQLAlchemy caches their compiled form,
+# and each GraphQL request runs them (a DataLoader batch each) without building them again.
+_SIGNED_FORMS = select(
+    CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt
+).where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
+_EVIDENCE = (
+    select(
+        EvidenceRecord.id,
+        EvidenceRecord.answer,
+        EvidenceRecord.digest_sri,
+        # The question as it was asked (its version's text); the current one otherwise.
+        func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
+        CredentialRecord.id,
+        IssuerRecord.slug,
+        CompletionRecord.client_id,
+        CompletionRecord.share_reflections,
+        CredentialRecord.evidence_public,
+        CredentialRecord.hidden,
+    )
+    .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
+    .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+    .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+    .outerjoin(
+        PromptRecord,
+        and_(
+            PromptRecord.achievement_id == CompletionRecord.achievement_id,
+            PromptRecord.key == EvidenceRecord.prompt_key,
+        ),
+    )
+    .where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
+    .order_by(EvidenceRecord.position)
+)
 
 
 def _achievement(record: AchievementRecord) -> AchievementSummary:
