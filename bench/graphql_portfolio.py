@@ -8,20 +8,29 @@ to 100,000 credentials in all. For each measured learner it runs the portfolio q
 page of 100 credentials with their document, JWT, achievement, issuer and evidence, plus levels
 and competencies over every credential) and a summary query (the page's ids, links, dates,
 achievement names and issuers, and the levels) through the ASGI app in this process, and prints
-p50, p99 and the SQL statements one query runs. The schema is always dropped.
+p50, p99, this process's CPU time per query and the SQL statements one query runs.
 
-Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL]``.
+Beside the full query, in the same run and interleaved with it, a baseline: the same portfolio
+(the page of 100 with documents, JWTs, achievements, issuers, evidence, and the levels) read
+through the same domain services and the same visibility policy, as plain JSON encoded by
+msgspec, with no GraphQL executor (what a REST/JSON endpoint would cost). Its ratio says what
+the executor adds; both move together when other jobs load the machine. The schema is always
+dropped.
+
+Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL] [--total N]``.
 """
 
 import argparse
 import asyncio
 import gc
+import os
 import secrets
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
@@ -39,7 +48,9 @@ from service.db.tables import (
     EvidenceRecord,
     LearnerRecord,
 )
+from service.domain.clients import Principal
 from service.domain.demo import ISSUER_SLUG, load_demo
+from service.domain.standings import highest_levels
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -183,9 +194,34 @@ def _statements(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
-async def _measure(
-    http: httpx.AsyncClient, engine: AsyncEngine, email: str, runs: int, document: str
-) -> str:
+@dataclass(frozen=True)
+class Timing:
+    """Milliseconds per query, sorted, and this process's CPU milliseconds per query."""
+
+    wall: list[float]
+    cpu_ms: float
+
+    def percentile(self, fraction: float) -> float:
+        return self.wall[min(len(self.wall) - 1, round(len(self.wall) * fraction))]
+
+    def line(self) -> str:
+        return (
+            f"p50 {statistics.median(self.wall):6.1f} ms  p99 {self.percentile(0.99):6.1f} ms  "
+            f"CPU {self.cpu_ms:5.1f} ms/query"
+        )
+
+
+async def _timed(run: Callable[[], Awaitable[object]], runs: int) -> Timing:
+    wall: list[float] = []
+    cpu = time.process_time()
+    for _ in range(runs):
+        started = time.perf_counter()
+        await run()
+        wall.append((time.perf_counter() - started) * 1000)
+    return Timing(sorted(wall), (time.process_time() - cpu) * 1000 / runs)
+
+
+def _graphql(http: httpx.AsyncClient, email: str, document: str) -> Callable[[], Awaitable[Any]]:
     async def query() -> dict[str, Any]:
         response = await http.post("/graphql", json={"query": document, "variables": {"e": email}})
         response.raise_for_status()
@@ -194,25 +230,123 @@ async def _measure(
             raise RuntimeError(body["errors"][:1])
         return body
 
+    return query
+
+
+def _plain(runtime: Runtime, principal: Principal, email: str) -> Callable[[], Awaitable[bytes]]:
+    """The full query's portfolio as plain JSON: same services and policy, no executor."""
+
+    async def portfolio() -> bytes:
+        async with runtime.read(principal) as services:
+            read = services.portfolios
+            learner = await read.find_learner(email=email)
+            page = list(learner.credentials[:100])
+            ids = [c.id for c in page]
+            forms = await read.signed_forms(ids)
+            evidence = await read.evidence(ids)
+            achievements = {
+                a.id: a
+                for a in await read.achievements({c.achievement_id for c in learner.credentials})
+            }
+            issuers = {i.id: i for i in await read.issuers({c.issuer_id for c in page})}
+        levels = highest_levels(learner.credentials, achievements)
+        return msgspec.json.encode(
+            {
+                "name": learner.name,
+                "levels": [
+                    {
+                        "track": level.track,
+                        "level": level.level,
+                        "levelName": level.level_name,
+                        "slug": achievements[level.achievement_id].slug,
+                    }
+                    for level in levels
+                ],
+                "credentials": {
+                    "totalCount": len(learner.credentials),
+                    "nodes": [
+                        {
+                            "id": str(c.id),
+                            "url": runtime.urls.credential(c.id),
+                            "status": c.status,
+                            "awardedAt": c.awarded_at,
+                            "validFrom": forms[c.id].valid_from,
+                            "jwt": forms[c.id].jwt,
+                            "document": msgspec.Raw(forms[c.id].signed_json),
+                            "achievement": {
+                                "slug": achievements[c.achievement_id].slug,
+                                "track": achievements[c.achievement_id].track,
+                                "level": achievements[c.achievement_id].level,
+                                "alignments": [
+                                    {"code": a.code}
+                                    for a in achievements[c.achievement_id].alignments
+                                ],
+                                "issuer": {"name": issuers[c.issuer_id].name},
+                            },
+                            "issuer": {
+                                "slug": issuers[c.issuer_id].slug,
+                                "did": issuers[c.issuer_id].did,
+                            },
+                            "evidence": [
+                                {"prompt": e.prompt, "answer": e.answer, "digest": e.digest}
+                                for e in evidence[c.id]
+                            ],
+                        }
+                        for c in page
+                    ],
+                },
+            }
+        )
+
+    return portfolio
+
+
+async def _statement_count(engine: AsyncEngine, run: Callable[[], Awaitable[object]]) -> int:
+    with _statements(engine) as seen:
+        await run()
+    return len(seen)
+
+
+async def _measure(
+    http: httpx.AsyncClient, engine: AsyncEngine, email: str, runs: int, document: str
+) -> str:
+    query = _graphql(http, email, document)
     for _ in range(10):
         await query()
-    with _statements(engine) as seen:
-        body = await query()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        await query()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p99 = timings[min(len(timings) - 1, round(len(timings) * 0.99))]
+    count = await _statement_count(engine, query)
+    body = await query()
+    timing = await _timed(query, runs)
     total = body["data"]["learner"]["credentials"]["totalCount"]
-    return (
-        f"{total:>6} credentials  p50 {statistics.median(timings):6.1f} ms  "
-        f"p99 {p99:6.1f} ms  {len(seen)} statements"
+    return f"{total:>6} credentials  {timing.line()}  {count} statements"
+
+
+async def _versus_plain(
+    http: httpx.AsyncClient,
+    engine: AsyncEngine,
+    plain: Callable[[], Awaitable[bytes]],
+    email: str,
+    runs: int,
+    rounds: int,
+) -> None:
+    """The full query and the plain-JSON baseline, in alternating rounds, and their ratios."""
+    query = _graphql(http, email, QUERY)
+    for _ in range(10):
+        await query()
+        await plain()
+    print(
+        f"full query of the 100-credential learner vs plain JSON of the same portfolio "
+        f"({await _statement_count(engine, plain)} statements), {rounds} rounds of {runs}:"
     )
+    ratios = []
+    for number in range(1, rounds + 1):
+        graphql, baseline = await _timed(query, runs), await _timed(plain, runs)
+        ratios.append(graphql.cpu_ms / baseline.cpu_ms)
+        print(f"  round {number} GraphQL    {graphql.line()}")
+        print(f"  round {number} plain JSON {baseline.line()}  CPU ratio {ratios[-1]:.2f}x")
+    print(f"  median CPU ratio GraphQL / plain JSON: {statistics.median(ratios):.2f}x")
 
 
-async def main(url: str, runs: int) -> None:
+async def main(url: str, runs: int, rounds: int) -> None:
     schema = f"insigne_bench_{secrets.token_hex(6)}"
     engine = create_async_engine(
         url, connect_args={"server_settings": {"search_path": schema}}, pool_size=10
@@ -254,12 +388,21 @@ async def main(url: str, runs: int) -> None:
             http.headers["Authorization"] = "Bearer " + await _token(
                 http, reader.client_id, reader.client_secret
             )
+            runtime = Runtime.build(settings, database=database)  # the baseline's own
+            async with runtime.read() as unit:
+                principal = await unit.clients.principal_for(reader.client_id)
             gc.collect()
             gc.freeze()  # as a server does after start-up: the loaded rows are not its heap
+            print(f"load: {os.getloadavg()[0]:.2f} (1-minute load average), 2 cores")
             for name, document in (("full", QUERY), ("summary", SUMMARY)):
                 print(f"{name} query:")
                 for size in SIZES:
                     print(await _measure(http, engine, emails[size], runs, document))
+            plain = _plain(runtime, principal, emails[100])
+            try:
+                await _versus_plain(http, engine, plain, emails[100], runs, rounds)
+            finally:
+                await runtime.close()
     finally:
         async with engine.connect() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -271,5 +414,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3, help="GraphQL / plain JSON rounds")
+    parser.add_argument("--total", type=int, default=TOTAL, help="credentials in the database")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.url, arguments.runs))
+    TOTAL = arguments.total
+    asyncio.run(main(arguments.url, arguments.runs, arguments.rounds))

@@ -234,7 +234,9 @@ async def _verification_inputs(base_url: str, own: JSONObject) -> tuple[Inputs, 
     entries = own["credential"]["credentialStatus"]  # one object; a list with opt-in suspension
     status_lists = [entry["statusListCredential"] for entry in _as_list(entries)]
     kid = decode_jwt_unverified(own["jwt"])[0]["kid"]
-    locations = {issuer: did_web_to_url(issuer, scheme="http"), kid: kid}
+    locations = {issuer: did_web_to_url(issuer, scheme="http")}
+    if not kid.startswith("did:"):  # a DID URL's key is in the DID document fetched above
+        locations[kid] = kid
     locations |= {status_list: status_list for status_list in status_lists}
     documents: dict[str, JSONObject] = {}
     async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as client:

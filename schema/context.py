@@ -20,7 +20,7 @@ from strawberry.litestar import BaseContext
 
 from service.domain.clients import Principal
 from service.domain.issuers import IssuerProfile
-from service.domain.portfolios import AchievementSummary
+from service.domain.portfolios import AchievementSummary, PortfolioService
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings
 from service.throttling import caller_address, count_caller
@@ -44,14 +44,20 @@ class Reader:
         async with self._gate, self.runtime.read(self.principal) as services:
             yield services
 
+    @asynccontextmanager
+    async def portfolios(self) -> AsyncIterator[PortfolioService]:
+        """A unit with the portfolio reads only (a DataLoader batch's: many per request)."""
+        async with self._gate, self.runtime.portfolios(self.principal) as portfolios:
+            yield portfolios
+
 
 class Loaders:
     """One DataLoader per relation, per request (their caches never outlive it)."""
 
     def __init__(self, reader: Reader) -> None:
         self._reader = reader
-        self.signed_forms = self._loader(lambda s, ids: s.portfolios.signed_forms(ids))
-        self.evidence = self._loader(lambda s, ids: s.portfolios.evidence(ids), default=list)
+        self.signed_forms = self._loader(lambda p, ids: p.signed_forms(ids))
+        self.evidence = self._loader(lambda p, ids: p.evidence(ids), default=list)
         self.achievements: DataLoader[uuid.UUID, AchievementSummary | None] = self._loader(
             _achievements
         )
@@ -59,25 +65,27 @@ class Loaders:
 
     def _loader(
         self,
-        batch: Callable[[Services, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, V]]],
+        batch: Callable[[PortfolioService, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, V]]],
         default: Callable[[], V] | None = None,
     ) -> DataLoader[uuid.UUID, V | None]:
         async def load(keys: list[uuid.UUID]) -> list[V | None]:
-            async with self._reader.services() as services:
-                found = await batch(services, keys)
+            async with self._reader.portfolios() as portfolios:
+                found = await batch(portfolios, keys)
             return [found.get(key, default() if default else None) for key in keys]
 
         return DataLoader(load_fn=load)
 
 
 async def _achievements(
-    services: Services, ids: Sequence[uuid.UUID]
+    portfolios: PortfolioService, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, AchievementSummary]:
-    return {a.id: a for a in await services.portfolios.achievements(ids)}
+    return {a.id: a for a in await portfolios.achievements(ids)}
 
 
-async def _issuers(services: Services, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IssuerProfile]:
-    return {i.id: i for i in await services.portfolios.issuers(ids)}
+async def _issuers(
+    portfolios: PortfolioService, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, IssuerProfile]:
+    return {i.id: i for i in await portfolios.issuers(ids)}
 
 
 class Context(BaseContext, kw_only=True):

@@ -17,6 +17,7 @@ are LRU-bounded. The validation rules are built once, so the validation cache ke
 
 import asyncio
 import contextlib
+import datetime
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -84,6 +85,7 @@ class Limits:
     rules: tuple[type[ASTValidationRule], ...]
     parse: Callable[[str], DocumentNode]
     validate: Callable[..., list[GraphQLError]]
+    has_unstorable_literal: Callable[[DocumentNode], bool]
 
 
 def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
@@ -103,6 +105,8 @@ def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
         rules=tuple(rules),
         parse=lru_cache(maxsize=settings.cache_size)(parse_document),
         validate=lru_cache(maxsize=settings.cache_size)(validate),
+        # A parsed document is cached (the same object for the same text): so is its verdict.
+        has_unstorable_literal=lru_cache(maxsize=settings.cache_size)(_has_unstorable_literal),
     )
     return lambda: QueryGuard(limits)
 
@@ -125,6 +129,8 @@ class ResponseBudget:
 def _size(value: object) -> int:
     if isinstance(value, str):
         return len(value.encode())
+    if isinstance(value, msgspec.Raw):  # a signed document, as stored: its exact bytes
+        return len(value)
     if isinstance(value, dict):  # a JSON scalar (a signed document)
         return len(msgspec.json.encode(value))
     if isinstance(value, list | tuple):  # its objects' fields are counted as they resolve
@@ -164,7 +170,11 @@ class QueryGuard(SchemaExtension):
             rules = (*context.validation_rules, *self._limits.rules)
             errors = list(self._limits.validate(schema, context.graphql_document, rules))
             if not errors:
-                errors = _unstorable_errors(context.graphql_document, context.variables or {})
+                errors = _unstorable_errors(
+                    context.graphql_document,
+                    context.variables or {},
+                    self._limits.has_unstorable_literal,
+                )
             if not errors:
                 errors = self._cost_errors(schema, context.graphql_document)
             context.pre_execution_errors = errors
@@ -214,18 +224,29 @@ class QueryGuard(SchemaExtension):
         *args: object,
         **kwargs: object,
     ) -> object:
-        """Spend each field's size; past the budget, resolve nothing more (no more work)."""
-        budget, key = self._budget, str(info.path.key)
-        if budget.exceeded:
+        """Spend each field's size; past the budget, resolve nothing more (no more work).
+
+        Called for every field of every answer (thousands for a portfolio page), so the
+        common results (text, numbers, null) are counted inline, as `_size` counts them.
+        """
+        budget = self._budget
+        if budget.spent > budget.most:
             raise _OVER_BUDGET
+        key = info.path.key
         try:
             result = _next(root, info, *args, **kwargs)
         except Exception:
-            budget.spend(key, _ERROR_SIZE)  # the error the answer will carry
+            budget.spend(str(key), _ERROR_SIZE)  # the error the answer will carry
             raise
-        if isawaitable(result):
-            return self._spent_when_ready(result, key, budget)
-        budget.spend(key, result)
+        kind = type(result)
+        if kind is str:
+            budget.spent += len(str(key)) + _FIELD_OVERHEAD + len(result.encode())  # type: ignore[attr-defined]
+        elif kind in _PLAIN:
+            budget.spent += len(str(key)) + _FIELD_OVERHEAD + 8
+        elif isawaitable(result):
+            return self._spent_when_ready(result, str(key), budget)
+        else:
+            budget.spend(str(key), result)
         return result
 
     @staticmethod
@@ -241,6 +262,8 @@ class QueryGuard(SchemaExtension):
         return value
 
 
+# Results that are neither awaitable nor sized by content: `_size` counts each as 8 bytes.
+_PLAIN = frozenset({int, float, bool, type(None), datetime.datetime, datetime.date})
 _OVER_BUDGET = coded("the answer is over its size budget", "RESPONSE_TOO_LARGE")
 
 
@@ -253,13 +276,20 @@ class _StringLiterals(Visitor):
         self.found.append(node.value)
 
 
-def _unstorable_errors(document: DocumentNode, variables: Mapping[str, Any]) -> list[GraphQLError]:
-    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+def _has_unstorable_literal(document: DocumentNode) -> bool:
+    """Whether a string literal of the document holds a NUL or a lone surrogate."""
     literals = _StringLiterals()
     visit(document, literals)
-    if any(is_unstorable(text) for text in literals.found) or next(
-        unstorable_paths(dict(variables)), None
-    ):
+    return any(is_unstorable(text) for text in literals.found)
+
+
+def _unstorable_errors(
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    has_unstorable_literal: Callable[[DocumentNode], bool] = _has_unstorable_literal,
+) -> list[GraphQLError]:
+    """A NUL or a lone surrogate in an argument or a variable: refused before any resolver."""
+    if has_unstorable_literal(document) or next(unstorable_paths(dict(variables)), None):
         return [
             coded(
                 "an argument or a variable holds a NUL character or a lone surrogate",

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
+import msgspec
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField, Selection
@@ -131,23 +132,28 @@ class Achievement(Node):
         )
 
 
+def _answer(root: "Evidence") -> str | None:
+    if root.item.answer is None:
+        raise coded("this reflection is private to its earner", "FORBIDDEN")
+    return root.item.answer
+
+
 @strawberry.type(description="One answered reflection prompt: the evidence behind a badge.")
 class Evidence:
+    """Plain fields where no decision is made (a resolver per field costs the executor more)."""
+
     item: strawberry.Private[EvidenceItem]
+    prompt: str
+    answer: str | None = strawberry.field(
+        resolver=_answer, description="the answer; null (FORBIDDEN) unless public or yours to read"
+    )
+    digest: str = strawberry.field(
+        description="the answer's SRI digest, as signed in the credential"
+    )
 
-    @strawberry.field
-    def prompt(self) -> str:
-        return self.item.prompt
-
-    @strawberry.field(description="the answer; null (FORBIDDEN) unless public or yours to read")
-    def answer(self) -> str | None:
-        if self.item.answer is None:
-            raise coded("this reflection is private to its earner", "FORBIDDEN")
-        return self.item.answer
-
-    @strawberry.field(description="the answer's SRI digest, as signed in the credential")
-    def digest(self) -> str:
-        return self.item.digest
+    @classmethod
+    def of(cls, item: EvidenceItem) -> "Evidence":
+        return cls(item=item, prompt=item.prompt, digest=item.digest)
 
 
 async def achievements_of(info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Achievement]:
@@ -241,8 +247,9 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
             valid_until=_datetime(signed.valid_until if signed else None),
             achievement=achievements.get(record.achievement_id),
             issuer=issuer_by_id.get(record.issuer_id),
-            evidence=[Evidence(item=item) for item in items or []],
-            document=cast("JSON", signed.document) if signed else None,
+            evidence=[Evidence.of(item) for item in items or []],
+            # The stored text as is: encoded into the answer verbatim, never parsed here.
+            document=cast("JSON", msgspec.Raw(signed.signed_json)) if signed else None,
             jwt=signed.jwt if signed else None,
         )
         for record, signed, items in zip(records, forms, evidence, strict=True)

@@ -22,7 +22,7 @@ import re
 import socket
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,6 +169,8 @@ class SafeFetcher:
     http_hosts: frozenset[str] = frozenset()
     max_bytes: int = MAX_BYTES
     per_host: int = 2
+    # Seconds on a monotonic clock, for ``max-age`` (tests turn it forward instead of sleeping).
+    clock: Callable[[], float] = time.monotonic
     _slots: dict[str, tuple[anyio.Semaphore, int]] = field(default_factory=dict, repr=False)
     _client: httpx.AsyncClient = field(init=False, repr=False)
     _cache: OrderedDict[str, tuple[float, Any]] = field(default_factory=OrderedDict, repr=False)
@@ -189,24 +191,25 @@ class SafeFetcher:
 
     async def get_json(self, url: str) -> Any:  # noqa: ANN401 - JSON
         """GET `url` and parse JSON, or return a VC-JWT's text; raises FetchError (safe to show)."""
-        cached = self._cache.get(url)
-        if cached is not None and cached[0] > time.monotonic():
-            self._cache.move_to_end(url)
-            metrics().fetches.labels("cached").inc()
-            return cached[1]
-        document, max_age = await self._counted(url, is_gone_read=False)
-        if max_age > 0:
-            self._cache[url] = (time.monotonic() + max_age, document)
-            while len(self._cache) > CACHE_ENTRIES:
-                self._cache.popitem(last=False)
-        return document
+        return await self._cached(url, is_gone_read=False)
 
     async def get_json_or_gone(self, url: str) -> Any:  # noqa: ANN401 - JSON
         """Like `get_json`, but a ``410 Gone`` is a `Gone` with its JSON body (never cached)."""
+        return await self._cached(url, is_gone_read=True)
+
+    async def _cached(self, url: str, *, is_gone_read: bool) -> Any:  # noqa: ANN401 - JSON
+        """A document fetched less than its ``max-age`` ago, or fetched now (and kept so long)."""
         cached = self._cache.get(url)
-        if cached is not None and cached[0] > time.monotonic():
+        if cached is not None and cached[0] > self.clock():
+            self._cache.move_to_end(url)
+            metrics().fetches.labels("cached").inc()
             return cached[1]
-        document, _ = await self._counted(url, is_gone_read=True)
+        document, max_age = await self._counted(url, is_gone_read=is_gone_read)
+        if max_age > 0 and not isinstance(document, Gone):
+            self._cache[url] = (self.clock() + max_age, document)
+            self._cache.move_to_end(url)
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return document
 
     async def _counted(self, url: str, *, is_gone_read: bool) -> tuple[Any, int]:

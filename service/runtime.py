@@ -9,7 +9,7 @@ import functools
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import JSONObject
+from openbadges.verification.memo import ProofMemo
 from service.db.engine import Database, head_revision
 from service.domain.achievement_admin import AchievementAdministration
 from service.domain.achievements import AchievementService
@@ -43,7 +44,7 @@ from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
-from service.domain.status_lists import StatusListService
+from service.domain.status_lists import PublishedLists, StatusListService
 from service.domain.tracks import TrackService
 from service.domain.urls import IssuerRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
@@ -101,7 +102,13 @@ def build_services(
     """
     clock, urls = runtime.clock, runtime.urls
     issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
-    status_lists = StatusListService(session, issuers=issuers, urls=urls, clock=clock)
+    status_lists = StatusListService(
+        session,
+        issuers=issuers,
+        urls=urls,
+        clock=clock,
+        published_lists=runtime.published_lists,
+    )
     achievements = AchievementService(session, clock)
     awards = AwardService(
         session,
@@ -202,6 +209,10 @@ class Runtime:
     migration_head: str | None
     # DCC issuer registries, read from their files once at start.
     issuer_registries: Mapping[str, RegistryEntry] = field(default_factory=dict)
+    # Status list signatures found valid, by the exact list: each is checked once per change.
+    status_list_proofs: ProofMemo = field(default_factory=ProofMemo)
+    # Own signed status lists by version (each use checks the version: never stale).
+    published_lists: PublishedLists = field(default_factory=PublishedLists)
 
     @classmethod
     def build(
@@ -241,6 +252,14 @@ class Runtime:
             yield build_services(session, self, principal)
 
     @asynccontextmanager
+    async def portfolios(
+        self, principal: Principal | None = None
+    ) -> AsyncIterator[PortfolioService]:
+        """The portfolio reads alone on a read unit: a GraphQL batch needs nothing else."""
+        async with self.database.read() as session:
+            yield PortfolioService(session, principal=principal, urls=self.urls)
+
+    @asynccontextmanager
     async def write(
         self, principal: Principal | None = None, *, is_operator: bool = False
     ) -> AsyncIterator[Services]:
@@ -258,6 +277,7 @@ class Runtime:
             issuer_registries=self.issuer_registries,
             http_hosts=settings.fetch_http_hosts,
             clock=self.clock,
+            status_list_proofs=self.status_list_proofs,
             limits=VerificationLimits(
                 max_fetches=settings.verify_max_fetches,
                 max_status_entries=settings.verify_max_status_entries,
@@ -309,6 +329,8 @@ class Runtime:
         them, so that no test sees another's cached state.
         """
         self.fetcher.forget_all()
+        self.status_list_proofs.clear()
+        self.published_lists.clear()
         await self.rate_limits.reset()
 
     async def close(self) -> None:
@@ -318,28 +340,82 @@ class Runtime:
 
 
 class _OwnDocuments:
-    """Own documents for the verifier, each read in a unit of its own."""
+    """Own documents for one verification, read straight from the database.
+
+    They share one read unit, opened at the first own document and ended by `release`
+    (before any network fetch, and when the verification ends): an own badge's issuer,
+    keys and status lists cost one transaction, not one each, and are never cached here,
+    so a revocation is seen by the next verification.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        self._unit: AsyncExitStack | None = None
+        self._publications: Publications | None = None
+        self._hosted: set[str] = set()
 
     async def resolve(self, url: str) -> JSONObject | None:
         ref = self._runtime.urls.parse(url)
         if ref is None:
             return None
-        async with self._runtime.read() as services:
-            document: dict[str, Any] = await services.publications.document(ref)
-            return document
+        document: dict[str, Any] = await (await self._opened()).document(ref)
+        if isinstance(ref, IssuerRef) and ref.is_did_document:
+            self._hosted.add(ref.slug)
+        return document
 
     async def hosts_issuer(self, issuer_id: str) -> bool:
         ref = self._runtime.urls.parse(issuer_id)
         if not isinstance(ref, IssuerRef) or not ref.is_did_document:
             return False
-        async with self._runtime.read() as services:
-            try:
-                return await services.publications.hosts_issuer(ref.slug)
-            except NotFound:
-                return False
+        if ref.slug in self._hosted:  # its DID document was read in this verification
+            return True
+        try:
+            return await (await self._opened()).hosts_issuer(ref.slug)
+        except NotFound:
+            return False
+
+    async def release(self) -> None:
+        unit, self._unit, self._publications = self._unit, None, None
+        if unit is not None:
+            await unit.aclose()
+
+    async def _opened(self) -> Publications:
+        if self._publications is None:
+            unit = AsyncExitStack()
+            session = await unit.enter_async_context(self._runtime.database.read())
+            self._unit, self._publications = unit, _publications(session, self._runtime)
+        return self._publications
+
+
+def _publications(session: AsyncSession, runtime: Runtime) -> Publications:
+    """Only the services publishing needs (a whole `build_services` costs ~20 objects)."""
+    clock, urls = runtime.clock, runtime.urls
+    issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
+    status_lists = StatusListService(
+        session,
+        issuers=issuers,
+        urls=urls,
+        clock=clock,
+        published_lists=runtime.published_lists,
+    )
+    achievements = AchievementService(session, clock)
+    awards = AwardService(
+        session,
+        principal=None,
+        issuers=issuers,
+        status_lists=status_lists,
+        achievements=achievements,
+        urls=urls,
+        clock=clock,
+        suspension_entry=runtime.settings.suspension_entry,
+    )
+    return Publications(
+        issuers=issuers,
+        status_lists=status_lists,
+        awards=awards,
+        achievements=achievements,
+        urls=urls,
+    )
 
 
 def _vault(settings: Settings) -> KeyVault:

@@ -38,6 +38,7 @@ from openbadges.verification import checks
 from openbadges.verification.budget import Budget
 from openbadges.verification.causes import cause_of, terms_check_for_jwt, unverified_payload
 from openbadges.verification.clr import check_embedded
+from openbadges.verification.memo import ProofMemo
 from openbadges.verification.report import Check, VerificationResult
 from openbadges.verification.signed import read_signed, refused
 
@@ -55,6 +56,8 @@ class _Context:
     budget: Budget = field(default_factory=Budget)
     check_status: bool = True
     depth: int = 0  # records (CLR 2.0) around the credential
+    list_proofs: ProofMemo | None = None  # for the status lists this credential points to
+    proofs: ProofMemo | None = None  # for this document's own proofs (set for a status list)
 
 
 async def verify(
@@ -67,6 +70,7 @@ async def verify(
     schema: SchemaValidator | None = None,
     check_status: bool = True,
     budget: Budget | None = None,
+    status_list_proofs: ProofMemo | None = None,
 ) -> VerificationResult:
     """Verify an Open Badges (or any VC 2.0 / 1.1) credential.
 
@@ -83,6 +87,8 @@ async def verify(
         budget: the limits on status entries and keys tried (and the fetches the resolver
             counts); whatever runs out is reported as a ``budget`` check. A default one
             when omitted, so that no caller is unbounded.
+        status_list_proofs: status list signatures already found valid (see `ProofMemo`);
+            the lists' dates and bits are read each time, their signatures checked once.
 
     Returns:
         The report; ``verified`` is true only when no check failed.
@@ -92,8 +98,24 @@ async def verify(
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     budget = budget if budget is not None else Budget()
+    context = _Context(
+        resolver,
+        loader or _DEFAULT_LOADER,
+        now,
+        schema,
+        budget,
+        check_status,
+        list_proofs=status_list_proofs,
+    )
+    return await _verify_counted(data, context, recipient)
+
+
+async def _verify_counted(
+    data: JSONObject | str | bytes, context: _Context, recipient: str | None
+) -> VerificationResult:
+    """`_verify`, with what ran out of the budget meanwhile added to its checks."""
+    budget = context.budget
     seen = len(budget.ran_out)
-    context = _Context(resolver, loader or _DEFAULT_LOADER, now, schema, budget, check_status)
     result = await _verify(data, context, recipient)
     spent = budget.checks_since(seen)
     return replace(result, checks=(*result.checks, *spent)) if spent else result
@@ -319,8 +341,16 @@ async def _check_proof(
             Check("proof", "skipped", f"{suite}: no key to check the signature with", detail),
         ], None
     binding = _Binding(method, method_id, detail)
+    memo_key = (
+        None if context.proofs is None else ProofMemo.key(credential, index, method.public_key)
+    )
+    recalled = (
+        None if memo_key is None or context.proofs is None else context.proofs.recall(memo_key)
+    )
     try:
-        canonical = verify_with_suite(credential, proof, method.public_key, loader=context.loader)
+        canonical = recalled or verify_with_suite(
+            credential, proof, method.public_key, loader=context.loader
+        )
     except UnsupportedCryptosuite as error:
         return [
             binding,
@@ -336,6 +366,8 @@ async def _check_proof(
             binding,
             Check("proof", "failed", f"{suite}: {error}", detail, cause_of(error)),
         ], None
+    if memo_key is not None and context.proofs is not None and recalled is None:
+        context.proofs.remember(memo_key, canonical)
     return [
         binding,
         Check("proof", "passed", f"{suite} signature verifies", {**detail, "cryptosuite": suite}),
@@ -463,14 +495,16 @@ async def _verify_list(url: object, context: _Context) -> VerificationResult | C
             {"statusListCredential": url},
             cause_of(error),
         )
-    return await verify(
-        document,
-        resolver=context.resolver,
-        now=context.now,
-        loader=context.loader,
+    listed = _Context(
+        context.resolver,
+        context.loader,
+        context.now,
+        None,
+        context.budget,
         check_status=False,
-        budget=context.budget,
+        proofs=context.list_proofs,
     )
+    return await _verify_counted(document, listed, None)
 
 
 async def _check_revocation_list(

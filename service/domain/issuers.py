@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -235,11 +235,21 @@ class IssuerService:
         return self._profile(record)
 
     async def controller_document(self, slug: str) -> dict[str, Any]:
-        """The did:web document: every key, active or retired, as an assertion method."""
-        record = await self._record(slug, with_keys=True)
+        """The did:web document: every key, active or retired, as an assertion method.
+
+        One statement of plain columns (no ORM records): each verification of an own badge
+        reads it, so it is read afresh (a compromise mark shows at once) but cheaply.
+        """
+        rows = (await self._session.execute(_KEYS_BY_SLUG, {"slug": slug})).all()
+        if not rows:
+            raise NotFound(f"no issuer {slug!r}")
         did = self.did_of(slug)
-        methods = [_method(did, key) for key in record.keys]
+        methods = [_method(did, key) for key in rows if key.name is not None]
         return controller_document(did, methods)
+
+    async def is_hosted(self, slug: str) -> bool:
+        """Whether an issuer with this slug is hosted here (one cheap statement)."""
+        return await self._session.scalar(_ISSUER_BY_SLUG, {"slug": slug}) is not None
 
     async def public_jwk(self, slug: str, key_name: str) -> dict[str, Any]:
         record = await self._session.scalar(
@@ -343,7 +353,30 @@ class IssuerService:
         )
 
 
-def _method(did: str, key: IssuerKeyRecord) -> dict[str, Any]:
+# Statements built once (SQLAlchemy caches their compiled form): the verifier's hot path.
+_KEYS_BY_SLUG = (
+    select(
+        IssuerKeyRecord.name,
+        IssuerKeyRecord.kind,
+        IssuerKeyRecord.public_jwk,
+        IssuerKeyRecord.compromised_at,
+    )
+    .select_from(IssuerRecord)
+    .outerjoin(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
+    .where(IssuerRecord.slug == bindparam("slug"))
+    .order_by(IssuerKeyRecord.created_at)
+)
+_ISSUER_BY_SLUG = select(IssuerRecord.id).where(IssuerRecord.slug == bindparam("slug"))
+
+
+class _KeyColumns(Protocol):
+    name: str
+    kind: str
+    public_jwk: dict[str, Any]
+    compromised_at: datetime | None
+
+
+def _method(did: str, key: _KeyColumns) -> dict[str, Any]:
     method: dict[str, Any] = {"id": f"{did}#{key.name}", "controller": did}
     if key.compromised_at is not None:
         # Controlled Identifiers 1.0 §2.2.5: when the method was revoked (here: compromised).

@@ -14,7 +14,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+import msgspec
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.identity import normalise_email
@@ -76,13 +77,25 @@ class SignedForms:
         parsed: dict[str, Any] = json.loads(self.signed_json)
         return parsed
 
+    @cached_property
+    def _validity(self) -> "_Validity":
+        # Only the two dates, read from the signed text (no dict of the whole document).
+        return msgspec.json.decode(self.signed_json, type=_Validity)
+
     @property
     def valid_from(self) -> str | None:
-        return _text(self.document.get("validFrom"))
+        return _text(self._validity.validFrom)
 
     @property
     def valid_until(self) -> str | None:
-        return _text(self.document.get("validUntil"))
+        return _text(self._validity.validUntil)
+
+
+class _Validity(msgspec.Struct):
+    """A credential's validity period as signed; the other members are skipped unread."""
+
+    validFrom: object = None  # noqa: N815 - the VC member's name
+    validUntil: object = None  # noqa: N815 - the VC member's name
 
 
 @dataclass(frozen=True)
@@ -210,44 +223,14 @@ class PortfolioService:
 
     async def signed_forms(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SignedForms]:
         """The stored signed texts, never re-serialised."""
-        rows = await self._session.execute(
-            select(CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt).where(
-                CredentialRecord.id.in_(set(ids))
-            )
-        )
+        rows = await self._session.execute(_SIGNED_FORMS, {"ids": list(set(ids))})
         return {row.id: SignedForms(row.signed_json, row.jwt) for row in rows}
 
     async def evidence(
         self, credential_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[EvidenceItem]]:
         """Each credential's answered prompts, in order; answers only where the policy allows."""
-        rows = await self._session.execute(
-            select(
-                EvidenceRecord.id,
-                EvidenceRecord.answer,
-                EvidenceRecord.digest_sri,
-                # The question as it was asked (its version's text); the current one otherwise.
-                func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
-                CredentialRecord.id,
-                IssuerRecord.slug,
-                CompletionRecord.client_id,
-                CompletionRecord.share_reflections,
-                CredentialRecord.evidence_public,
-                CredentialRecord.hidden,
-            )
-            .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
-            .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
-            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
-            .outerjoin(
-                PromptRecord,
-                and_(
-                    PromptRecord.achievement_id == CompletionRecord.achievement_id,
-                    PromptRecord.key == EvidenceRecord.prompt_key,
-                ),
-            )
-            .where(CredentialRecord.id.in_(set(credential_ids)))
-            .order_by(EvidenceRecord.position)
-        )
+        rows = await self._session.execute(_EVIDENCE, {"ids": list(set(credential_ids))})
         found: dict[uuid.UUID, list[EvidenceItem]] = {key: [] for key in credential_ids}
         for evidence_id, answer, digest, prompt, credential_id, *facts in rows:
             readable = self.viewer.may_read_reflections(CredentialFacts(credential_id, *facts))
@@ -305,6 +288,40 @@ class PortfolioService:
             raise Unauthorized(Said("portfolio-token-required"))
         if not self.viewer.may_look_up_learners():
             raise Forbidden(Said("scope-missing", scope="portfolio:read"))
+
+
+# Statements built once with an expanding parameter: SQLAlchemy caches their compiled form,
+# and each GraphQL request runs them (a DataLoader batch each) without building them again.
+_SIGNED_FORMS = select(
+    CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt
+).where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
+_EVIDENCE = (
+    select(
+        EvidenceRecord.id,
+        EvidenceRecord.answer,
+        EvidenceRecord.digest_sri,
+        # The question as it was asked (its version's text); the current one otherwise.
+        func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
+        CredentialRecord.id,
+        IssuerRecord.slug,
+        CompletionRecord.client_id,
+        CompletionRecord.share_reflections,
+        CredentialRecord.evidence_public,
+        CredentialRecord.hidden,
+    )
+    .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
+    .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+    .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+    .outerjoin(
+        PromptRecord,
+        and_(
+            PromptRecord.achievement_id == CompletionRecord.achievement_id,
+            PromptRecord.key == EvidenceRecord.prompt_key,
+        ),
+    )
+    .where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
+    .order_by(EvidenceRecord.position)
+)
 
 
 def _achievement(record: AchievementRecord) -> AchievementSummary:

@@ -4,7 +4,6 @@ Read from the database, never fetched over the network (our own public URL may n
 reachable from this process, behind a load balancer).
 """
 
-import json
 from typing import Any
 
 from openbadges.models import OB_CONTEXT, to_document
@@ -59,10 +58,7 @@ class Publications:
             case KeyRef(slug, name):
                 return await self._issuers.public_jwk(slug, name)
             case StatusListRef(list_id):
-                parsed: dict[str, Any] = json.loads(
-                    (await self._status_lists.published(list_id)).body
-                )
-                return parsed
+                return (await self._status_lists.published(list_id)).document
             case CredentialRef(credential_id, suffix) if suffix in ("", ".json"):
                 award = await self._awards.get(credential_id)
                 if award is not None:
@@ -70,4 +66,4 @@ class Publications:
         raise NotFound(Said("no-such-document"))
 
     async def hosts_issuer(self, slug: str) -> bool:
-        return await self._issuers.find(slug) is not None
+        return await self._issuers.is_hosted(slug)

@@ -10,18 +10,20 @@ A list credential is signed when a bit changes, stored as the text that was sign
 served as is: reading a list (or verifying an own badge) signs nothing.
 """
 
+import functools
 import hashlib
 import secrets
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from openbadges.jsontypes import dumps
+from openbadges.jsontypes import dumps, loads
 from openbadges.models import format_datetime
 from openbadges.signing import sign_credential
 from openbadges.status import (
@@ -64,15 +66,59 @@ class PublishedList:
     body: bytes
     etag: str
 
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        """The list credential, parsed once (callers copy it before they change it)."""
+        parsed: dict[str, Any] = loads(self.body)
+        return parsed
+
+
+class PublishedLists:
+    """Signed lists as last read, by id with their version: one per process.
+
+    Never stale: each use reads the list's version (a primary-key probe of one integer),
+    and a version other than the remembered one reads the list again. The version is
+    bumped in the same statement that stores a re-signed list (`republish`), so a
+    revocation is seen by the very next read. Only read units fill it (the status list
+    endpoint, the verifier): they see committed lists, and a committed version has one text.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lists: OrderedDict[uuid.UUID, tuple[int, PublishedList]] = OrderedDict()
+
+    def recall(self, list_id: uuid.UUID, version: int) -> PublishedList | None:
+        found = self._lists.get(list_id)
+        if found is None or found[0] != version:
+            return None
+        self._lists.move_to_end(list_id)
+        return found[1]
+
+    def remember(self, list_id: uuid.UUID, version: int, published: PublishedList) -> None:
+        self._lists[list_id] = (version, published)
+        self._lists.move_to_end(list_id)
+        while len(self._lists) > self._size:
+            self._lists.popitem(last=False)
+
+    def clear(self) -> None:
+        self._lists.clear()
+
 
 class StatusListService:
     def __init__(
-        self, session: AsyncSession, *, issuers: IssuerService, urls: Urls, clock: Clock = utc_now
+        self,
+        session: AsyncSession,
+        *,
+        issuers: IssuerService,
+        urls: Urls,
+        clock: Clock = utc_now,
+        published_lists: PublishedLists | None = None,
     ) -> None:
         self._session = session
         self._issuers = issuers
         self._urls = urls
         self._clock = clock
+        self._published = published_lists
 
     def entry(
         self, list_id: uuid.UUID, index: int, purpose: StatusPurpose = PURPOSE
@@ -166,7 +212,23 @@ class StatusListService:
         )
 
     async def published(self, list_id: uuid.UUID) -> PublishedList:
-        """The list credential as stored when it was last signed."""
+        """The list credential as stored when it was last signed.
+
+        With a `PublishedLists`, an unchanged list (same version) is not read again.
+        """
+        if self._published is not None:
+            version = await self._session.scalar(_VERSION_OF, {"id": list_id})
+            if version is None:
+                raise NotFound("no such status list")
+            if (known := self._published.recall(list_id, version)) is not None:
+                return known
+        row = (await self._session.execute(_SIGNED_LIST, {"id": list_id})).one_or_none()
+        if row is not None and row.signed_json is not None:
+            body = row.signed_json.encode()
+            published = PublishedList(body, _etag(body))
+            if self._published is not None:
+                self._published.remember(list_id, row.version, published)
+            return published
         record = await self._session.get(StatusListRecord, list_id)
         if record is None:
             raise NotFound(Said("no-such-status-list"))
@@ -221,6 +283,13 @@ class StatusListService:
             valid_from=format_datetime(record.created_at),  # not now: verifiers' clocks lag
         )
         return dumps(sign_credential(unsigned, issuer.keys.data_integrity, created=self._clock()))
+
+
+# Statements built once (their compiled form is cached): read on every own verification.
+_VERSION_OF = select(StatusListRecord.version).where(StatusListRecord.id == bindparam("id"))
+_SIGNED_LIST = select(StatusListRecord.signed_json, StatusListRecord.version).where(
+    StatusListRecord.id == bindparam("id")
+)
 
 
 def _columns_of(purpose: str) -> tuple[Any, Any]:

@@ -20,6 +20,8 @@ T = TypeVar("T")
 MAX_DEPTH = 32  # OB 3.0 credentials nest about ten levels; far below what exhausts a parser
 BAD_TEXT = Said("text-unstorable")
 _WRONG_TYPE = re.compile(r"^expected (.+), got (.+)$")
+# A NUL or a lone surrogate can only come as a \u escape (raw, it is bad JSON or bad UTF-8).
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class _DuplicateKey(ValueError):
@@ -40,7 +42,8 @@ def decode_strict(body: bytes, kind: type[T]) -> T:
         raise MalformedBody(Said("json-duplicate-key", key=str(error))) from None
     except ValueError as error:  # json.JSONDecodeError included
         raise MalformedBody(Said("json-malformed", reason=_position(error))) from None
-    problems = _text_problems(tree)
+    # Without such an escape, only the depth needs walking.
+    problems = _text_problems(tree) if _ESCAPES.search(body) else _deeper_than_allowed(tree)
     if problems:
         raise InvalidInput(problems)
     try:
@@ -66,6 +69,21 @@ def _position(error: ValueError) -> str:
     if isinstance(error, json.JSONDecodeError):
         return f"{error.msg} at line {error.lineno}, column {error.colno}"
     return str(error)
+
+
+def _deeper_than_allowed(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON
+    """`_text_problems`'s depth rule alone (no paths built)."""
+    level: list[Any] = [tree]
+    for _ in range(MAX_DEPTH + 1):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return []
+    raise MalformedBody(Said("json-too-deep", depth=MAX_DEPTH))
 
 
 def _text_problems(tree: Any) -> list[FieldProblem]:  # noqa: ANN401 - JSON

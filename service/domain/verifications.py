@@ -11,20 +11,21 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 ``budget`` check and makes the verdict "unverifiable".
 """
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
+import msgspec
 
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
 from openbadges.verification import Budget, Check, VerificationResult, verify
 from openbadges.verification.causes import cause_of
+from openbadges.verification.memo import ProofMemo
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
 from service.domain.clock import Clock, utc_now
@@ -72,6 +73,9 @@ class OwnDocuments(Protocol):
 
     async def hosts_issuer(self, issuer_id: str) -> bool:
         """Whether `issuer_id` names an issuer hosted here."""
+
+    async def release(self) -> None:
+        """End the read unit the documents so far came from (before a fetch, and at the end)."""
 
 
 @dataclass(frozen=True)
@@ -122,14 +126,14 @@ class ServiceResolver:
         """The controller document this verification already resolved for `did`, or None."""
         document = self._seen.get(did)
         if isinstance(document, dict) and "verificationMethod" in document:
-            return copy.deepcopy(document)
+            return _copy(document)
         return None
 
     async def resolve(self, url: str) -> JSONObject | str:
         if url not in self._seen:
             self._seen[url] = await self._resolve(url)
         # The library may keep or change what it gets; each caller has its own copy.
-        return copy.deepcopy(self._seen[url])
+        return _copy(self._seen[url])
 
     async def _resolve(self, url: str) -> JSONObject | str:
         try:
@@ -172,6 +176,7 @@ class ServiceResolver:
     async def _fetch(self, location: str, *, is_gone_read: bool = False) -> JSONObject | str:
         left = self._seconds_left()
         self._budget.spend_fetch()
+        await self._own.release()  # no database connection is held while waiting on a network
         try:
             with anyio.fail_after(left):
                 if is_gone_read:
@@ -185,6 +190,17 @@ class ServiceResolver:
         if not isinstance(document, dict | str):
             raise KeyResolutionError(f"{location} did not return a JSON object or a VC-JWT")
         return document
+
+
+_Document = TypeVar("_Document", JSONObject, JSONObject | str)
+
+
+def _copy(document: _Document) -> _Document:
+    """A deep copy of a JSON document (a round trip through msgspec: C speed, same values)."""
+    if isinstance(document, str):
+        return document
+    copied: JSONObject = msgspec.json.decode(msgspec.json.encode(document))
+    return copied
 
 
 def _revocation_notice(document: Any) -> Any:  # noqa: ANN401 - JSON
@@ -213,8 +229,10 @@ class VerificationService:
         http_hosts: frozenset[str] = frozenset(),
         clock: Clock = utc_now,
         limits: VerificationLimits | None = None,
+        status_list_proofs: ProofMemo | None = None,
     ) -> None:
         self._own = own
+        self._status_list_proofs = status_list_proofs
         self._fetcher = fetcher
         self._http_hosts = http_hosts
         self._trusted = trusted_issuers
@@ -223,6 +241,12 @@ class VerificationService:
         self._limits = limits or VerificationLimits()
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
+        try:
+            return await self._verify(submission, language)
+        finally:
+            await self._own.release()
+
+    async def _verify(self, submission: Submission, language: Language) -> Report:
         resolver = ServiceResolver(
             self._own,
             self._fetcher,
@@ -274,6 +298,7 @@ class VerificationService:
                     now=now,
                     recipient=submission.recipient_email,
                     budget=budget,
+                    status_list_proofs=self._status_list_proofs,
                 )
             missing = [c for c in budget.checks_since(0) if c not in result.checks]
             return replace(result, checks=(*result.checks, *missing))

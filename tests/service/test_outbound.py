@@ -22,6 +22,11 @@ class Handler(BaseHTTPRequestHandler):
                 {"Cache-Control": "public, max-age=60"},
                 json.dumps({"n": next(COUNTER)}).encode(),
             ),
+            "/list-max-age-60": (
+                200,
+                {"Cache-Control": "max-age=60"},
+                json.dumps({"n": next(COUNTER)}).encode(),
+            ),
             "/uncached": (
                 200,
                 {"Cache-Control": "no-store"},
@@ -202,6 +207,38 @@ async def test_cache_control_max_age_is_honoured(server: str, fetcher: SafeFetch
 
     assert first == second
     assert third != fourth
+
+
+class Clock:
+    """A monotonic clock the test turns forward: max-age is checked without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("read", ["get_json", "get_json_or_gone"])
+async def test_a_document_is_fetched_again_after_its_max_age_and_not_before(
+    server: str, read: str
+) -> None:
+    clock = Clock()
+    fetcher = SafeFetcher(http_hosts=frozenset({"127.0.0.1"}), clock=clock)
+    get = getattr(fetcher, read)
+    url = f"{server}/list-max-age-60"
+
+    first = await get(url)
+    clock.now += 59.9
+    within = await get(url)
+    clock.now += 0.2  # 60.1 s after the first fetch
+    after = await get(url)
+    again = await get(url)
+
+    assert within == first  # the server counts its answers: no request was made
+    assert after["n"] > first["n"]
+    assert again == after
+    await fetcher.close()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,86 @@
+"""Own documents are cached between verifications, yet a status change is seen at once.
+
+The verifier keeps own status lists by version and their signatures by exact content
+(`PublishedLists`, `ProofMemo`); these tests warm both, change a status through the API and
+verify again over HTTP straight away.
+"""
+
+from typing import Any
+
+import httpx
+import pytest
+
+from service.domain.demo import ISSUER_SLUG
+from service.runtime import Runtime
+from tests.service.conftest import Getter, MakeClient
+from tests.service.factories import completion
+
+pytestmark = pytest.mark.settings(suspension_entry=True)  # two lists per credential
+
+
+@pytest.fixture
+async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/completions",
+        json=completion("fresh"),
+        headers={"Authorization": f"Bearer {await token()}"},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+async def revoker(token: Getter, make_client: MakeClient) -> dict[str, str]:
+    client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
+    return {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
+
+
+async def _verdicts(client: httpx.AsyncClient, issued: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The verdict of each form of the badge: JSON-LD, VC-JWT and its link."""
+    found = []
+    for body in (
+        {"credential": issued["credential"]},
+        {"jwt": issued["jwt"]},
+        {"url": issued["url"]},
+    ):
+        report = (await client.post("/api/v1/verifications", json=body)).json()
+        found.append((report["verdict"], report["verdictReason"]))
+    return found
+
+
+async def _change(
+    client: httpx.AsyncClient, headers: dict[str, str], issued: dict[str, Any], action: str
+) -> None:
+    response = await client.post(
+        f"/api/v1/credentials/{issued['id']}/{action}", json={"reason": "test"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_a_revocation_is_seen_by_the_next_verification(
+    client: httpx.AsyncClient, issued: dict[str, Any], revoker: dict[str, str], runtime: Runtime
+) -> None:
+    before = [await _verdicts(client, issued) for _ in range(2)]
+    remembered = len(runtime.status_list_proofs)
+    await _change(client, revoker, issued, "revoke")
+
+    after = await _verdicts(client, issued)
+
+    assert before == [[("valid", None)] * 3] * 2
+    assert remembered == 2  # the warm caches: both lists' signatures
+    assert after == [("invalid", "status")] * 3
+
+
+async def test_a_lifted_suspension_is_seen_by_the_next_verification(
+    client: httpx.AsyncClient, issued: dict[str, Any], revoker: dict[str, str]
+) -> None:
+    await _verdicts(client, issued)
+    await _change(client, revoker, issued, "suspend")
+    suspended = await _verdicts(client, issued)
+    await _change(client, revoker, issued, "reinstate")
+
+    reinstated = await _verdicts(client, issued)
+
+    assert suspended == [("invalid", "status")] * 3
+    assert reinstated == [("valid", None)] * 3
