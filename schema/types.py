@@ -109,6 +109,9 @@ class Achievement(Node):
     tags: list[str]
     alignments: list[Alignment]
     issuer: Issuer | None
+    hours: float | None = strawberry.field(
+        description="continuing-education hours the training is worth (its current version)"
+    )
 
     @classmethod
     def from_domain(
@@ -128,6 +131,7 @@ class Achievement(Node):
             tags=list(achievement.tags),
             alignments=[Alignment.from_domain(a) for a in achievement.alignments],
             issuer=Issuer.from_domain(issuer) if issuer else None,
+            hours=achievement.hours,
         )
 
 

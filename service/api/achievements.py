@@ -53,6 +53,10 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
     archived_at: Annotated[
         datetime | None, msgspec.Meta(description="set: no new completion is accepted")
     ] = None
+    hours: Annotated[
+        float | None,
+        msgspec.Meta(description="continuing-education hours the training is worth, if stated"),
+    ] = None
 
     @classmethod
     def from_domain(cls, achievement: Achievement) -> "AchievementOut":
@@ -87,6 +91,7 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
             image=achievement.image_url,
             version=achievement.version,
             archived_at=achievement.archived_at,
+            hours=achievement.hours,
         )
 
 
