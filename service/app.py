@@ -38,6 +38,7 @@ from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
 from service.api.security import document_security
 from service.api.tracks import TrackController
+from service.api.transcripts import LearnerTranscriptController, PublicTranscriptController
 from service.api.verifications import VerificationController
 from service.api.webhooks import WebhookController
 from service.api.xapi import XapiStatementController, xapi_about
@@ -81,6 +82,8 @@ CONTROLLERS = [
     xapi_about,
     XapiMappingController,
     XapiLearnerController,
+    LearnerTranscriptController,
+    PublicTranscriptController,
 ]
 
 

@@ -43,7 +43,8 @@ from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import StatusListService
 from service.domain.tracks import TrackService
-from service.domain.urls import IssuerRef, Urls
+from service.domain.transcripts import TranscriptService
+from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
 from service.domain.visibility import Viewer
 from service.domain.webhooks import WebhookService
@@ -82,6 +83,7 @@ class Services:
     images: ImageService
     xapi: XapiIntake
     xapi_mappings: XapiMappings
+    transcripts: TranscriptService
 
 
 def build_services(
@@ -125,6 +127,7 @@ def build_services(
         urls=urls,
     )
     portfolios = PortfolioService(session, principal=principal, urls=urls)
+    earner_controls = EarnerControls(session, principal=principal, urls=urls, clock=clock)
     stats = StatsService(session, portfolios.viewer)
     viewer = Viewer(principal=principal, is_operator=is_operator)
     lifecycle = CredentialLifecycle(
@@ -157,7 +160,7 @@ def build_services(
         clients,
         publications,
         BadgePages(session, urls=urls, clock=clock),
-        EarnerControls(session, principal=principal, urls=urls, clock=clock),
+        earner_controls,
         portfolios,
         stats,
         lifecycle,
@@ -176,6 +179,15 @@ def build_services(
         xapi=XapiIntake(session, principal=principal, achievements=achievements, clock=clock),
         xapi_mappings=XapiMappings(
             session, principal=principal, achievements=achievements, issuers=issuers, clock=clock
+        ),
+        transcripts=TranscriptService(
+            session,
+            portfolios=portfolios,
+            earner_controls=earner_controls,
+            issuers=issuers,
+            urls=urls,
+            issuer_slug=settings.transcript_issuer,
+            clock=clock,
         ),
     )
 
@@ -316,6 +328,8 @@ class _OwnDocuments:
         if ref is None:
             return None
         async with self._runtime.read() as services:
+            if isinstance(ref, TranscriptRef):
+                return (await services.transcripts.published(ref.id)).document
             document: dict[str, Any] = await services.publications.document(ref)
             return document
 

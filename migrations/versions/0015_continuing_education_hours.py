@@ -42,7 +42,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_transcripts_learner_id", table_name="transcripts")
     op.drop_table("transcripts")
-    with op.batch_alter_table("completions") as batch:
-        batch.drop_column("hours")
-    with op.batch_alter_table("achievements") as batch:
-        batch.drop_column("hours")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35): a batch would recreate completions and
+    # achievements, which other tables' foreign keys refer to.
+    op.drop_column("completions", "hours")
+    op.drop_column("achievements", "hours")
