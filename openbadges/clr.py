@@ -73,7 +73,7 @@ def build_clr(
         held_subject = credential.get("credentialSubject")
         achievement = held_subject.get("achievement") if isinstance(held_subject, dict) else None
         if isinstance(achievement, dict) and isinstance(achievement.get("id"), str):
-            achievements.setdefault(achievement["id"], achievement)
+            achievements.setdefault(achievement["id"], _listed(achievement))
     subject: JSONObject = {"type": ["ClrSubject"]}
     if identifier:
         subject["identifier"] = list(identifier)
@@ -96,6 +96,22 @@ def build_clr(
     # OpenBadgeCredential-scoped context only, so in a ClrCredential it is a relative IRI, which
     # jsonld.js's safe mode (vc-js) refuses. `CLR_SCHEMA` names the schema for those who check.
     return record
+
+
+def _listed(achievement: JSONObject) -> JSONObject:
+    """An achievement as the record lists it, with no node its held credential repeats.
+
+    The held credentials sit in the record's own graph (CLR 2.0.1 does not make them named
+    graphs), so an object without ``id`` listed both here and in a credential would be two
+    blank nodes alike, which makes RDFC-1.0 canonicalisation costly (§4.8) and large records
+    unsignable within the guard. The criteria are named by an id of their own (the
+    achievement's with ``#criteria``), and alignments are left to the credentials.
+    """
+    listed = {name: value for name, value in achievement.items() if name != "alignment"}
+    criteria = listed.get("criteria")
+    if isinstance(criteria, dict) and "id" not in criteria:
+        listed["criteria"] = {"id": f"{achievement['id']}#criteria", **criteria}
+    return listed
 
 
 def serialise_clr(signed: JSONObject, held: Sequence[bytes]) -> bytes:

@@ -237,7 +237,7 @@ def build_transcript(draft: TranscriptDraft, urls: Urls) -> dict[str, Any]:
         valid_from=format_datetime(draft.at),
         held=draft.held,
         identifier=[hash_identity(draft.email), name_identity] if draft.email else [name_identity],
-        partial=True,
+        partial=False,  # CLR `partial` would send the record to the slow expansion (docs)
     )
 
 
