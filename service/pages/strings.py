@@ -21,6 +21,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         "awarded_on": "Date d'obtention",
         "hours": "Heures de formation continue",
         "hours_value": "{done} h (sur {available} h)",
+        "summary_transcript": "Relevé de formation continue",
+        "summary_transcript_text": (
+            "{count} formation(s), {hours} h au total (obligation : {obligation} h), "
+            "recalculées à partir des badges"
+        ),
         "expires_on": "Expire le",
         "issued_by": "Émis par",
         "level": "Niveau",
@@ -129,6 +134,11 @@ TEXT: dict[Lang, dict[str, str]] = {
         "awarded_on": "Date awarded",
         "hours": "Continuing-education hours",
         "hours_value": "{done} h (of {available} h)",
+        "summary_transcript": "Continuing-education transcript",
+        "summary_transcript_text": (
+            "{count} training(s), {hours} h in total (obligation: {obligation} h), "
+            "recomputed from the badges"
+        ),
         "expires_on": "Expires on",
         "issued_by": "Issued by",
         "level": "Level",

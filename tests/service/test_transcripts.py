@@ -244,3 +244,37 @@ async def test_only_portfolio_readers_get_transcripts_and_never_hidden_badges(
     assert platform.status_code == 403
     assert unknown.status_code == 403
     assert bad_id.status_code in {401, 422}
+
+
+async def test_verification_reports_the_record_each_badge_and_the_hours_recomputed(
+    client: httpx.AsyncClient,
+    reader: dict[str, str],
+    badges: dict[str, dict[str, Any]],
+    session: AsyncSession,
+) -> None:
+    path = f"/api/v1/learners/{await learner_id(session)}/transcript"
+    record = (await client.get(path, headers=reader)).json()
+    tampered = json.loads(json.dumps(record))
+    held(tampered)[1]["credentialSubject"]["creditsEarned"] = 30
+    tampered["description"] = "30 h"
+
+    report = (await client.post("/api/v1/verifications", json={"credential": record})).json()
+    by_url = (await client.post("/api/v1/verifications", json={"url": record["id"]})).json()
+    altered = (await client.post("/api/v1/verifications", json={"credential": tampered})).json()
+    page = await client.get(
+        "/verify", params={"link": record["id"]}, headers={"Accept": "text/html"}
+    )
+
+    assert report["verdict"] == "valid", report["checks"]
+    assert [c["status"] for c in report["checks"] if c["code"] == "embedded"] == ["passed"] * 2
+    assert report["summary"].get("transcript") == {
+        "credentials": 2,
+        "valid": 2,
+        "hours": 4.5,
+        "obligationHours": 30,
+    }
+    assert by_url["verdict"] == "valid"
+    assert altered["verdict"] == "invalid"
+    assert altered["summary"].get("transcript") is None  # nothing proven is summarised as fact
+    assert page.status_code == 200
+    assert "4.5 h" in page.text
