@@ -21,6 +21,7 @@ from schema.connections import Connection, page_size, paginate_built
 from schema.context import Context
 from schema.errors import coded
 from schema.ids import global_id, parse_global_id
+from schema.transcripts import TranscriptOut, transcript_of
 from service.domain.achievements import Alignment as AlignmentView
 from service.domain.issuers import IssuerProfile
 from service.domain.portfolios import (
@@ -352,6 +353,14 @@ class Learner(Node):
             )
             for level, credential in zip(reached, built, strict=True)
         ]
+
+    @strawberry.field(
+        description="the signed continuing-education transcript (CLR 2.0) of a period: a legal "
+        "one (``2025-2027``) or a range (``2025-07-01/2026-06-30``); none: the current legal "
+        "period; null when no badge the caller may see falls in it"
+    )
+    async def transcript(self, info: Info, period: str | None = None) -> TranscriptOut | None:
+        return await transcript_of(info, self.view.id, period)
 
     @strawberry.field(description="the competencies covered, each once, at most the largest page")
     async def alignments(self, info: Info) -> list[CoveredAlignment]:
