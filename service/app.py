@@ -48,6 +48,7 @@ from service.domain.clock import Clock, utc_now
 from service.logs import RequestLog, install_safety_net
 from service.pages.controllers import PAGE_ROUTES
 from service.pages.errors import NO_ROUTE_PAGE
+from service.pages.transcripts import EarnerTranscriptController
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
@@ -84,6 +85,7 @@ CONTROLLERS = [
     XapiLearnerController,
     LearnerTranscriptController,
     PublicTranscriptController,
+    EarnerTranscriptController,
 ]
 
 
