@@ -9,7 +9,6 @@ which fetches nothing (everything it needs is inline: styles, the QR code as SVG
 import uuid
 from typing import Annotated, Any
 
-import weasyprint
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
@@ -87,6 +86,8 @@ class EarnerTranscriptController(Controller):
         """The attestation as one printable page (PDF)."""
         result = await transcript_for_earner(runtime, credential_id, token, period)
         html = _attestation(request, runtime, result, for_print=True)
+        import weasyprint
+
         pdf = weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
         return _download(pdf, PDF, result, "pdf")
 

@@ -1,7 +1,9 @@
 """The earner's transcript from a management link: the printable attestation (HTML and a
 one-page PDF, in French and English), the signed record and the baked picture."""
 
+import asyncio
 import json
+import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -95,22 +97,30 @@ async def test_the_pdf_attestation_is_one_letter_page(
     assert pdf.headers["content-type"] == "application/pdf"
     path = tmp_path / f"attestation-{lang}.pdf"
     path.write_bytes(pdf.content)
-    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
-    fields = dict(line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
-    assert fields["Pages"].strip() == "1"
-    assert fields["Page size"].strip() == LETTER  # within A4's width too (215.9 mm > 210 mm
-    # only for the margins: the content is 184 mm wide), the length Québec schools print on
-    subprocess.run(
-        ["pdftoppm", "-r", "40", "-png", "-singlefile", str(path), str(tmp_path / lang)],
-        check=True,
-    )
-    picture = (tmp_path / f"{lang}.png").read_bytes()
+    fields, picture, text = await asyncio.to_thread(_read_pdf, path, tmp_path / lang)
+    assert fields["Pages"] == "1"
+    # Letter, what Québec schools print on; the content (184 mm wide, one page) fits A4 too.
+    assert fields["Page size"] == LETTER
     assert picture.startswith(b"\x89PNG")
-    text = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout
     assert "Marie Tremblay" in text
     assert ("Attestation de formation continue" if lang == "fr" else "attestation") in text
+
+
+def _read_pdf(path: Path, picture: Path) -> tuple[dict[str, str], bytes, str]:
+    """pdfinfo's fields, the page rendered by pdftoppm, and pdftotext's text."""
+    tools = {name: shutil.which(name) or name for name in ("pdfinfo", "pdftoppm", "pdftotext")}
+    info = subprocess.run([tools["pdfinfo"], str(path)], capture_output=True, text=True, check=True)
+    fields = {
+        key.strip(): value.strip()
+        for key, value in (line.split(":", 1) for line in info.stdout.splitlines() if ":" in line)
+    }
+    subprocess.run(
+        [tools["pdftoppm"], "-r", "40", "-png", "-singlefile", str(path), str(picture)], check=True
+    )
+    text = subprocess.run(
+        [tools["pdftotext"], str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return fields, picture.with_suffix(".png").read_bytes(), text
 
 
 async def test_a_wrong_token_shows_nothing(
