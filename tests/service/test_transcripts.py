@@ -278,3 +278,32 @@ async def test_verification_reports_the_record_each_badge_and_the_hours_recomput
     assert altered["summary"].get("transcript") is None  # nothing proven is summarised as fact
     assert page.status_code == 200
     assert "4.5 h" in page.text
+
+
+async def test_the_record_has_every_field_clr_2_requires(
+    client: httpx.AsyncClient,
+    reader: dict[str, str],
+    badges: dict[str, dict[str, Any]],
+    session: AsyncSession,
+) -> None:
+    """No package ships 1EdTech's CLR 2.0 JSON schema: the required fields of the spec's data
+    model (CLR 2.0 §B.1 ClrCredential, ClrSubject; OB 3.0 Profile, Achievement, IdentityObject)
+    are checked here instead."""
+    path = f"/api/v1/learners/{await learner_id(session)}/transcript"
+    record = (await client.get(path, headers=reader)).json()
+
+    assert {"@context", "id", "type", "issuer", "validFrom", "name", "credentialSubject"} <= set(
+        record
+    )
+    assert record["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert {"id", "type"} <= set(record["issuer"])
+    assert "Profile" in record["issuer"]["type"]
+    subject = record["credentialSubject"]
+    assert subject["type"] == ["ClrSubject"]
+    assert len(subject["verifiableCredential"]) >= 1
+    for achievement in subject["achievement"]:
+        assert {"id", "type", "criteria", "description", "name"} <= set(achievement)
+    for identity in subject["identifier"]:
+        assert {"type", "identityHash", "identityType", "hashed"} <= set(identity)
+    (proof,) = record["proof"]
+    assert {"type", "cryptosuite", "created", "verificationMethod", "proofPurpose"} <= set(proof)
