@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
-from service.api.contract import JSON_LD_TYPES, JWT_TYPES
+from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients import Principal
@@ -70,6 +70,7 @@ class LearnerTranscriptController(Controller):
         operation_id="GetLearnerTranscript",
         responses=problems(401, 403, 404, 422),
         media_type=VC_LD,
+        operation_class=CredentialOperation,
     )
     async def get_transcript(
         self,
@@ -97,13 +98,14 @@ class PublicTranscriptController(Controller):
         operation_id="ShowTranscript",
         responses=problems(404),
         media_type=VC_LD,
+        operation_class=CredentialOperation,
     )
     async def show(
         self,
         request: Request[Any, Any, State],
         runtime: NamedDependency[Runtime],
         reference: Annotated[
-            str, PathParameter(max_length=60, description="the record's id, optionally .json/.jwt")
+            str, PathParameter(description="the record's id, optionally ending in .json or .jwt")
         ],
     ) -> Response[Any]:
         """A signed transcript at its own URL (where its attestation's QR code leads)."""
