@@ -42,8 +42,10 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     INSIGNE_DATA_DIR=/data
 
-# DejaVu Sans draws the badge PNGs and link-preview cards (every accent of French).
+# DejaVu Sans draws the badge PNGs and link-preview cards (every accent of French); Pango lays
+# out the transcripts' PDF attestations (WeasyPrint).
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 insigne \

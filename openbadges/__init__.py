@@ -11,6 +11,7 @@ contexts are bundled, and documents such as controller documents and status list
 
 from openbadges.baking import bake, extract
 from openbadges.canonical import Canonicalized, canonicalize
+from openbadges.clr import build_clr, serialise_clr
 from openbadges.contexts import ContextLoader, bundled_contexts
 from openbadges.dids import (
     controller_document,
@@ -59,6 +60,8 @@ from openbadges.models import (
     Image,
     OpenBadgeCredential,
     Profile,
+    Result,
+    ResultDescription,
     compute_digest_sri,
     format_datetime,
     to_document,
@@ -80,7 +83,14 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
-from openbadges.verification import CHECK_CODES, Budget, Check, VerificationResult, verify
+from openbadges.verification import (
+    CHECK_CODES,
+    Budget,
+    Check,
+    ProofMemo,
+    VerificationResult,
+    verify,
+)
 from openbadges.verification.causes import cause_of
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import Language, explain, headline
@@ -119,7 +129,10 @@ __all__ = [
     "PrivateKey",
     "Profile",
     "ProofError",
+    "ProofMemo",
     "PublicKey",
+    "Result",
+    "ResultDescription",
     "SchemaValidator",
     "StaticResolver",
     "StatusList",
@@ -130,6 +143,7 @@ __all__ = [
     "VerificationMethod",
     "VerificationResult",
     "bake",
+    "build_clr",
     "bundled_contexts",
     "canonicalize",
     "cause_of",
@@ -155,6 +169,7 @@ __all__ = [
     "resolve_did_jwk",
     "resolve_did_key",
     "resolve_verification_method",
+    "serialise_clr",
     "sign_credential",
     "sign_jwt",
     "status_entry",

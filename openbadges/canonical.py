@@ -38,6 +38,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from openbadges import canonical_labels
 from openbadges.canonical_fallback import needs_fallback, parse_with_pyld
 from openbadges.canonical_limits import canonical_nquads_metered, has_unique_first_degree
 from openbadges.compiled import LazyQuads, canonicalize_compiled
@@ -358,7 +359,9 @@ def _nquads(quads: list[ox.Quad], hash_algorithm: HashAlgorithm) -> str:
     if any(
         isinstance(quad.graph_name, ox.BlankNode) for quad in quads
     ) or not has_unique_first_degree(quads):
-        return _nquads_metered(quads, hash_algorithm)
+        # Labels that follow from hashes alone (`canonical_labels`), else the metered §4.8.
+        labelled = canonical_labels.canonical_nquads(quads, hash_algorithm)
+        return labelled if labelled is not None else _nquads_metered(quads, hash_algorithm)
     dataset = ox.Dataset(quads)
     dataset.canonicalize(_ALGORITHMS[hash_algorithm])
     return _unescape_nonchars("".join(sorted(f"{quad} .\n" for quad in dataset)))

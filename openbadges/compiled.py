@@ -10,13 +10,14 @@ Blank nodes are labelled as RDFC-1.0 labels them when every blank node has a fir
 hash of its own (https://www.w3.org/TR/rdf-canon/#canon-algorithm, §4.4.3 steps 3-4: the
 canonical issuer then labels nodes in the code point order of their hashes, and §4.8 never
 runs). When two blank nodes share a hash, or the document holds anything this path does not
-fully understand (an undefined term, a number that is not an integer, a ``@value`` object, a
+fully understand (an undefined term, a ``@value`` object, a
 relative or unusual IRI, a context that is not bundled), `canonicalize_compiled` returns None
 and the caller uses the general path: it never guesses. Differential tests check the output
 against the general path and Digital Bazaar's canonicaliser byte for byte.
 """
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
@@ -31,6 +32,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
 _XSD_BOOLEAN = _XSD + "boolean"
 _XSD_INTEGER = _XSD + "integer"
+_XSD_DOUBLE = _XSD + "double"
+_TRAILING_ZEROS = re.compile(r"(\d)0*$")
 _ESCAPES = {
     **{code: f"\\u{code:04X}" for code in (*range(0x20), 0x7F)},
     0x08: "\\b",
@@ -266,8 +269,8 @@ class _Walker:
             raise Unsupported(f"a non-string value typed {kind}")
         if isinstance(item, bool):
             return self._dataset.literal("true" if item else "false", kind or _XSD_BOOLEAN)
-        if isinstance(item, int) and kind in (None, _XSD_INTEGER) and abs(item) < 10**21:
-            return self._dataset.literal(str(item), _XSD_INTEGER)
+        if isinstance(item, int | float):
+            return self._dataset.literal(*_number(item, kind))
         raise Unsupported(f"a value the compiled path does not type: {type(item).__name__}")
 
     def _nested(
@@ -289,6 +292,20 @@ class _Walker:
         name = self._dataset.blank()
         self.node(item, base, name)
         return name
+
+
+def _number(value: float, datatype: str | None) -> tuple[str, str]:
+    """A JSON number as RDF (JSON-LD 1.1 API §8.6 step 10-11; jsonld.js's lexical forms).
+
+    A value with a fractional part, of 10^21 or more, or typed xsd:double is written in the
+    canonical xsd:double form (``1.5E0``, ``2.5E-1``); any other is an integer (``3`` for
+    3.0, as JavaScript reads it), typed as the term says or xsd:integer.
+    """
+    if value != int(value) or abs(value) >= 10**21 or datatype == _XSD_DOUBLE:
+        mantissa, exponent = f"{float(value):.15e}".split("e")
+        mantissa = _TRAILING_ZEROS.sub(r"\1", mantissa)
+        return f"{mantissa}E{int(exponent)}", datatype or _XSD_DOUBLE
+    return str(int(value)), datatype or _XSD_INTEGER
 
 
 def _literal_text(value: str, datatype: str | None) -> str:

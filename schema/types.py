@@ -22,6 +22,7 @@ from schema.connections import Connection, page_size, paginate_built
 from schema.context import Context
 from schema.errors import coded
 from schema.ids import global_id, parse_global_id
+from schema.transcripts import TranscriptOut, transcript_of
 from service.domain.achievements import Alignment as AlignmentView
 from service.domain.issuers import IssuerProfile
 from service.domain.portfolios import (
@@ -110,6 +111,9 @@ class Achievement(Node):
     tags: list[str]
     alignments: list[Alignment]
     issuer: Issuer | None
+    hours: float | None = strawberry.field(
+        description="continuing-education hours the training is worth (its current version)"
+    )
 
     @classmethod
     def from_domain(
@@ -129,6 +133,7 @@ class Achievement(Node):
             tags=list(achievement.tags),
             alignments=[Alignment.from_domain(a) for a in achievement.alignments],
             issuer=Issuer.from_domain(issuer) if issuer else None,
+            hours=achievement.hours,
         )
 
 
@@ -355,6 +360,14 @@ class Learner(Node):
             )
             for level, credential in zip(reached, built, strict=True)
         ]
+
+    @strawberry.field(
+        description="the signed continuing-education transcript (CLR 2.0) of a period: a legal "
+        "one (``2025-2027``) or a range (``2025-07-01/2026-06-30``); none: the current legal "
+        "period; null when no badge the caller may see falls in it"
+    )
+    async def transcript(self, info: Info, period: str | None = None) -> TranscriptOut | None:
+        return await transcript_of(info, self.view.id, period)
 
     @strawberry.field(description="the competencies covered, each once, at most the largest page")
     async def alignments(self, info: Info) -> list[CoveredAlignment]:

@@ -39,6 +39,7 @@ from service.api.openapi import openapi_config
 from service.api.registry import CredentialRegistryController
 from service.api.security import document_security
 from service.api.tracks import TrackController
+from service.api.transcripts import LearnerTranscriptController, PublicTranscriptController
 from service.api.verifications import VerificationController
 from service.api.wallet import WALLET_ROUTES
 from service.api.webhooks import WebhookController
@@ -50,6 +51,7 @@ from service.logs import RequestLog, install_safety_net
 from service.negotiation import HTML_FACES
 from service.pages.controllers import PAGE_ROUTES
 from service.pages.faces import PageFaces
+from service.pages.transcripts import EarnerTranscriptController
 from service.pages.views import template_config
 from service.runtime import Runtime
 from service.settings import Settings
@@ -85,6 +87,9 @@ CONTROLLERS = [
     XapiMappingController,
     XapiLearnerController,
     *WALLET_ROUTES,
+    LearnerTranscriptController,
+    PublicTranscriptController,
+    EarnerTranscriptController,
 ]
 
 

@@ -17,8 +17,8 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
-from openbadges.verification.memo import ProofMemo
 from service.db.engine import Database, head_revision
 from service.domain.achievement_admin import AchievementAdministration
 from service.domain.achievements import AchievementService
@@ -46,7 +46,8 @@ from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import PublishedLists, StatusListService
 from service.domain.tracks import TrackService
-from service.domain.urls import IssuerRef, Urls
+from service.domain.transcripts import TranscriptService
+from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
 from service.domain.visibility import Viewer
 from service.domain.wallet.services import WalletServices, wallet_services
@@ -87,6 +88,7 @@ class Services:
     xapi: XapiIntake
     xapi_mappings: XapiMappings
     wallet: WalletServices
+    transcripts: TranscriptService
 
 
 def build_services(
@@ -136,6 +138,7 @@ def build_services(
         urls=urls,
     )
     portfolios = PortfolioService(session, principal=principal, urls=urls)
+    earner_controls = EarnerControls(session, principal=principal, urls=urls, clock=clock)
     stats = StatsService(session, portfolios.viewer)
     viewer = Viewer(principal=principal, is_operator=is_operator)
     lifecycle = CredentialLifecycle(
@@ -168,7 +171,7 @@ def build_services(
         clients,
         publications,
         BadgePages(session, urls=urls, clock=clock),
-        EarnerControls(session, principal=principal, urls=urls, clock=clock),
+        earner_controls,
         portfolios,
         stats,
         lifecycle,
@@ -190,6 +193,15 @@ def build_services(
         ),
         wallet=wallet_services(
             session, principal=principal, urls=urls, code_key=runtime.wallet_key, clock=clock
+        ),
+        transcripts=TranscriptService(
+            session,
+            portfolios=portfolios,
+            earner_controls=earner_controls,
+            issuers=issuers,
+            urls=urls,
+            issuer_slug=settings.transcript_issuer,
+            clock=clock,
         ),
     )
 
@@ -358,6 +370,9 @@ class _OwnDocuments:
         ref = self._runtime.urls.parse(url)
         if ref is None:
             return None
+        if isinstance(ref, TranscriptRef):  # rare: a transcript names itself
+            async with self._runtime.read() as services:
+                return (await services.transcripts.published(ref.id)).document
         document: dict[str, Any] = await (await self._opened()).document(ref)
         if isinstance(ref, IssuerRef) and ref.is_did_document:
             self._hosted.add(ref.slug)

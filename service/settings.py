@@ -110,6 +110,8 @@ class Settings:
             for OB 3.1, 1EdTech openbadges-specification#623), so such credentials validate
             and can be revoked but not suspended. On, they can be suspended and fail that
             schema. Credentials issued with both entries keep both, whatever the setting.
+        transcript_issuer: the slug of the issuer that signs continuing-education transcripts
+            (the operator's); None: the oldest issuer that has no parent.
         webhook_worker: whether the app process also delivers webhooks (the embedded set-up);
             off when ``insigne worker`` processes do it.
         debug: Litestar debug mode (tracebacks in responses; never in production).
@@ -142,6 +144,7 @@ class Settings:
     verify_timeout_seconds: float = 10.0
     fetch_per_host: int = 2
     suspension_entry: bool = False
+    transcript_issuer: str | None = None
     webhook_worker: bool = True
     debug: bool = False
     log_format: str = "text"
@@ -196,6 +199,7 @@ class Settings:
             verify_timeout_seconds=float(env.get("INSIGNE_VERIFY_TIMEOUT_SECONDS", "10")),
             fetch_per_host=int(env.get("INSIGNE_FETCH_PER_HOST", "2")),
             suspension_entry=env.get("INSIGNE_SUSPENSION_ENTRY", "0") == "1",
+            transcript_issuer=env.get("INSIGNE_TRANSCRIPT_ISSUER") or None,
             webhook_worker=env.get("INSIGNE_WEBHOOK_WORKER", "1") != "0",
             debug=env.get("INSIGNE_DEBUG") == "1",
             log_format=env.get("INSIGNE_LOG_FORMAT", "text"),

@@ -18,7 +18,7 @@ from openbadges.verification.report import Check, VerificationResult
 __all__ = ["CLR_TYPE", "MAX_DEPTH", "MAX_EMBEDDED", "check_embedded", "embedded_credentials"]
 
 CLR_TYPE = "ClrCredential"
-MAX_EMBEDDED = 64
+MAX_EMBEDDED = 256
 """Embedded credentials verified in one record; a record with more is unverifiable."""
 MAX_DEPTH = 2
 """Records nested in records that are still opened (a CLR inside a CLR)."""

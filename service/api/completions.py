@@ -51,6 +51,19 @@ class CompletionIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_
     completed_at: Annotated[datetime, msgspec.Meta(description="RFC 3339, with a time zone")]
     reflections: list[ReflectionIn]
     share_reflections: bool = False
+    hours: (
+        Annotated[
+            float,
+            msgspec.Meta(
+                gt=0,
+                le=1000,
+                description="continuing-education hours actually done, in quarter hours, at most "
+                "the achievement's; omitted: the achievement's own hours, when it states them",
+                examples=[2.5],
+            ),
+        ]
+        | None
+    ) = None
 
     def to_domain(self) -> Completion:
         return Completion.normalised(
@@ -60,6 +73,7 @@ class CompletionIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_
             completed_at=self.completed_at,
             share_reflections=self.share_reflections,
             reflections=tuple(Reflection(r.prompt, r.answer) for r in self.reflections),
+            hours=self.hours,
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -130,6 +131,8 @@ class AchievementRecord(Base):
     # The current definition's number; each earlier one is kept in `AchievementVersionRecord`.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     archived_at: Mapped[datetime | None]  # no new completions; documents still resolve
+    # Continuing-education hours the training is worth (quarter hours); None: not stated.
+    hours: Mapped[float | None] = mapped_column(Float)
 
     prompts: Mapped[list["PromptRecord"]] = relationship(
         lazy="raise", order_by="PromptRecord.position"
@@ -207,6 +210,9 @@ class CompletionRecord(Base):
     created_at: Mapped[datetime]
     # The achievement's definition this completion was validated and issued under.
     achievement_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # The hours the learner actually did, as the platform reported them (at most the
+    # achievement's); None: the achievement's own hours, when it states them.
+    hours: Mapped[float | None] = mapped_column(Float)
 
 
 class EvidenceRecord(Base):
@@ -467,3 +473,20 @@ class WalletExchangeRecord(Base):
     expires_at: Mapped[datetime]
     token_expires_at: Mapped[datetime | None]
     collected_at: Mapped[datetime | None]
+
+
+class TranscriptRecord(Base):
+    """A signed CLR 2.0 transcript, kept for as long as the badges it holds stay the same.
+
+    ``key`` digests the learner, the period, and every held badge's id and status: a badge
+    revoked, suspended, hidden or issued meanwhile makes another key, hence a new transcript.
+    """
+
+    __tablename__ = "transcripts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id"), index=True)
+    signed_json: Mapped[str] = mapped_column(Text)  # served byte for byte
+    jwt: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

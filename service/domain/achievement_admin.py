@@ -36,6 +36,7 @@ from service.domain.definitions import (
     text_problems,
 )
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.hours import hours_problems
 from service.domain.images import ImageService, accept_image
 from service.domain.issuers import IssuerService
 from service.domain.texts import Said
@@ -57,6 +58,7 @@ class AchievementChanges:
     prompts: tuple[Prompt, ...] | None = None
     alignments: tuple[Alignment, ...] | None = None
     tags: tuple[str, ...] | None = None
+    hours: float | None = None
 
     def given(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -160,6 +162,7 @@ class AchievementAdministration:
         record.image_url = changed.image_url
         record.alignments = [vars(a) for a in changed.alignments]
         record.tags = list(changed.tags)
+        record.hours = changed.hours
         record.version = changed.version + 1
         if replace_prompts:
             await self._session.execute(
@@ -250,4 +253,5 @@ def _definition_problems(definition: NewAchievement | Achievement) -> list[Field
         + prompt_problems(definition.prompts)
         + alignment_problems(definition.alignments)
         + tag_problems(definition.tags)
+        + hours_problems("hours", definition.hours)
     )

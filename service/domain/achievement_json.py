@@ -54,6 +54,10 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
     archived_at: Annotated[
         datetime | None, msgspec.Meta(description="set: no new completion is accepted")
     ] = None
+    hours: Annotated[
+        float | None,
+        msgspec.Meta(description="continuing-education hours the training is worth, if stated"),
+    ] = None
 
     @classmethod
     def from_domain(cls, achievement: Achievement) -> "AchievementOut":
@@ -88,6 +92,7 @@ class AchievementOut(msgspec.Struct, kw_only=True, rename="camel"):
             image=achievement.image_url,
             version=achievement.version,
             archived_at=achievement.archived_at,
+            hours=achievement.hours,
         )
 
 
@@ -139,6 +144,15 @@ Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Prompts = Annotated[list[PromptIn], msgspec.Meta(max_length=MAX_PROMPTS)]
 Alignments = Annotated[list[AlignmentIn], msgspec.Meta(max_length=MAX_ALIGNMENTS)]
 Tags = Annotated[list[Tag], msgspec.Meta(max_length=MAX_TAGS)]
+Hours = Annotated[
+    float,
+    msgspec.Meta(
+        gt=0,
+        le=1000,
+        description="continuing-education hours the training is worth, in quarter hours",
+        examples=[3],
+    ),
+]
 
 
 class AchievementIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
@@ -154,6 +168,7 @@ class AchievementIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown
     prompts: Prompts
     alignments: Alignments = msgspec.field(default_factory=list)
     tags: Tags = msgspec.field(default_factory=list)
+    hours: Hours | None = None
 
     def to_domain(self) -> NewAchievement:
         return NewAchievement(
@@ -168,6 +183,7 @@ class AchievementIn(msgspec.Struct, kw_only=True, rename="camel", forbid_unknown
             prompts=tuple(p.to_domain() for p in self.prompts),
             alignments=tuple(a.to_domain() for a in self.alignments),
             tags=tuple(self.tags),
+            hours=self.hours,
         )
 
 
@@ -184,6 +200,7 @@ class AchievementPatchIn(msgspec.Struct, kw_only=True, rename="camel", forbid_un
     prompts: Prompts | None = None
     alignments: Alignments | None = None
     tags: Tags | None = None
+    hours: Hours | None = None
 
     def to_domain(self) -> AchievementChanges:
         return AchievementChanges(
@@ -199,4 +216,5 @@ class AchievementPatchIn(msgspec.Struct, kw_only=True, rename="camel", forbid_un
                 None if self.alignments is None else tuple(a.to_domain() for a in self.alignments)
             ),
             tags=None if self.tags is None else tuple(self.tags),
+            hours=self.hours,
         )

@@ -53,6 +53,7 @@ class Achievement:
     prompts: tuple[Prompt, ...]
     version: int = 1
     archived_at: datetime | None = None
+    hours: float | None = None  # continuing-education hours the training is worth
 
     def definition(self) -> dict[str, Any]:
         """What a version keeps: everything a credential or its page shows of the badge."""
@@ -68,6 +69,7 @@ class Achievement:
             "alignments": [asdict(a) for a in self.alignments],
             "tags": list(self.tags),
             "prompts": [asdict(p) for p in self.prompts],
+            "hours": self.hours,
         }
 
     def at_version(self, version: int, definition: dict[str, Any]) -> "Achievement":
@@ -86,6 +88,7 @@ class Achievement:
             alignments=tuple(Alignment(**a) for a in definition["alignments"]),
             tags=tuple(definition["tags"]),
             prompts=tuple(Prompt(**p) for p in definition["prompts"]),
+            hours=definition.get("hours"),  # versions kept before hours existed state none
         )
 
 
@@ -103,6 +106,7 @@ class NewAchievement:
     alignments: tuple[Alignment, ...] = ()
     tags: tuple[str, ...] = ()
     image_url: str | None = None
+    hours: float | None = None
 
 
 class AchievementService:
@@ -149,6 +153,7 @@ class AchievementService:
             in_language=new.in_language,
             created_at=self._clock(),
             version=1,
+            hours=new.hours,
         )
         self._session.add(record)
         await self._session.flush()
@@ -227,4 +232,5 @@ def _achievement(record: AchievementRecord) -> Achievement:
         ),
         version=record.version,
         archived_at=record.archived_at,
+        hours=record.hours,
     )

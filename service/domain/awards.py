@@ -212,6 +212,7 @@ class AwardService:
                 "share_reflections": completion.share_reflections,
                 "created_at": self._clock(),
                 "achievement_version": draft.achievement.version,
+                "hours": completion.hours,
             },
         )
         if not is_new:

@@ -107,6 +107,9 @@ class BadgePage:
     evidence_public: bool
     hidden: bool
     viewer_is_earner: bool
+    # Continuing-education hours as the signed badge states them (None: it states none).
+    hours: str | None = None
+    hours_available: str | None = None
 
 
 class BadgePages:
@@ -167,6 +170,8 @@ class BadgePages:
             evidence_public=facts.evidence_public,
             hidden=facts.hidden,
             viewer_is_earner=viewer.is_earner_of(facts),
+            hours=_hours(subject.get("creditsEarned")),
+            hours_available=_hours(claimed.get("creditsAvailable")),
         )
 
     async def _as_issued(self, achievement_id: uuid.UUID, version: int) -> AchievementView:
@@ -373,3 +378,10 @@ def _dict(value: object) -> dict[str, Any]:
 def _first(value: object) -> dict[str, Any]:
     items = _list(value)
     return _dict(items[0]) if items else {}
+
+
+def _hours(value: object) -> str | None:
+    """Credits (hours, docs/hours.md) as the page writes them: ``3``, ``2.5``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return f"{value:g}"

@@ -12,6 +12,7 @@ from service.domain.achievements import Achievement, AchievementService
 from service.domain.clients import Principal
 from service.domain.clock import Clock
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
+from service.domain.hours import hours_problems
 from service.domain.issuers import IssuerService
 from service.domain.texts import Said
 
@@ -45,6 +46,7 @@ class Completion:
     completed_at: datetime
     share_reflections: bool
     reflections: tuple[Reflection, ...]
+    hours: float | None = None  # done, when fewer than the achievement's (or it states none)
 
     @classmethod
     def normalised(cls, **values: Any) -> "Completion":  # noqa: ANN401 - forwarded as is
@@ -64,7 +66,13 @@ class Completion:
             "completedAt": self.completed_at.isoformat(),
             "shareReflections": self.share_reflections,
             "reflections": [[r.prompt, r.answer] for r in self.reflections],
+            # Only when given: completions recorded before hours existed keep their fingerprint.
+            **({"hours": self.hours} if self.hours is not None else {}),
         }
+
+    def hours_done(self, achievement: Achievement) -> float | None:
+        """The hours the badge states: those reported, else the achievement's."""
+        return self.hours if self.hours is not None else achievement.hours
 
 
 async def validate_completion(
@@ -94,6 +102,7 @@ async def validate_completion(
     problems += _learner_problems(completion.learner)
     problems += _date_problems(completion.completed_at, clock())
     problems += _reflection_problems(completion.reflections, achievement)
+    problems += hours_problems("hours", completion.hours, most=achievement.hours)
     if not completion.external_id.strip():
         problems.append(FieldProblem("externalId", Said("field-blank")))
     if problems:

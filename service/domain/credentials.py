@@ -28,6 +28,8 @@ from openbadges.models import (
     Image,
     OpenBadgeCredential,
     Profile,
+    Result,
+    ResultDescription,
     compute_digest_sri,
     format_datetime,
     to_document,
@@ -47,6 +49,13 @@ ACHIEVEMENT_CREDENTIAL_SCHEMA = CredentialSchema(
     id="https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
     type="1EdTechJsonSchemaValidator2019",
 )
+
+
+HOURS_RESULT_TYPE = "ext:ContinuingEducationHours"
+HOURS_RESULT_NAME = (
+    "Heures de formation continue (unité : heure) / Continuing-education hours (unit: hour)"
+)
+HOURS_FRAGMENT = "#continuing-education-hours"
 
 
 _SUBJECT_NAMESPACE = uuid.UUID("5b0c1a3e-7f0e-4d2a-9c51-6e1f0b8a2d47")
@@ -130,7 +139,10 @@ def build_credential(draft: Draft, urls: Urls) -> dict[str, Any]:
             # The earner's name, in clear: the badge page and the credential show who earned it.
             IdentityObject(identity_type="name", hashed=False, identity_hash=learner.name),
         ),
-        achievement=achievement_model(draft.achievement, urls),
+        achievement=achievement_model(
+            draft.achievement, urls, is_reported=completion.hours is not None
+        ),
+        **_hours_earned(completion.hours_done(draft.achievement), draft.achievement, urls),
     )
     credential = OpenBadgeCredential(
         id=urls.credential(draft.credential_id),
@@ -169,7 +181,9 @@ def sign_both_ways(unsigned: dict[str, Any], issuer: IssuerKeys, at: datetime) -
     return SignedCredential(dumps(document), token)
 
 
-def achievement_model(achievement: Achievement, urls: Urls) -> AchievementModel:
+def achievement_model(
+    achievement: Achievement, urls: Urls, *, is_reported: bool = False
+) -> AchievementModel:
     """The OB 3.0 Achievement, as credentials embed it and ``/achievements/<slug>`` serves it."""
     return AchievementModel(
         id=urls.achievement(achievement.slug),
@@ -192,7 +206,44 @@ def achievement_model(achievement: Achievement, urls: Urls) -> AchievementModel:
             for a in achievement.alignments
         ),
         tag=achievement.tags,
+        # Hours are the credits (docs/hours.md): the number in creditsAvailable, and the unit
+        # named by a result description that the subject's result refers to.
+        credits_available=achievement.hours,
+        result_description=_hours_described(achievement, urls, is_reported=is_reported),
     )
+
+
+def _hours_described(
+    achievement: Achievement, urls: Urls, *, is_reported: bool
+) -> tuple[ResultDescription, ...]:
+    """The result description that names the hours' unit, when the badge states hours."""
+    if achievement.hours is None and not is_reported:
+        return ()
+    return (
+        ResultDescription(
+            id=urls.achievement(achievement.slug) + HOURS_FRAGMENT,
+            name=HOURS_RESULT_NAME,
+            result_type=HOURS_RESULT_TYPE,
+            value_min="0",
+            value_max=None if achievement.hours is None else format_hours(achievement.hours),
+        ),
+    )
+
+
+def _hours_earned(hours: float | None, achievement: Achievement, urls: Urls) -> dict[str, Any]:
+    """``creditsEarned`` (hours) and the result naming their unit, when hours are known."""
+    if hours is None:
+        return {}
+    result = Result(
+        value=format_hours(hours),
+        result_description=urls.achievement(achievement.slug) + HOURS_FRAGMENT,
+    )
+    return {"credits_earned": hours, "result": (result,)}
+
+
+def format_hours(hours: float) -> str:
+    """Hours as a plain decimal string: ``3``, ``2.5``, ``0.75``."""
+    return f"{hours:g}"
 
 
 def issuer_model(issuer: IssuerProfile) -> Profile:

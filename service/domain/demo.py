@@ -29,6 +29,7 @@ EXPLORER = NewAchievement(
         "développement professionnel : des réponses écrites aux trois questions réflexives."
     ),
     in_language="fr-CA",
+    hours=3.0,  # continuing-education hours the training is worth
     tags=("leadership pédagonumérique", "niveau 1", "explorateur"),
     alignments=(
         Alignment(

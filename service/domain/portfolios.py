@@ -123,6 +123,7 @@ class AchievementSummary:
     image_url: str | None
     alignments: tuple[Alignment, ...]
     tags: tuple[str, ...]
+    hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -338,6 +339,7 @@ def _achievement(record: AchievementRecord) -> AchievementSummary:
         image_url=record.image_url,
         alignments=tuple(Alignment(**a) for a in record.alignments),
         tags=tuple(record.tags),
+        hours=record.hours,
     )
 
 

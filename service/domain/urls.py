@@ -46,13 +46,26 @@ class IssuerRef:
 
 
 @dataclass(frozen=True)
+class TranscriptRef:
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class KeyRef:
     slug: str
     name: str
 
 
-_Ref = TypeVar("_Ref", CredentialRef, EvidenceRef, StatusListRef)
-Reference = CredentialRef | EvidenceRef | StatusListRef | AchievementRef | IssuerRef | KeyRef
+_Ref = TypeVar("_Ref", CredentialRef, EvidenceRef, StatusListRef, TranscriptRef)
+Reference = (
+    CredentialRef
+    | EvidenceRef
+    | StatusListRef
+    | AchievementRef
+    | IssuerRef
+    | KeyRef
+    | TranscriptRef
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,10 @@ class Urls:
     def manage(self, credential_id: uuid.UUID, token: str) -> str:
         """The earner's private management link (the token is a path segment, never a query)."""
         return f"{self.base}/credentials/{credential_id}/manage/{token}"
+
+    def transcript(self, transcript_id: uuid.UUID) -> str:
+        """A signed continuing-education transcript (CLR 2.0), as its QR code links it."""
+        return f"{self.base}/transcripts/{transcript_id}"
 
     def achievement_image(self, slug: str, extension: Literal["svg", "png"] = "svg") -> str:
         """The designed picture of an achievement that has no image of its own."""
@@ -143,6 +160,8 @@ def _route(parts: list[str]) -> Reference | None:
             return _with_id(name, EvidenceRef)
         case ["status", name]:
             return _with_id(name, StatusListRef)
+        case ["transcripts", name]:
+            return _with_id(name, TranscriptRef)
         case ["achievements", slug]:
             return AchievementRef(slug)
         case ["issuers", slug]:

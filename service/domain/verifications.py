@@ -20,14 +20,15 @@ from urllib.parse import unquote, urlsplit
 import anyio
 import msgspec
 
+from openbadges import ProofMemo
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject
 from openbadges.verification import Budget, Check, VerificationResult, verify
 from openbadges.verification.causes import cause_of
-from openbadges.verification.memo import ProofMemo
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
+from service.domain import transcript_lines
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
 from service.domain.fetched import Gone
@@ -529,7 +530,7 @@ def summarise(result: VerificationResult, language: Language = "en") -> dict[str
     ``unverifiedClaims`` (from the payload of a tampered VC-JWT too) and a notice.
     """
     if result.is_proven:
-        return _summary(result.credential)
+        return {**_summary(result.credential), **_transcript(result)}
     claims = _summary(result.credential or result.unverified_credential)
     if not claims:
         return {}
@@ -563,4 +564,27 @@ def _summary(credential: JSONObject | None) -> dict[str, Any]:
         "validFrom": credential.get("validFrom") or credential.get("issuanceDate"),
         "validUntil": credential.get("validUntil") or credential.get("expirationDate"),
         "awardedDate": credential.get("awardedDate"),
+        **_hours(credential),
     }
+
+
+def _transcript(result: VerificationResult) -> dict[str, Any]:
+    """A transcript's (CLR 2.0) total hours, recomputed from the held badges that verified."""
+    if not result.embedded:
+        return {}
+    valid = [r.credential for r in result.embedded if r.verified and r.credential]
+    summary = transcript_lines.summarise(valid)
+    return {
+        "transcript": {
+            "credentials": len(result.embedded),
+            "valid": len(valid),
+            "hours": summary.total_hours,
+            "obligationHours": summary.obligation_hours,
+        }
+    }
+
+
+def _hours(credential: JSONObject) -> dict[str, Any]:
+    """A badge's continuing-education hours: its ``creditsEarned`` (docs/hours.md)."""
+    hours = transcript_lines.hours_of(credential)
+    return {"hours": hours} if hours is not None else {}

@@ -19,6 +19,46 @@ TEXT: dict[Lang, dict[str, str]] = {
         "other_language": "English",
         "awarded_to": "Décerné à",
         "awarded_on": "Date d'obtention",
+        "hours": "Heures de formation continue",
+        "hours_value": "{done} h (sur {available} h)",
+        "attest_title": "Attestation de formation continue",
+        "attest_intro": (
+            "Loi sur l'instruction publique : au moins 30 heures de formation continue par "
+            "période de deux années scolaires (du 1er juillet d'une année impaire au 30 juin "
+            "deux ans plus tard)."
+        ),
+        "attest_educator": "Personne enseignante",
+        "attest_period": "Période",
+        "attest_period_text": "du {start} au {end}",
+        "attest_training": "Formation",
+        "attest_date": "Date",
+        "attest_hours": "Heures",
+        "attest_issuer": "Émetteur",
+        "attest_total": "Total",
+        "attest_obligation": "{total} h sur les {obligation} h exigées",
+        "attest_met": "Obligation remplie pour la période.",
+        "attest_not_met": "Il manque {missing} h pour remplir l'obligation de la période.",
+        "attest_none": "Aucune formation reconnue par un badge valide pendant cette période.",
+        "attest_qr": (
+            "Balayez le code pour vérifier le relevé signé (CLR 2.0) et chacun des badges "
+            "qu'il contient :"
+        ),
+        "attest_signed_by": "Relevé signé par {issuer} le {date}.",
+        "attest_choose": "Choisir la période",
+        "attest_from": "Du",
+        "attest_to": "au",
+        "attest_show": "Afficher",
+        "attest_print": "Imprimer",
+        "attest_download": "Télécharger",
+        "attest_json": "le relevé signé (JSON)",
+        "attest_png": "l'image avec le relevé intégré (PNG)",
+        "attest_pdf": "l'attestation (PDF)",
+        "manage_transcript": "Mon relevé de formation continue (tous mes badges, par période)",
+        "summary_transcript": "Relevé de formation continue",
+        "summary_transcript_text": (
+            "{count} formation(s), {hours} h au total (obligation : {obligation} h), "
+            "recalculées à partir des badges"
+        ),
         "expires_on": "Expire le",
         "issued_by": "Émis par",
         "level": "Niveau",
@@ -125,6 +165,44 @@ TEXT: dict[Lang, dict[str, str]] = {
         "other_language": "Français",
         "awarded_to": "Awarded to",
         "awarded_on": "Date awarded",
+        "hours": "Continuing-education hours",
+        "hours_value": "{done} h (of {available} h)",
+        "attest_title": "Continuing-education attestation",
+        "attest_intro": (
+            "Québec's Education Act: at least 30 hours of continuing education per period of "
+            "two school years (from 1 July of an odd year to 30 June two years later)."
+        ),
+        "attest_educator": "Teacher",
+        "attest_period": "Period",
+        "attest_period_text": "from {start} to {end}",
+        "attest_training": "Training",
+        "attest_date": "Date",
+        "attest_hours": "Hours",
+        "attest_issuer": "Issuer",
+        "attest_total": "Total",
+        "attest_obligation": "{total} h of the {obligation} h required",
+        "attest_met": "The obligation is met for the period.",
+        "attest_not_met": "{missing} h are missing to meet the period's obligation.",
+        "attest_none": "No training recognised by a valid badge in this period.",
+        "attest_qr": (
+            "Scan the code to verify the signed transcript (CLR 2.0) and each badge it holds:"
+        ),
+        "attest_signed_by": "Transcript signed by {issuer} on {date}.",
+        "attest_choose": "Choose the period",
+        "attest_from": "From",
+        "attest_to": "to",
+        "attest_show": "Show",
+        "attest_print": "Print",
+        "attest_download": "Download",
+        "attest_json": "the signed transcript (JSON)",
+        "attest_png": "the picture with the transcript baked in (PNG)",
+        "attest_pdf": "the attestation (PDF)",
+        "manage_transcript": "My continuing-education transcript (all my badges, by period)",
+        "summary_transcript": "Continuing-education transcript",
+        "summary_transcript_text": (
+            "{count} training(s), {hours} h in total (obligation: {obligation} h), "
+            "recomputed from the badges"
+        ),
         "expires_on": "Expires on",
         "issued_by": "Issued by",
         "level": "Level",

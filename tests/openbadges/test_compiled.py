@@ -80,7 +80,6 @@ def test_anything_not_understood_falls_back(credential: dict[str, Any], odd: str
         {"validFrom": {"@value": "2026-01-01T00:00:00Z"}},
         {"id": "relative/path"},
         {"id": "_:b0"},
-        {"name": 2.5},
         {"name": [["nested"]]},
         {"issuer": {}},
         {"https://schema.org/name": "an IRI as a key"},
@@ -93,6 +92,19 @@ def test_unusual_values_fall_back(change: dict[str, Any]) -> None:
     credential.update(change)
 
     assert canonicalize_compiled(credential, None) is None
+
+
+@pytest.mark.parametrize("value", [2.5, 0.25, 7.75, 3.0, 1e21, -4.5])
+def test_numbers_compile_as_the_general_path_expands_them(value: float) -> None:
+    # Hours (OB 3.0 creditsAvailable/creditsEarned, typed xsd:float) and untyped numbers.
+    credential = _explorer()
+    credential["name"] = value
+    credential["credentialSubject"]["creditsEarned"] = value
+
+    compiled = canonicalize_compiled(credential, None)
+
+    assert compiled is not None
+    assert compiled[1] == canonicalize_general(credential, None, LOADER).document
 
 
 def test_vectors_and_corpus_compile_byte_identical(shared: Path) -> None:

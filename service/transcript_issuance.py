@@ -1,0 +1,54 @@
+"""The transcript pipeline: gather (read) → build and sign (no transaction) → keep (write).
+
+As for badges (`service.issuance`), no unit of work is open while the record is signed. A
+record already signed for the same set of badges (`TranscriptService`'s key) is returned as
+it is, so a page that shows it, its QR code and its PDF costs one signature, not three.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from service.domain.clients import Principal
+from service.domain.periods import Period
+from service.domain.transcripts import (
+    Transcript,
+    TranscriptDraft,
+    build_transcript,
+    sign_transcript,
+)
+from service.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class TranscriptResult:
+    draft: TranscriptDraft
+    transcript: Transcript | None  # None: no badge in the period, nothing to sign
+
+
+async def transcript_for_learner(
+    runtime: Runtime, principal: Principal | None, learner_id: uuid.UUID, period: str | None
+) -> TranscriptResult:
+    """A platform's request (``GET /api/v1/learners/{id}/transcript``, GraphQL)."""
+    async with runtime.read(principal) as services:
+        chosen = Period.parse(period, runtime.clock().date())
+        draft = await services.transcripts.for_learner(learner_id, chosen)
+    return await _signed(runtime, draft)
+
+
+async def transcript_for_earner(
+    runtime: Runtime, credential_id: uuid.UUID, token: str, period: str | None
+) -> TranscriptResult:
+    """The earner's request, through one of their badges' management links."""
+    async with runtime.read() as services:
+        chosen = Period.parse(period, runtime.clock().date())
+        draft = await services.transcripts.for_earner(credential_id, token, chosen)
+    return await _signed(runtime, draft)
+
+
+async def _signed(runtime: Runtime, draft: TranscriptDraft) -> TranscriptResult:
+    if draft.signed is not None or not draft.held:
+        return TranscriptResult(draft, draft.signed)
+    signed_json, jwt = sign_transcript(build_transcript(draft, runtime.urls), draft)
+    async with runtime.write() as services:
+        transcript = await services.transcripts.store(draft, signed_json, jwt)
+    return TranscriptResult(draft, transcript)
