@@ -125,7 +125,11 @@ class AwardService:
         self._purposes = (REVOCATION, SUSPENSION) if suspension_entry else (REVOCATION,)
 
     async def prepare(self, request: CompletionRequest) -> Award | Draft | ListNeeded:
-        """A retry's award, or the validated draft of a new credential (reads only)."""
+        """A retry's award, or the validated draft of a new credential.
+
+        It reads, and last takes the draft's status index(es): run it on a reserving unit
+        (`Database.reserve`), whose counter statement commits by itself.
+        """
         client = self._client()
         key = request.idempotency_key
         if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
@@ -143,7 +147,7 @@ class AwardService:
             self._session, achievement, completion.learner.email, self.viewer
         )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
-        slots = await self._status_lists.free_slots(issuer.issuer.id, self._purposes)
+        slots = await self._status_lists.take_slots(issuer.issuer.id, self._purposes)
         slot, held = slots[REVOCATION], slots.get(SUSPENSION)
         if slot.list_id is None or slot.index is None:
             return ListNeeded(issuer, slot.sequence)
