@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -104,6 +104,14 @@ class NewAchievement:
     image_url: str | None = None
 
 
+# Built once: every issuance reads its achievement.
+_WITH_PROMPTS = select(AchievementRecord).options(joinedload(AchievementRecord.prompts))
+_BY_SLUG = _WITH_PROMPTS.where(AchievementRecord.slug == bindparam("slug"))
+_BY_SLUG_OR_ID = _WITH_PROMPTS.where(
+    or_(AchievementRecord.slug == bindparam("slug"), AchievementRecord.id == bindparam("id"))
+)
+
+
 class AchievementService:
     def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
         self._session = session
@@ -119,14 +127,10 @@ class AchievementService:
 
     async def get(self, slug_or_id: str) -> Achievement:
         """By slug, or by id (platforms may send either)."""
-        condition = AchievementRecord.slug == slug_or_id
+        statement, values = _BY_SLUG, dict[str, object](slug=slug_or_id)
         with contextlib.suppress(ValueError):
-            condition = or_(condition, AchievementRecord.id == uuid.UUID(slug_or_id))
-        records = await self._session.scalars(
-            select(AchievementRecord)
-            .options(joinedload(AchievementRecord.prompts))
-            .where(condition)
-        )
+            statement, values = _BY_SLUG_OR_ID, {"slug": slug_or_id, "id": uuid.UUID(slug_or_id)}
+        records = await self._session.scalars(statement, values)
         record = records.unique().first()
         if record is None:
             raise NotFound(f"no achievement {slug_or_id!r}")

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord
@@ -264,9 +264,7 @@ class ClientService:
             raise Unauthorized("the access token has expired") from None
         except jwt.PyJWTError:
             raise Unauthorized("invalid access token") from None
-        record = await self._session.scalar(
-            select(ClientRecord).where(ClientRecord.client_id == str(claims["sub"]))
-        )
+        record = await self._session.scalar(_BY_CLIENT_ID, {"client_id": str(claims["sub"])})
         # A disabled client, or a secret renewed since the token was issued: refused at once.
         if (
             record is None
@@ -275,6 +273,9 @@ class ClientService:
         ):
             raise Unauthorized("invalid access token")
         return principal_of(record, granted=frozenset(claims["scope"].split()))
+
+
+_BY_CLIENT_ID = select(ClientRecord).where(ClientRecord.client_id == bindparam("client_id"))
 
 
 def principal_of(record: ClientRecord, *, granted: frozenset[str] | None = None) -> Principal:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -74,6 +74,23 @@ class IssuerKeys:
 
     issuer: IssuerProfile
     keys: SigningKeys
+
+
+# Built once: every issuance runs them.
+_SIGNING_KEYS = (
+    select(IssuerRecord, IssuerKeyRecord)
+    .join(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
+    .where(IssuerRecord.id == bindparam("issuer"), IssuerKeyRecord.is_active)
+)
+_HELD = (
+    select(IssuerKeyRecord.name)
+    .where(
+        IssuerKeyRecord.issuer_id == bindparam("issuer"),
+        IssuerKeyRecord.name.in_(bindparam("names", expanding=True)),
+        IssuerKeyRecord.is_active,
+    )
+    .with_for_update(read=True)
+)
 
 
 class IssuerService:
@@ -156,13 +173,7 @@ class IssuerService:
         """
         if (known := self._keys.get(issuer_id)) is not None:
             return known
-        rows = (
-            await self._session.execute(
-                select(IssuerRecord, IssuerKeyRecord)
-                .join(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
-                .where(IssuerRecord.id == issuer_id, IssuerKeyRecord.is_active)
-            )
-        ).all()
+        rows = (await self._session.execute(_SIGNING_KEYS, {"issuer": issuer_id})).all()
         if not rows:
             raise NotFound("no such issuer")
         issuer = self._profile(rows[0][0])
@@ -187,15 +198,7 @@ class IssuerService:
         waits for this unit to commit (SQLite serialises writers anyway).
         """
         names = [pair.id.rsplit("#", 1)[1] for pair in (keys.keys.data_integrity, keys.keys.jwt)]
-        held = await self._session.scalars(
-            select(IssuerKeyRecord.name)
-            .where(
-                IssuerKeyRecord.issuer_id == keys.issuer.id,
-                IssuerKeyRecord.name.in_(names),
-                IssuerKeyRecord.is_active,
-            )
-            .with_for_update(read=True)
-        )
+        held = await self._session.scalars(_HELD, {"issuer": keys.issuer.id, "names": names})
         return sorted(held) == sorted(names)
 
     async def profile_document(self, slug: str) -> dict[str, Any]:
