@@ -359,9 +359,21 @@ async def _grow_to(url: str, demo: dict[str, str], total: int) -> None:
             remaining -= batch
         await connection.execute("ANALYZE")
         print(f"\ngrew to {total:,} credentials in {time.perf_counter() - started:.0f} s")
+        plan = await connection.fetch(f"EXPLAIN (COSTS OFF) {_TAKE_SQL}", issuer)
+        print("the slot statement's plan (no credential is read):")
+        print("\n".join(f"  {row[0]}" for row in plan))
     finally:
         await connection.close()
 
+
+# The statement Insigne takes a status index with (`service.domain.status_lists._TAKE`).
+_TAKE_SQL = (
+    "UPDATE status_lists SET allocated = allocated + 1 WHERE issuer_id = $1"
+    " AND purpose IN ('revocation') AND sequence = (SELECT max(older.sequence)"
+    " FROM status_lists AS older WHERE older.issuer_id = $1"
+    " AND older.purpose = status_lists.purpose) AND allocated < size AND slot_key IS NOT NULL"
+    " RETURNING id, purpose, sequence, size, allocated, slot_key"
+)
 
 # Learners, completions, credentials and audit events, one of each per credential, with the
 # columns and unique keys the service fills (the signed text copied from a real credential).
