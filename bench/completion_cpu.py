@@ -195,7 +195,7 @@ def _lean(env: dict[str, str], tmp: Path, port: int) -> Iterator[Target]:
 
 def _ready(target: Target, log: Path, path: str = "/ready") -> None:
     if path == "/ready":
-        wait_until_ready(target.base_url, target.process)
+        wait_until_ready(target.base_url, target.process, timeout=240)
         return
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
