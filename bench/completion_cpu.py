@@ -106,6 +106,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--grow", action="store_true", help="measure at 100k and 1M too")
     parser.add_argument("--workers", action="store_true", help="1 vs 2 server processes")
+    parser.add_argument(
+        "--server", choices=("uvicorn", "granian"), default="uvicorn", help="insigne serve --server"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: run `make bench-setup` (apt-get install wrk)")
@@ -128,7 +131,7 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
     name = make_url(url).database or ""
     with contextlib.ExitStack() as stack:
         targets = [
-            stack.enter_context(_insigne(env, tmp, ports["insigne"], 1)),
+            stack.enter_context(_insigne(env, tmp, ports["insigne"], 1, args.server)),
             stack.enter_context(_lean(env, tmp, ports["lean"])),
         ]
         token = _token(targets[0].base_url, demo)
@@ -150,8 +153,10 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
         if args.workers:
             for target in targets:
                 stop(target.process)
-            two = stack.enter_context(_insigne(env, tmp, ports["insigne x2"], 2))
-            one = stack.enter_context(_insigne(env, tmp, ports["insigne"], 1, fresh=True))
+            two = stack.enter_context(_insigne(env, tmp, ports["insigne x2"], 2, args.server))
+            one = stack.enter_context(
+                _insigne(env, tmp, ports["insigne"], 1, args.server, fresh=True)
+            )
             _warm(two, token)
             _warm(one, token)
             _print_scaling(_interleaved([one, two], token, name, args, connections=32))
@@ -160,11 +165,10 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _insigne(
-    env: dict[str, str], tmp: Path, port: int, workers: int, *, fresh: bool = False
+    env: dict[str, str], tmp: Path, port: int, workers: int, kind: str, *, fresh: bool = False
 ) -> Iterator[Target]:
     log = tmp / f"insigne-{workers}-{port}-{int(fresh)}.log"
-    served_env = {**env, "INSIGNE_PUBLIC_URL": env["INSIGNE_PUBLIC_URL"]}
-    with server(served_env, workers, port, log) as process:
+    with server(env, workers, port, log, "--server", kind) as process:
         target = Target(
             "insigne" if workers == 1 else f"insigne x{workers}", f"http://{HOST}:{port}", process
         )
