@@ -57,6 +57,7 @@ bench: .venv/.stamp bench-setup
 	$(RUN) python bench/batch.py
 	$(RUN) python bench/xapi.py
 	$(RUN) python bench/wallet.py
+	$(RUN) python bench/completion_cpu.py --workers --server granian
 
 differential: .venv/.stamp  ## the compiled canonical form against the general path and jsonld.js, long
 	DIFFERENTIAL_EXAMPLES=2000 $(RUN) pytest -q tests/openbadges/test_compiled.py tests/interop/test_compiled_interop.py

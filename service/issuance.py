@@ -1,9 +1,10 @@
-"""The issuance pipeline: prepare (read) → build (pure) → sign (no transaction) → store (write).
+"""The issuance pipeline: prepare (read, take an index) → build → sign → store (write).
 
+Prepare reads and takes the status index (one counter statement, `Database.reserve`).
 No unit of work is open while the credential is signed, so no lock (SQLite's write lock, a
-row lock on PostgreSQL) spans a signature. A status index taken meanwhile by a concurrent
-request (rare: indexes are random), or a key rotated or compromised meanwhile by any process,
-makes the store roll back, and the credential is signed again (another index, the new keys).
+row lock on PostgreSQL) spans a signature. A status index taken meanwhile (the unique
+constraint still guards it), or a key rotated or compromised meanwhile by any process, makes
+the store roll back, and the credential is signed again (another index, the new keys).
 """
 
 from service.domain.awards import Award, CompletionRequest, ListNeeded, SignAgain
@@ -27,7 +28,7 @@ async def issue_completion(
     """Issue one credential per completion; a retry returns the first award."""
     request = CompletionRequest(completion, idempotency_key)
     for _ in range(_ATTEMPTS):
-        async with runtime.read(principal) as services:
+        async with runtime.reserve(principal) as services:
             draft = await services.awards.prepare(request)
         if isinstance(draft, Award):
             return draft

@@ -11,6 +11,7 @@ import hmac
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -59,36 +60,226 @@ from service.outbound import SafeFetcher
 from service.settings import Settings, read_key_ring
 
 
-@dataclass(frozen=True)
 class Services:
-    """The domain services of one unit of work, for one caller (None: anonymous)."""
+    """The domain services of one unit of work, for one caller (None: anonymous).
 
-    principal: Principal | None
-    achievements: AchievementService
-    issuers: IssuerService
-    status_lists: StatusListService
-    awards: AwardService
-    clients: ClientService
-    publications: Publications
-    badge_pages: BadgePages
-    earner_controls: EarnerControls
-    portfolios: PortfolioService
-    stats: StatsService
-    lifecycle: CredentialLifecycle
-    webhooks: WebhookService
-    outbox: Outbox
-    registry: CredentialRegistry
-    keys: KeyAdministration
-    tracks: TrackService
-    audit: AuditLog
-    issuer_admin: IssuerAdministration
-    client_admin: ClientAdministration
-    achievement_admin: AchievementAdministration
-    images: ImageService
-    xapi: XapiIntake
-    xapi_mappings: XapiMappings
-    wallet: WalletServices
-    transcripts: TranscriptService
+    Each service is built when first used and then kept for the unit: a completion's units
+    build the four or five they use, not all of them, and services that share a collaborator
+    (the issuers' key cache, the viewer) share one instance.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        runtime: "Runtime",
+        principal: Principal | None,
+        *,
+        is_operator: bool = False,
+    ) -> None:
+        self.principal = principal
+        self._session = session
+        self._runtime = runtime
+        self._is_operator = is_operator
+
+    @cached_property
+    def viewer(self) -> Viewer:
+        """Who is asking, as the visibility policy sees it: built once per unit."""
+        return Viewer(principal=self.principal, is_operator=self._is_operator)
+
+    @cached_property
+    def issuers(self) -> IssuerService:
+        runtime = self._runtime
+        return IssuerService(
+            self._session, signer=runtime.signer, urls=runtime.urls, clock=runtime.clock
+        )
+
+    @cached_property
+    def status_lists(self) -> StatusListService:
+        runtime = self._runtime
+        return StatusListService(
+            self._session,
+            issuers=self.issuers,
+            urls=runtime.urls,
+            clock=runtime.clock,
+            published_lists=runtime.published_lists,
+        )
+
+    @cached_property
+    def achievements(self) -> AchievementService:
+        return AchievementService(self._session, self._runtime.clock)
+
+    @cached_property
+    def awards(self) -> AwardService:
+        runtime = self._runtime
+        return AwardService(
+            self._session,
+            principal=self.principal,
+            issuers=self.issuers,
+            status_lists=self.status_lists,
+            achievements=self.achievements,
+            urls=runtime.urls,
+            clock=runtime.clock,
+            suspension_entry=runtime.settings.suspension_entry,
+        )
+
+    @cached_property
+    def clients(self) -> ClientService:
+        settings = self._runtime.settings
+        return ClientService(
+            self._session,
+            token_secret=settings.token_secret,
+            issuer_url=settings.public_url,
+            ttl_seconds=settings.token_ttl_seconds,
+            clock=self._runtime.clock,
+        )
+
+    @cached_property
+    def publications(self) -> Publications:
+        return Publications(
+            issuers=self.issuers,
+            status_lists=self.status_lists,
+            awards=self.awards,
+            achievements=self.achievements,
+            urls=self._runtime.urls,
+        )
+
+    @cached_property
+    def badge_pages(self) -> BadgePages:
+        return BadgePages(self._session, urls=self._runtime.urls, clock=self._runtime.clock)
+
+    @cached_property
+    def earner_controls(self) -> EarnerControls:
+        runtime = self._runtime
+        return EarnerControls(
+            self._session, principal=self.principal, urls=runtime.urls, clock=runtime.clock
+        )
+
+    @cached_property
+    def portfolios(self) -> PortfolioService:
+        return PortfolioService(self._session, principal=self.principal, urls=self._runtime.urls)
+
+    @cached_property
+    def stats(self) -> StatsService:
+        return StatsService(self._session, self.portfolios.viewer)
+
+    @cached_property
+    def lifecycle(self) -> CredentialLifecycle:
+        runtime = self._runtime
+        return CredentialLifecycle(
+            self._session,
+            viewer=self.viewer,
+            issuers=self.issuers,
+            status_lists=self.status_lists,
+            urls=runtime.urls,
+            clock=runtime.clock,
+        )
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        runtime = self._runtime
+        return WebhookService(
+            self._session,
+            principal=self.principal,
+            signer=runtime.signer,
+            url_refusal=runtime.fetcher.refusal,
+            clock=runtime.clock,
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self._session, signer=self._runtime.signer, clock=self._runtime.clock)
+
+    @cached_property
+    def registry(self) -> CredentialRegistry:
+        return CredentialRegistry(self._session, viewer=self.viewer, urls=self._runtime.urls)
+
+    @cached_property
+    def keys(self) -> KeyAdministration:
+        return KeyAdministration(viewer=self.viewer, issuers=self.issuers)
+
+    @cached_property
+    def tracks(self) -> TrackService:
+        return TrackService(
+            self._session, viewer=self.viewer, issuers=self.issuers, clock=self._runtime.clock
+        )
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self._session, viewer=self.viewer)
+
+    @cached_property
+    def issuer_admin(self) -> IssuerAdministration:
+        return IssuerAdministration(
+            self._session,
+            viewer=self.viewer,
+            issuers=self.issuers,
+            clients=self.clients,
+            images=self.images,
+            urls=self._runtime.urls,
+        )
+
+    @cached_property
+    def client_admin(self) -> ClientAdministration:
+        return ClientAdministration(self._session, viewer=self.viewer, clients=self.clients)
+
+    @cached_property
+    def achievement_admin(self) -> AchievementAdministration:
+        return AchievementAdministration(
+            self._session,
+            viewer=self.viewer,
+            achievements=self.achievements,
+            issuers=self.issuers,
+            images=self.images,
+            urls=self._runtime.urls,
+            clock=self._runtime.clock,
+        )
+
+    @cached_property
+    def images(self) -> ImageService:
+        return ImageService(self._session, self._runtime.clock)
+
+    @cached_property
+    def xapi(self) -> XapiIntake:
+        return XapiIntake(
+            self._session,
+            principal=self.principal,
+            achievements=self.achievements,
+            clock=self._runtime.clock,
+        )
+
+    @cached_property
+    def xapi_mappings(self) -> XapiMappings:
+        return XapiMappings(
+            self._session,
+            principal=self.principal,
+            achievements=self.achievements,
+            issuers=self.issuers,
+            clock=self._runtime.clock,
+        )
+
+    @cached_property
+    def wallet(self) -> WalletServices:
+        runtime = self._runtime
+        return wallet_services(
+            self._session,
+            principal=self.principal,
+            urls=runtime.urls,
+            code_key=runtime.wallet_key,
+            clock=runtime.clock,
+        )
+
+    @cached_property
+    def transcripts(self) -> TranscriptService:
+        runtime = self._runtime
+        return TranscriptService(
+            self._session,
+            portfolios=self.portfolios,
+            earner_controls=self.earner_controls,
+            issuers=self.issuers,
+            urls=runtime.urls,
+            issuer_slug=runtime.settings.transcript_issuer,
+            clock=runtime.clock,
+        )
 
 
 def build_services(
@@ -98,112 +289,12 @@ def build_services(
     *,
     is_operator: bool = False,
 ) -> Services:
-    """Wire the services of a unit of work: REST, pages, GraphQL, the CLI and tests call this.
+    """The services of a unit of work: REST, pages, GraphQL, the CLI and tests call this.
 
-    `is_operator`: the command line, which administers every issuer.
+    `is_operator`: the command line, which administers every issuer. Nothing is built until
+    used (see `Services`).
     """
-    clock, urls = runtime.clock, runtime.urls
-    issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
-    status_lists = StatusListService(
-        session,
-        issuers=issuers,
-        urls=urls,
-        clock=clock,
-        published_lists=runtime.published_lists,
-    )
-    achievements = AchievementService(session, clock)
-    awards = AwardService(
-        session,
-        principal=principal,
-        issuers=issuers,
-        status_lists=status_lists,
-        achievements=achievements,
-        urls=urls,
-        clock=clock,
-        suspension_entry=runtime.settings.suspension_entry,
-    )
-    settings = runtime.settings
-    clients = ClientService(
-        session,
-        token_secret=settings.token_secret,
-        issuer_url=settings.public_url,
-        ttl_seconds=settings.token_ttl_seconds,
-        clock=clock,
-    )
-    publications = Publications(
-        issuers=issuers,
-        status_lists=status_lists,
-        awards=awards,
-        achievements=achievements,
-        urls=urls,
-    )
-    portfolios = PortfolioService(session, principal=principal, urls=urls)
-    earner_controls = EarnerControls(session, principal=principal, urls=urls, clock=clock)
-    stats = StatsService(session, portfolios.viewer)
-    viewer = Viewer(principal=principal, is_operator=is_operator)
-    lifecycle = CredentialLifecycle(
-        session, viewer=viewer, issuers=issuers, status_lists=status_lists, urls=urls, clock=clock
-    )
-    webhooks = WebhookService(
-        session,
-        principal=principal,
-        signer=runtime.signer,
-        url_refusal=runtime.fetcher.refusal,
-        clock=clock,
-    )
-    outbox = Outbox(session, signer=runtime.signer, clock=clock)
-    images = ImageService(session, clock)
-    achievement_admin = AchievementAdministration(
-        session,
-        viewer=viewer,
-        achievements=achievements,
-        issuers=issuers,
-        images=images,
-        urls=urls,
-        clock=clock,
-    )
-    return Services(
-        principal,
-        achievements,
-        issuers,
-        status_lists,
-        awards,
-        clients,
-        publications,
-        BadgePages(session, urls=urls, clock=clock),
-        earner_controls,
-        portfolios,
-        stats,
-        lifecycle,
-        webhooks,
-        outbox,
-        CredentialRegistry(session, viewer=viewer, urls=urls),
-        KeyAdministration(viewer=viewer, issuers=issuers),
-        TrackService(session, viewer=viewer, issuers=issuers, clock=clock),
-        AuditLog(session, viewer=viewer),
-        issuer_admin=IssuerAdministration(
-            session, viewer=viewer, issuers=issuers, clients=clients, images=images, urls=urls
-        ),
-        client_admin=ClientAdministration(session, viewer=viewer, clients=clients),
-        achievement_admin=achievement_admin,
-        images=images,
-        xapi=XapiIntake(session, principal=principal, achievements=achievements, clock=clock),
-        xapi_mappings=XapiMappings(
-            session, principal=principal, achievements=achievements, issuers=issuers, clock=clock
-        ),
-        wallet=wallet_services(
-            session, principal=principal, urls=urls, code_key=runtime.wallet_key, clock=clock
-        ),
-        transcripts=TranscriptService(
-            session,
-            portfolios=portfolios,
-            earner_controls=earner_controls,
-            issuers=issuers,
-            urls=urls,
-            issuer_slug=settings.transcript_issuer,
-            clock=clock,
-        ),
-    )
+    return Services(session, runtime, principal, is_operator=is_operator)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,6 +361,12 @@ class Runtime:
         """The portfolio reads alone on a read unit: a GraphQL batch needs nothing else."""
         async with self.database.read() as session:
             yield PortfolioService(session, principal=principal, urls=self.urls)
+
+    @asynccontextmanager
+    async def reserve(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+        """Services on a reserving unit: reads, and counters taken by one statement each."""
+        async with self.database.reserve() as session:
+            yield build_services(session, self, principal)
 
     @asynccontextmanager
     async def write(
@@ -403,34 +500,8 @@ class _OwnDocuments:
 
 
 def _publications(session: AsyncSession, runtime: Runtime) -> Publications:
-    """Only the services publishing needs (a whole `build_services` costs ~20 objects)."""
-    clock, urls = runtime.clock, runtime.urls
-    issuers = IssuerService(session, signer=runtime.signer, urls=urls, clock=clock)
-    status_lists = StatusListService(
-        session,
-        issuers=issuers,
-        urls=urls,
-        clock=clock,
-        published_lists=runtime.published_lists,
-    )
-    achievements = AchievementService(session, clock)
-    awards = AwardService(
-        session,
-        principal=None,
-        issuers=issuers,
-        status_lists=status_lists,
-        achievements=achievements,
-        urls=urls,
-        clock=clock,
-        suspension_entry=runtime.settings.suspension_entry,
-    )
-    return Publications(
-        issuers=issuers,
-        status_lists=status_lists,
-        awards=awards,
-        achievements=achievements,
-        urls=urls,
-    )
+    """Only the services publishing needs: a lazy unit builds just those."""
+    return Services(session, runtime, None).publications
 
 
 def _vault(settings: Settings) -> KeyVault:

@@ -9,6 +9,8 @@ locked" halfway through. pysqlite's own transaction handling is switched off, as
 SQLAlchemy's aiosqlite docs describe, so that SAVEPOINTs work. Either unit's session is
 closed, and its connection returned, whatever raises, cancellation included.
 
+A *reserving* unit (`Database.reserve`) reads and takes counters (one statement each).
+
 On PostgreSQL a read unit runs in autocommit: at READ COMMITTED (the default, which the
 service keeps) each statement has a snapshot of its own inside a transaction too, so
 ``BEGIN`` and ``ROLLBACK`` only cost two round trips per unit. A read unit that tries
@@ -162,6 +164,13 @@ class Database:
         self._owns_engine = owns_engine
         self._writers = async_sessionmaker(engine, expire_on_commit=False)
         self._readers = async_sessionmaker(_read_engine(engine), expire_on_commit=False)
+        self._reservers: async_sessionmaker[AsyncSession] | None = (
+            async_sessionmaker(
+                engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     @classmethod
     def from_url(
@@ -179,6 +188,21 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write unit: committed when the block ends, rolled back when it raises."""
         async with self._writers() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reserve(self) -> AsyncIterator[AsyncSession]:
+        """A reserving unit: reads, and writes of one statement each that stand on their own.
+
+        For taking a counter (a status index) between reads: on PostgreSQL each statement
+        commits by itself (autocommit, as read units), so a row lock lasts one statement and
+        nothing is left to roll back; elsewhere it is a write unit (SQLite serialises writers).
+        """
+        if self._reservers is None:
+            async with self.write() as session:
+                yield session
+            return
+        async with self._reservers() as session:
             yield session
 
     async def revision(self) -> str | None:
@@ -212,6 +236,7 @@ class SharedConnectionDatabase(Database):
         """Bound to `connection` now, or (given an engine) by a later `bind`."""
         engine = connection if isinstance(connection, AsyncEngine) else connection.engine
         super().__init__(engine, owns_engine=False)
+        self._reservers = None
         if isinstance(connection, AsyncConnection):
             self.bind(connection)
 
@@ -222,6 +247,7 @@ class SharedConnectionDatabase(Database):
         self._writers = self._readers = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self._reservers = None  # a write unit: its SAVEPOINT keeps what it takes
 
     async def revision(self) -> str | None:
         if self._connection is None:

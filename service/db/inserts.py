@@ -27,6 +27,11 @@ def _insert(session: AsyncSession, model: type[Base]) -> Any:  # noqa: ANN401 - 
     return sqlite.insert(table_of(model))
 
 
+# Statements by shape (dialect, table, columns, conflict…): built once per process, then only
+# bound to each row's values; building one costs more than running it.
+_BUILT: dict[tuple[Any, ...], Any] = {}
+
+
 async def insert_ignoring_conflicts(
     session: AsyncSession,
     model: type[Base],
@@ -40,13 +45,16 @@ async def insert_ignoring_conflicts(
     The clash is on the `conflict` columns, or on any unique constraint when None; `key` is
     the primary-key column returned to tell the two apart.
     """
-    statement = (
-        _insert(session, model)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=list(conflict) if conflict else None)
-        .returning(table_of(model).c[key])
-    )
-    return (await session.execute(statement)).first() is not None
+    columns = tuple(conflict) if conflict else None
+    shape = ("ignore", session.get_bind().dialect.name, model, columns, key)
+    if (statement := _BUILT.get(shape)) is None:
+        statement = _BUILT[shape] = (
+            _insert(session, model)
+            .on_conflict_do_nothing(index_elements=list(columns) if columns else None)
+            .returning(table_of(model).c[key])
+        )
+    # The columns come from the values' keys (SQLAlchemy caches the compiled form per keys).
+    return (await session.execute(statement, values)).first() is not None
 
 
 async def upsert_returning_id(
@@ -57,9 +65,11 @@ async def upsert_returning_id(
     update: Sequence[str],
 ) -> uuid.UUID:
     """Insert a row or, when it exists, update the `update` columns; returns its id."""
-    statement = _insert(session, model).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(conflict), set_={name: statement.excluded[name] for name in update}
-    ).returning(model.__table__.c.id)
-    found: uuid.UUID = (await session.execute(statement)).scalar_one()
+    shape = ("upsert", session.get_bind().dialect.name, model, tuple(conflict), tuple(update))
+    if (statement := _BUILT.get(shape)) is None:
+        inserted = _insert(session, model)
+        statement = _BUILT[shape] = inserted.on_conflict_do_update(
+            index_elements=list(conflict), set_={name: inserted.excluded[name] for name in update}
+        ).returning(table_of(model).c.id)
+    found: uuid.UUID = (await session.execute(statement, values)).scalar_one()
     return found

@@ -233,8 +233,9 @@ class EvidenceRecord(Base):
 class StatusListRecord(Base):
     """A Bitstring Status List of an issuer, stored signed: it is re-signed when a bit changes.
 
-    Indexes are taken at random (the Bitstring Status List spec recommends it, for herd
-    privacy); the unique constraint on credentials keeps them distinct.
+    Indexes look random (the Bitstring Status List spec recommends it, for herd privacy): the
+    n-th index handed out is a keyed permutation (`slot_key`) of n, counted by `allocated`;
+    the unique constraint on credentials keeps them distinct whatever happens.
     """
 
     __tablename__ = "status_lists"
@@ -249,6 +250,10 @@ class StatusListRecord(Base):
     version: Mapped[int] = mapped_column(Integer)  # bumped at each re-signing
     created_at: Mapped[datetime]
     signed_at: Mapped[datetime]
+    # Indexes handed out so far; the list is full when it reaches `size`.
+    allocated: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Hex key of the index permutation; None for lists made before migration 0016 (full).
+    slot_key: Mapped[str | None] = mapped_column(String(32))
 
 
 class CredentialRecord(Base):

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -109,6 +109,28 @@ class NewAchievement:
     hours: float | None = None
 
 
+# Built once, on the tables (no ORM loading): every issuance reads its achievement this way.
+_ACHIEVEMENTS = AchievementRecord.__table__
+_PROMPTS = PromptRecord.__table__
+_WITH_PROMPTS = (
+    select(
+        _ACHIEVEMENTS,
+        _PROMPTS.c.key.label("prompt_key"),
+        _PROMPTS.c.text.label("prompt_text"),
+        _PROMPTS.c.min_length.label("prompt_min_length"),
+        _PROMPTS.c.max_length.label("prompt_max_length"),
+        _PROMPTS.c.is_required.label("prompt_is_required"),
+        _PROMPTS.c.text_en.label("prompt_text_en"),
+    )
+    .select_from(_ACHIEVEMENTS.outerjoin(_PROMPTS, _PROMPTS.c.achievement_id == _ACHIEVEMENTS.c.id))
+    .order_by(_PROMPTS.c.position)
+)
+_BY_SLUG = _WITH_PROMPTS.where(_ACHIEVEMENTS.c.slug == bindparam("slug"))
+_BY_SLUG_OR_ID = _WITH_PROMPTS.where(
+    or_(_ACHIEVEMENTS.c.slug == bindparam("slug"), _ACHIEVEMENTS.c.id == bindparam("id"))
+)
+
+
 class AchievementService:
     def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
         self._session = session
@@ -124,18 +146,26 @@ class AchievementService:
 
     async def get(self, slug_or_id: str) -> Achievement:
         """By slug, or by id (platforms may send either)."""
-        condition = AchievementRecord.slug == slug_or_id
+        statement, values = _BY_SLUG, dict[str, object](slug=slug_or_id)
         with contextlib.suppress(ValueError):
-            condition = or_(condition, AchievementRecord.id == uuid.UUID(slug_or_id))
-        records = await self._session.scalars(
-            select(AchievementRecord)
-            .options(joinedload(AchievementRecord.prompts))
-            .where(condition)
-        )
-        record = records.unique().first()
-        if record is None:
+            statement, values = _BY_SLUG_OR_ID, {"slug": slug_or_id, "id": uuid.UUID(slug_or_id)}
+        rows = (await self._session.execute(statement, values)).all()
+        if not rows:
             raise NotFound(Said("achievement-unknown", slug=slug_or_id))
-        return _achievement(record)
+        first = rows[0]  # a slug that is another achievement's id: the first one found
+        prompts = tuple(
+            Prompt(
+                row.prompt_key,
+                row.prompt_text,
+                row.prompt_min_length,
+                row.prompt_max_length,
+                row.prompt_is_required,
+                row.prompt_text_en,
+            )
+            for row in rows
+            if row.id == first.id and row.prompt_key is not None
+        )
+        return _achievement(first, prompts)
 
     async def create(self, issuer_id: uuid.UUID, new: NewAchievement) -> Achievement:
         record = AchievementRecord(
@@ -211,7 +241,8 @@ class AchievementService:
         return current if definition is None else current.at_version(version, definition)
 
 
-def _achievement(record: AchievementRecord) -> Achievement:
+def _achievement(record: Any, prompts: tuple[Prompt, ...] | None = None) -> Achievement:  # noqa: ANN401
+    """An achievement from its record, or from a row with the same names and its `prompts`."""
     return Achievement(
         id=record.id,
         slug=record.slug,
@@ -226,7 +257,9 @@ def _achievement(record: AchievementRecord) -> Achievement:
         alignments=tuple(Alignment(**a) for a in record.alignments),
         tags=tuple(record.tags),
         in_language=record.in_language,
-        prompts=tuple(
+        prompts=prompts
+        if prompts is not None
+        else tuple(
             Prompt(p.key, p.text, p.min_length, p.max_length, p.is_required, p.text_en)
             for p in record.prompts
         ),

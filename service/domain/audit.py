@@ -10,6 +10,8 @@ from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord
 from service.domain.clock import Clock, utc_now
 
+_INSERT = insert(table_of(AuditEventRecord))  # built once: each event only binds its values
+
 
 async def record_event(
     session: AsyncSession,
@@ -26,13 +28,14 @@ async def record_event(
     Inserted at once with a Core statement: nothing left for an ORM flush to find later.
     """
     await session.execute(
-        insert(table_of(AuditEventRecord)).values(
-            id=uuid.uuid4(),
-            at=clock(),
-            actor=actor,
-            action=action,
-            subject=subject,
-            detail=detail or {},
-            issuer=issuer,
-        )
+        _INSERT,
+        {
+            "id": uuid.uuid4(),
+            "at": clock(),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "detail": detail or {},
+            "issuer": issuer,
+        },
     )

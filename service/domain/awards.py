@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
@@ -47,6 +47,33 @@ from service.domain.visibility import Viewer
 from service.domain.webhooks import publish
 
 MAX_KEY_LENGTH = 200
+
+
+def _replay_statement(*, with_key: bool) -> Any:  # noqa: ANN401 - a Select of five columns
+    """An earlier request's award by externalId (or Idempotency-Key): built once, then bound."""
+    external_id = CompletionRecord.external_id == bindparam("external_id")
+    matches = [external_id, CompletionRecord.idempotency_key == bindparam("key")]
+    return (
+        select(
+            CompletionRecord.fingerprint,
+            CredentialRecord.id,
+            CredentialRecord.signed_json,
+            CredentialRecord.jwt,
+            CredentialRecord.status,
+        )
+        .outerjoin(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+        .where(
+            CompletionRecord.client_id == bindparam("client"),
+            or_(*matches) if with_key else external_id,
+        )
+        .order_by(CompletionRecord.external_id != bindparam("external_id"))
+        .limit(1)
+    )
+
+
+_EVIDENCE = insert(table_of(EvidenceRecord))
+_REPLAY = _replay_statement(with_key=True)
+_REPLAY_BY_EXTERNAL_ID = _replay_statement(with_key=False)
 
 
 @dataclass(frozen=True)
@@ -126,7 +153,11 @@ class AwardService:
         self._purposes = (REVOCATION, SUSPENSION) if suspension_entry else (REVOCATION,)
 
     async def prepare(self, request: CompletionRequest) -> Award | Draft | ListNeeded:
-        """A retry's award, or the validated draft of a new credential (reads only)."""
+        """A retry's award, or the validated draft of a new credential.
+
+        It reads, and last takes the draft's status index(es): run it on a reserving unit
+        (`Database.reserve`), whose counter statement commits by itself.
+        """
         client = self._client()
         key = request.idempotency_key
         if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
@@ -144,7 +175,7 @@ class AwardService:
             self._session, achievement, completion.learner.email, self.viewer
         )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
-        slots = await self._status_lists.free_slots(issuer.issuer.id, self._purposes)
+        slots = await self._status_lists.take_slots(issuer.issuer.id, self._purposes)
         slot, held = slots[REVOCATION], slots.get(SUSPENSION)
         if slot.list_id is None or slot.index is None:
             return ListNeeded(issuer, slot.sequence)
@@ -227,7 +258,7 @@ class AwardService:
     ) -> Award:
         if draft.evidence:  # one executemany, on the table (no ORM unit of work to flush)
             await self._session.execute(
-                insert(table_of(EvidenceRecord)),
+                _EVIDENCE,
                 [
                     {
                         "id": item.id,
@@ -341,24 +372,11 @@ class AwardService:
 
     async def _replay(self, client: Principal, request: CompletionRequest) -> Award | None:
         """The award of an earlier request with the same externalId or Idempotency-Key."""
-        matches = [CompletionRecord.external_id == request.completion.external_id]
+        statement = _REPLAY if request.idempotency_key is not None else _REPLAY_BY_EXTERNAL_ID
+        values = {"client": client.id, "external_id": request.completion.external_id}
         if request.idempotency_key is not None:
-            matches.append(CompletionRecord.idempotency_key == request.idempotency_key)
-        row = (
-            await self._session.execute(
-                select(
-                    CompletionRecord.fingerprint,
-                    CredentialRecord.id,
-                    CredentialRecord.signed_json,
-                    CredentialRecord.jwt,
-                    CredentialRecord.status,
-                )
-                .outerjoin(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
-                .where(CompletionRecord.client_id == client.id, or_(*matches))
-                .order_by(CompletionRecord.external_id != request.completion.external_id)
-                .limit(1)
-            )
-        ).first()
+            values["key"] = request.idempotency_key
+        row = (await self._session.execute(statement, values)).first()
         if row is None:
             return None
         fingerprint, credential_id, signed_json, jwt, status = row

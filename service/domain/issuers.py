@@ -77,6 +77,30 @@ class IssuerKeys:
     keys: SigningKeys
 
 
+# Built once: every issuance runs them.
+_ISSUERS = IssuerRecord.__table__
+_KEYS = IssuerKeyRecord.__table__
+_SIGNING_KEYS = (  # on the tables: no ORM loading on the hot path
+    select(
+        _ISSUERS,
+        _KEYS.c.name.label("key_name"),
+        _KEYS.c.kind.label("key_kind"),
+        _KEYS.c.encrypted_private_key.label("key_sealed"),
+    )
+    .join(_KEYS, _KEYS.c.issuer_id == _ISSUERS.c.id)
+    .where(_ISSUERS.c.id == bindparam("issuer"), _KEYS.c.is_active)
+)
+_HELD = (
+    select(IssuerKeyRecord.name)
+    .where(
+        IssuerKeyRecord.issuer_id == bindparam("issuer"),
+        IssuerKeyRecord.name.in_(bindparam("names", expanding=True)),
+        IssuerKeyRecord.is_active,
+    )
+    .with_for_update(read=True)
+)
+
+
 class IssuerService:
     def __init__(
         self, session: AsyncSession, *, signer: Signer, urls: Urls, clock: Clock = utc_now
@@ -157,23 +181,17 @@ class IssuerService:
         """
         if (known := self._keys.get(issuer_id)) is not None:
             return known
-        rows = (
-            await self._session.execute(
-                select(IssuerRecord, IssuerKeyRecord)
-                .join(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
-                .where(IssuerRecord.id == issuer_id, IssuerKeyRecord.is_active)
-            )
-        ).all()
+        rows = (await self._session.execute(_SIGNING_KEYS, {"issuer": issuer_id})).all()
         if not rows:
             raise NotFound(Said("no-such-issuer"))
-        issuer = self._profile(rows[0][0])
+        issuer = self._profile(rows[0])
         pairs = {
-            key.kind: KeyPair(
-                id=f"{issuer.did}#{key.name}",
+            row.key_kind: KeyPair(
+                id=f"{issuer.did}#{row.key_name}",
                 controller=issuer.did,
-                private_key=self._signer.open(key.encrypted_private_key),
+                private_key=self._signer.open(row.key_sealed),
             )
-            for _, key in rows
+            for row in rows
         }
         found = IssuerKeys(issuer, SigningKeys(pairs["ed25519"], pairs["rsa"]))
         self._keys[issuer_id] = found
@@ -188,15 +206,7 @@ class IssuerService:
         waits for this unit to commit (SQLite serialises writers anyway).
         """
         names = [pair.id.rsplit("#", 1)[1] for pair in (keys.keys.data_integrity, keys.keys.jwt)]
-        held = await self._session.scalars(
-            select(IssuerKeyRecord.name)
-            .where(
-                IssuerKeyRecord.issuer_id == keys.issuer.id,
-                IssuerKeyRecord.name.in_(names),
-                IssuerKeyRecord.is_active,
-            )
-            .with_for_update(read=True)
-        )
+        held = await self._session.scalars(_HELD, {"issuer": keys.issuer.id, "names": names})
         return sorted(held) == sorted(names)
 
     async def profile_document(self, slug: str) -> dict[str, Any]:
@@ -339,7 +349,8 @@ class IssuerService:
             raise NotFound(Said("issuer-unknown", slug=slug))
         return record
 
-    def _profile(self, record: IssuerRecord) -> IssuerProfile:
+    def _profile(self, record: Any) -> IssuerProfile:  # noqa: ANN401 - a record, or a row
+        """The profile of an issuer's record, or of a row with the same names."""
         return IssuerProfile(
             id=record.id,
             slug=record.slug,

@@ -1,10 +1,15 @@
 """Revocation status: Bitstring Status Lists per issuer, random indexes, signed on change.
 
-A credential's index is drawn at random in its issuer's newest list, as the Bitstring
-Status List spec recommends for herd privacy (§6.1); the unique constraint on
-(list, index) keeps indexes distinct, so no lock is taken to allocate one and concurrent
-completions of one issuer proceed in parallel. Sampling candidates also measures how full
-the list is: when half the candidates are taken, a new list starts, long before one is full.
+A credential's index in its issuer's newest list looks random: the list counts the indexes
+it handed out, and a keyed permutation (`status_slots`) turns the count into a position.
+Herd privacy, as the Bitstring Status List spec describes it, needs two things: a list long
+enough that a verifier fetching it learns nothing about which credential it checks (the
+spec's minimum, 131,072 entries, which every list has), and positions that reveal neither
+the order nor the time of issuance (random ones). Both hold whether a list is 10% or 100%
+full, so a list is used to the last index before the next one starts. Taking an index is one
+``UPDATE … RETURNING`` on the list's row, found through its unique index, so its cost does
+not grow with the credentials; the unique constraint on (list, index) still guards
+distinctness, and no lock spans a signature.
 
 A list credential is signed when a bit changes, stored as the text that was signed, and
 served as is: reading a list (or verifying an own badge) signs nothing.
@@ -19,9 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal, select, union_all, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from openbadges.jsontypes import dumps, loads
 from openbadges.models import format_datetime
@@ -33,11 +37,12 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
-from service.db.inserts import insert_ignoring_conflicts
+from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, NotFound
 from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.status_slots import permuted_index
 from service.domain.texts import Said
 from service.domain.urls import Urls
 
@@ -45,8 +50,37 @@ PURPOSE: StatusPurpose = "revocation"
 SUSPENSION: StatusPurpose = "suspension"
 # The credential status whose bit is set in a list of each purpose.
 _SET_BY: dict[str, str] = {PURPOSE: "revoked", SUSPENSION: "suspended"}
-CANDIDATES = 16  # indexes sampled per allocation; half of them taken starts a new list
 _ATTEMPTS = 5
+_LISTS = table_of(StatusListRecord)
+_OLDER = _LISTS.alias("older")
+# Built once: the hot path only binds values (see `take_slots`).
+_TAKE = (
+    update(_LISTS)
+    .where(
+        _LISTS.c.issuer_id == bindparam("issuer"),
+        _LISTS.c.purpose.in_(bindparam("purposes", expanding=True)),
+        _LISTS.c.sequence
+        == select(func.max(_OLDER.c.sequence))
+        .where(_OLDER.c.issuer_id == bindparam("issuer"), _OLDER.c.purpose == _LISTS.c.purpose)
+        .scalar_subquery(),
+        _LISTS.c.allocated < _LISTS.c.size,
+        _LISTS.c.slot_key.is_not(None),
+    )
+    .values(allocated=_LISTS.c.allocated + 1)
+    .returning(
+        _LISTS.c.id,
+        _LISTS.c.purpose,
+        _LISTS.c.sequence,
+        _LISTS.c.size,
+        _LISTS.c.allocated,
+        _LISTS.c.slot_key,
+    )
+)
+_NEWEST = (
+    select(_LISTS.c.purpose, func.max(_LISTS.c.sequence))
+    .where(_LISTS.c.issuer_id == bindparam("issuer"))
+    .group_by(_LISTS.c.purpose)
+)
 
 
 @dataclass(frozen=True)
@@ -126,62 +160,32 @@ class StatusListService:
         """One ``credentialStatus`` entry of a credential."""
         return status_entry(self._urls.status_list(list_id), index, purpose)
 
-    async def free_slot(self, issuer_id: uuid.UUID, purpose: StatusPurpose = PURPOSE) -> Slot:
-        """A random free index in the issuer's newest list, or the next list to start."""
-        return (await self.free_slots(issuer_id, (purpose,)))[purpose]
+    async def take_slot(self, issuer_id: uuid.UUID, purpose: StatusPurpose = PURPOSE) -> Slot:
+        """The next index of the issuer's newest list, or the next list to start."""
+        return (await self.take_slots(issuer_id, (purpose,)))[purpose]
 
-    async def free_slots(
+    async def take_slots(
         self, issuer_id: uuid.UUID, purposes: tuple[StatusPurpose, ...] = (PURPOSE, SUSPENSION)
     ) -> dict[StatusPurpose, Slot]:
-        """`free_slot` for each purpose at once: two statements, whatever the purposes."""
-        older = aliased(StatusListRecord)
-        newest = (
-            select(func.max(older.sequence))
-            .where(older.issuer_id == issuer_id, older.purpose == StatusListRecord.purpose)
-            .scalar_subquery()
-        )
-        lists = {
-            purpose: (list_id, sequence, size)
-            for list_id, purpose, sequence, size in await self._session.execute(
-                select(
-                    StatusListRecord.id,
-                    StatusListRecord.purpose,
-                    StatusListRecord.sequence,
-                    StatusListRecord.size,
-                ).where(
-                    StatusListRecord.issuer_id == issuer_id,
-                    StatusListRecord.purpose.in_(purposes),
-                    StatusListRecord.sequence == newest,
-                )
-            )
-        }
-        candidates = {
-            purpose: {secrets.randbelow(lists[purpose][2]) for _ in range(CANDIDATES)}
-            for purpose in purposes
-            if purpose in lists
-        }
-        taken: dict[str, set[int]] = {purpose: set() for purpose in candidates}
-        queries = [
-            select(literal(purpose), index_column).where(
-                list_column == lists[purpose][0], index_column.in_(sampled)
-            )
-            for purpose, sampled in candidates.items()
-            for list_column, index_column in [_columns_of(purpose)]
-        ]
-        if queries:
-            for purpose, index in await self._session.execute(union_all(*queries)):
-                taken[purpose].add(index)
+        """`take_slot` for each purpose at once: one statement while the lists have room.
+
+        The counter is bumped by one ``UPDATE … RETURNING`` found through the unique index
+        on (issuer, purpose, sequence): no credential is read, however many there are. It is
+        a write, so the unit must be a reserving one (`Database.reserve`): on PostgreSQL the
+        statement commits by itself, and its row lock lasts only as long as the statement.
+        An index taken and then not used (a retry, a failure) stays a zero bit.
+        """
+        rows = await self._session.execute(_TAKE, {"issuer": issuer_id, "purposes": list(purposes)})
         slots: dict[StatusPurpose, Slot] = {}
-        for purpose in purposes:
-            if purpose not in lists:
-                slots[purpose] = Slot(None, 1, None, purpose)
-                continue
-            list_id, sequence, _ = lists[purpose]
-            free = sorted(candidates[purpose] - taken[purpose])
-            if len(taken[purpose]) * 2 >= len(candidates[purpose]) or not free:
-                slots[purpose] = Slot(None, sequence + 1, None, purpose)
-            else:
-                slots[purpose] = Slot(list_id, sequence, secrets.choice(free), purpose)
+        for list_id, purpose, sequence, size, allocated, key in rows:
+            index = permuted_index(allocated - 1, bytes.fromhex(key), size)
+            slots[_purpose(purpose)] = Slot(list_id, sequence, index, _purpose(purpose))
+        if len(slots) < len(purposes):  # no list yet, or the newest is full: start the next
+            found = await self._session.execute(_NEWEST, {"issuer": issuer_id})
+            newest: dict[str, int] = dict(found.all())
+            for purpose in purposes:
+                if purpose not in slots:
+                    slots[purpose] = Slot(None, newest.get(purpose, 0) + 1, None, purpose)
         return slots
 
     def new_list(
@@ -198,6 +202,8 @@ class StatusListService:
             version=1,
             created_at=now,
             signed_at=now,
+            allocated=0,
+            slot_key=secrets.token_hex(16),
         )
         record.signed_json = self._sign(record, set(), issuer).decode()
         return record
@@ -308,7 +314,17 @@ def _etag(body: bytes) -> str:
 
 
 def _columns(record: StatusListRecord) -> dict[str, Any]:
-    names = ("id", "issuer_id", "purpose", "sequence", "size", "signed_json", "version")
+    names = (
+        "id",
+        "issuer_id",
+        "purpose",
+        "sequence",
+        "size",
+        "signed_json",
+        "version",
+        "allocated",
+        "slot_key",
+    )
     values: dict[str, Any] = {name: getattr(record, name) for name in names}
     created: datetime = record.created_at
     return {**values, "created_at": created, "signed_at": record.signed_at}

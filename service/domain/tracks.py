@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import (
@@ -127,6 +127,11 @@ class TrackService:
         return record, issuer
 
 
+_REQUIRES = select(TrackRecord.requires_previous_level).where(
+    TrackRecord.issuer_id == bindparam("issuer"), TrackRecord.name == bindparam("track")
+)  # built once: every issuance asks
+
+
 async def check_previous_level(
     session: AsyncSession, achievement: Achievement, email: str, viewer: Viewer
 ) -> None:
@@ -136,9 +141,7 @@ async def check_previous_level(
     a client whether an e-mail address holds a badge it could not read otherwise.
     """
     requires = await session.scalar(
-        select(TrackRecord.requires_previous_level).where(
-            TrackRecord.issuer_id == achievement.issuer_id, TrackRecord.name == achievement.track
-        )
+        _REQUIRES, {"issuer": achievement.issuer_id, "track": achievement.track}
     )
     if not requires or achievement.level <= 1:
         return

@@ -86,6 +86,14 @@ class Delivery:
     created_at: datetime
 
 
+# Built once: every issuance runs it.
+_SUBSCRIBERS = (
+    select(WebhookEndpointRecord.id, WebhookEndpointRecord.events, ClientRecord)
+    .join(ClientRecord, ClientRecord.id == WebhookEndpointRecord.client_id)
+    .where(WebhookEndpointRecord.disabled_at.is_(None))
+)
+
+
 async def publish(
     session: AsyncSession,
     *,
@@ -96,13 +104,7 @@ async def publish(
     clock: Clock = utc_now,
 ) -> int:
     """Add the deliveries of an event to the current transaction; returns how many."""
-    rows = (
-        await session.execute(
-            select(WebhookEndpointRecord.id, WebhookEndpointRecord.events, ClientRecord)
-            .join(ClientRecord, ClientRecord.id == WebhookEndpointRecord.client_id)
-            .where(WebhookEndpointRecord.disabled_at.is_(None))
-        )
-    ).all()
+    rows = (await session.execute(_SUBSCRIBERS)).all()
     targets = [
         endpoint_id
         for endpoint_id, events, client in rows

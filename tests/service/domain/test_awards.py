@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from openbadges.models import format_datetime
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
-from service.db.tables import CompletionRecord, CredentialRecord, StatusListRecord
+from service.db.tables import CompletionRecord, StatusListRecord
 from service.domain.awards import CompletionRequest, ListNeeded, SlotTaken
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
@@ -74,7 +74,7 @@ async def test_an_invalid_completion_writes_nothing(
 
 
 async def _draft(runtime: Runtime, platform: Principal, request: CompletionRequest) -> Draft:
-    async with runtime.read(platform) as unit:
+    async with runtime.reserve(platform) as unit:
         draft = await unit.awards.prepare(request)
     if isinstance(draft, ListNeeded):
         async with runtime.write(platform) as unit:
@@ -104,22 +104,45 @@ async def test_a_taken_status_index_rolls_the_whole_store_back(
     assert list(external_ids) == ["premier"]
 
 
-async def test_a_half_full_list_makes_way_for_the_next(
+async def test_a_full_list_makes_way_for_the_next(
     runtime: Runtime, platform: Principal, session: AsyncSession
 ) -> None:
     award = await issue_completion(runtime, platform, a_completion("remplit"))
     record = await session.scalar(select(StatusListRecord))
     assert record is not None
-    # One of two bits taken: every sample of candidates finds the list half full.
-    record.size = 2
-    await session.execute(update(CredentialRecord).values(status_index=0))
+    # Every index but one handed out: the last one is taken, then the next list must start.
+    record.allocated = record.size - 1
     await session.commit()
 
-    async with runtime.read(platform) as unit:
-        slot = await unit.status_lists.free_slot(record.issuer_id)
+    async with runtime.reserve(platform) as unit:
+        last = await unit.status_lists.take_slot(record.issuer_id)
+    async with runtime.reserve(platform) as unit:
+        after = await unit.status_lists.take_slot(record.issuer_id)
 
     assert award.is_new
-    assert (slot.list_id, slot.index, slot.sequence) == (None, None, record.sequence + 1)
+    assert (last.list_id, last.sequence) == (record.id, record.sequence)
+    assert last.index is not None
+    assert (after.list_id, after.index, after.sequence) == (None, None, record.sequence + 1)
+
+
+async def test_a_list_made_before_counters_takes_no_more_indexes(
+    runtime: Runtime, platform: Principal, session: AsyncSession
+) -> None:
+    first = await issue_completion(runtime, platform, a_completion("ancienne"))
+    # As migration 0016 leaves a list that sampled its indexes: no key, counted full.
+    await session.execute(
+        update(StatusListRecord).values(slot_key=None, allocated=StatusListRecord.size)
+    )
+    await session.commit()
+
+    second = await issue_completion(runtime, platform, a_completion("nouvelle"))
+    sequences = (await session.scalars(select(StatusListRecord.sequence))).all()
+
+    assert (
+        first.document["credentialStatus"]["statusListCredential"]
+        != (second.document["credentialStatus"]["statusListCredential"])
+    )
+    assert sorted(sequences) == [1, 2]
 
 
 async def test_the_verifier_reads_own_documents_from_the_database(

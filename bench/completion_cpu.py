@@ -1,0 +1,456 @@
+"""CPU per completion, server and PostgreSQL, beside a lean baseline run in the same session.
+
+Serves ``insigne serve`` and ``bench/lean_completion.py`` (a bare ASGI endpoint doing the same
+checks, signatures and writes with raw asyncpg) on one fresh PostgreSQL database, loads each
+in turn with wrk (a process of its own, unique completions: bench/wrk/completions.lua), and
+reads from /proc the CPU the server's processes and the PostgreSQL backends serving the bench
+database spent (utime + stime before and after each run): CPU per request for both, and the
+ratio. Runs are interleaved (Insigne, lean, Insigne, lean…) so that a busy neighbour weighs on
+both; each figure is the median of its runs. Then:
+
+- ``--grow``: the same figures after 100,000 and 1,000,000 credentials (and their learners,
+  completions and audit events, written in bulk by SQL shaped as the service writes them) in
+  full status lists of 131,072, so that the service starts a new list (a rollover) right after
+  each step; PostgreSQL CPU per completion is printed beside the empty database's.
+- ``--workers``: completions/s of ``insigne serve --workers 2`` against one process, loaded
+  alternately at the same connections, and the ratio.
+
+Background PostgreSQL processes (WAL writer, checkpointer) are not counted: only the backends
+of the bench database. Run with ``uv run --frozen python bench/completion_cpu.py [--grow]
+[--workers]`` (needs wrk: ``make bench-setup``).
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.server import (
+    HOST,
+    POSTGRES_URL,
+    ROOT,
+    database,
+    free_port,
+    insigne,
+    print_errors,
+    server,
+    stop,
+    wait_until_ready,
+)
+from bench.server import server_env as base_env
+from tests.service.factories import completion
+
+WRK_DIR = Path(__file__).resolve().parent / "wrk"
+TICKS = os.sysconf("SC_CLK_TCK")
+LIST_SIZE = 131_072
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One wrk run against one server: requests, and CPU milliseconds spent on them."""
+
+    requests: int
+    failures: int
+    seconds: float
+    server_ms: float
+    postgres_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def server_per_request(self) -> float:
+        return self.server_ms / max(self.requests, 1)
+
+    @property
+    def postgres_per_request(self) -> float:
+        return self.postgres_ms / max(self.requests, 1)
+
+    @property
+    def total_per_request(self) -> float:
+        return self.server_per_request + self.postgres_per_request
+
+
+@dataclass
+class Target:
+    """A server under test: where it listens and the process group it runs in."""
+
+    name: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per server")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--grow", action="store_true", help="measure at 100k and 1M too")
+    parser.add_argument("--workers", action="store_true", help="1 vs 2 server processes")
+    parser.add_argument(
+        "--server", choices=("uvicorn", "granian"), default="uvicorn", help="insigne serve --server"
+    )
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run `make bench-setup` (apt-get install wrk)")
+    print(
+        f"load: {os.getloadavg()[0]:.2f} (1-minute load average before the runs), "
+        f"{os.cpu_count()} cores"
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="insigne-cpu-") as tmp,
+        database(Path(tmp), is_sqlite=False) as url,
+    ):
+        return _bench(Path(tmp), url, args)
+
+
+def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
+    ports = {name: free_port() for name in ("insigne", "lean", "insigne x2")}
+    env = base_env(url, tmp, ports["insigne"])
+    insigne(env, "db", "upgrade")
+    demo = json.loads(insigne(env, "demo"))
+    name = make_url(url).database or ""
+    with contextlib.ExitStack() as stack:
+        targets = [
+            stack.enter_context(_insigne(env, tmp, ports["insigne"], 1, args.server)),
+            stack.enter_context(_lean(env, tmp, ports["lean"])),
+        ]
+        token = _token(targets[0].base_url, demo)
+        for target in targets:  # the first completion starts the status list; warm both
+            _warm(target, token)
+        results = _interleaved(targets, token, name, args)
+        _print_cpu("empty database", results)
+        failures = sum(s.failures for samples in results.values() for s in samples)
+        if args.grow:
+            empty = statistics.median(s.postgres_per_request for s in results["insigne"])
+            grown = {0: results}
+            for total in (100_000, 1_000_000):
+                asyncio.run(_grow_to(url, demo, total))
+                for target in targets:
+                    _warm(target, token)  # the next list starts: a rollover
+                grown[total] = _interleaved(targets, token, name, args)
+                _print_cpu(f"after {total:,} credentials", grown[total])
+            _print_growth(grown, empty)
+        if args.workers:
+            for target in targets:
+                stop(target.process)
+            two = stack.enter_context(_insigne(env, tmp, ports["insigne x2"], 2, args.server))
+            one = stack.enter_context(
+                _insigne(env, tmp, ports["insigne"], 1, args.server, fresh=True)
+            )
+            _warm(two, token)
+            _warm(one, token)
+            _print_scaling(_interleaved([one, two], token, name, args, connections=32))
+    return 1 if failures else 0
+
+
+@contextlib.contextmanager
+def _insigne(
+    env: dict[str, str], tmp: Path, port: int, workers: int, kind: str, *, fresh: bool = False
+) -> Iterator[Target]:
+    log = tmp / f"insigne-{workers}-{port}-{int(fresh)}.log"
+    with server(env, workers, port, log, "--server", kind) as process:
+        target = Target(
+            "insigne" if workers == 1 else f"insigne x{workers}", f"http://{HOST}:{port}", process
+        )
+        _ready(target, log)
+        yield target
+
+
+@contextlib.contextmanager
+def _lean(env: dict[str, str], tmp: Path, port: int) -> Iterator[Target]:
+    log = tmp / "lean.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "bench.lean_completion:app",
+        "--host", HOST, "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            target = Target("lean", f"http://{HOST}:{port}", process)
+            _ready(target, log, path="/api/v1/completions")
+            yield target
+        finally:
+            stop(process)
+
+
+def _ready(target: Target, log: Path, path: str = "/ready") -> None:
+    if path == "/ready":
+        wait_until_ready(target.base_url, target.process, timeout=240)
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if target.process.poll() is not None:
+            print_errors(log)
+            raise SystemExit(f"{target.name} stopped before it was ready")
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.get(target.base_url + path, timeout=2, trust_env=False)
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{target.name} was not ready")
+
+
+def _token(base_url: str, demo: dict[str, str]) -> str:
+    response = httpx.post(
+        base_url + "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(demo["clientId"], demo["clientSecret"]),
+        trust_env=False,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _warm(target: Target, token: str) -> None:
+    """A few completions first: the list starts, pools fill, caches warm."""
+    run = uuid.uuid4().hex[:8]
+    with httpx.Client(base_url=target.base_url, trust_env=False, timeout=30) as client:
+        for n in range(20):
+            body = completion(
+                f"warm-{run}-{n}", learner={"email": f"w{n}-{run}@exemple.qc.ca", "name": "Marie"}
+            )
+            response = client.post(
+                "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {token}"}
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"{target.name}: {response.status_code} {response.text[:300]}")
+
+
+def _interleaved(
+    targets: list[Target],
+    token: str,
+    database_name: str,
+    args: argparse.Namespace,
+    connections: int | None = None,
+) -> dict[str, list[Sample]]:
+    results: dict[str, list[Sample]] = {target.name: [] for target in targets}
+    for _ in range(args.rounds):
+        for target in targets:
+            sample = asyncio.run(
+                _sample(target, token, database_name, args.seconds, connections or args.connections)
+            )
+            results[target.name].append(sample)
+    return results
+
+
+async def _sample(
+    target: Target, token: str, database_name: str, seconds: int, connections: int
+) -> Sample:
+    monitor = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        backends_before = await _backends(monitor, database_name)
+        server_before = _group_ticks(target.process.pid)
+        started = time.perf_counter()
+        output = await asyncio.to_thread(_wrk, target.base_url, token, seconds, connections)
+        elapsed = time.perf_counter() - started
+        server_after = _group_ticks(target.process.pid)
+        backends_after = await _backends(monitor, database_name)
+    finally:
+        await monitor.close()
+    requests = re.search(r"(\d+) requests in", output)
+    failures = re.search(r"non2xx (\d+)", output)
+    if requests is None or failures is None:
+        raise SystemExit(f"cannot read wrk's output:\n{output}")
+    postgres = sum(ticks - backends_before.get(pid, 0) for pid, ticks in backends_after.items())
+    return Sample(
+        requests=int(requests.group(1)),
+        failures=int(failures.group(1)),
+        seconds=min(elapsed, float(seconds)),
+        server_ms=(server_after - server_before) * 1000 / TICKS,
+        postgres_ms=postgres * 1000 / TICKS,
+    )
+
+
+def _wrk(base_url: str, token: str, seconds: int, connections: int) -> str:
+    body = completion("cpu-@ID@", learner={"email": "@ID@@exemple.qc.ca", "name": "Marie"})
+    env = {
+        **os.environ,
+        "BENCH_TOKEN": token,
+        "BENCH_BODY": json.dumps(body, ensure_ascii=False),
+        "BENCH_RUN": uuid.uuid4().hex[:8],
+    }
+    command = [
+        "wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s",
+        "-s", str(WRK_DIR / "completions.lua"), base_url,
+    ]  # fmt: skip
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
+
+def _ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+
+
+def _group_ticks(group: int) -> int:
+    """CPU of every process in the server's process group (its workers too)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == group:  # field 5, the process group id
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+async def _backends(monitor: asyncpg.Connection, database_name: str) -> dict[int, int]:
+    """CPU ticks of each PostgreSQL backend connected to the bench database."""
+    pids = await monitor.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database_name)
+    return {row["pid"]: _ticks(row["pid"]) for row in pids}
+
+
+async def _grow_to(url: str, demo: dict[str, str], total: int) -> None:
+    """Bulk credentials, as the service writes them, in full lists, up to `total`."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        have = await connection.fetchval("SELECT count(*) FROM credentials")
+        client, achievement, issuer, version = await connection.fetchrow(
+            "SELECT clients.id, achievements.id, achievements.issuer_id, achievements.version"
+            " FROM clients, achievements WHERE clients.client_id = $1"
+            " ORDER BY achievements.level LIMIT 1",
+            demo["clientId"],
+        )
+        sample = await connection.fetchrow("SELECT signed_json, jwt FROM credentials LIMIT 1")
+        started = time.perf_counter()
+        remaining = total - have
+        while remaining > 0:
+            batch = min(remaining, LIST_SIZE)
+            sequence = await connection.fetchval(
+                "SELECT max(sequence) + 1 FROM status_lists WHERE issuer_id = $1", issuer
+            )
+            list_id = uuid.uuid4()
+            async with connection.transaction():
+                await connection.execute(
+                    "INSERT INTO status_lists (id, issuer_id, purpose, sequence, size, signed_json,"
+                    " version, created_at, signed_at, allocated, slot_key) SELECT $1, $2,"
+                    " 'revocation', $3, $4, signed_json, 1, now(), now(), $4, $5"
+                    " FROM status_lists WHERE issuer_id = $2 LIMIT 1",
+                    list_id, issuer, sequence, LIST_SIZE, uuid.uuid4().hex,
+                )  # fmt: skip
+                tag = uuid.uuid4().hex[:8]
+                await connection.execute(_BULK, batch, tag, client, achievement, issuer, version,
+                                         list_id, sample["signed_json"], sample["jwt"])  # fmt: skip
+            remaining -= batch
+        await connection.execute("ANALYZE")
+        print(f"\ngrew to {total:,} credentials in {time.perf_counter() - started:.0f} s")
+        plan = await connection.fetch(f"EXPLAIN (COSTS OFF) {_TAKE_SQL}", issuer)
+        print("the slot statement's plan (no credential is read):")
+        print("\n".join(f"  {row[0]}" for row in plan))
+    finally:
+        await connection.close()
+
+
+# The statement Insigne takes a status index with (`service.domain.status_lists._TAKE`).
+_TAKE_SQL = (
+    "UPDATE status_lists SET allocated = allocated + 1 WHERE issuer_id = $1"
+    " AND purpose IN ('revocation') AND sequence = (SELECT max(older.sequence)"
+    " FROM status_lists AS older WHERE older.issuer_id = $1"
+    " AND older.purpose = status_lists.purpose) AND allocated < size AND slot_key IS NOT NULL"
+    " RETURNING id, purpose, sequence, size, allocated, slot_key"
+)
+
+# Learners, completions, credentials and audit events, one of each per credential, with the
+# columns and unique keys the service fills (the signed text copied from a real credential).
+_BULK = """
+WITH numbers AS (
+    SELECT n, gen_random_uuid() AS learner, gen_random_uuid() AS completion,
+           gen_random_uuid() AS credential
+    FROM generate_series(0, $1 - 1) AS n
+), learners AS (
+    INSERT INTO learners (id, email, did, created_at)
+    SELECT learner, 'bulk-' || $2 || '-' || n || '@exemple.qc.ca', NULL, now() FROM numbers
+), completions AS (
+    INSERT INTO completions (id, client_id, external_id, idempotency_key, fingerprint,
+        learner_id, learner_name, achievement_id, completed_at, share_reflections, created_at,
+        achievement_version)
+    SELECT completion, $3, 'bulk-' || $2 || '-' || n, NULL, md5(n::text) || md5($2),
+        learner, 'Marie', $4, now(), false, now(), $6 FROM numbers
+), credentials AS (
+    INSERT INTO credentials (id, completion_id, issuer_id, signed_json, jwt, status,
+        status_list_id, status_index, issued_at, manage_token_hash, evidence_public, hidden)
+    SELECT credential, completion, $5, $8, $9, 'active', $7, n, now(), md5(n::text), false, false
+    FROM numbers
+)
+INSERT INTO audit_events (id, at, actor, action, subject, detail, issuer)
+SELECT gen_random_uuid(), now(), 'bench', 'credential.issue', credential::text, '{}'::jsonb,
+    NULL FROM numbers
+"""
+
+
+def _print_cpu(title: str, results: dict[str, list[Sample]]) -> None:
+    print(f"\n{title}: CPU per completion, median of {len(next(iter(results.values())))} runs")
+    print(f"{'':12}{'per second':>11}{'server ms':>11}{'postgres ms':>13}{'total ms':>10}"
+          f"{'non-2xx':>9}")  # fmt: skip
+    medians = {}
+    for name, samples in results.items():
+        server_ms = statistics.median(s.server_per_request for s in samples)
+        postgres_ms = statistics.median(s.postgres_per_request for s in samples)
+        total = statistics.median(s.total_per_request for s in samples)
+        rate = statistics.median(s.per_second for s in samples)
+        failures = sum(s.failures for s in samples)
+        medians[name] = total
+        print(f"{name:12}{rate:11.0f}{server_ms:11.2f}{postgres_ms:13.2f}{total:10.2f}"
+              f"{failures:9}")  # fmt: skip
+    if "lean" in medians:
+        ratios = [
+            a.total_per_request / b.total_per_request
+            for a, b in zip(results["insigne"], results["lean"], strict=True)
+        ]
+        rounds = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"Insigne / lean, total CPU: {medians['insigne'] / medians['lean']:.2f}x "
+              f"(per round: {rounds}; goal <= 1.5x, 4 ms)")  # fmt: skip
+
+
+def _print_growth(grown: dict[int, dict[str, list[Sample]]], empty: float) -> None:
+    print("\nPostgreSQL CPU per completion as the credentials grow (Insigne, median)")
+    for total, results in grown.items():
+        postgres = statistics.median(s.postgres_per_request for s in results["insigne"])
+        lean = statistics.median(s.postgres_per_request for s in results["lean"])
+        print(f"{total:>10,} credentials: {postgres:6.2f} ms ({postgres / empty:.2f}x empty; "
+              f"lean {lean:.2f} ms)")  # fmt: skip
+
+
+def _print_scaling(results: dict[str, list[Sample]]) -> None:
+    one = statistics.median(s.per_second for s in results["insigne"])
+    two = statistics.median(s.per_second for s in results["insigne x2"])
+    per_round = [
+        b.per_second / a.per_second
+        for a, b in zip(results["insigne"], results["insigne x2"], strict=True)
+    ]
+    print("\ncompletions/s, 32 connections, interleaved runs (median)")
+    print(f"1 process: {one:.0f}/s, 2 processes: {two:.0f}/s: {two / one:.2f}x "
+          f"(per round: {', '.join(f'{r:.2f}' for r in per_round)}; goal >= 1.6)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
