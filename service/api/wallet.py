@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, URLEncodedBody
@@ -34,6 +34,50 @@ from service.domain.wallet.presentations import PresentationRefused, authenticat
 from service.runtime import Runtime
 
 _NO_STORE = {"Cache-Control": "no-store"}
+
+
+class ExchangeIn(msgspec.Struct, kw_only=True, rename="camel"):
+    """``{}`` begins the exchange; the wallet then sends its signed presentation."""
+
+    verifiable_presentation: dict[str, Any] | None = None
+
+
+class ExchangeOut(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+    """A DID Authentication request, or the presentation holding the badge and where to go."""
+
+    verifiable_presentation_request: dict[str, Any] | None = None
+    verifiable_presentation: dict[str, Any] | None = None
+    redirect_url: str | None = None
+
+
+class CredentialRequestIn(msgspec.Struct, kw_only=True):
+    """OID4VCI 1.0 §8.2: which configuration, and the key proof when the wallet sends one."""
+
+    credential_configuration_id: str | None = None
+    proof: dict[str, Any] | None = None
+    proofs: dict[str, Any] | None = None
+
+
+class NotificationIn(msgspec.Struct, kw_only=True):
+    """OID4VCI 1.0 §11.1."""
+
+    notification_id: str
+    event: Annotated[str, msgspec.Meta(examples=["credential_accepted"])]
+    event_description: str | None = None
+
+
+def _describe_exchange(data: ExchangeIn) -> None:
+    """Never called: its ``data`` is the body the OpenAPI shows (read by `read_json`)."""
+
+
+def _describe_credential_request(data: CredentialRequestIn) -> None:
+    """Never called: as `_describe_exchange`, for the credential request."""
+
+
+def _describe_notification(data: NotificationIn) -> None:
+    """Never called: as `_describe_exchange`, for the notification."""
+
+
 Reference = Annotated[str, msgspec.Meta(max_length=100)]
 
 
@@ -105,7 +149,11 @@ class VcApiController(Controller):
         "/exchanges/{reference:str}",
         operation_id="ParticipateInWalletExchange",
         status_code=200,
-        responses=problems(404, 410, 415, 422),
+        responses={
+            200: ResponseSpec(ExchangeOut, description="a request, or the badge"),
+            **problems(404, 410, 415, 422),
+        },
+        dependencies={"documented_body": Provide(_describe_exchange, sync_to_thread=False)},
     )
     async def exchange(
         self,
@@ -274,6 +322,9 @@ class OpenIdIssuanceController(Controller):
         status_code=200,
         security=[{"walletToken": []}],
         responses=_oauth_errors(401),
+        dependencies={
+            "documented_body": Provide(_describe_credential_request, sync_to_thread=False)
+        },
     )
     async def credential(
         self,
@@ -293,6 +344,7 @@ class OpenIdIssuanceController(Controller):
         status_code=204,
         security=[{"walletToken": []}],
         responses=_oauth_errors(401),
+        dependencies={"documented_body": Provide(_describe_notification, sync_to_thread=False)},
     )
     async def notification(
         self,

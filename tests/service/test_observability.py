@@ -209,12 +209,23 @@ async def test_metrics_count_requests_per_route_template_issuance_and_verdicts(
 
 # Actions whose request is their path alone (no body to describe).
 BODILESS = {
+    "CreateWalletOffer",
+    "CreateWalletNonce",
     "RenewManageLink",
     "RotateIssuerKeys",
     "ReplayWebhookDelivery",
     "DisableClient",
     "RenewClientSecret",
     "ArchiveAchievement",
+}
+
+
+# OAuth's and OID4VCI's own error format: {"error", "error_description"} (RFC 6749 §5.2).
+OAUTH_STYLE = {
+    "CreateWalletToken",
+    "GetCredentialOffer",
+    "IssueWalletCredential",
+    "NotifyWalletCredential",
 }
 
 
@@ -231,9 +242,11 @@ def _gaps(name: str, method: str, operation: dict[str, Any]) -> Iterator[str]:
         for media, content in (response.get("content") or {"-": {}}).items():
             if not content.get("schema"):
                 yield f"{name} {status} {media}: no schema"
+    oauth = operation.get("operationId") in OAUTH_STYLE
     for status, response in operation["responses"].items():
         media = set(response.get("content", {}))
-        if status[0] in "45" and media != {"application/problem+json"}:
+        expected = {"application/json"} if oauth else {"application/problem+json"}
+        if status[0] in "45" and media != expected:
             yield f"{name} {status}: {media}, not problem+json"
 
 
