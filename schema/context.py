@@ -45,6 +45,12 @@ class Reader:
             yield services
 
     @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """A place among the request's units, for work that opens units of its own."""
+        async with self._gate:
+            yield
+
+    @asynccontextmanager
     async def portfolios(self) -> AsyncIterator[PortfolioService]:
         """A unit with the portfolio reads only (a DataLoader batch's: many per request)."""
         async with self._gate, self.runtime.portfolios(self.principal) as portfolios:

@@ -35,9 +35,10 @@ async def transcript_of(
 ) -> TranscriptOut | None:
     """None when the learner has no badge the caller may see in the period."""
     context = info.context
-    result = await transcript_for_learner(
-        context.reader.runtime, context.principal, learner_id, period
-    )
+    async with context.reader.turn():  # its units take turns with the request's others
+        result = await transcript_for_learner(
+            context.reader.runtime, context.principal, learner_id, period
+        )
     transcript = result.transcript
     if transcript is None:
         return None
