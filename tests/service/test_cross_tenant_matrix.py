@@ -60,6 +60,7 @@ class Side:
     account: str = ""
     manage: str = ""
     learner_gid: str = ""
+    transcript: str = ""
     issuer_gid: str = ""
     credential_gid: str = ""
     secrets: list[str] = field(default_factory=list)
@@ -177,6 +178,11 @@ async def _side(
     side.learner_gid = learner["id"]
     side.credential_gid = learner["credentials"]["nodes"][0]["id"]
     side.issuer_gid = learner["credentials"]["nodes"][0]["issuer"]["id"]
+    record = await client.get(
+        f"/api/v1/learners/{side.learner_gid}/transcript", headers=side.reader
+    )
+    assert record.status_code == 200, record.text
+    side.transcript = record.json()["id"][len("http://localhost:8000") :]
     side.secrets = [side.email, reflection, hook, side.account, side.manage.rsplit("/", 1)[1]]
     return side
 
@@ -199,6 +205,33 @@ def _statement(v: Side) -> list[dict[str, Any]]:
     }]  # fmt: skip
 
 
+GUESS = "d3ZpbmUtbGEtcmVmZXJlbmNl"
+# Operations on the victim's own resources: the other side never gets a 2xx from them. (A
+# learner's transcript holds only badges the caller may list anyway: the policy's, not these.)
+REFUSED = {
+    "PATCH /api/v1/achievements/{slug}",
+    "POST /api/v1/achievements/{slug}/archive",
+    "PUT /api/v1/achievements/{slug}/image",
+    "GET /api/v1/clients/{client_id}",
+    "POST /api/v1/clients/{client_id}/disable",
+    "POST /api/v1/clients/{client_id}/renew-secret",
+    "POST /api/v1/completions",
+    "GET /api/v1/credentials/{credential_id}",
+    "POST /api/v1/credentials/{credential_id}/manage-link",
+    "POST /api/v1/credentials/{credential_id}/reinstate",
+    "POST /api/v1/credentials/{credential_id}/revoke",
+    "POST /api/v1/credentials/{credential_id}/suspend",
+    "POST /api/v1/credentials/{credential_id}/wallet-offer",
+    "PATCH /api/v1/issuers/{slug}",
+    "POST /api/v1/issuers/{slug}/keys/rotate",
+    "POST /api/v1/issuers/{slug}/keys/{key_name}/compromise",
+    "PATCH /api/v1/tracks/{slug}",
+    "DELETE /api/v1/webhooks/{webhook_id}",
+    "GET /api/v1/webhooks/{webhook_id}/deliveries",
+    "POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay",
+    "DELETE /api/v1/xapi-mappings/{mapping_id}",
+    "GET /evidence/{evidence_id}",
+}
 ATTACKS: dict[str, Attack] = {
     "GET /achievements/{slug}": lambda v: (f"/achievements/{v.achievement}", None),
     "GET /api/v1/achievements": lambda v: (f"/api/v1/achievements?issuer={v.slug}", None),
@@ -372,6 +405,37 @@ ATTACKS: dict[str, Attack] = {
     "GET /ready": lambda v: ("/ready", None),
     "GET /status/{list_id}": lambda v: (v.status, None),
     "GET /xapi/about": lambda v: ("/xapi/about", None),
+    "GET /api/v1/learners/{learner}/transcript": lambda v: (
+        f"/api/v1/learners/{v.learner_gid}/transcript",
+        None,
+    ),
+    "GET /transcripts/{reference}": lambda v: (v.transcript, None),
+    "POST /api/v1/credentials/{credential_id}/wallet-offer": lambda v: (
+        f"/api/v1/credentials/{v.credential}/wallet-offer",
+        None,
+    ),
+    # the wallet's own doors: an offer's reference or code is its capability, never guessed
+    "GET /.well-known/openid-credential-issuer": lambda v: (
+        "/.well-known/openid-credential-issuer",
+        None,
+    ),
+    "GET /.well-known/oauth-authorization-server": lambda v: (
+        "/.well-known/oauth-authorization-server",
+        None,
+    ),
+    "GET /wallet/interactions/{reference}": lambda v: (f"/wallet/interactions/{GUESS}?iuv=1", None),
+    "GET /wallet/offers/{reference}": lambda v: (f"/wallet/offers/{GUESS}", None),
+    "POST /wallet/exchanges/{reference}": lambda v: (f"/wallet/exchanges/{GUESS}", {}),
+    "POST /wallet/token": lambda v: ("/wallet/token", None),
+    "POST /wallet/nonce": lambda v: ("/wallet/nonce", None),
+    "POST /wallet/credential": lambda v: (
+        "/wallet/credential",
+        {"credential_configuration_id": "OpenBadgeCredential"},
+    ),
+    "POST /wallet/notification": lambda v: (
+        "/wallet/notification",
+        {"notification_id": str(uuid.uuid4()), "event": "credential_deleted"},
+    ),
     "POST /xapi/statements": lambda v: ("/xapi/statements", _statement(v)),
     "PUT /xapi/statements": lambda v: (
         f"/xapi/statements?statementId={uuid.uuid4()}",
@@ -390,7 +454,8 @@ GRAPHQL: dict[str, Callable[[Side], tuple[str, dict[str, Any]]]] = {
     ),
     "learner": lambda v: (
         f"query($e: String, $id: ID) {{ a: learner(email: $e) {{ id name levels {{ track level }} "
-        f"alignments {{ __typename }} credentials {{ totalCount nodes {{ {CREDENTIAL} }} }} }} "
+        f"alignments {{ __typename }} credentials {{ totalCount nodes {{ {CREDENTIAL} }} }} "
+        f"transcript {{ url credentialCount totalHours document }} }} "
         f"b: learner(id: $id) {{ id name credentials {{ totalCount }} }} }}",
         {"e": v.email, "id": v.learner_gid},
     ),
@@ -441,6 +506,9 @@ async def _send(
         return await client.post(
             path, data={"grant_type": "client_credentials"}, auth=(v.platform_id, "devine")
         )
+    if path == "/wallet/token":  # a guessed pre-authorized code
+        grant = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+        return await client.post(path, data={"grant_type": grant, "pre-authorized_code": GUESS})
     if isinstance(body, bytes):
         return await client.request(
             method, path, content=body,
@@ -532,6 +600,8 @@ async def test_no_read_or_change_of_the_other_tenants_data(
             requests += 1
             assert response.status_code < 500, (operation, name, response.text)
             answers.setdefault(operation, []).append(response.status_code)
+            if operation in REFUSED and response.is_success:
+                leaks.append(f"{operation} as {name}: answered {response.status_code}")
             unasked = [s for s in victim.secrets if s not in asked]
             leaks += [f"{operation} as {name}: {s[:20]}" for s in unasked if s in response.text]
     for root, query in GRAPHQL.items():
