@@ -150,7 +150,9 @@ class VcApiController(Controller):
         operation_id="ParticipateInWalletExchange",
         status_code=200,
         responses={
-            200: ResponseSpec(ExchangeOut, description="a request, or the badge"),
+            200: ResponseSpec(
+                ExchangeOut, description="a request, or the badge", generate_examples=False
+            ),
             **problems(404, 410, 415, 422),
         },
         dependencies={"documented_body": Provide(_describe_exchange, sync_to_thread=False)},
