@@ -6,6 +6,7 @@ choice of period); ``.json`` the signed record, ``.png`` a picture with the reco
 which fetches nothing (everything it needs is inline: styles, the QR code as SVG).
 """
 
+import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -86,10 +87,23 @@ class EarnerTranscriptController(Controller):
         """The attestation as one printable page (PDF)."""
         result = await transcript_for_earner(runtime, credential_id, token, period)
         html = _attestation(request, runtime, result, for_print=True)
-        import weasyprint
-
-        pdf = weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+        pdf = await asyncio.to_thread(render_pdf, html)  # seconds of CPU: off the event loop
         return _download(pdf, PDF, result, "pdf")
+
+
+def render_pdf(html: str) -> bytes:
+    """The printable page as a PDF, fetching nothing.
+
+    WeasyPrint is imported here, when a PDF is asked for. Its import turns on Pillow's
+    process-wide ``LOAD_TRUNCATED_IMAGES``, which would let truncated pictures through the
+    image sanitiser: it is turned back off.
+    """
+    import weasyprint
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=_no_fetch).write_pdf()
+    return pdf
 
 
 def _signed(result: TranscriptResult) -> Any:  # noqa: ANN401 - a Transcript

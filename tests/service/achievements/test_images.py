@@ -227,3 +227,16 @@ async def test_octet_stream_that_is_no_picture_is_refused(
     response = await upload(client, admin, b"GIF89a not a png", "application/octet-stream")
 
     assert response.status_code == 422, response.text
+
+
+async def test_a_truncated_png_is_refused_after_a_pdf_was_rendered(
+    client: httpx.AsyncClient, created: dict[str, Any], admin: dict[str, str]
+) -> None:
+    """WeasyPrint's import turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES."""
+    from service.pages.transcripts import render_pdf
+
+    assert render_pdf("<p>Attestation</p>").startswith(b"%PDF")
+
+    response = await upload(client, admin, png()[:60], "image/png")
+
+    assert response.status_code == 422, response.text
