@@ -323,7 +323,8 @@ class OpenIdIssuanceController(Controller):
         operation_id="IssueWalletCredential",
         status_code=200,
         security=[{"walletToken": []}],
-        responses=_oauth_errors(401),
+        # 422: text no database can hold, refused by the shared input guard before this route
+        responses={**problems(422), **_oauth_errors(401)},
         dependencies={
             "documented_body": Provide(_describe_credential_request, sync_to_thread=False)
         },
@@ -345,7 +346,8 @@ class OpenIdIssuanceController(Controller):
         operation_id="NotifyWalletCredential",
         status_code=204,
         security=[{"walletToken": []}],
-        responses=_oauth_errors(401),
+        # 422: text no database can hold, refused by the shared input guard before this route
+        responses={**problems(422), **_oauth_errors(401)},
         dependencies={"documented_body": Provide(_describe_notification, sync_to_thread=False)},
     )
     async def notification(
