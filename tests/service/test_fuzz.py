@@ -3,13 +3,14 @@
 Each run has its own migrated database (SQLite, or PostgreSQL when ``TEST_POSTGRES_URL`` is set),
 the demo loaded, and a bearer token: the demo platform's (every non-admin scope of the demo
 issuer) or an admin's of the demo issuer. The suite runs two of the four pairings, bounded
-(``FUZZ_EXAMPLES`` examples per operation and mode, default 12): platform on SQLite, admin on
-PostgreSQL. ``make fuzz`` runs all four, with more examples and every schemathesis check. No
+(``FUZZ_EXAMPLES`` examples per operation and mode): platform on SQLite (12 by default) and
+admin on PostgreSQL (4: the suite's time). ``make fuzz`` runs all four, with more examples and every schemathesis check. No
 5xx, and every REST answer documented: status code, content type and body schema. The figures
 (cases sent per run) are printed at the end of each run (pytest -s).
 """
 
 import asyncio
+import functools
 import json
 import os
 import secrets
@@ -47,7 +48,7 @@ from service.settings import Settings
 from tests.databases import BACKENDS, Templates
 from tests.service.conftest import load_demo_into
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = os.environ.get("FUZZ_EXAMPLES")
 ALL_CHECKS = os.environ.get("FUZZ_ALL_CHECKS") == "1"
 ALL_PAIRINGS = os.environ.get("FUZZ_ALL_PAIRINGS") == "1"
 # FUZZ_CHECKS=5xx: only "no server error", for the longest runs (validating every answer's
@@ -77,6 +78,17 @@ class Fuzzed:
     token: str
     client_id: str
     cases: Counter[str]
+    examples: int
+
+    @functools.cached_property
+    def api_schema(self) -> Any:
+        return schemathesis.openapi.from_asgi("/schema/openapi.json", self.app)
+
+    @functools.cached_property
+    def graphql_schema(self) -> Any:
+        loaded = schemathesis.graphql.from_path(GRAPHQL_SDL_PATH)
+        loaded.app, loaded.location = self.app, "/graphql"
+        return loaded
 
 
 async def _token(settings: Settings, role: str) -> tuple[str, str]:
@@ -137,7 +149,8 @@ def fuzzed(
     if templates is None:
         _upgrade(fuzz_settings, None)  # type: ignore[arg-type]
     token, client_id = asyncio.run(_token(fuzz_settings, role))
-    fuzzed = Fuzzed(create_app(fuzz_settings), token, client_id, Counter())
+    examples = 12 if backend == "sqlite" else 4
+    fuzzed = Fuzzed(create_app(fuzz_settings), token, client_id, Counter(), examples)
     yield fuzzed
     print(  # noqa: T201 - the figures for the record (pytest -s)
         f"\nschemathesis, {backend} with the {role}'s token: {fuzzed.cases['rest']:,} REST cases "
@@ -162,14 +175,13 @@ def _operations() -> list[tuple[str, str]]:
     return [(method.upper(), path) for path, item in document["paths"].items() for method in item]
 
 
-def _explore(**overrides: Any) -> settings:
+def _explore(fuzzed: "Fuzzed") -> settings:
     return settings(
-        max_examples=EXAMPLES,
+        max_examples=int(EXAMPLES) if EXAMPLES else fuzzed.examples,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=not ALL_CHECKS,
         database=None,
-        **overrides,
     )
 
 
@@ -180,13 +192,12 @@ def _explore(**overrides: Any) -> settings:
 def test_the_api_answers_every_input_within_its_contract(
     method: str, path: str, mode: GenerationMode, fuzzed: Fuzzed
 ) -> None:
-    api_schema = schemathesis.openapi.from_asgi("/schema/openapi.json", fuzzed.app)
-    operation = api_schema[path][method]
+    operation = fuzzed.api_schema[path][method]
     headers = {"Authorization": f"Bearer {fuzzed.token}"}
     fuzzed.cases["operations"] += 1
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @_explore()
+    @_explore(fuzzed)
     def run(case: Any) -> None:
         if path in ENDS_THE_TOKEN and fuzzed.client_id in str(case.path_parameters):
             return
@@ -212,14 +223,12 @@ def _graphql_operations() -> list[str]:
 
 @pytest.mark.parametrize("field", _graphql_operations())
 def test_graphql_answers_every_query_without_a_server_error(field: str, fuzzed: Fuzzed) -> None:
-    graphql_schema = schemathesis.graphql.from_path(GRAPHQL_SDL_PATH)
-    graphql_schema.app, graphql_schema.location = fuzzed.app, "/graphql"
     kind, name = field.split(".")
-    operation = graphql_schema[kind][name]
+    operation = fuzzed.graphql_schema[kind][name]
     headers = {"Authorization": f"Bearer {fuzzed.token}"}
 
     @given(case=operation.as_strategy())
-    @_explore()
+    @_explore(fuzzed)
     def run(case: Any) -> None:
         fuzzed.cases["graphql"] += 1
         response = case.call(headers=headers)
