@@ -8,7 +8,7 @@ from strawberry.scalars import JSON
 
 from schema.context import Context
 from service.domain.transcript_lines import summarise
-from service.transcript_issuance import transcript_for_learner
+from service.pipelines.transcript_issuance import transcript_for_learner
 
 Info = strawberry.Info[Context, None]
 

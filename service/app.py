@@ -53,9 +53,9 @@ from service.pages.controllers import PAGE_ROUTES
 from service.pages.faces import PageFaces
 from service.pages.transcripts import EarnerTranscriptController
 from service.pages.views import template_config
+from service.pipelines.webhook_worker import in_process_worker
 from service.runtime import Runtime
 from service.settings import Settings
-from service.webhook_worker import in_process_worker
 
 __version__ = "0.1.0"
 __all__ = ["GRAPHQL_SDL_PATH", "create_app", "graphql_sdl"]

@@ -147,8 +147,8 @@ def _change_status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from service.pipelines.webhook_worker import WebhookWorker
     from service.runtime import Runtime
-    from service.webhook_worker import WebhookWorker
 
     async def work() -> None:
         runtime = Runtime.build(settings)

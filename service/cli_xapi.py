@@ -99,7 +99,7 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
 
 def _tell(settings: Settings, args: argparse.Namespace) -> int:
     from service.domain.xapi_intake import Account
-    from service.xapi_assembly import tell_accounts
+    from service.pipelines.xapi_assembly import tell_accounts
 
     account = Account(args.home_page, args.name, args.email)
 

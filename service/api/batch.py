@@ -20,13 +20,13 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
-from service.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
 from service.domain.strict_json import BAD_TEXT
 from service.domain.texts import Said
+from service.pipelines.batch import MAX_ITEMS, ItemResult, issue_batch
 from service.runtime import Runtime
 from service.throttling import count_completions
 

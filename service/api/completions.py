@@ -17,7 +17,7 @@ from service.api.throttle import throttle_completions
 from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 
 MAX_BODY_BYTES = 1024 * 1024  # three prompts of 20,000 characters fit several times over

@@ -21,8 +21,8 @@ from service.api.errors import problems
 from service.domain.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput, NotFound
 from service.domain.transcripts import Transcript
+from service.pipelines.transcript_issuance import transcript_for_learner
 from service.runtime import Runtime
-from service.transcript_issuance import transcript_for_learner
 
 VC_LD, VC_JWT = JSON_LD_TYPES[0], JWT_TYPES[0]
 Period = Annotated[

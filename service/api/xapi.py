@@ -29,9 +29,9 @@ from service.domain.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.texts import Said
 from service.domain.xapi_statements import Statement, read_statements
+from service.pipelines.xapi_assembly import receive_statements
 from service.runtime import Runtime
 from service.throttling import caller_address, secret_failures
-from service.xapi_assembly import receive_statements
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Experience-API-Version"

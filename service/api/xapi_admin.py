@@ -15,8 +15,8 @@ from service.domain.clients import Principal
 from service.domain.xapi_intake import Account, Assembly
 from service.domain.xapi_mappings import Mapping, NewMapping
 from service.domain.xapi_statements import MAX_IRI
+from service.pipelines.xapi_assembly import tell_accounts
 from service.runtime import Runtime
-from service.xapi_assembly import tell_accounts
 
 Iri = Annotated[str, msgspec.Meta(max_length=MAX_IRI)]
 COURSE = "https://moodle.exemple.qc.ca/course/view.php?id=12"

@@ -1,7 +1,7 @@
 """Completions in, signed badges out: exactly one credential per completion.
 
 Issuance is a pipeline over two short units of work, with the signatures between them
-(`service.issuance` runs it): `prepare` reads (idempotency, validation, keys, a status
+(`service.pipelines.issuance` runs it): `prepare` reads (idempotency, validation, keys, a status
 slot), the credential is built and signed with no transaction open, and `store` writes the
 learner, the completion, its evidence and the credential in one transaction.
 

@@ -3,7 +3,7 @@
 An event is published in the transaction of the change it reports: `publish` adds one
 delivery row per subscribed endpoint to the unit of work that revokes, suspends, reinstates
 or issues, so an event commits with its deliveries or not at all. A worker sends them later
-(`service.webhook_worker`), following the Standard Webhooks specification.
+(`service.pipelines.webhook_worker`), following the Standard Webhooks specification.
 
 An endpoint belongs to the client that registered it, and receives the events of the
 credentials the visibility policy lets that client follow (`Viewer.may_follow`).

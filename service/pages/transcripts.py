@@ -21,8 +21,8 @@ from service.domain.errors import NotFound
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, long_date
 from service.pages.views import PRIVATE_HEADERS, AnyRequest, language
+from service.pipelines.transcript_issuance import TranscriptResult, transcript_for_earner
 from service.runtime import Runtime
-from service.transcript_issuance import TranscriptResult, transcript_for_earner
 
 Period = Annotated[str | None, QueryParameter(max_length=30)]
 PDF, PNG = "application/pdf", "image/png"

@@ -17,7 +17,7 @@ from service.cli import main
 from service.db.tables import ClientRecord
 from service.domain.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.cli import run_main

@@ -16,7 +16,7 @@ from openbadges.proofs.jwt import decode_jwt_unverified
 from service.domain.awards import CompletionRequest, KeysChanged
 from service.domain.credentials import build_credential, sign_both_ways
 from service.domain.demo import ISSUER_SLUG
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 from tests.service.conftest import Getter, operator
 from tests.service.domain.test_awards import _draft, a_completion, platform  # noqa: F401

@@ -26,9 +26,9 @@ from service.app import create_app
 from service.db.engine import Database
 from service.db.tables import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord
 from service.domain.demo import ISSUER_SLUG
+from service.pipelines.webhook_worker import WebhookWorker
 from service.runtime import Runtime
 from service.settings import Settings
-from service.webhook_worker import WebhookWorker
 from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, database_for, load_demo_into
 from tests.service.factories import completion
 

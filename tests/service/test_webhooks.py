@@ -23,9 +23,9 @@ from service.db.engine import SharedConnectionDatabase
 from service.db.tables import WebhookEndpointRecord
 from service.domain.demo import ISSUER_SLUG, Demo
 from service.domain.webhooks import EVENTS
+from service.pipelines.webhook_worker import WebhookWorker
 from service.runtime import Runtime
 from service.settings import Settings
-from service.webhook_worker import WebhookWorker
 from tests.databases import ScratchDatabase
 from tests.service.conftest import (
     PUBLIC_URL,

@@ -19,7 +19,7 @@ from service.domain.credentials import Draft, build_credential, sign_both_ways
 from service.domain.demo import ACHIEVEMENT_SLUG, Demo
 from service.domain.errors import Conflict, InvalidInput, Unauthorized
 from service.domain.verifications import Submission
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase

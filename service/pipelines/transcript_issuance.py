@@ -1,6 +1,6 @@
 """The transcript pipeline: gather (read) → build and sign (no transaction) → keep (write).
 
-As for badges (`service.issuance`), no unit of work is open while the record is signed. A
+As for badges (`service.pipelines.issuance`), no unit of work is open while the record is signed. A
 record already signed for the same set of badges (`TranscriptService`'s key) is returned as
 it is, so a page that shows it, its QR code and its PDF costs one signature, not three.
 """

@@ -14,7 +14,7 @@ from service.domain.awards import Award
 from service.domain.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 
 MAX_ITEMS = 1000

@@ -14,7 +14,7 @@ from service.domain.clients import Principal
 from service.domain.errors import Conflict, DomainError
 from service.domain.xapi_intake import Account, Assembly
 from service.domain.xapi_statements import Statement
-from service.issuance import issue_completion
+from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 
 log = logging.getLogger("insigne.xapi")
