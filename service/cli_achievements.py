@@ -18,7 +18,7 @@ from service.domain.texts import Said
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.domain.achievements import Achievement
+    from service.domain.catalogue.achievements import Achievement
     from service.runtime import Services
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementOut
+    from service.domain.catalogue.achievement_json import AchievementOut
 
     async def run(services: "Services") -> Any:  # noqa: ANN401
         return await services.achievement_admin.achievements()
@@ -60,7 +60,7 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _show(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementOut
+    from service.domain.catalogue.achievement_json import AchievementOut
 
     async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.show(args.achievement)
@@ -70,7 +70,7 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _archive(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementOut
+    from service.domain.catalogue.achievement_json import AchievementOut
 
     async def run(services: "Services") -> "Achievement":
         return await services.achievement_admin.archive(args.achievement, actor="cli")
@@ -80,7 +80,7 @@ def _archive(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementIn, AchievementOut
+    from service.domain.catalogue.achievement_json import AchievementIn, AchievementOut
 
     data = _read(args.file, AchievementIn)
 
@@ -92,7 +92,7 @@ def _create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _update(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementOut, AchievementPatchIn
+    from service.domain.catalogue.achievement_json import AchievementOut, AchievementPatchIn
 
     data = _read(args.file, AchievementPatchIn)
 
@@ -106,8 +106,8 @@ def _update(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _set_image(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.achievement_json import AchievementOut
-    from service.domain.images import PNG, SVG
+    from service.domain.catalogue.achievement_json import AchievementOut
+    from service.domain.catalogue.images import PNG, SVG
 
     path: Path = args.file
     kind = {".png": PNG, ".svg": SVG}.get(path.suffix.lower())

@@ -17,8 +17,8 @@ from service.domain.errors import InvalidInput
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from service.domain.catalogue.images import StoredImage
     from service.domain.client_admin import ClientView
-    from service.domain.images import StoredImage
     from service.domain.issuer_admin import AdministeredIssuer
     from service.runtime import Runtime, Services
 

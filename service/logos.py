@@ -3,13 +3,20 @@
 A page that showed a logo from the issuer's own site would make every reader's browser, the
 earner's private manage page included, call a third party. So a logo URL is fetched when it
 is given, through the outbound client (HTTPS, public addresses only, size cap, deadlines),
-checked and sanitised exactly like an uploaded picture (`service.domain.images`), stored,
+checked and sanitised exactly like an uploaded picture (`service.domain.catalogue.images`), stored,
 and the issuer's ``image`` becomes its ``/images/…`` URL. The fetch happens before the write
 unit opens: no network call inside a transaction.
 """
 
+from service.domain.catalogue.images import (
+    MAX_IMAGE_BYTES,
+    PNG,
+    PNG_MAGIC,
+    SVG,
+    StoredImage,
+    accept_image,
+)
 from service.domain.errors import FieldProblem, InvalidInput
-from service.domain.images import MAX_IMAGE_BYTES, PNG, PNG_MAGIC, SVG, StoredImage, accept_image
 from service.outbound import FetchError
 from service.runtime import Runtime
 

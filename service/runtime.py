@@ -21,17 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
-from service.domain.achievement_admin import AchievementAdministration
-from service.domain.achievements import AchievementService
 from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
 from service.domain.badge_pages import BadgePages
+from service.domain.catalogue.achievements import AchievementService
+from service.domain.catalogue.admin import AchievementAdministration
+from service.domain.catalogue.images import ImageService
+from service.domain.catalogue.tracks import TrackService
 from service.domain.client_admin import ClientAdministration
 from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
-from service.domain.images import ImageService
 from service.domain.issuer_admin import IssuerAdministration
 from service.domain.issuer_registries import RegistryEntry, load_registries
 from service.domain.issuers import IssuerService
@@ -46,7 +47,6 @@ from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
 from service.domain.signer import Signer
 from service.domain.status_lists import PublishedLists, StatusListService
-from service.domain.tracks import TrackService
 from service.domain.transcripts import TranscriptService
 from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService

@@ -18,9 +18,13 @@ from service.api.achievements import AchievementController
 from service.api.bodies import UnsupportedMediaType, media_type, read_json
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.achievement_json import AchievementIn, AchievementOut, AchievementPatchIn
+from service.domain.catalogue.achievement_json import (
+    AchievementIn,
+    AchievementOut,
+    AchievementPatchIn,
+)
+from service.domain.catalogue.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
 from service.domain.clients import Principal
-from service.domain.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
 from service.domain.texts import Said
 from service.runtime import Runtime
 

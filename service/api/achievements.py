@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
 from service.api.errors import problems
-from service.domain.achievement_json import AchievementOut
+from service.domain.catalogue.achievement_json import AchievementOut
 from service.runtime import Runtime
 
 

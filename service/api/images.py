@@ -5,8 +5,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from service.api.errors import problems
+from service.domain.catalogue.images import SVG
 from service.domain.errors import NotFound
-from service.domain.images import SVG
 from service.domain.texts import Said
 from service.runtime import Runtime
 

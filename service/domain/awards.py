@@ -29,8 +29,9 @@ from service.db.tables import (
     EvidenceRecord,
     LearnerRecord,
 )
-from service.domain.achievements import AchievementService
 from service.domain.audit import record_event
+from service.domain.catalogue.achievements import AchievementService
+from service.domain.catalogue.tracks import check_previous_level
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
@@ -41,7 +42,6 @@ from service.domain.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import PURPOSE as REVOCATION
 from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.texts import Said
-from service.domain.tracks import check_previous_level
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer
 from service.domain.webhooks import publish

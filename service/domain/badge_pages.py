@@ -24,7 +24,14 @@ from service.db.tables import (
     EvidenceRecord,
     IssuerRecord,
 )
-from service.domain.badge_art import BadgeArt, badge_png, badge_svg, preview_card, qr_png, qr_svg
+from service.domain.catalogue.badge_art import (
+    BadgeArt,
+    badge_png,
+    badge_svg,
+    preview_card,
+    qr_png,
+    qr_svg,
+)
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import credential_facts
 from service.domain.errors import NotFound

@@ -8,7 +8,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from openbadges.identity import normalise_email
-from service.domain.achievements import Achievement, AchievementService
+from service.domain.catalogue.achievements import Achievement, AchievementService
 from service.domain.clients import Principal
 from service.domain.clock import Clock
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound

@@ -3,7 +3,12 @@
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.domain.achievements import AchievementService, Alignment, NewAchievement, Prompt
+from service.domain.catalogue.achievements import (
+    AchievementService,
+    Alignment,
+    NewAchievement,
+    Prompt,
+)
 from service.domain.clients import ClientService, NewClient
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import IssuerRecord
+from service.domain.catalogue.images import ImageService, StoredImage
 from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from service.domain.images import ImageService, StoredImage
 from service.domain.issuers import IssuerProfile, IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls

@@ -28,7 +28,7 @@ from service.db.tables import (
     LearnerRecord,
     PromptRecord,
 )
-from service.domain.achievements import Alignment
+from service.domain.catalogue.achievements import Alignment
 from service.domain.clients import Principal
 from service.domain.errors import Forbidden, NotFound, Unauthorized
 from service.domain.issuers import IssuerProfile

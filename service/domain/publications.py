@@ -7,8 +7,8 @@ reachable from this process, behind a load balancer).
 from typing import Any
 
 from openbadges.models import OB_CONTEXT, to_document
-from service.domain.achievements import AchievementService
 from service.domain.awards import AwardService
+from service.domain.catalogue.achievements import AchievementService
 from service.domain.credentials import achievement_model
 from service.domain.errors import NotFound
 from service.domain.issuers import IssuerService

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.domain.achievements import Alignment
+from service.domain.catalogue.achievements import Alignment
 from service.domain.portfolios import AchievementSummary, PortfolioCredential
 
 _COUNTED = frozenset({"active", "suspended"})  # a revoked badge reaches no level

@@ -28,7 +28,7 @@ from service.db.tables import (
     XapiMappingRecord,
     XapiStatementRecord,
 )
-from service.domain.achievements import AchievementService
+from service.domain.catalogue.achievements import AchievementService
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, Learner, Reflection

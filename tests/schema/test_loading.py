@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.db.tables import LearnerRecord
-from service.domain.achievements import NewAchievement
+from service.domain.catalogue.achievements import NewAchievement
 from service.domain.demo import EXPLORER
 from service.runtime import Runtime
 from service.settings import Settings

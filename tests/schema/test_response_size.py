@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from schema import build_schema
 from schema.limits import estimate_cost
 from service.db.tables import LearnerRecord
-from service.domain.achievements import Alignment, Prompt
-from service.domain.definitions import (
+from service.domain.catalogue.achievements import Alignment, Prompt
+from service.domain.catalogue.definitions import (
     MAX_ALIGNMENTS,
     MAX_PROMPTS,
     MAX_TAGS,

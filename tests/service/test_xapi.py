@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import XapiStatementRecord
-from service.domain.achievements import NewAchievement, Prompt
+from service.domain.catalogue.achievements import NewAchievement, Prompt
 from service.domain.demo import ACHIEVEMENT_SLUG, Demo
 from service.runtime import Runtime
 from tests.service.conftest import Getter, MakeClient, services

@@ -2,8 +2,8 @@
 
 import pytest
 
+from service.domain.catalogue.images import SVG, accept_image, sanitise_svg
 from service.domain.errors import InvalidInput
-from service.domain.images import SVG, accept_image, sanitise_svg
 
 DOT = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from service.domain.achievements import Alignment
+from service.domain.catalogue.achievements import Alignment
 from service.domain.portfolios import AchievementSummary, PortfolioCredential
 from service.domain.standings import (
     CredentialFilter,

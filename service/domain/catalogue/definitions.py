@@ -8,7 +8,7 @@ or an extension ``ext:<name>``.
 import re
 from collections.abc import Iterable
 
-from service.domain.achievements import Alignment, Prompt
+from service.domain.catalogue.achievements import Alignment, Prompt
 from service.domain.errors import FieldProblem
 from service.domain.texts import Said
 

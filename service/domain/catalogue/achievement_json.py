@@ -9,9 +9,14 @@ from typing import Annotated
 
 import msgspec
 
-from service.domain.achievement_admin import AchievementChanges
-from service.domain.achievements import Achievement, Alignment, NewAchievement, Prompt
-from service.domain.definitions import MAX_ALIGNMENTS, MAX_ANSWER_LENGTH, MAX_PROMPTS, MAX_TAGS
+from service.domain.catalogue.achievements import Achievement, Alignment, NewAchievement, Prompt
+from service.domain.catalogue.admin import AchievementChanges
+from service.domain.catalogue.definitions import (
+    MAX_ALIGNMENTS,
+    MAX_ANSWER_LENGTH,
+    MAX_PROMPTS,
+    MAX_TAGS,
+)
 
 
 class PromptTextsOut(msgspec.Struct, kw_only=True):

@@ -18,16 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AchievementRecord, PromptRecord
-from service.domain.achievements import (
+from service.domain.audit import record_event
+from service.domain.catalogue.achievements import (
     Achievement,
     AchievementService,
     Alignment,
     NewAchievement,
     Prompt,
 )
-from service.domain.audit import record_event
-from service.domain.clock import Clock, utc_now
-from service.domain.definitions import (
+from service.domain.catalogue.definitions import (
     alignment_problems,
     level_problems,
     prompt_problems,
@@ -35,9 +34,10 @@ from service.domain.definitions import (
     tag_problems,
     text_problems,
 )
+from service.domain.catalogue.images import ImageService, accept_image
+from service.domain.clock import Clock, utc_now
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.hours import hours_problems
-from service.domain.images import ImageService, accept_image
 from service.domain.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls

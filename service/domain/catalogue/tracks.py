@@ -23,8 +23,8 @@ from service.db.tables import (
     LearnerRecord,
     TrackRecord,
 )
-from service.domain.achievements import Achievement
 from service.domain.audit import record_event
+from service.domain.catalogue.achievements import Achievement
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers import IssuerService
