@@ -38,7 +38,7 @@ from service.domain.clients import _ALGORITHM, _AUDIENCE  # the same token rules
 from service.domain.clock import utc_now
 from service.domain.completions import Completion, Learner, Reflection
 from service.domain.credentials import Draft, build_credential, evidence_items, sign_both_ways
-from service.domain.issuers import IssuerKeys
+from service.domain.issuers.issuers import IssuerKeys
 from service.domain.status_slots import permuted_index
 from service.domain.urls import Urls
 from service.runtime import Runtime

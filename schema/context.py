@@ -19,7 +19,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
 from service.domain.clients import Principal
-from service.domain.issuers import IssuerProfile
+from service.domain.issuers.issuers import IssuerProfile
 from service.domain.portfolios import AchievementSummary, PortfolioService
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings

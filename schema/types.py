@@ -24,7 +24,7 @@ from schema.errors import coded
 from schema.ids import global_id, parse_global_id
 from schema.transcripts import TranscriptOut, transcript_of
 from service.domain.catalogue.achievements import Alignment as AlignmentView
-from service.domain.issuers import IssuerProfile
+from service.domain.issuers.issuers import IssuerProfile
 from service.domain.portfolios import (
     AchievementSummary,
     EvidenceItem,

@@ -19,7 +19,7 @@ from service.settings import Settings
 if TYPE_CHECKING:
     from service.domain.catalogue.images import StoredImage
     from service.domain.client_admin import ClientView
-    from service.domain.issuer_admin import AdministeredIssuer
+    from service.domain.issuers.admin import AdministeredIssuer
     from service.runtime import Runtime, Services
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -80,7 +80,7 @@ def _optional_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _create_issuer(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.issuer_admin import NewIssuer
+    from service.domain.issuers.admin import NewIssuer
 
     new = NewIssuer(
         slug=args.slug,

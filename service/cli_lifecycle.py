@@ -81,8 +81,8 @@ def _compromise(settings: Settings, args: argparse.Namespace) -> int:
 
 def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
     from service.domain.audit import record_event
-    from service.domain.kek import reencrypt_all
-    from service.domain.keyvault import KeyVault
+    from service.domain.issuers.kek import reencrypt_all
+    from service.domain.issuers.keyvault import KeyVault
     from service.runtime import Runtime
 
     ring_file = settings.key_encryption_key_file if args.new_key_file is None else None

@@ -33,19 +33,19 @@ from service.domain.clients import ClientService, Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
-from service.domain.issuer_admin import IssuerAdministration
 from service.domain.issuer_registries import RegistryEntry, load_registries
-from service.domain.issuers import IssuerService
-from service.domain.kek import newest_sealed
-from service.domain.keys import KeyAdministration
-from service.domain.keyvault import KeyVault
+from service.domain.issuers.admin import IssuerAdministration
+from service.domain.issuers.issuers import IssuerService
+from service.domain.issuers.kek import newest_sealed
+from service.domain.issuers.keys import KeyAdministration
+from service.domain.issuers.keyvault import KeyVault
+from service.domain.issuers.signer import Signer
 from service.domain.lifecycle import CredentialLifecycle
 from service.domain.organisation_stats import StatsService
 from service.domain.outbox import Outbox
 from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
-from service.domain.signer import Signer
 from service.domain.status_lists import PublishedLists, StatusListService
 from service.domain.transcripts import TranscriptService
 from service.domain.urls import IssuerRef, TranscriptRef, Urls

@@ -38,7 +38,7 @@ from service.domain.completions import Completion, validate_completion
 from service.domain.credentials import Draft, SignedCredential, evidence_items
 from service.domain.earner_controls import ManageToken, credential_facts
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
-from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.issuers.issuers import IssuerKeys, IssuerService
 from service.domain.status_lists import PURPOSE as REVOCATION
 from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.texts import Said

@@ -13,7 +13,7 @@ from service.domain.clients import Principal
 from service.domain.clock import Clock
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
 from service.domain.hours import hours_problems
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 
 CLOCK_SKEW = timedelta(minutes=5)

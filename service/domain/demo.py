@@ -11,7 +11,7 @@ from service.domain.catalogue.achievements import (
 )
 from service.domain.clients import ClientService, NewClient
 from service.domain.errors import NotFound
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 
 ISSUER_SLUG = "reseau-demo"
 ACHIEVEMENT_SLUG = "leadership-pedagonumerique-1-explorateur"

@@ -18,7 +18,7 @@ from service.db.tables import CompletionRecord, CredentialRecord, IssuerRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.status_lists import StatusListService
 from service.domain.texts import Said
 from service.domain.urls import Urls

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.db.tables import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
-from service.domain.signer import Signer
+from service.domain.issuers.signer import Signer
 
 MAX_ATTEMPTS = 10
 PER_ENDPOINT = 2  # deliveries in flight to one endpoint at most, across all workers

@@ -31,7 +31,7 @@ from service.db.tables import (
 from service.domain.catalogue.achievements import Alignment
 from service.domain.clients import Principal
 from service.domain.errors import Forbidden, NotFound, Unauthorized
-from service.domain.issuers import IssuerProfile
+from service.domain.issuers.issuers import IssuerProfile
 from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import CredentialFacts, Viewer

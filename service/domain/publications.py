@@ -11,7 +11,7 @@ from service.domain.awards import AwardService
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.credentials import achievement_model
 from service.domain.errors import NotFound
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.status_lists import StatusListService
 from service.domain.texts import Said
 from service.domain.urls import (

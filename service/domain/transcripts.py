@@ -41,7 +41,7 @@ from service.domain.clock import Clock, utc_now
 from service.domain.credentials import format_hours, issuer_model
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
-from service.domain.issuers import IssuerKeys, IssuerService
+from service.domain.issuers.issuers import IssuerKeys, IssuerService
 from service.domain.periods import Period
 from service.domain.portfolios import PortfolioCredential, PortfolioService
 from service.domain.transcript_lines import hours_of

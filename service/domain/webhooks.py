@@ -33,7 +33,7 @@ from service.domain.audit import record_event
 from service.domain.clients import Principal, principal_of
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
-from service.domain.signer import Signer
+from service.domain.issuers.signer import Signer
 from service.domain.texts import Said
 from service.domain.visibility import Viewer
 

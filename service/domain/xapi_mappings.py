@@ -22,7 +22,7 @@ from service.domain.catalogue.achievements import Achievement, AchievementServic
 from service.domain.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.xapi_statements import MAX_IRI
 

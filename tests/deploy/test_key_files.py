@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from openbadges.keys import PrivateKey, generate_key_pair
-from service.domain.keyvault import KeyVault
+from service.domain.issuers.keyvault import KeyVault
 from service.settings import Settings, read_key_ring, write_key_ring
 
 

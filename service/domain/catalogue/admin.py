@@ -38,7 +38,7 @@ from service.domain.catalogue.images import ImageService, accept_image
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.hours import hours_problems
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer

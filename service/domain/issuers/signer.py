@@ -9,7 +9,7 @@ sealed bytes (`KeyVault`), which never change for a key.
 from dataclasses import dataclass
 
 from openbadges.keys import KeyPair, PrivateKey
-from service.domain.keyvault import KeyVault
+from service.domain.issuers.keyvault import KeyVault
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from service.domain.signer import Signer, SigningKeys
+from service.domain.issuers.signer import Signer, SigningKeys
 from service.domain.texts import Said
 from service.domain.urls import Urls
 

@@ -22,7 +22,7 @@ from service.db.tables import IssuerRecord
 from service.domain.catalogue.images import ImageService, StoredImage
 from service.domain.clients import ClientService
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from service.domain.issuers import IssuerProfile, IssuerService
+from service.domain.issuers.issuers import IssuerProfile, IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.visibility import Viewer

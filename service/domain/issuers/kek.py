@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import IssuerKeyRecord, WebhookEndpointRecord
 from service.domain.errors import Conflict
-from service.domain.keyvault import KeyVault
+from service.domain.issuers.keyvault import KeyVault
 from service.domain.texts import Said
 
 

@@ -9,7 +9,7 @@ later ones fail (`service.domain.verifications`, check ``key-compromise``).
 from datetime import datetime
 
 from service.domain.errors import NotFound
-from service.domain.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.visibility import Viewer
 
