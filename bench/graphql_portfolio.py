@@ -48,7 +48,7 @@ from service.db.tables import (
     EvidenceRecord,
     LearnerRecord,
 )
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.demo import ISSUER_SLUG, load_demo
 from service.domain.standings import highest_levels
 from service.runtime import Runtime

@@ -34,7 +34,7 @@ from email_validator import validate_email
 from openbadges.jsontypes import dumps
 from openbadges.status import status_entry
 from service.domain.catalogue.achievements import Achievement
-from service.domain.clients import _ALGORITHM, _AUDIENCE  # the same token rules
+from service.domain.clients.clients import _ALGORITHM, _AUDIENCE  # the same token rules
 from service.domain.clock import utc_now
 from service.domain.completions import Completion, Learner, Reflection
 from service.domain.credentials import Draft, build_credential, evidence_items, sign_both_ways

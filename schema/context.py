@@ -18,7 +18,7 @@ from litestar.types import Scope
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.issuers.issuers import IssuerProfile
 from service.domain.portfolios import AchievementSummary, PortfolioService
 from service.runtime import Runtime, Services

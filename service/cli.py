@@ -22,7 +22,7 @@ from service.serving import BODY_SECONDS, HEADERS_SECONDS, SERVERS, ServeOptions
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.domain.clients import NewClient
+    from service.domain.clients.clients import NewClient
     from service.runtime import Services
 
 DEMO_CLIENT_FILE = "demo-client.json"  # in the data folder, beside the development secrets
@@ -173,7 +173,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def _read_kept(path: Path) -> "NewClient | None":
     """The demo client's credentials as `insigne demo` saved them, if it did."""
-    from service.domain.clients import NewClient
+    from service.domain.clients.clients import NewClient
 
     try:
         saved = json.loads(path.read_text())

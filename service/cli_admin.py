@@ -18,7 +18,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.domain.catalogue.images import StoredImage
-    from service.domain.client_admin import ClientView
+    from service.domain.clients.admin import ClientView
     from service.domain.issuers.admin import AdministeredIssuer
     from service.runtime import Runtime, Services
 

@@ -80,7 +80,7 @@ def _compromise(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.audit import record_event
+    from service.domain.clients.audit import record_event
     from service.domain.issuers.kek import reencrypt_all
     from service.domain.issuers.keyvault import KeyVault
     from service.runtime import Runtime

@@ -17,7 +17,7 @@ from service.domain.texts import Said
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.domain.clients import Principal
+    from service.domain.clients.clients import Principal
     from service.domain.xapi_mappings import Mapping
     from service.runtime import Runtime
 

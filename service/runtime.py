@@ -21,15 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
-from service.domain.audit_log import AuditLog
 from service.domain.awards import AwardService
 from service.domain.badge_pages import BadgePages
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.admin import AchievementAdministration
 from service.domain.catalogue.images import ImageService
 from service.domain.catalogue.tracks import TrackService
-from service.domain.client_admin import ClientAdministration
-from service.domain.clients import ClientService, Principal
+from service.domain.clients.admin import ClientAdministration
+from service.domain.clients.audit_log import AuditLog
+from service.domain.clients.clients import ClientService, Principal
+from service.domain.clients.outbox import Outbox
+from service.domain.clients.visibility import Viewer
+from service.domain.clients.webhooks import WebhookService
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
@@ -42,7 +45,6 @@ from service.domain.issuers.keyvault import KeyVault
 from service.domain.issuers.signer import Signer
 from service.domain.lifecycle import CredentialLifecycle
 from service.domain.organisation_stats import StatsService
-from service.domain.outbox import Outbox
 from service.domain.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
@@ -50,9 +52,7 @@ from service.domain.status_lists import PublishedLists, StatusListService
 from service.domain.transcripts import TranscriptService
 from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verifications import VerificationLimits, VerificationService
-from service.domain.visibility import Viewer
 from service.domain.wallet.services import WalletServices, wallet_services
-from service.domain.webhooks import WebhookService
 from service.domain.xapi_intake import XapiIntake
 from service.domain.xapi_mappings import XapiMappings
 from service.limits import RateLimits, TrustedProxies

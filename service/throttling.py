@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
 from service.limits import client_address

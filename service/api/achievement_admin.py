@@ -24,7 +24,7 @@ from service.domain.catalogue.achievement_json import (
     AchievementPatchIn,
 )
 from service.domain.catalogue.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.texts import Said
 from service.runtime import Runtime
 

@@ -10,8 +10,8 @@ from litestar.params import QueryParameter
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.audit_log import MAX_PAGE, AuditEvent, AuditFilter, AuditPage
-from service.domain.clients import Principal
+from service.domain.clients.audit_log import MAX_PAGE, AuditEvent, AuditFilter, AuditPage
+from service.domain.clients.clients import Principal
 from service.runtime import Runtime
 
 Text = Annotated[str | None, QueryParameter(max_length=200)]

@@ -20,7 +20,7 @@ from service.api.bodies import JSON_TYPES, UnsupportedMediaType, decode_strict
 from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths

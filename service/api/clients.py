@@ -10,8 +10,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.client_admin import MAX_PAGE, ClientPage, ClientView, CreatedClient
-from service.domain.clients import SCOPES, NewClient, Principal
+from service.domain.clients.admin import MAX_PAGE, ClientPage, ClientView, CreatedClient
+from service.domain.clients.clients import SCOPES, NewClient, Principal
 from service.runtime import Runtime
 
 Scope = Annotated[str, msgspec.Meta(max_length=50, examples=sorted(SCOPES))]

@@ -15,7 +15,7 @@ from service.api.dependencies import requires
 from service.api.errors import problems
 from service.api.throttle import throttle_completions
 from service.domain.awards import Award
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.completions import Completion, Learner, Reflection
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime

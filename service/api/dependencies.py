@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.errors import Unauthorized
 from service.domain.texts import Said
 from service.domain.verifications import VerificationService

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.issuers.admin import (
     MAX_DESCRIPTION,
     MAX_EMAIL,

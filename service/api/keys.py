@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.runtime import Runtime
 
 

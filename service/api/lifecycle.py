@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.lifecycle import MAX_REASON_LENGTH, StatusChange
 from service.runtime import Runtime
 

@@ -4,7 +4,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.runtime import Runtime
 from service.throttling import caller_address, count_completions, count_verification
 

@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.catalogue.tracks import Track
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.runtime import Runtime
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]{0,199}$")]

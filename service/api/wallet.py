@@ -21,7 +21,7 @@ from litestar.params import FromPath, URLEncodedBody
 from service.api.bodies import decode_strict, read_json
 from service.api.dependencies import Authorization, requires
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.offers import Offer

@@ -20,7 +20,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from service.domain.webhooks import EVENTS
+from service.domain.clients.webhooks import EVENTS
 
 _STRING = OpenAPIType.STRING
 

@@ -11,8 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.clients import Principal
-from service.domain.webhooks import EVENTS, MAX_URL_LENGTH, Delivery, Endpoint
+from service.domain.clients.clients import Principal
+from service.domain.clients.webhooks import EVENTS, MAX_URL_LENGTH, Delivery, Endpoint
 from service.runtime import Runtime
 
 Event = Annotated[str, msgspec.Meta(examples=sorted(EVENTS))]

@@ -25,7 +25,7 @@ from service.api.bodies import decode_strict, media_type
 from service.api.dependencies import SECURITY, Authorization, bearer_with
 from service.api.errors import problems
 from service.api.throttle import throttle_completions
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.texts import Said
 from service.domain.xapi_statements import Statement, read_statements

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from service.api.dependencies import requires
 from service.api.errors import problems
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.xapi_intake import Account, Assembly
 from service.domain.xapi_mappings import Mapping, NewMapping
 from service.domain.xapi_statements import MAX_IRI

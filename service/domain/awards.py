@@ -29,10 +29,12 @@ from service.db.tables import (
     EvidenceRecord,
     LearnerRecord,
 )
-from service.domain.audit import record_event
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.tracks import check_previous_level
-from service.domain.clients import Principal
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import Principal
+from service.domain.clients.visibility import Viewer
+from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, validate_completion
 from service.domain.credentials import Draft, SignedCredential, evidence_items
@@ -43,8 +45,6 @@ from service.domain.status_lists import PURPOSE as REVOCATION
 from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
-from service.domain.webhooks import publish
 
 MAX_KEY_LENGTH = 200
 

@@ -32,12 +32,12 @@ from service.domain.catalogue.badge_art import (
     qr_png,
     qr_svg,
 )
+from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import credential_facts
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
 
 PageStatus = Literal["valid", "revoked", "suspended", "expired"]
 ImageKind = Literal["svg", "png"]

@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from openbadges.identity import normalise_email
 from service.domain.catalogue.achievements import Achievement, AchievementService
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.clock import Clock
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
 from service.domain.hours import hours_problems

@@ -9,7 +9,7 @@ from service.domain.catalogue.achievements import (
     NewAchievement,
     Prompt,
 )
-from service.domain.clients import ClientService, NewClient
+from service.domain.clients.clients import ClientService, NewClient
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerService
 

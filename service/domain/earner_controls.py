@@ -18,13 +18,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import CompletionRecord, CredentialRecord, IssuerRecord
-from service.domain.audit import record_event
-from service.domain.clients import Principal
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import Principal
+from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import CredentialFacts, Viewer
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import CompletionRecord, CredentialRecord, IssuerRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
+from service.domain.clients.visibility import CredentialFacts, Viewer
+from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerService
 from service.domain.status_lists import StatusListService
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import CredentialFacts, Viewer
-from service.domain.webhooks import publish
 
 MAX_REASON_LENGTH = 1000
 _EVENTS = {"revoked": "credential.revoked", "suspended": "credential.suspended"}

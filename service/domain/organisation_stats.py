@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AchievementRecord, CompletionRecord, CredentialRecord, IssuerRecord
+from service.domain.clients.visibility import Viewer
 from service.domain.errors import FieldProblem, InvalidInput, NotFound
 from service.domain.texts import Said
-from service.domain.visibility import Viewer
 
 MAX_RANGE_DAYS = 3 * 366  # a bounded read; ask again for older years
 

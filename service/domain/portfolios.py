@@ -2,8 +2,8 @@
 
 Every read takes a batch of keys and runs one statement, whatever the batch's size, so the
 GraphQL layer's DataLoaders keep a portfolio of any size to a small constant number of
-statements. What a caller may see is decided by `service.domain.visibility`, here and nowhere
-else; the views returned carry the decision (an answer the caller may not read is None).
+statements. What a caller may see is decided by `service.domain.clients.visibility`, here
+and nowhere else; the views returned carry the decision (an answer the caller may not read is None).
 """
 
 import json
@@ -29,12 +29,12 @@ from service.db.tables import (
     PromptRecord,
 )
 from service.domain.catalogue.achievements import Alignment
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
+from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.errors import Forbidden, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerProfile
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import CredentialFacts, Viewer
 
 
 @dataclass(frozen=True)

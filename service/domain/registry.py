@@ -19,11 +19,11 @@ from service.db.tables import (
     IssuerRecord,
     LearnerRecord,
 )
+from service.domain.clients.visibility import Viewer
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
 
 STATUSES = frozenset({"active", "suspended", "revoked"})
 MAX_PAGE = 200

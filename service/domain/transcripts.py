@@ -2,9 +2,9 @@
 
 The record (`openbadges.clr`) holds the learner's badges of the period byte for byte as their
 issuers signed them, those the visibility policy lets the requester list, active and not hidden
-(`service.domain.visibility` decides, through `PortfolioService`); reflections stay private as
-they are in the badges (a private one is only a digest). The operator's issuer signs it:
-``INSIGNE_TRANSCRIPT_ISSUER``, else the oldest issuer that has no parent.
+(`service.domain.clients.visibility` decides, through `PortfolioService`); reflections stay
+private as they are in the badges (a private one is only a digest). The operator's issuer signs
+it: ``INSIGNE_TRANSCRIPT_ISSUER``, else the oldest issuer that has no parent.
 
 Signing a record of many badges costs (a 200-badge record, docs/transcripts.md), so a signed
 record is kept in the database under a key that digests the learner, the name, the period, the

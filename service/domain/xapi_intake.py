@@ -29,7 +29,7 @@ from service.db.tables import (
     XapiStatementRecord,
 )
 from service.domain.catalogue.achievements import AchievementService
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, Learner, Reflection
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, Unauthorized

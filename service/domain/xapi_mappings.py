@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import XapiMappingRecord
-from service.domain.audit import record_event
 from service.domain.catalogue.achievements import Achievement, AchievementService
-from service.domain.clients import Principal
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import Principal
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerService

@@ -8,7 +8,7 @@ import uuid
 
 from litestar.response import Template
 
-from service.domain.visibility import Viewer
+from service.domain.clients.visibility import Viewer
 from service.pages.views import (
     AnyRequest,
     achievement_page,

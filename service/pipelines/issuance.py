@@ -8,7 +8,7 @@ the store roll back, and the credential is signed again (another index, the new 
 """
 
 from service.domain.awards import Award, CompletionRequest, ListNeeded, SignAgain
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.completions import Completion
 from service.domain.credentials import build_credential, sign_both_ways
 from service.domain.errors import Conflict

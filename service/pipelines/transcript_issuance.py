@@ -8,7 +8,7 @@ it is, so a page that shows it, its QR code and its PDF costs one signature, not
 import uuid
 from dataclasses import dataclass
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.periods import Period
 from service.domain.transcripts import (
     Transcript,

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from standardwebhooks import Webhook
 
-from service.domain.outbox import Claimed, Outcome
+from service.domain.clients.outbox import Claimed, Outcome
 from service.outbound import DEADLINE, FetchError
 from service.runtime import Runtime
 

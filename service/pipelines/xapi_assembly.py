@@ -10,7 +10,7 @@ assembling the same learner at once still give one badge. A group the pipeline r
 import logging
 import uuid
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.errors import Conflict, DomainError
 from service.domain.xapi_intake import Account, Assembly
 from service.domain.xapi_statements import Statement

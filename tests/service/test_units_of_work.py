@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from service.app import create_app
 from service.db.engine import Database, ReadUnitWrote
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase

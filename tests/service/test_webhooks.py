@@ -21,8 +21,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.db.tables import WebhookEndpointRecord
+from service.domain.clients.webhooks import EVENTS
 from service.domain.demo import ISSUER_SLUG, Demo
-from service.domain.webhooks import EVENTS
 from service.pipelines.webhook_worker import WebhookWorker
 from service.runtime import Runtime
 from service.settings import Settings

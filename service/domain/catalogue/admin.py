@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AchievementRecord, PromptRecord
-from service.domain.audit import record_event
 from service.domain.catalogue.achievements import (
     Achievement,
     AchievementService,
@@ -35,13 +34,14 @@ from service.domain.catalogue.definitions import (
     text_problems,
 )
 from service.domain.catalogue.images import ImageService, accept_image
+from service.domain.clients.audit import record_event
+from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.hours import hours_problems
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,13 @@ from service.db.tables import (
     LearnerRecord,
     TrackRecord,
 )
-from service.domain.audit import record_event
 from service.domain.catalogue.achievements import Achievement
+from service.domain.clients.audit import record_event
+from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
-from service.domain.visibility import CredentialFacts, Viewer
 
 
 @dataclass(frozen=True)

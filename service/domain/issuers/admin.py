@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import IssuerRecord
 from service.domain.catalogue.images import ImageService, StoredImage
-from service.domain.clients import ClientService
+from service.domain.clients.clients import ClientService
+from service.domain.clients.visibility import Viewer
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerProfile, IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 MAX_NAME, MAX_URL, MAX_EMAIL, MAX_DESCRIPTION = 300, 500, 320, 5000

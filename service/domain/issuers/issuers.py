@@ -29,7 +29,7 @@ from openbadges.keys import (
 from openbadges.models import OB_CONTEXT, format_datetime
 from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import IssuerKeyRecord, IssuerRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.signer import Signer, SigningKeys

@@ -8,10 +8,10 @@ later ones fail (`service.domain.verifications`, check ``key-compromise``).
 
 from datetime import datetime
 
+from service.domain.clients.visibility import Viewer
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
-from service.domain.visibility import Viewer
 
 
 class KeyAdministration:

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.inserts import table_of
 from service.db.tables import CredentialRecord, WalletExchangeRecord
-from service.domain.audit import record_event
-from service.domain.clients import Principal
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import Principal
+from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls, credential_facts
 from service.domain.errors import Conflict, NotFound
 from service.domain.urls import Urls
-from service.domain.visibility import Viewer
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.records import OFFER_TTL, TX_CODE_LENGTH, digest, pre_authorized_code
 

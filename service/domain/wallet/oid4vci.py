@@ -28,7 +28,7 @@ from openbadges.errors import InvalidKey
 from openbadges.jsontypes import dumps
 from openbadges.keys import PublicKey, public_key_from_jwk, public_key_from_multibase
 from service.db.tables import WalletExchangeRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import DomainError
 from service.domain.urls import Urls

@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import CredentialRecord, WalletExchangeRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
+from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock
 from service.domain.earner_controls import credential_facts
 from service.domain.urls import Urls
-from service.domain.webhooks import publish
 
 OFFER_TTL = timedelta(minutes=10)
 TOKEN_TTL = timedelta(minutes=5)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 from service.domain.clock import Clock
 from service.domain.urls import Urls
 from service.domain.wallet.exchanges import VcApiExchanges

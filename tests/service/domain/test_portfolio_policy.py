@@ -4,8 +4,8 @@ import uuid
 
 import pytest
 
-from service.domain.clients import Principal
-from service.domain.visibility import CredentialFacts, Viewer
+from service.domain.clients.clients import Principal
+from service.domain.clients.visibility import CredentialFacts, Viewer
 
 SUBMITTER = uuid.uuid4()
 

@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from service.domain.catalogue.achievements import Alignment
+from service.domain.clients.visibility import CredentialFacts
 from service.domain.portfolios import AchievementSummary, PortfolioCredential
 from service.domain.standings import (
     CredentialFilter,
@@ -11,7 +12,6 @@ from service.domain.standings import (
     highest_levels,
     select_credentials,
 )
-from service.domain.visibility import CredentialFacts
 
 ISSUER = uuid.uuid4()
 CRCN5 = Alignment("CRCN", "CRCN-5", "Collaborer", "https://exemple.qc.ca/crcn")

@@ -15,11 +15,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord, IssuerRecord
-from service.domain.clients import SCOPES, ClientService, NewClient
+from service.domain.clients.clients import SCOPES, ClientService, NewClient
+from service.domain.clients.visibility import Viewer
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, Forbidden, InvalidInput, NotFound
 from service.domain.texts import Said
-from service.domain.visibility import Viewer
 
 MAX_PAGE = 200
 

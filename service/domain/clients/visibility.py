@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from service.domain.clients import Principal
+from service.domain.clients.clients import Principal
 
 _READ_SCOPES = frozenset({"credentials:read", "admin"})
 _PORTFOLIO_SCOPES = frozenset({"portfolio:read", "admin"})

@@ -29,13 +29,13 @@ from service.db.tables import (
     WebhookDeliveryRecord,
     WebhookEndpointRecord,
 )
-from service.domain.audit import record_event
-from service.domain.clients import Principal, principal_of
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import Principal, principal_of
+from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers.signer import Signer
 from service.domain.texts import Said
-from service.domain.visibility import Viewer
 
 EVENTS = frozenset(
     {

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.issuers.signer import Signer
 

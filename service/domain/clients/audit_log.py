@@ -9,10 +9,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord
+from service.domain.clients.visibility import Viewer
 from service.domain.cursors import encode_cursor, parse_cursor
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.texts import Said
-from service.domain.visibility import Viewer
 
 MAX_PAGE = 200
 

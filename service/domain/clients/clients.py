@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord
-from service.domain.audit import record_event
+from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import (
     FieldProblem,
