@@ -50,7 +50,7 @@ from service.db.tables import (
 )
 from service.domain.clients.clients import Principal
 from service.domain.demo import ISSUER_SLUG, load_demo
-from service.domain.standings import highest_levels
+from service.domain.portfolios.standings import highest_levels
 from service.runtime import Runtime
 from service.settings import Settings
 

@@ -20,7 +20,7 @@ from strawberry.litestar import BaseContext
 
 from service.domain.clients.clients import Principal
 from service.domain.issuers.issuers import IssuerProfile
-from service.domain.portfolios import AchievementSummary, PortfolioService
+from service.domain.portfolios.portfolios import AchievementSummary, PortfolioService
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings
 from service.throttling import caller_address, count_caller

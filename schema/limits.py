@@ -59,7 +59,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as max_de
 
 from schema.errors import coded
 from service.domain.catalogue.definitions import MAX_ALIGNMENTS, MAX_PROMPTS
-from service.domain.organisation_stats import MAX_RANGE_DAYS
+from service.domain.portfolios.organisation_stats import MAX_RANGE_DAYS
 from service.domain.storable import is_unstorable, unstorable_paths
 from service.settings import GraphQLSettings
 

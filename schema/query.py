@@ -25,7 +25,7 @@ from schema.types import (
 )
 from service.domain.errors import TooManyAttempts
 from service.domain.messages import pick_language
-from service.domain.portfolios import AchievementFilter, AchievementSummary
+from service.domain.portfolios.portfolios import AchievementFilter, AchievementSummary
 from service.domain.verifications import Submission
 from service.throttling import count_verification
 

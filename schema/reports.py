@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from schema.context import Context
 from schema.types import Achievement, Issuer, achievement_of
-from service.domain.organisation_stats import EarnerCount, OrganisationStats
+from service.domain.portfolios.organisation_stats import EarnerCount, OrganisationStats
 from service.domain.verifications import Report
 
 Info = strawberry.Info[Context, None]

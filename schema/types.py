@@ -25,14 +25,14 @@ from schema.ids import global_id, parse_global_id
 from schema.transcripts import TranscriptOut, transcript_of
 from service.domain.catalogue.achievements import Alignment as AlignmentView
 from service.domain.issuers.issuers import IssuerProfile
-from service.domain.portfolios import (
+from service.domain.portfolios.portfolios import (
     AchievementSummary,
     EvidenceItem,
     PortfolioCredential,
     SignedForms,
 )
-from service.domain.portfolios import Learner as LearnerView
-from service.domain.standings import (
+from service.domain.portfolios.portfolios import Learner as LearnerView
+from service.domain.portfolios.standings import (
     CredentialFilter,
     covered_alignments,
     highest_levels,

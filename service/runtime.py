@@ -22,7 +22,6 @@ from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
 from service.domain.awards import AwardService
-from service.domain.badge_pages import BadgePages
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.admin import AchievementAdministration
 from service.domain.catalogue.images import ImageService
@@ -44,8 +43,9 @@ from service.domain.issuers.keys import KeyAdministration
 from service.domain.issuers.keyvault import KeyVault
 from service.domain.issuers.signer import Signer
 from service.domain.lifecycle import CredentialLifecycle
-from service.domain.organisation_stats import StatsService
-from service.domain.portfolios import PortfolioService
+from service.domain.portfolios.badge_pages import BadgePages
+from service.domain.portfolios.organisation_stats import StatsService
+from service.domain.portfolios.portfolios import PortfolioService
 from service.domain.publications import Publications
 from service.domain.registry import CredentialRegistry
 from service.domain.status_lists import PublishedLists, StatusListService

@@ -23,7 +23,6 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from service.api.problem_language import title
-from service.domain.badge_pages import Withdrawn
 from service.domain.errors import (
     Archived,
     Conflict,
@@ -39,6 +38,7 @@ from service.domain.errors import (
     UnreachableDocument,
 )
 from service.domain.messages import Language, pick_language
+from service.domain.portfolios.badge_pages import Withdrawn
 from service.domain.strict_json import plain_message
 from service.domain.texts import Said, say
 from service.negotiation import html_faces, wants_html

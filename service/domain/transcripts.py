@@ -43,7 +43,7 @@ from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerKeys, IssuerService
 from service.domain.periods import Period
-from service.domain.portfolios import PortfolioCredential, PortfolioService
+from service.domain.portfolios.portfolios import PortfolioCredential, PortfolioService
 from service.domain.transcript_lines import hours_of
 from service.domain.urls import Urls
 

@@ -5,8 +5,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.types import ExceptionHandlersMap
 
-from service.domain.badge_pages import Withdrawn
 from service.domain.errors import NotFound
+from service.domain.portfolios.badge_pages import Withdrawn
 from service.pages.views import error_page
 
 

@@ -1,8 +1,8 @@
 """Rendering the pages: Jinja templates through Litestar's engine, in French or English.
 
-The domain hands frozen views (`service.domain.badge_pages`); this module only turns them into
-HTML, with the security headers every page carries (everything is served by Insigne: no
-external font, script or tracker).
+The domain hands frozen views (`service.domain.portfolios.badge_pages`); this module only turns
+them into HTML, with the security headers every page carries (everything is served by Insigne:
+no external font, script or tracker).
 """
 
 import json
@@ -16,7 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from service.domain.badge_pages import AchievementView, BadgePage, IssuerView
+from service.domain.portfolios.badge_pages import AchievementView, BadgePage, IssuerView
 from service.domain.urls import Urls
 from service.domain.verifications import Report
 from service.pages.strings import TEXT, Lang, long_date, pick

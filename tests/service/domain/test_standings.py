@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from service.domain.catalogue.achievements import Alignment
 from service.domain.clients.visibility import CredentialFacts
-from service.domain.portfolios import AchievementSummary, PortfolioCredential
-from service.domain.standings import (
+from service.domain.portfolios.portfolios import AchievementSummary, PortfolioCredential
+from service.domain.portfolios.standings import (
     CredentialFilter,
     covered_alignments,
     highest_levels,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.domain.catalogue.achievements import Alignment
-from service.domain.portfolios import AchievementSummary, PortfolioCredential
+from service.domain.portfolios.portfolios import AchievementSummary, PortfolioCredential
 
 _COUNTED = frozenset({"active", "suspended"})  # a revoked badge reaches no level
 
