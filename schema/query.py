@@ -26,7 +26,7 @@ from schema.types import (
 from service.domain.errors import TooManyAttempts
 from service.domain.messages import pick_language
 from service.domain.portfolios.portfolios import AchievementFilter, AchievementSummary
-from service.domain.verifications import Submission
+from service.domain.verification.verifications import Submission
 from service.throttling import count_verification
 
 Info = strawberry.Info[Context, None]

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from schema.context import Context
 from schema.types import Achievement, Issuer, achievement_of
 from service.domain.portfolios.organisation_stats import EarnerCount, OrganisationStats
-from service.domain.verifications import Report
+from service.domain.verification.verifications import Report
 
 Info = strawberry.Info[Context, None]
 

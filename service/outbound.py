@@ -33,7 +33,7 @@ import httpcore
 import httpx
 
 from service.domain.errors import UnreachableDocument
-from service.domain.fetched import Gone
+from service.domain.verification.fetched import Gone
 from service.metrics import metrics
 
 MAX_BYTES = 1_000_000

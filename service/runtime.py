@@ -35,7 +35,6 @@ from service.domain.clients.webhooks import WebhookService
 from service.domain.clock import Clock, utc_now
 from service.domain.earner_controls import EarnerControls
 from service.domain.errors import NotFound
-from service.domain.issuer_registries import RegistryEntry, load_registries
 from service.domain.issuers.admin import IssuerAdministration
 from service.domain.issuers.issuers import IssuerService
 from service.domain.issuers.kek import newest_sealed
@@ -51,7 +50,8 @@ from service.domain.registry import CredentialRegistry
 from service.domain.status_lists import PublishedLists, StatusListService
 from service.domain.transcripts import TranscriptService
 from service.domain.urls import IssuerRef, TranscriptRef, Urls
-from service.domain.verifications import VerificationLimits, VerificationService
+from service.domain.verification.issuer_registries import RegistryEntry, load_registries
+from service.domain.verification.verifications import VerificationLimits, VerificationService
 from service.domain.wallet.services import WalletServices, wallet_services
 from service.domain.xapi_intake import XapiIntake
 from service.domain.xapi_mappings import XapiMappings

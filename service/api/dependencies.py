@@ -14,7 +14,7 @@ from litestar.params import HeaderParameter
 from service.domain.clients.clients import Principal
 from service.domain.errors import Unauthorized
 from service.domain.texts import Said
-from service.domain.verifications import VerificationService
+from service.domain.verification.verifications import VerificationService
 from service.runtime import Runtime
 
 Requirement = dict[str, list[str]]

@@ -17,7 +17,7 @@ from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.messages import pick_language
 from service.domain.texts import Said
-from service.domain.verifications import Report, Submission, VerificationService
+from service.domain.verification.verifications import Report, Submission, VerificationService
 from service.metrics import metrics
 
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024

@@ -20,7 +20,7 @@ from service.domain.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
 from service.domain.texts import say
-from service.domain.verifications import Report, Submission
+from service.domain.verification.verifications import Report, Submission
 from service.negotiation import vary, wants_html
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, Lang, pick

@@ -18,7 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from service.domain.portfolios.badge_pages import AchievementView, BadgePage, IssuerView
 from service.domain.urls import Urls
-from service.domain.verifications import Report
+from service.domain.verification.verifications import Report
 from service.pages.strings import TEXT, Lang, long_date, pick
 
 TEMPLATES = Path(__file__).parent / "templates"

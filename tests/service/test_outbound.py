@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from service.domain.fetched import Gone
+from service.domain.verification.fetched import Gone
 from service.outbound import FetchError, SafeFetcher, is_public_address
 
 COUNTER = itertools.count()

@@ -18,8 +18,8 @@ from openbadges.signing import sign_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.domain.demo import ISSUER_SLUG
-from service.domain.issuer_registries import RegistryFileError, load_registries
-from service.domain.verifications import vouching_domain
+from service.domain.verification.issuer_registries import RegistryFileError, load_registries
+from service.domain.verification.verifications import vouching_domain
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential

@@ -24,7 +24,7 @@ from openbadges.signing import sign_credential
 from openbadges.status import StatusList, status_entry, status_list_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
-from service.domain.verifications import Report, Submission
+from service.domain.verification.verifications import Report, Submission
 from service.outbound import SafeFetcher
 from service.runtime import Runtime
 from service.settings import Settings

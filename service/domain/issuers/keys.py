@@ -3,7 +3,7 @@
 The visibility policy decides who administers which issuer; the operator (the command line)
 administers every one. Rotated and compromised keys stay published, so every credential
 ever issued can still be checked: proofs a compromised key made before its date verify,
-later ones fail (`service.domain.verifications`, check ``key-compromise``).
+later ones fail (`service.domain.verification.verifications`, check ``key-compromise``).
 """
 
 from datetime import datetime

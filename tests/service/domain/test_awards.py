@@ -18,7 +18,7 @@ from service.domain.completions import Completion, Learner, Reflection
 from service.domain.credentials import Draft, build_credential, sign_both_ways
 from service.domain.demo import ACHIEVEMENT_SLUG, Demo
 from service.domain.errors import Conflict, InvalidInput, Unauthorized
-from service.domain.verifications import Submission
+from service.domain.verification.verifications import Submission
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings

@@ -31,10 +31,10 @@ from openbadges.verification.wording import headline
 from service.domain import transcript_lines
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
-from service.domain.fetched import Gone
-from service.domain.issuer_registries import RegistryEntry
 from service.domain.messages import Language, localise
 from service.domain.texts import Said
+from service.domain.verification.fetched import Gone
+from service.domain.verification.issuer_registries import RegistryEntry
 
 
 class Fetcher(Protocol):
