@@ -18,7 +18,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.domain.clients.clients import Principal
-    from service.domain.xapi_mappings import Mapping
+    from service.domain.xapi.mappings import Mapping
     from service.runtime import Runtime
 
 
@@ -60,7 +60,7 @@ def _client(parser: argparse.ArgumentParser) -> None:
 
 
 def _create(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.xapi_mappings import NewMapping
+    from service.domain.xapi.mappings import NewMapping
 
     answers = {}
     for value in args.answer:
@@ -98,7 +98,7 @@ def _delete(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _tell(settings: Settings, args: argparse.Namespace) -> int:
-    from service.domain.xapi_intake import Account
+    from service.domain.xapi.intake import Account
     from service.pipelines.xapi_assembly import tell_accounts
 
     account = Account(args.home_page, args.name, args.email)

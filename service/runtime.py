@@ -53,8 +53,8 @@ from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verification.issuer_registries import RegistryEntry, load_registries
 from service.domain.verification.verifications import VerificationLimits, VerificationService
 from service.domain.wallet.services import WalletServices, wallet_services
-from service.domain.xapi_intake import XapiIntake
-from service.domain.xapi_mappings import XapiMappings
+from service.domain.xapi.intake import XapiIntake
+from service.domain.xapi.mappings import XapiMappings
 from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
 from service.settings import Settings, read_key_ring

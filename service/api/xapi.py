@@ -28,7 +28,7 @@ from service.api.throttle import throttle_completions
 from service.domain.clients.clients import Principal
 from service.domain.errors import InvalidInput, OAuthError
 from service.domain.texts import Said
-from service.domain.xapi_statements import Statement, read_statements
+from service.domain.xapi.statements import Statement, read_statements
 from service.pipelines.xapi_assembly import receive_statements
 from service.runtime import Runtime
 from service.throttling import caller_address, secret_failures

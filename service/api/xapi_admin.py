@@ -12,9 +12,9 @@ from litestar.params import FromPath, JSONBody
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
-from service.domain.xapi_intake import Account, Assembly
-from service.domain.xapi_mappings import Mapping, NewMapping
-from service.domain.xapi_statements import MAX_IRI
+from service.domain.xapi.intake import Account, Assembly
+from service.domain.xapi.mappings import Mapping, NewMapping
+from service.domain.xapi.statements import MAX_IRI
 from service.pipelines.xapi_assembly import tell_accounts
 from service.runtime import Runtime
 

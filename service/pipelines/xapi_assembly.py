@@ -12,8 +12,8 @@ import uuid
 
 from service.domain.clients.clients import Principal
 from service.domain.errors import Conflict, DomainError
-from service.domain.xapi_intake import Account, Assembly
-from service.domain.xapi_statements import Statement
+from service.domain.xapi.intake import Account, Assembly
+from service.domain.xapi.statements import Statement
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 

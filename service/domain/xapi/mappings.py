@@ -24,7 +24,7 @@ from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
-from service.domain.xapi_statements import MAX_IRI
+from service.domain.xapi.statements import MAX_IRI
 
 MAX_MAPPINGS = 500  # per client
 

@@ -34,8 +34,8 @@ from service.domain.clock import Clock, utc_now
 from service.domain.completions import Completion, Learner, Reflection
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, Unauthorized
 from service.domain.texts import Said
-from service.domain.xapi_mappings import Mapping, mapping_of
-from service.domain.xapi_statements import Statement, account_actor, email_actor
+from service.domain.xapi.mappings import Mapping, mapping_of
+from service.domain.xapi.statements import Statement, account_actor, email_actor
 
 PENDING, ASSEMBLED, VOIDED = "pending", "assembled", "voided"
 MAX_ACCOUNTS = 1000  # per request
