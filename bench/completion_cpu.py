@@ -370,7 +370,7 @@ async def _grow_to(url: str, demo: dict[str, str], total: int) -> None:
         await connection.close()
 
 
-# The statement Insigne takes a status index with (`service.domain.status_lists._TAKE`).
+# The statement Insigne takes a status index with (`service.domain.credentials.status_lists._TAKE`).
 _TAKE_SQL = (
     "UPDATE status_lists SET allocated = allocated + 1 WHERE issuer_id = $1"
     " AND purpose IN ('revocation') AND sequence = (SELECT max(older.sequence)"

@@ -36,10 +36,15 @@ from openbadges.status import status_entry
 from service.domain.catalogue.achievements import Achievement
 from service.domain.clients.clients import _ALGORITHM, _AUDIENCE  # the same token rules
 from service.domain.clock import utc_now
-from service.domain.completions import Completion, Learner, Reflection
-from service.domain.credentials import Draft, build_credential, evidence_items, sign_both_ways
+from service.domain.credentials.completions import Completion, Learner, Reflection
+from service.domain.credentials.credentials import (
+    Draft,
+    build_credential,
+    evidence_items,
+    sign_both_ways,
+)
+from service.domain.credentials.status_slots import permuted_index
 from service.domain.issuers.issuers import IssuerKeys
-from service.domain.status_slots import permuted_index
 from service.domain.urls import Urls
 from service.runtime import Runtime
 from service.settings import Settings

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from schema.context import Context
-from service.domain.transcript_lines import summarise
+from service.domain.credentials.transcript_lines import summarise
 from service.pipelines.transcript_issuance import transcript_for_learner
 
 Info = strawberry.Info[Context, None]

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
-from service.domain.awards import AwardService
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.admin import AchievementAdministration
 from service.domain.catalogue.images import ImageService
@@ -33,7 +32,13 @@ from service.domain.clients.outbox import Outbox
 from service.domain.clients.visibility import Viewer
 from service.domain.clients.webhooks import WebhookService
 from service.domain.clock import Clock, utc_now
-from service.domain.earner_controls import EarnerControls
+from service.domain.credentials.awards import AwardService
+from service.domain.credentials.earner_controls import EarnerControls
+from service.domain.credentials.lifecycle import CredentialLifecycle
+from service.domain.credentials.publications import Publications
+from service.domain.credentials.registry import CredentialRegistry
+from service.domain.credentials.status_lists import PublishedLists, StatusListService
+from service.domain.credentials.transcripts import TranscriptService
 from service.domain.errors import NotFound
 from service.domain.issuers.admin import IssuerAdministration
 from service.domain.issuers.issuers import IssuerService
@@ -41,14 +46,9 @@ from service.domain.issuers.kek import newest_sealed
 from service.domain.issuers.keys import KeyAdministration
 from service.domain.issuers.keyvault import KeyVault
 from service.domain.issuers.signer import Signer
-from service.domain.lifecycle import CredentialLifecycle
 from service.domain.portfolios.badge_pages import BadgePages
 from service.domain.portfolios.organisation_stats import StatsService
 from service.domain.portfolios.portfolios import PortfolioService
-from service.domain.publications import Publications
-from service.domain.registry import CredentialRegistry
-from service.domain.status_lists import PublishedLists, StatusListService
-from service.domain.transcripts import TranscriptService
 from service.domain.urls import IssuerRef, TranscriptRef, Urls
 from service.domain.verification.issuer_registries import RegistryEntry, load_registries
 from service.domain.verification.verifications import VerificationLimits, VerificationService

@@ -21,7 +21,7 @@ from service.api.completions import AwardOut, CompletionIn
 from service.api.dependencies import requires
 from service.api.errors import problem_document, problems
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion
+from service.domain.credentials.completions import Completion
 from service.domain.errors import DomainError, FieldProblem, InvalidInput
 from service.domain.storable import unstorable_paths
 from service.domain.strict_json import BAD_TEXT

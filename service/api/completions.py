@@ -14,9 +14,9 @@ from service.api.bodies import read_json
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.api.throttle import throttle_completions
-from service.domain.awards import Award
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion, Learner, Reflection
+from service.domain.credentials.awards import Award
+from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 

@@ -13,8 +13,8 @@ from service.api.completions import AwardOut
 from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import optional_principal, requires
 from service.api.errors import BROWSER_ERRORS, problems
-from service.domain.awards import Award
 from service.domain.clients.clients import Principal
+from service.domain.credentials.awards import Award
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.negotiation import html_faces, vary, wants_html

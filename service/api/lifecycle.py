@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
-from service.domain.lifecycle import MAX_REASON_LENGTH, StatusChange
+from service.domain.credentials.lifecycle import MAX_REASON_LENGTH, StatusChange
 from service.runtime import Runtime
 
 _PROBLEMS = problems(400, 401, 403, 404, 409, 422)

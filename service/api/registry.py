@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
-from service.domain.registry import MAX_PAGE, CredentialFilter, IssuedCredential, Page
+from service.domain.credentials.registry import MAX_PAGE, CredentialFilter, IssuedCredential, Page
 from service.runtime import Runtime
 
 

@@ -19,8 +19,8 @@ from service.api.contract import JSON_LD_TYPES, JWT_TYPES, CredentialOperation
 from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
+from service.domain.credentials.transcripts import Transcript
 from service.domain.errors import FieldProblem, InvalidInput, NotFound
-from service.domain.transcripts import Transcript
 from service.pipelines.transcript_issuance import transcript_for_learner
 from service.runtime import Runtime
 

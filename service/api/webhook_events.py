@@ -3,9 +3,9 @@
 Deliveries follow Standard Webhooks: a POST with ``webhook-id``, ``webhook-timestamp`` and
 ``webhook-signature`` (HMAC-SHA256 with the endpoint's ``whsec_…`` secret over
 ``id.timestamp.body``), and the body ``{"type", "timestamp", "data"}``. The payloads are
-written by `service.domain.awards` (issued), `service.domain.lifecycle` (status changes)
-and `service.domain.wallet.records` (collected);
-tests/service/test_webhook_contract.py checks real deliveries against these schemas.
+written by `service.domain.credentials.awards` (issued),
+`service.domain.credentials.lifecycle` (status changes) and `service.domain.wallet.records`
+(collected); tests/service/test_webhook_contract.py checks real deliveries against these schemas.
 """
 
 from litestar.openapi.spec import (

@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from openbadges.jsontypes import loads
-from service.domain.earner_controls import EarnerChoices
+from service.domain.credentials.earner_controls import EarnerChoices
 from service.domain.errors import InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
 from service.domain.texts import say

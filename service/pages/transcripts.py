@@ -15,8 +15,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from openbadges.baking import bake
-from service.domain.attestations import attestation_view
 from service.domain.catalogue.badge_art import BadgeArt, badge_png
+from service.domain.credentials.attestations import attestation_view
 from service.domain.errors import NotFound
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, long_date

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.domain.awards import Award
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion
+from service.domain.credentials.awards import Award
+from service.domain.credentials.completions import Completion
 from service.domain.errors import DomainError
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime

@@ -7,10 +7,10 @@ constraint still guards it), or a key rotated or compromised meanwhile by any pr
 the store roll back, and the credential is signed again (another index, the new keys).
 """
 
-from service.domain.awards import Award, CompletionRequest, ListNeeded, SignAgain
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion
-from service.domain.credentials import build_credential, sign_both_ways
+from service.domain.credentials.awards import Award, CompletionRequest, ListNeeded, SignAgain
+from service.domain.credentials.completions import Completion
+from service.domain.credentials.credentials import build_credential, sign_both_ways
 from service.domain.errors import Conflict
 from service.domain.texts import Said
 from service.metrics import metrics

@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 
 from service.domain.clients.clients import Principal
-from service.domain.periods import Period
-from service.domain.transcripts import (
+from service.domain.credentials.periods import Period
+from service.domain.credentials.transcripts import (
     Transcript,
     TranscriptDraft,
     build_transcript,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service.cli import main
 from service.db.tables import ClientRecord
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion, Learner, Reflection
+from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime
 from service.settings import Settings

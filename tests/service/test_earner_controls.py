@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import CredentialRecord
-from service.domain.earner_controls import token_digest
+from service.domain.credentials.earner_controls import token_digest
 from tests.service.conftest import Getter, MakeClient
 from tests.service.factories import ANSWERS
 from tests.service.test_badge_pages import EN, FR, answers_absent, issue, path

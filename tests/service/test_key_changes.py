@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.proofs.jwt import decode_jwt_unverified
-from service.domain.awards import CompletionRequest, KeysChanged
-from service.domain.credentials import build_credential, sign_both_ways
+from service.domain.credentials.awards import CompletionRequest, KeysChanged
+from service.domain.credentials.credentials import build_credential, sign_both_ways
 from service.domain.demo import ISSUER_SLUG
 from service.pipelines.issuance import issue_completion
 from service.runtime import Runtime

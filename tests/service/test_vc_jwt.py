@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from openbadges.proofs.jwt import decode_jwt_unverified, sign_jwt
-from service.domain.credentials import pairwise_subject_id
+from service.domain.credentials.credentials import pairwise_subject_id
 from service.domain.demo import ISSUER_SLUG, Demo
 from service.runtime import Runtime
 from tests.service.conftest import Getter

@@ -37,8 +37,8 @@ from service.domain.catalogue.images import ImageService, accept_image
 from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.hours import hours_problems
 from service.domain.errors import Archived, Conflict, FieldProblem, InvalidInput, NotFound
-from service.domain.hours import hours_problems
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls

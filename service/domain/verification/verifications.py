@@ -28,8 +28,8 @@ from openbadges.verification import Budget, Check, VerificationResult, verify
 from openbadges.verification.causes import cause_of
 from openbadges.verification.report import Verdict
 from openbadges.verification.wording import headline
-from service.domain import transcript_lines
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials import transcript_lines
 from service.domain.errors import FieldProblem, InvalidInput, NotFound, UnreachableDocument
 from service.domain.messages import Language, localise
 from service.domain.texts import Said

@@ -19,7 +19,7 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
-from service.domain.earner_controls import EarnerControls, credential_facts
+from service.domain.credentials.earner_controls import EarnerControls, credential_facts
 from service.domain.errors import Conflict, NotFound
 from service.domain.urls import Urls
 from service.domain.wallet.links import WalletLinks

@@ -31,7 +31,7 @@ from service.db.tables import (
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.clients.clients import Principal
 from service.domain.clock import Clock, utc_now
-from service.domain.completions import Completion, Learner, Reflection
+from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, Unauthorized
 from service.domain.texts import Said
 from service.domain.xapi.mappings import Mapping, mapping_of

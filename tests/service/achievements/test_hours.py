@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from service.domain.credentials import HOURS_RESULT_TYPE
+from service.domain.credentials.credentials import HOURS_RESULT_TYPE
 from tests.interop.dbstack import DbStack
 from tests.openbadges.test_models import schema_errors
 from tests.service.achievements.conftest import SLUG, answer, definition

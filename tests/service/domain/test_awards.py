@@ -12,10 +12,10 @@ from openbadges.models import format_datetime
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.db.tables import CompletionRecord, StatusListRecord
-from service.domain.awards import CompletionRequest, ListNeeded, SlotTaken
 from service.domain.clients.clients import Principal
-from service.domain.completions import Completion, Learner, Reflection
-from service.domain.credentials import Draft, build_credential, sign_both_ways
+from service.domain.credentials.awards import CompletionRequest, ListNeeded, SlotTaken
+from service.domain.credentials.completions import Completion, Learner, Reflection
+from service.domain.credentials.credentials import Draft, build_credential, sign_both_ways
 from service.domain.demo import ACHIEVEMENT_SLUG, Demo
 from service.domain.errors import Conflict, InvalidInput, Unauthorized
 from service.domain.verification.verifications import Submission

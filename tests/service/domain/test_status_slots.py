@@ -4,7 +4,7 @@ import secrets
 
 import pytest
 
-from service.domain.status_slots import permuted_index
+from service.domain.credentials.status_slots import permuted_index
 
 pytestmark = pytest.mark.no_sql
 

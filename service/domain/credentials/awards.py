@@ -36,13 +36,13 @@ from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import Viewer
 from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
-from service.domain.completions import Completion, validate_completion
-from service.domain.credentials import Draft, SignedCredential, evidence_items
-from service.domain.earner_controls import ManageToken, credential_facts
+from service.domain.credentials.completions import Completion, validate_completion
+from service.domain.credentials.credentials import Draft, SignedCredential, evidence_items
+from service.domain.credentials.earner_controls import ManageToken, credential_facts
+from service.domain.credentials.status_lists import PURPOSE as REVOCATION
+from service.domain.credentials.status_lists import SUSPENSION, StatusListService
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerKeys, IssuerService
-from service.domain.status_lists import PURPOSE as REVOCATION
-from service.domain.status_lists import SUSPENSION, StatusListService
 from service.domain.texts import Said
 from service.domain.urls import Urls
 

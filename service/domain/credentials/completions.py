@@ -11,8 +11,8 @@ from openbadges.identity import normalise_email
 from service.domain.catalogue.achievements import Achievement, AchievementService
 from service.domain.clients.clients import Principal
 from service.domain.clock import Clock
+from service.domain.credentials.hours import hours_problems
 from service.domain.errors import Archived, FieldProblem, InvalidInput, NotFound
-from service.domain.hours import hours_problems
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
 

@@ -38,13 +38,13 @@ from service.db.tables import (
     TranscriptRecord,
 )
 from service.domain.clock import Clock, utc_now
-from service.domain.credentials import format_hours, issuer_model
-from service.domain.earner_controls import EarnerControls
+from service.domain.credentials.credentials import format_hours, issuer_model
+from service.domain.credentials.earner_controls import EarnerControls
+from service.domain.credentials.periods import Period
+from service.domain.credentials.transcript_lines import hours_of
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerKeys, IssuerService
-from service.domain.periods import Period
 from service.domain.portfolios.portfolios import PortfolioCredential, PortfolioService
-from service.domain.transcript_lines import hours_of
 from service.domain.urls import Urls
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service.domain.hours import OBLIGATION_HOURS, total_hours
+from service.domain.credentials.hours import OBLIGATION_HOURS, total_hours
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from openbadges.models import (
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.signing import sign_credential
 from service.domain.catalogue.achievements import Achievement
-from service.domain.completions import Completion
+from service.domain.credentials.completions import Completion
 from service.domain.issuers.issuers import IssuerKeys, IssuerProfile
 from service.domain.urls import Urls
 

@@ -7,12 +7,12 @@ reachable from this process, behind a load balancer).
 from typing import Any
 
 from openbadges.models import OB_CONTEXT, to_document
-from service.domain.awards import AwardService
 from service.domain.catalogue.achievements import AchievementService
-from service.domain.credentials import achievement_model
+from service.domain.credentials.awards import AwardService
+from service.domain.credentials.credentials import achievement_model
+from service.domain.credentials.status_lists import StatusListService
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerService
-from service.domain.status_lists import StatusListService
 from service.domain.texts import Said
 from service.domain.urls import (
     AchievementRef,

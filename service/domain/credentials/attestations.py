@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import segno
 
-from service.domain.periods import Period
-from service.domain.transcript_lines import TranscriptLine, held_credentials, summarise
-from service.domain.transcripts import Transcript, TranscriptDraft
+from service.domain.credentials.periods import Period
+from service.domain.credentials.transcript_lines import TranscriptLine, held_credentials, summarise
+from service.domain.credentials.transcripts import Transcript, TranscriptDraft
 from service.domain.urls import Urls
 
 PERIODS_OFFERED = 4  # the current legal period and the three before it

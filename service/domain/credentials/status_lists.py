@@ -40,9 +40,9 @@ from openbadges.status import (
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.status_slots import permuted_index
 from service.domain.errors import Conflict, NotFound
 from service.domain.issuers.issuers import IssuerKeys, IssuerService
-from service.domain.status_slots import permuted_index
 from service.domain.texts import Said
 from service.domain.urls import Urls
 

@@ -19,9 +19,9 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.status_lists import StatusListService
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerService
-from service.domain.status_lists import StatusListService
 from service.domain.texts import Said
 from service.domain.urls import Urls
 
