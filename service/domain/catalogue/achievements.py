@@ -2,7 +2,7 @@
 
 import contextlib
 import uuid
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -71,25 +71,6 @@ class Achievement:
             "prompts": [asdict(p) for p in self.prompts],
             "hours": self.hours,
         }
-
-    def at_version(self, version: int, definition: dict[str, Any]) -> "Achievement":
-        """This achievement as `definition` (a stored version) described it."""
-        return replace(
-            self,
-            version=version,
-            name=definition["name"],
-            description=definition["description"],
-            criteria=definition["criteria"],
-            image_url=definition["imageUrl"],
-            level_name=definition["levelName"],
-            track=definition["track"],
-            level=definition["level"],
-            in_language=definition["inLanguage"],
-            alignments=tuple(Alignment(**a) for a in definition["alignments"]),
-            tags=tuple(definition["tags"]),
-            prompts=tuple(Prompt(**p) for p in definition["prompts"]),
-            hours=definition.get("hours"),  # versions kept before hours existed state none
-        )
 
 
 @dataclass(frozen=True)
@@ -226,19 +207,6 @@ class AchievementService:
                 )
             )
             await self._session.flush()
-
-    async def as_issued(self, achievement_id: uuid.UUID, version: int) -> Achievement:
-        """The achievement as it was at `version` (the current one when none was kept)."""
-        current = await self.get(str(achievement_id))
-        if version == current.version:
-            return current
-        definition = await self._session.scalar(
-            select(AchievementVersionRecord.definition).where(
-                AchievementVersionRecord.achievement_id == achievement_id,
-                AchievementVersionRecord.version == version,
-            )
-        )
-        return current if definition is None else current.at_version(version, definition)
 
 
 def _achievement(record: Any, prompts: tuple[Prompt, ...] | None = None) -> Achievement:  # noqa: ANN401
