@@ -22,7 +22,7 @@ from service.api.bodies import decode_strict, read_json
 from service.api.dependencies import Authorization, requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
-from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.errors import InvalidInput
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.offers import Offer
 from service.domain.wallet.oid4vci import (
@@ -30,7 +30,7 @@ from service.domain.wallet.oid4vci import (
     authorization_server_metadata,
     issuer_metadata,
 )
-from service.domain.wallet.presentations import PresentationRefused, authenticate
+from service.pipelines.wallet import collect_by_presentation
 from service.runtime import Runtime
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -170,15 +170,7 @@ class VcApiController(Controller):
             async with runtime.write() as services:
                 answer = await services.wallet.exchanges.start(reference)
             return Response(answer, headers=_NO_STORE)
-        async with runtime.read() as services:
-            held = await services.wallet.exchanges.pending(reference)
-            domain = services.wallet.exchanges.domain
-        try:  # no unit of work open while the signature is checked
-            who = authenticate(presentation, challenge=held.challenge or "", domain=domain)
-        except PresentationRefused as refusal:
-            raise InvalidInput([FieldProblem("verifiablePresentation", str(refusal))]) from None
-        async with runtime.write() as services:
-            answer_bytes = await services.wallet.exchanges.complete(held, who)
+        answer_bytes = await collect_by_presentation(runtime, reference, presentation)
         return Response(answer_bytes, media_type="application/json", headers=_NO_STORE)
 
 

@@ -37,6 +37,7 @@ from service.pages.views import (
 )
 from service.pages.wallet import TEXT as WALLET_TEXT
 from service.pages.wallet import WalletBox, wallet_box
+from service.pipelines.wallet import offer_to_earner
 from service.runtime import Runtime
 from service.throttling import caller_address, count_verification
 
@@ -109,15 +110,11 @@ class ManagePageController(Controller):
     ) -> Template:
         """A fresh wallet offer: QR codes, the deep link, a transaction code if asked for."""
         form = await request.form()
-        async with runtime.write() as services:
-            offer = await services.wallet.offers.for_earner(
-                credential_id, token, tx_code=form.get("txCode") == "on"
-            )
-        async with runtime.read() as services:
-            viewer = await services.earner_controls.earner(credential_id, token)
-            page = await services.badge_pages.credential(credential_id, viewer)
+        made = await offer_to_earner(
+            runtime, credential_id, token, tx_code=form.get("txCode") == "on"
+        )
         lang = pick(str(form.get("lang") or ""), request.headers.get("accept-language"))
-        return _manage(request, runtime, page, token, wallet_box(offer, lang), lang)
+        return _manage(request, runtime, made.page, token, wallet_box(made.offer, lang), lang)
 
 
 def _manage(
