@@ -25,7 +25,7 @@ run: .venv/.stamp graphiql  ## migrate the embedded SQLite database, load the de
 	INSIGNE_ENV=development $(RUN) insigne serve --port 8000
 
 test: lint  ## lint, then the whole suite with its coverage floor, as CI runs it (2 workers)
-	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) $(RUN) pytest -n 2 --cov --cov-report=term
+	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) $(RUN) pytest -n 2 --cov --cov-report=term --durations=20
 
 lint: .venv/.stamp
 	$(RUN) ruff check .

@@ -10,7 +10,15 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test marked ``no_sql`` needs one backend: its PostgreSQL run is deselected."""
+    """A test marked ``no_sql`` needs one backend: its PostgreSQL run is deselected.
+
+    Coverage is measured on the SQLite leg: a test's PostgreSQL run is marked ``no_cover``
+    (pytest-cov pauses its tracer), since it runs the same Python and tracing it cost a
+    third of the suite's time.
+    """
+    for item in items:
+        if _on_postgres(item):
+            item.add_marker(pytest.mark.no_cover)
     dropped = [
         item
         for item in items
@@ -22,6 +30,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.hook.pytest_deselected(items=dropped)
         gone = set(map(id, dropped))
         items[:] = [item for item in items if id(item) not in gone]
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(value == "postgres" for value in callspec.params.values())
 
 
 @pytest.fixture(scope="session")

@@ -29,12 +29,13 @@ from tests.service.factories import completion
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The served process's database: a SQLite file, or a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'insigne.db'}"
-        return
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """The served process's database: PostgreSQL, as deployments with several processes use.
+
+    The rotation on SQLite is tested in tests/service/test_cli.py; what is tested here is
+    processes re-reading key files.
+    """
     with scratch_database() as url:
         yield url
 

@@ -6,7 +6,7 @@ import hashlib
 import io
 import re
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,13 +18,12 @@ from PIL import Image
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.app import create_app
-from service.db.engine import SharedConnectionDatabase
 from service.db.tables import ImageRecord, IssuerRecord
 from service.domain.demo import ISSUER_SLUG, Demo
-from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, ScratchDatabase, asgi
+from tests.service.conftest import PUBLIC_URL, Getter, MakeClient
 from tests.service.factories import completion
+
+pytestmark = pytest.mark.settings(fetch_http_hosts=frozenset({"127.0.0.1"}))
 
 
 def _png() -> bytes:
@@ -88,28 +87,9 @@ class Admin:
 
 
 @pytest.fixture
-async def admin(
-    settings: Settings,
-    connection: AsyncConnection,
-    database: ScratchDatabase,
-    demo: Demo,
-    token: Getter,
-    make_client: MakeClient,
-) -> AsyncIterator[Admin]:
-    loopback = Settings(
-        **{
-            **vars(settings),
-            "database_url": database.url,
-            "fetch_http_hosts": frozenset({"127.0.0.1"}),
-        }
-    )
-    app = create_app(loopback, database=SharedConnectionDatabase(connection))
+async def admin(client: httpx.AsyncClient, token: Getter, make_client: MakeClient) -> Admin:
     client_id, secret = await make_client(scopes={"admin"}, issuers={ISSUER_SLUG})
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        access = await client.post(
-            "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
-        )
-        yield Admin(client, {"Authorization": f"Bearer {access.json()['access_token']}"})
+    return Admin(client, {"Authorization": f"Bearer {await token(None, client_id, secret)}"})
 
 
 def _issuer(**changes: Any) -> dict[str, Any]:

@@ -65,7 +65,9 @@ def _database(backend: str, data: Path) -> Iterator[str]:
             yield url
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+# The clients run against the deployment they meet in production: two processes on PostgreSQL
+# (the in-process wallet tests, test_wallet.py, cover both backends).
+@pytest.fixture(scope="module", params=["postgres"])
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
