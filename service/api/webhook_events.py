@@ -5,7 +5,7 @@ Deliveries follow Standard Webhooks: a POST with ``webhook-id``, ``webhook-times
 ``id.timestamp.body``), and the body ``{"type", "timestamp", "data"}``. The payloads are
 written by `service.domain.credentials.awards` (issued),
 `service.domain.credentials.lifecycle` (status changes) and `service.domain.wallet.records`
-(collected); tests/service/test_webhook_contract.py checks real deliveries against these schemas.
+(collected); tests/service/test_webhooks.py checks real deliveries against these schemas.
 """
 
 from litestar.openapi.spec import (
