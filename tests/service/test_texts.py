@@ -2,6 +2,7 @@
 code the service raises is in the table, and problem details carry the code in either
 language."""
 
+import ast
 import re
 import string
 from pathlib import Path
@@ -102,4 +103,42 @@ async def test_messages_that_had_no_french_have_it_now(client: httpx.AsyncClient
     assert both.status_code == 422
     assert both.json()["errors"][0]["message"] == (
         "envoyez exactement un des champs credential, jwt ou url, ou une image"
+    )
+
+
+ERRORS = {
+    "DomainError", "NotFound", "Conflict", "Archived", "Gone", "Forbidden", "Unauthorized",
+    "InvalidInput", "MalformedBody", "UnreachableDocument", "TooManyAttempts", "OAuthError",
+    "WalletOAuthError", "FetchError", "Withdrawn",
+}  # fmt: skip
+"""The domain's errors and their subclasses: what they say reaches API clients."""
+
+
+def _message_arguments(call: ast.Call) -> list[ast.expr]:
+    """The arguments of `call` that are its message, if it builds an error or a field problem."""
+    name = call.func.id if isinstance(call.func, ast.Name) else None
+    if name == "FieldProblem":
+        return call.args[1:2]
+    if name in {"OAuthError", "WalletOAuthError"}:
+        return call.args[1:2]
+    if name in ERRORS and name != "InvalidInput":
+        return call.args[:1]
+    return []
+
+
+@pytest.mark.no_sql
+def test_every_message_the_service_raises_has_a_code() -> None:
+    """A sentence written in place (or a library's words passed on) has no French and no code."""
+    uncoded = [
+        f"{path.relative_to(ROOT)}:{argument.lineno}: {ast.unparse(argument)[:70]}"
+        for package in ("service", "schema")
+        for path in (ROOT / package).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        for argument in _message_arguments(node)
+        if not (isinstance(argument, ast.Call) and getattr(argument.func, "id", "") == "Said")
+    ]
+
+    assert not uncoded, "give these messages a code in service/domain/texts.py:\n" + "\n".join(
+        uncoded
     )
