@@ -23,6 +23,7 @@ from service.api.dependencies import Authorization, requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
 from service.domain.errors import InvalidInput
+from service.domain.texts import Said
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.offers import Offer
 from service.domain.wallet.oid4vci import (
@@ -196,7 +197,9 @@ async def _json(request: Request[Any, Any, State], code: str) -> Any:  # noqa: A
     try:
         return decode_strict(await request.body(), dict[str, Any])
     except (HTTPException, InvalidInput) as error:
-        raise WalletOAuthError(code, f"the body must be a JSON object: {error}") from None
+        raise WalletOAuthError(
+            code, Said("body-not-json-object-because", reason=str(error))
+        ) from None
 
 
 class OAuthErrorOut(msgspec.Struct, kw_only=True):
@@ -226,7 +229,8 @@ def _oauth_errors(*statuses: int) -> dict[int, ResponseSpec]:
 def _malformed(_: Request[Any, Any, State], error: ValidationException) -> Response[Any]:
     """A parameter or form that does not fit, as RFC 6749 §5.2 says (not problem details)."""
     return _oauth_error(
-        _, WalletOAuthError("invalid_request", f"malformed request: {error.detail}")
+        _,
+        WalletOAuthError("invalid_request", Said("request-malformed-because", reason=error.detail)),
     )
 
 
@@ -287,11 +291,9 @@ class OpenIdIssuanceController(Controller):
     ) -> Response[WalletTokenOut]:
         """Token request, pre-authorized code grant (§6): single use, transaction code if set."""
         if data.grant_type != "urn:ietf:params:oauth:grant-type:pre-authorized_code":
-            raise WalletOAuthError(
-                "unsupported_grant_type", "only the pre-authorized code grant is supported"
-            )
+            raise WalletOAuthError("unsupported_grant_type", Said("wallet-grant-unsupported"))
         if not data.pre_authorized_code:
-            raise WalletOAuthError("invalid_request", "pre-authorized_code is required")
+            raise WalletOAuthError("invalid_request", Said("wallet-code-required"))
         async with runtime.write() as services:
             issued = await services.wallet.oid4vci.token(data.pre_authorized_code, data.tx_code)
         if isinstance(issued, WalletOAuthError):

@@ -534,4 +534,103 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "doit être l'un de {types} ou ext:<nom>",
     ),
     "url-scheme": ("must be an {schemes_en} URL", "doit être une URL {schemes_fr}"),
+    # Wallets: OID4VCI (RFC 6749 error descriptions, English on the wire) and VC-API exchanges.
+    "wallet-offer-unknown": ("no such credential offer", "offre de badge introuvable"),
+    "wallet-offer-expired": ("this credential offer expired", "cette offre de badge a expiré"),
+    "wallet-grant-unsupported": (
+        "only the pre-authorized code grant is supported",
+        "seul l'octroi par code pré-autorisé est pris en charge",
+    ),
+    "wallet-code-required": (
+        "pre-authorized_code is required",
+        "pre-authorized_code est obligatoire",
+    ),
+    "wallet-code-unknown": ("unknown pre-authorized code", "code pré-autorisé inconnu"),
+    "wallet-code-locked": (
+        "too many wrong transaction codes: locked",
+        "trop de codes de transaction erronés : bloqué",
+    ),
+    "wallet-code-used": (
+        "this pre-authorized code was already used",
+        "ce code pré-autorisé a déjà été utilisé",
+    ),
+    "wallet-code-expired": (
+        "this pre-authorized code has expired",
+        "ce code pré-autorisé a expiré",
+    ),
+    "wallet-tx-code-required": (
+        "this offer needs its transaction code",
+        "cette offre exige son code de transaction",
+    ),
+    "wallet-tx-code-wrong": ("wrong transaction code", "code de transaction erroné"),
+    "wallet-token-required": (
+        "a bearer access token is required",
+        "un jeton d'accès Bearer est requis",
+    ),
+    "wallet-token-spent": (
+        "the access token was used or has expired",
+        "le jeton d'accès a déjà été utilisé ou a expiré",
+    ),
+    "wallet-token-used": (
+        "the access token was already used",
+        "le jeton d'accès a déjà été utilisé",
+    ),
+    "wallet-configuration-unknown": (
+        "credential_configuration_id must be {configuration}",
+        "credential_configuration_id doit être {configuration}",
+    ),
+    "wallet-event-unknown": (
+        "event must be one of {events}",
+        "event doit être l'une des valeurs {events}",
+    ),
+    "wallet-notification-id-required": (
+        "notification_id is required",
+        "notification_id est obligatoire",
+    ),
+    "wallet-notification-id-unknown": ("unknown notification_id", "notification_id inconnu"),
+    "body-not-json-object": ("the body must be a JSON object", "le corps doit être un objet JSON"),
+    "body-not-json-object-because": (
+        "the body must be a JSON object: {reason}",
+        "le corps doit être un objet JSON : {reason}",
+    ),
+    "request-malformed-because": ("malformed request: {reason}", "requête mal formée : {reason}"),
+    "proof-type-unsupported": (
+        "only jwt proofs are accepted",
+        "seules les preuves jwt sont acceptées",
+    ),
+    "proof-not-compact": ("the proof must be a compact JWT", "la preuve doit être un JWT compact"),
+    "proof-not-jwt": ("the proof is not a JWT", "la preuve n'est pas un JWT"),
+    "proof-typ": ("the proof's typ must be {typ}", "le typ de la preuve doit être {typ}"),
+    "proof-unverified": (
+        "the proof does not verify: {reason}",
+        "la preuve ne peut pas être vérifiée : {reason}",
+    ),
+    "proof-iat-stale": ("the proof's iat is not recent", "l'iat de la preuve n'est pas récent"),
+    "proof-nonce-stale": (
+        "the proof's nonce is missing or stale",
+        "le nonce de la preuve est absent ou périmé",
+    ),
+    "proof-key-unusable": (
+        "the proof's key is unusable: {reason}",
+        "la clé de la preuve est inutilisable : {reason}",
+    ),
+    "proof-key-unnamed": (
+        "the proof names its key by jwk or a did:key kid",
+        "la preuve désigne sa clé par jwk ou par un kid did:key",
+    ),
+    "credential-not-collectable": (
+        "this credential is {status_en}: it cannot be collected into a wallet",
+        "ce badge est {status_fr} : il ne peut pas être ajouté à un portefeuille",
+    ),
+    "no-such-wallet-exchange": ("no such wallet exchange", "échange de portefeuille introuvable"),
+    "wallet-exchange-spent": (
+        "this wallet offer was already collected, or is being collected another way",
+        "cette offre de portefeuille a déjà été récupérée, ou est en cours de récupération "
+        "par un autre moyen",
+    ),
+    "wallet-exchange-expired": (
+        "this wallet offer has expired: ask for a new one",
+        "cette offre de portefeuille a expiré : demandez-en une nouvelle",
+    ),
+    "presentation-refused": ("{reason}", "présentation refusée : {reason}"),
 }

@@ -11,6 +11,7 @@ from typing import Any
 
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
+from service.domain.texts import Said
 from service.domain.wallet.offers import Offer
 from service.domain.wallet.presentations import PresentationRefused, authenticate
 from service.runtime import Runtime
@@ -28,7 +29,13 @@ async def collect_by_presentation(
     try:  # no unit of work open while the signature is checked
         who = authenticate(presentation, challenge=held.challenge or "", domain=domain)
     except PresentationRefused as refusal:
-        raise InvalidInput([FieldProblem("verifiablePresentation", str(refusal))]) from None
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "verifiablePresentation", Said("presentation-refused", reason=str(refusal))
+                )
+            ]
+        ) from None
     async with runtime.write() as services:
         return await services.wallet.exchanges.complete(held, who)
 

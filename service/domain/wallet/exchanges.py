@@ -18,13 +18,14 @@ from openbadges.jsontypes import dumps
 from service.db.tables import WalletExchangeRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Gone, NotFound
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.presentations import ACCEPTED_SUITES, Authenticated
 from service.domain.wallet.records import Held, held_by_reference, record_collected, signed_text
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
-_SPENT = "this wallet offer was already collected, or is being collected another way"
+_SPENT = Said("wallet-exchange-spent")
 
 
 class VcApiExchanges:
@@ -114,11 +115,11 @@ class VcApiExchanges:
     async def _live(self, reference: str) -> Held:
         held = await held_by_reference(self._session, reference)
         if held is None:
-            raise NotFound("no such wallet exchange")
+            raise NotFound(Said("no-such-wallet-exchange"))
         if held.state in ("collected", "token", "locked"):
             raise Gone(_SPENT)
         if held.expires_at <= self._clock():
-            raise Gone("this wallet offer has expired: ask for a new one")
+            raise Gone(Said("wallet-exchange-expired"))
         return held
 
     def _request(self, reference: str, challenge: str) -> dict[str, Any]:

@@ -21,9 +21,12 @@ from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.credentials.earner_controls import EarnerControls, credential_facts
 from service.domain.errors import Conflict, NotFound
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.records import OFFER_TTL, TX_CODE_LENGTH, digest, pre_authorized_code
+
+_STATUS_FR = {"revoked": "révoqué", "suspended": "suspendu"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class WalletOffers:
         """An offer the platform hands its user; only platforms that may read the record."""
         facts = await credential_facts(self._session, credential_id)
         if not Viewer(principal=self._principal).may_read_record(facts):
-            raise NotFound("no such credential")
+            raise NotFound(Said("no-such-credential"))
         actor = self._principal.client_id if self._principal else "anonymous"
         return await self._create(credential_id, actor=actor, issuer=facts.issuer_slug)
 
@@ -78,7 +81,13 @@ class WalletOffers:
             select(CredentialRecord.status).where(CredentialRecord.id == credential_id)
         )
         if status != "active":
-            raise Conflict(f"this credential is {status}: it cannot be collected into a wallet")
+            raise Conflict(
+                Said(
+                    "credential-not-collectable",
+                    status_en=status,
+                    status_fr=_STATUS_FR.get(str(status), status),
+                )
+            )
         now = self._clock()
         reference = secrets.token_urlsafe(32)
         tx_code = (

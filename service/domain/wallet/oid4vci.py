@@ -31,6 +31,7 @@ from service.db.tables import WalletExchangeRecord
 from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import DomainError
+from service.domain.texts import Said
 from service.domain.urls import Urls
 from service.domain.wallet.links import WalletLinks
 from service.domain.wallet.records import (
@@ -57,8 +58,9 @@ _OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 class WalletOAuthError(DomainError):
     """An OID4VCI refusal: ``{"error", "error_description"}`` with the status the spec names."""
 
-    def __init__(self, code: str, description: str, *, status: int = 400) -> None:
-        super().__init__(description, extra={"error": code, "error_description": description})
+    def __init__(self, code: str, description: Said, *, status: int = 400) -> None:
+        english = str(description)  # RFC 6749's error_description, in English as always
+        super().__init__(description, extra={"error": code, "error_description": english})
         self.code = code
         self.status = status
 
@@ -132,9 +134,9 @@ class OpenIdIssuance:
         """§4.1.1: the credential offer the ``credential_offer_uri`` points at."""
         held = await held_by_reference(self._session, reference)
         if held is None or held.state not in ("offered", "challenged"):
-            raise WalletOAuthError("invalid_request", "no such credential offer", status=404)
+            raise WalletOAuthError("invalid_request", Said("wallet-offer-unknown"), status=404)
         if held.expires_at <= self._clock():
-            raise WalletOAuthError("invalid_request", "this credential offer expired", status=404)
+            raise WalletOAuthError("invalid_request", Said("wallet-offer-expired"), status=404)
         tx_code_hash = await self._session.scalar(
             select(WalletExchangeRecord.tx_code_hash).where(WalletExchangeRecord.id == held.id)
         )
@@ -169,21 +171,21 @@ class OpenIdIssuance:
             )
         ).first()
         if row is None:
-            raise WalletOAuthError("invalid_grant", "unknown pre-authorized code")
+            raise WalletOAuthError("invalid_grant", Said("wallet-code-unknown"))
         offer_id, state, expires_at, tx_code_hash, failures = row
         now = self._clock()
         if state == "locked" or failures >= MAX_TX_FAILURES:
-            raise WalletOAuthError("invalid_grant", "too many wrong transaction codes: locked")
+            raise WalletOAuthError("invalid_grant", Said("wallet-code-locked"))
         if state not in ("offered", "challenged"):
-            raise WalletOAuthError("invalid_grant", "this pre-authorized code was already used")
+            raise WalletOAuthError("invalid_grant", Said("wallet-code-used"))
         if expires_at <= now:
-            raise WalletOAuthError("invalid_grant", "this pre-authorized code has expired")
+            raise WalletOAuthError("invalid_grant", Said("wallet-code-expired"))
         if tx_code_hash is not None:
             if not tx_code:
-                raise WalletOAuthError("invalid_request", "this offer needs its transaction code")
+                raise WalletOAuthError("invalid_request", Said("wallet-tx-code-required"))
             if not hmac.compare_digest(tx_code_hash, digest(tx_code)):
                 await self._count_failure(offer_id)
-                return WalletOAuthError("invalid_grant", "wrong transaction code")
+                return WalletOAuthError("invalid_grant", Said("wallet-tx-code-wrong"))
         token = secrets.token_urlsafe(32)
         changed = await self._session.execute(
             update(WalletExchangeRecord)
@@ -201,7 +203,7 @@ class OpenIdIssuance:
             .execution_options(synchronize_session=False)
         )
         if getattr(changed, "rowcount", 0) != 1:
-            raise WalletOAuthError("invalid_grant", "this pre-authorized code was already used")
+            raise WalletOAuthError("invalid_grant", Said("wallet-code-used"))
         return AccessToken(token, int(TOKEN_TTL.total_seconds()))
 
     async def _count_failure(self, offer_id: Any) -> None:  # noqa: ANN401 - uuid
@@ -245,14 +247,14 @@ class OpenIdIssuance:
         offer = await self._bearer(access_token)
         offer_id, credential_id, state, expires = offer
         if state != "token" or expires is None or expires <= self._clock():
-            raise _invalid_token("the access token was used or has expired")
+            raise _invalid_token(Said("wallet-token-spent"))
         if not isinstance(request, dict):
-            raise WalletOAuthError("invalid_credential_request", "the body must be a JSON object")
+            raise WalletOAuthError("invalid_credential_request", Said("body-not-json-object"))
         configuration = request.get("credential_configuration_id")
         if configuration != CONFIGURATION_ID:
             raise WalletOAuthError(
                 "unknown_credential_configuration",
-                f"credential_configuration_id must be {CONFIGURATION_ID}",
+                Said("wallet-configuration-unknown", configuration=CONFIGURATION_ID),
             )
         holder = self._proven_holder(request)
         notification_id = secrets.token_urlsafe(16)
@@ -269,7 +271,7 @@ class OpenIdIssuance:
             .execution_options(synchronize_session=False)
         )
         if getattr(changed, "rowcount", 0) != 1:
-            raise _invalid_token("the access token was already used")
+            raise _invalid_token(Said("wallet-token-used"))
         await record_collected(
             self._session,
             credential_id=credential_id,
@@ -291,15 +293,17 @@ class OpenIdIssuance:
         """§11: the wallet says whether it kept the credential; recorded in the audit trail."""
         offer_id, credential_id, _, expires = await self._bearer(access_token)
         if expires is None or expires <= self._clock():
-            raise _invalid_token("the access token has expired")
+            raise _invalid_token(Said("token-expired"))
         if not isinstance(request, dict) or request.get("event") not in _NOTIFICATION_EVENTS:
             raise WalletOAuthError(
                 "invalid_notification_request",
-                f"event must be one of {sorted(_NOTIFICATION_EVENTS)}",
+                Said("wallet-event-unknown", events=sorted(_NOTIFICATION_EVENTS)),
             )
         notification_id = request.get("notification_id")
         if not isinstance(notification_id, str):
-            raise WalletOAuthError("invalid_notification_id", "notification_id is required")
+            raise WalletOAuthError(
+                "invalid_notification_id", Said("wallet-notification-id-required")
+            )
         changed = await self._session.execute(
             update(WalletExchangeRecord)
             .where(
@@ -311,7 +315,9 @@ class OpenIdIssuance:
             .execution_options(synchronize_session=False)
         )
         if getattr(changed, "rowcount", 0) != 1:
-            raise WalletOAuthError("invalid_notification_id", "unknown notification_id")
+            raise WalletOAuthError(
+                "invalid_notification_id", Said("wallet-notification-id-unknown")
+            )
         await record_event(
             self._session,
             actor="wallet",
@@ -323,7 +329,7 @@ class OpenIdIssuance:
 
     async def _bearer(self, access_token: str | None) -> Any:  # noqa: ANN401 - a row
         if not access_token:
-            raise _invalid_token("a bearer access token is required")
+            raise _invalid_token(Said("wallet-token-required"))
         row = (
             await self._session.execute(
                 select(
@@ -335,7 +341,7 @@ class OpenIdIssuance:
             )
         ).first()
         if row is None:
-            raise _invalid_token("invalid access token")
+            raise _invalid_token(Said("token-invalid"))
         return row
 
     def _proven_holder(self, request: dict[str, Any]) -> str | None:
@@ -349,19 +355,19 @@ class OpenIdIssuance:
         elif isinstance(single, dict) and single.get("proof_type") == "jwt":
             tokens = [single.get("jwt")]
         else:
-            raise WalletOAuthError("invalid_proof", "only jwt proofs are accepted")
+            raise WalletOAuthError("invalid_proof", Said("proof-type-unsupported"))
         holders = {self._check_proof(token) for token in tokens}
         return sorted(h for h in holders if h)[0] if any(holders) else None
 
     def _check_proof(self, token: object) -> str | None:
         if not isinstance(token, str) or len(token) > 8000:
-            raise WalletOAuthError("invalid_proof", "the proof must be a compact JWT")
+            raise WalletOAuthError("invalid_proof", Said("proof-not-compact"))
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise WalletOAuthError("invalid_proof", "the proof is not a JWT") from None
+            raise WalletOAuthError("invalid_proof", Said("proof-not-jwt")) from None
         if header.get("typ") != PROOF_TYPE:
-            raise WalletOAuthError("invalid_proof", f"the proof's typ must be {PROOF_TYPE}")
+            raise WalletOAuthError("invalid_proof", Said("proof-typ", typ=PROOF_TYPE))
         key, holder = _proof_key(header)
         try:
             claims = jwt.decode(
@@ -372,11 +378,13 @@ class OpenIdIssuance:
                 options={"require": ["iat", "aud"], "verify_iat": False},
             )
         except jwt.PyJWTError as error:
-            raise WalletOAuthError("invalid_proof", f"the proof does not verify: {error}") from None
+            raise WalletOAuthError(
+                "invalid_proof", Said("proof-unverified", reason=str(error))
+            ) from None
         if abs(time.time() - float(claims["iat"])) > NONCE_SECONDS:
-            raise WalletOAuthError("invalid_proof", "the proof's iat is not recent")
+            raise WalletOAuthError("invalid_proof", Said("proof-iat-stale"))
         if not self._nonce_is_fresh(claims.get("nonce")):
-            raise WalletOAuthError("invalid_nonce", "the proof's nonce is missing or stale")
+            raise WalletOAuthError("invalid_nonce", Said("proof-nonce-stale"))
         return holder
 
 
@@ -389,9 +397,11 @@ def _proof_key(header: dict[str, Any]) -> tuple[PublicKey, str | None]:
             did = kid.split("#", 1)[0]
             return public_key_from_multibase(did.removeprefix("did:key:")), did
     except InvalidKey as error:
-        raise WalletOAuthError("invalid_proof", f"the proof's key is unusable: {error}") from None
-    raise WalletOAuthError("invalid_proof", "the proof names its key by jwk or a did:key kid")
+        raise WalletOAuthError(
+            "invalid_proof", Said("proof-key-unusable", reason=str(error))
+        ) from None
+    raise WalletOAuthError("invalid_proof", Said("proof-key-unnamed"))
 
 
-def _invalid_token(description: str) -> WalletOAuthError:
+def _invalid_token(description: Said) -> WalletOAuthError:
     return WalletOAuthError("invalid_token", description, status=401)
