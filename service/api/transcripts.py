@@ -21,6 +21,7 @@ from service.api.errors import problems
 from service.domain.clients.clients import Principal
 from service.domain.credentials.transcripts import Transcript
 from service.domain.errors import FieldProblem, InvalidInput, NotFound
+from service.domain.texts import Said
 from service.pipelines.transcript_issuance import transcript_for_learner
 from service.runtime import Runtime
 
@@ -48,7 +49,7 @@ def learner_key(reference: str) -> uuid.UUID:
             return uuid.UUID(key)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise InvalidInput([FieldProblem("id", "must be a learner id or its GraphQL global id")])
+    raise InvalidInput([FieldProblem("id", Said("learner-reference-form"))])
 
 
 def signed_response(request: Request[Any, Any, State], transcript: Transcript) -> Response[Any]:
@@ -85,7 +86,7 @@ class LearnerTranscriptController(Controller):
         """The learner's signed continuing-education transcript (CLR 2.0) for a period."""
         result = await transcript_for_learner(runtime, principal, learner_key(learner), period)
         if result.transcript is None:
-            raise NotFound("no badge of this learner you may see in this period")
+            raise NotFound(Said("transcript-empty-for-viewer"))
         return signed_response(request, result.transcript)
 
 
@@ -113,9 +114,9 @@ class PublicTranscriptController(Controller):
         try:
             transcript_id = uuid.UUID(stem)
         except ValueError:
-            raise NotFound("no such transcript") from None
+            raise NotFound(Said("no-such-transcript")) from None
         if suffix not in ("", "json", "jwt"):
-            raise NotFound("no such transcript")
+            raise NotFound(Said("no-such-transcript"))
         async with runtime.read() as services:
             transcript = await services.transcripts.published(transcript_id)
         if suffix == "jwt":

@@ -633,4 +633,38 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "cette offre de portefeuille a expiré : demandez-en une nouvelle",
     ),
     "presentation-refused": ("{reason}", "présentation refusée : {reason}"),
+    # Transcripts and continuing-education hours.
+    "no-such-transcript": ("no such transcript", "relevé introuvable"),
+    "transcript-empty": ("no badge in this period", "aucun badge pour cette période"),
+    "transcript-empty-for-viewer": (
+        "no badge of this learner you may see in this period",
+        "aucun badge de cet apprenant que vous pouvez voir pour cette période",
+    ),
+    "transcript-not-kept": (
+        "the transcript could not be kept",
+        "le relevé n'a pas pu être conservé",
+    ),
+    "transcript-issuer-missing": (
+        "no issuer signs transcripts (see INSIGNE_TRANSCRIPT_ISSUER)",
+        "aucun émetteur ne signe les relevés (voir INSIGNE_TRANSCRIPT_ISSUER)",
+    ),
+    "learner-reference-form": (
+        "must be a learner id or its GraphQL global id",
+        "doit être l'identifiant d'un apprenant ou son identifiant global GraphQL",
+    ),
+    "hours-form": (
+        "must be a positive number of quarter hours, at most {most}",
+        "doit être un nombre positif de quarts d'heure, au plus {most}",
+    ),
+    "hours-beyond-achievement": (
+        "must not exceed the achievement's {most} hours",
+        "ne doit pas dépasser les {most} heures du badge",
+    ),
+    "period-form": (
+        "must be a legal period such as 2025-2027 (1 July of an odd year to 30 June two years "
+        "later) or a range of dates such as 2025-07-01/2026-06-30",
+        "doit être une période légale comme 2025-2027 (du 1er juillet d'une année impaire au "
+        "30 juin deux ans plus tard) ou un intervalle de dates comme 2025-07-01/2026-06-30",
+    ),
+    "credential-withdrawn": ("this credential was withdrawn", "ce badge a été retiré"),
 }

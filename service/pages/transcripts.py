@@ -18,6 +18,7 @@ from openbadges.baking import bake
 from service.domain.catalogue.badge_art import BadgeArt, badge_png
 from service.domain.credentials.attestations import attestation_view
 from service.domain.errors import NotFound
+from service.domain.texts import Said
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, long_date
 from service.pages.views import PRIVATE_HEADERS, AnyRequest, language
@@ -108,7 +109,7 @@ def render_pdf(html: str) -> bytes:
 
 def _signed(result: TranscriptResult) -> Any:  # noqa: ANN401 - a Transcript
     if result.transcript is None:
-        raise NotFound("no badge in this period")
+        raise NotFound(Said("transcript-empty"))
     return result.transcript
 
 

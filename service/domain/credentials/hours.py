@@ -8,6 +8,7 @@ never more.
 """
 
 from service.domain.errors import FieldProblem
+from service.domain.texts import Said
 
 MAX_HOURS = 1000.0
 QUARTER = 0.25
@@ -21,13 +22,9 @@ def hours_problems(
     if hours is None:
         return []
     if not 0 < hours <= MAX_HOURS or (hours / QUARTER) != int(hours / QUARTER):
-        return [
-            FieldProblem(
-                field, f"must be a positive number of quarter hours, at most {MAX_HOURS:g}"
-            )
-        ]
+        return [FieldProblem(field, Said("hours-form", most=f"{MAX_HOURS:g}"))]
     if most is not None and hours > most:
-        return [FieldProblem(field, f"must not exceed the achievement's {most:g} hours")]
+        return [FieldProblem(field, Said("hours-beyond-achievement", most=f"{most:g}"))]
     return []
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 
 QUEBEC = ZoneInfo("America/Toronto")  # Montréal's time (the IANA link's target)
 _LEGAL = re.compile(r"^(\d{4})-(\d{4})$")
@@ -54,8 +55,7 @@ class Period:
             [
                 FieldProblem(
                     "period",
-                    "must be a legal period such as 2025-2027 (1 July of an odd year to 30 June "
-                    "two years later) or a range of dates such as 2025-07-01/2026-06-30",
+                    Said("period-form"),
                 )
             ]
         )

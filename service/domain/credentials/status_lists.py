@@ -225,7 +225,7 @@ class StatusListService:
         if self._published is not None:
             version = await self._session.scalar(_VERSION_OF, {"id": list_id})
             if version is None:
-                raise NotFound("no such status list")
+                raise NotFound(Said("no-such-status-list"))
             if (known := self._published.recall(list_id, version)) is not None:
                 return known
         row = (await self._session.execute(_SIGNED_LIST, {"id": list_id})).one_or_none()

@@ -45,6 +45,7 @@ from service.domain.credentials.transcript_lines import hours_of
 from service.domain.errors import NotFound
 from service.domain.issuers.issuers import IssuerKeys, IssuerService
 from service.domain.portfolios.portfolios import PortfolioCredential, PortfolioService
+from service.domain.texts import Said
 from service.domain.urls import Urls
 
 
@@ -124,7 +125,7 @@ class TranscriptService:
         """A signed record by id (its URL is in the record and in its attestation's QR code)."""
         record = await self._session.get(TranscriptRecord, transcript_id)
         if record is None:
-            raise NotFound("no such transcript")
+            raise NotFound(Said("no-such-transcript"))
         return self._transcript(record)
 
     async def store(self, draft: TranscriptDraft, signed_json: bytes, jwt: str) -> Transcript:
@@ -143,7 +144,7 @@ class TranscriptService:
         )
         found = await self._cached(draft.key)
         if found is None:  # the unique key was taken and then released: not possible
-            raise NotFound("the transcript could not be kept")
+            raise NotFound(Said("transcript-not-kept"))
         return found
 
     async def _draft(
@@ -189,7 +190,7 @@ class TranscriptService:
             query.order_by(IssuerRecord.created_at, IssuerRecord.id).limit(1)
         )
         if found is None:
-            raise NotFound("no issuer signs transcripts (see INSIGNE_TRANSCRIPT_ISSUER)")
+            raise NotFound(Said("transcript-issuer-missing"))
         return found
 
     async def _cached(self, key: str) -> Transcript | None:

@@ -252,7 +252,7 @@ class IssuerService:
         """
         rows = (await self._session.execute(_KEYS_BY_SLUG, {"slug": slug})).all()
         if not rows:
-            raise NotFound(f"no issuer {slug!r}")
+            raise NotFound(Said("issuer-unknown", slug=slug))
         did = self.did_of(slug)
         methods = [_method(did, key) for key in rows if key.name is not None]
         return controller_document(did, methods)

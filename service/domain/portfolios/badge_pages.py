@@ -142,7 +142,7 @@ class BadgePages:
             raise NotFound(Said("no-such-credential"))
         record, achievement_id, version = row
         if record.status == "withdrawn":
-            raise Withdrawn("this credential was withdrawn")
+            raise Withdrawn(Said("credential-withdrawn"))
         facts = await credential_facts(self._session, credential_id)
         document: dict[str, Any] = json.loads(record.signed_json)
         evidence = [e for e in _list(document.get("evidence")) if isinstance(e, dict)]
