@@ -17,6 +17,7 @@ from service.domain.catalogue.images import (
     accept_image,
 )
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 from service.outbound import FetchError
 from service.runtime import Runtime
 
@@ -28,7 +29,9 @@ async def fetch_logo(runtime: Runtime, url: str | None) -> StoredImage | None:
     try:
         content, media_type = await runtime.fetcher.get_image(url.strip(), MAX_IMAGE_BYTES)
     except FetchError as error:
-        raise InvalidInput([FieldProblem("image", f"could not be fetched: {error}")]) from None
+        raise InvalidInput(
+            [FieldProblem("image", Said("image-fetch-failed", reason=error.said))]
+        ) from None
     return accept_image(content, _media_type(content, media_type))
 
 

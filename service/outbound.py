@@ -33,6 +33,7 @@ import httpcore
 import httpx
 
 from service.domain.errors import UnreachableDocument
+from service.domain.texts import Said
 from service.domain.verification.fetched import Gone
 from service.metrics import metrics
 
@@ -47,7 +48,9 @@ DEADLINE = 10.0  # seconds for a whole POST: connect, send and the complete answ
 class FetchError(UnreachableDocument):
     """A URL could not be fetched safely; the message says why (safe to show)."""
 
-    def __init__(self, message: str, outcome: str = "unreachable") -> None:
+    said: Said
+
+    def __init__(self, message: Said, outcome: str = "unreachable") -> None:
         super().__init__(message)
         self.outcome = outcome  # the label it is counted under in the fetch metrics
 
@@ -234,7 +237,7 @@ class SafeFetcher:
             # A status list may be published as a VC-JWT: its text is the document.
             if _is_compact_jws(body):
                 return body.decode("ascii").strip(), max_age
-            raise FetchError(f"{url} did not return JSON or a VC-JWT", "not_json") from None
+            raise FetchError(Said("fetch-not-json", url=url), "not_json") from None
 
     async def get_image(self, url: str, max_bytes: int) -> tuple[bytes, str]:
         """GET a picture under the same rules (redirects, caps); its bytes and media type.
@@ -264,15 +267,21 @@ class SafeFetcher:
                         url = urljoin(url, response.headers.get("location", ""))
                         continue
                     if response.status_code not in keep:
-                        raise FetchError(f"{url} answered {response.status_code}", "http_error")
+                        raise FetchError(
+                            Said("fetch-status", url=url, status=response.status_code), "http_error"
+                        )
                     body = await self._read(response, max_bytes)
                     return url, response.status_code, body, response.headers
             except httpx.HTTPError as error:
                 outcome = "refused" if isinstance(error.__cause__, _NotPublic) else "unreachable"
-                raise FetchError(f"{url} could not be fetched: {error}", outcome) from None
+                raise FetchError(
+                    Said("fetch-failed", url=url, reason=str(error)), outcome
+                ) from None
             except httpx.InvalidURL as error:
-                raise FetchError(f"{url} could not be fetched: {error}", "refused") from None
-        raise FetchError(f"{url}: too many redirects", "redirects")
+                raise FetchError(
+                    Said("fetch-failed", url=url, reason=str(error)), "refused"
+                ) from None
+        raise FetchError(Said("fetch-redirects", url=url), "redirects")
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -307,19 +316,19 @@ class SafeFetcher:
                     await self._read(response)  # drained within the size cap, then dropped
                     return response.status_code
         except TimeoutError:
-            raise FetchError(f"{url} gave no complete answer within {deadline:g} s") from None
+            raise FetchError(Said("fetch-timeout", url=url, seconds=f"{deadline:g}")) from None
         except httpx.HTTPError as error:
-            raise FetchError(f"{url} could not be reached: {error}") from None
+            raise FetchError(Said("fetch-unreachable", url=url, reason=str(error))) from None
 
     async def close(self) -> None:
         await self._client.aclose()
 
-    def refusal(self, url: str) -> str | None:
+    def refusal(self, url: str) -> Said | None:
         """Why `url` would be refused whatever DNS says (safe to show), or None."""
         try:
             self._check_url(url)
         except FetchError as error:
-            return str(error)
+            return error.said
         return None
 
     def _check_url(self, url: str) -> None:
@@ -327,28 +336,32 @@ class SafeFetcher:
             parts = urlsplit(url)
             host = parts.hostname or ""
         except ValueError:
-            raise FetchError(f"not a valid URL: {url!r}", "refused") from None
+            raise FetchError(Said("url-invalid", url=url), "refused") from None
         if not (parts.scheme == "https" or (parts.scheme == "http" and host in self.http_hosts)):
-            raise FetchError(f"only https URLs are fetched, not {url!r}", "refused")
+            raise FetchError(Said("fetch-https-only", url=url), "refused")
         if host in self.http_hosts:
             return
         denoted = numeric_host(host)
         if denoted is not None and not is_public_address(denoted):
-            raise FetchError(f"{host} denotes {denoted}, an address that is not public", "refused")
+            raise FetchError(Said("host-not-public", host=host, address=denoted), "refused")
         if host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost"):
             # RFC 6761 §6.3: always the loopback, whatever a resolver is asked
-            raise FetchError(f"{host} is a loopback name: not public", "refused")
+            raise FetchError(Said("host-loopback", host=host), "refused")
 
     async def _read(self, response: httpx.Response, max_bytes: int | None = None) -> bytes:
         limit = self.max_bytes if max_bytes is None else max_bytes
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
-            raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
+            raise FetchError(
+                Said("fetch-too-large", url=str(response.url), limit=limit), "too_large"
+            )
         chunks = bytearray()
         async for chunk in response.aiter_bytes():
             chunks.extend(chunk)
             if len(chunks) > limit:
-                raise FetchError(f"{response.url} is larger than {limit} bytes", "too_large")
+                raise FetchError(
+                    Said("fetch-too-large", url=str(response.url), limit=limit), "too_large"
+                )
         return bytes(chunks)
 
 

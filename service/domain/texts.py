@@ -5,7 +5,8 @@ edge renders it in the reader's language with `say`. The English is what the API
 answered; named values (slugs, ids, limits) are kept as they are in both languages.
 
 To add a message: add its code here with both texts (``str.format`` templates over the same
-parameters; a parameter worded per language ends in ``_en`` and ``_fr``), then raise
+parameters; a parameter worded per language ends in ``_en`` and ``_fr``; a parameter that is
+itself a `Said` is said in the same language), then raise
 ``SomeError(Said("the-code", name=value))``. The test
 ``tests/service/test_texts.py`` names any code that lacks a language or a parameter.
 """
@@ -37,7 +38,11 @@ def say(message: "Said | str", language: Language) -> str:
     if isinstance(message, str):
         return message
     english, french = TEXTS[message.code]
-    return (french if language == "fr" else english).format(**message.params)
+    params = {
+        name: say(value, language) if isinstance(value, Said) else value
+        for name, value in message.params.items()
+    }
+    return (french if language == "fr" else english).format(**params)
 
 
 TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
@@ -667,4 +672,41 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "30 juin deux ans plus tard) ou un intervalle de dates comme 2025-07-01/2026-06-30",
     ),
     "credential-withdrawn": ("this credential was withdrawn", "ce badge a été retiré"),
+    # Fetching documents and pictures from elsewhere (safe to show: they name no secret).
+    "fetch-status": ("{url} answered {status}", "{url} a répondu {status}"),
+    "fetch-failed": (
+        "{url} could not be fetched: {reason}",
+        "{url} n'a pas pu être récupéré : {reason}",
+    ),
+    "fetch-redirects": ("{url}: too many redirects", "{url} : trop de redirections"),
+    "fetch-not-json": (
+        "{url} did not return JSON or a VC-JWT",
+        "{url} n'a renvoyé ni du JSON ni un VC-JWT",
+    ),
+    "fetch-timeout": (
+        "{url} gave no complete answer within {seconds} s",
+        "{url} n'a pas donné de réponse complète en {seconds} s",
+    ),
+    "fetch-unreachable": (
+        "{url} could not be reached: {reason}",
+        "{url} est injoignable : {reason}",
+    ),
+    "fetch-too-large": ("{url} is larger than {limit} bytes", "{url} dépasse {limit} octets"),
+    "url-invalid": ("not a valid URL: {url!r}", "URL invalide : {url!r}"),
+    "fetch-https-only": (
+        "only https URLs are fetched, not {url!r}",
+        "seules les URL https sont récupérées, pas {url!r}",
+    ),
+    "host-not-public": (
+        "{host} denotes {address}, an address that is not public",
+        "{host} désigne {address}, une adresse qui n'est pas publique",
+    ),
+    "host-loopback": (
+        "{host} is a loopback name: not public",
+        "{host} est un nom de bouclage : il n'est pas public",
+    ),
+    "image-fetch-failed": (
+        "could not be fetched: {reason}",
+        "n'a pas pu être récupérée : {reason}",
+    ),
 }

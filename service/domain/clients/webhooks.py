@@ -146,7 +146,7 @@ class WebhookService:
         *,
         principal: Principal | None,
         signer: Signer,
-        url_refusal: Callable[[str], str | None],
+        url_refusal: Callable[[str], Said | None],
         clock: Clock = utc_now,
     ) -> None:
         self._session = session
@@ -280,7 +280,7 @@ class WebhookService:
         parts = urlsplit(url)
         if len(url) > MAX_URL_LENGTH or not parts.hostname:
             return [FieldProblem("url", Said("webhook-url-form", most=MAX_URL_LENGTH))]
-        refusal = self._url_refusal(url)
+        refusal: Said | None = self._url_refusal(url)
         return [] if refusal is None else [FieldProblem("url", refusal)]
 
 
