@@ -131,7 +131,9 @@ def _read(name: str, kind: type[T]) -> T:
     try:
         return decode_strict(body, kind)
     except MalformedBody as error:
-        raise InvalidInput([FieldProblem("file", str(error))]) from None
+        raise InvalidInput(
+            [FieldProblem("file", Said("file-malformed", reason=error.said))]
+        ) from None
 
 
 def _bytes(path: Path) -> bytes:

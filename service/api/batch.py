@@ -99,7 +99,7 @@ def _checked(where: str, item: dict[str, Any]) -> Completion | DomainError:
     try:
         return msgspec.convert(item, CompletionIn, strict=True).to_domain()
     except msgspec.ValidationError as error:
-        return InvalidInput([FieldProblem(where, str(error))])
+        return InvalidInput([FieldProblem(where, Said("value-refused", reason=str(error)))])
 
 
 def _from_csv(body: bytes) -> list[Completion | DomainError]:

@@ -218,7 +218,7 @@ def _validation(
     return problem_response(request, 422, Said("fields-invalid"), extra={"errors": errors})
 
 
-def _plain(message: str) -> Said | str:
+def _plain(message: str) -> Said:
     return plain_message(message.split(" - at ")[0])
 
 

@@ -118,10 +118,10 @@ def _field_problem(message: str) -> FieldProblem:
     return FieldProblem(field, plain_message(text))
 
 
-def plain_message(text: str) -> Said | str:
+def plain_message(text: str) -> Said:
     """A decoder's message for a value (msgspec's, Litestar's) in plain words, by code if known."""
     plain = text.replace("`", "").lower()
     wrong_type = _WRONG_TYPE.match(plain)
     if wrong_type:
         return Said("field-wrong-type", expected=wrong_type[1], got=wrong_type[2])
-    return plain
+    return Said("value-refused", reason=plain)

@@ -709,4 +709,65 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "could not be fetched: {reason}",
         "n'a pas pu être récupérée : {reason}",
     ),
+    # Pictures (badge images and issuer logos) that are refused.
+    "image-media-type": (
+        "must be {png} or {svg}, not {got_en}",
+        "doit être {png} ou {svg}, pas {got_fr}",
+    ),
+    "image-too-large": ("is larger than {most} bytes", "dépasse {most} octets"),
+    "image-not-png": (
+        "is not a PNG (its first bytes are not the PNG signature)",
+        "n'est pas un PNG (ses premiers octets ne sont pas la signature PNG)",
+    ),
+    "image-too-wide": (
+        "is {width}×{height}; at most {most}×{most} pixels",
+        "mesure {width}×{height} ; au plus {most}×{most} pixels",
+    ),
+    "image-png-invalid": ("is not a valid PNG ({reason})", "n'est pas un PNG valide ({reason})"),
+    "image-too-many-pixels": (
+        "is larger than {most}×{most} pixels",
+        "dépasse {most}×{most} pixels",
+    ),
+    "image-not-svg": (
+        "is not an SVG document (its root is not an svg element)",
+        "n'est pas un document SVG (sa racine n'est pas un élément svg)",
+    ),
+    "image-svg-unsanitisable": (
+        "could not be sanitised ({reason})",
+        "n'a pas pu être assainie ({reason})",
+    ),
+    "image-xml-malformed": (
+        "is not well-formed XML without a DTD ({reason})",
+        "n'est pas du XML bien formé sans DTD ({reason})",
+    ),
+    # xAPI statements.
+    "xapi-statement-not-object": (
+        "a statement is a JSON object",
+        "une déclaration est un objet JSON",
+    ),
+    "xapi-voiding-object": (
+        "a voiding statement's object is a StatementRef",
+        "l'objet d'une déclaration d'annulation est un StatementRef",
+    ),
+    "xapi-activity-id-form": (
+        "an activity id is an IRI of at most {most} characters",
+        "l'id d'une activité est un IRI d'au plus {most} caractères",
+    ),
+    "xapi-account-too-long": ("homePage or name is too long", "homePage ou name est trop long"),
+    "xapi-account-needs-both": ("needs homePage and name", "exige homePage et name"),
+    "uuid-form": ("must be a UUID", "doit être un UUID"),
+    "field-required-object": ("is required (a JSON object)", "est obligatoire (un objet JSON)"),
+    "field-required-iri": ("is required (an IRI)", "est obligatoire (un IRI)"),
+    "mailto-form": ("must be a mailto: IRI", "doit être un IRI mailto:"),
+    "iso8601-form": ("must be an ISO 8601 date-time", "doit être une date et heure ISO 8601"),
+    "json-object-form": ("must be a JSON object", "doit être un objet JSON"),
+    "text-at-most": (
+        "must be text of at most {most} characters",
+        "doit être un texte d'au plus {most} caractères",
+    ),
+    # A library's words passed on (email-validator, msgspec, a decoder, a key resolver).
+    "email-invalid": ("{reason}", "adresse courriel invalide : {reason}"),
+    "value-refused": ("{reason}", "valeur refusée : {reason}"),
+    "url-unresolvable": ("{reason}", "le lien n'a pas pu être résolu : {reason}"),
+    "file-malformed": ("{reason}", "{reason}"),
 }

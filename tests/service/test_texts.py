@@ -161,7 +161,7 @@ SAID_FUNCTIONS = {
 
 
 def _said_names(tree: ast.Module) -> set[str]:
-    """Names a module annotates as a `Said`: parameters and annotated variables."""
+    """Names a module annotates as a `Said`: parameters, variables and (``.name``) attributes."""
     arguments = {
         argument.arg
         for node in ast.walk(tree)
@@ -170,9 +170,9 @@ def _said_names(tree: ast.Module) -> set[str]:
         if _is_said(argument.annotation)
     }
     variables = {
-        node.target.id
+        node.target.id if isinstance(node.target, ast.Name) else f".{node.target.attr}"
         for node in ast.walk(tree)
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name | ast.Attribute)
         if _is_said(node.annotation)
     }
     return arguments | variables | _said_constants(tree) | SAID_CONSTANTS
@@ -209,6 +209,8 @@ def _is_coded(argument: ast.expr, said_names: set[str]) -> bool:
         return _is_coded(argument.body, said_names) and _is_coded(argument.orelse, said_names)
     if isinstance(argument, ast.Name):
         return argument.id in said_names
+    if isinstance(argument, ast.Attribute):
+        return f".{argument.attr}" in said_names
     if isinstance(argument, ast.Call):
         called = argument.func
         name = called.id if isinstance(called, ast.Name) else getattr(called, "attr", "")
@@ -245,6 +247,7 @@ def test_the_check_of_codes_still_finds_a_sentence_written_in_place() -> None:
         "    raise NotFound(text)\n"
         "    raise NotFound(said if text else 'plain')\n"
         "    raise NotFound(str(said))\n"
+        "    raise NotFound(error.text)\n"
         "    raise NotFound(said)\n"
         "    raise NotFound(BAD)\n"
         "    raise NotFound(Said('y') if text else said)\n"
@@ -264,4 +267,5 @@ def test_the_check_of_codes_still_finds_a_sentence_written_in_place() -> None:
         "text",
         "said if text else 'plain'",
         "str(said)",
+        "error.text",
     ]

@@ -28,6 +28,7 @@ from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import ImageRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import FieldProblem, InvalidInput
+from service.domain.texts import Said
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_SIDE = 4096  # pixels, each way
@@ -64,28 +65,38 @@ def recognised_type(content: bytes) -> str:
 def accept_image(content: bytes, media_type: str) -> StoredImage:
     """The picture as it will be kept, or InvalidInput saying why it is refused."""
     if media_type not in MEDIA_TYPES:
-        raise _refused(f"must be {PNG} or {SVG}, not {media_type or 'none'}")
+        raise _refused(
+            Said(
+                "image-media-type",
+                png=PNG,
+                svg=SVG,
+                got_en=media_type or "none",
+                got_fr=media_type or "aucun",
+            )
+        )
     if len(content) > MAX_IMAGE_BYTES:
-        raise _refused(f"is larger than {MAX_IMAGE_BYTES} bytes")
+        raise _refused(Said("image-too-large", most=MAX_IMAGE_BYTES))
     kept = _checked_png(content) if media_type == PNG else sanitise_svg(content)
     return StoredImage(hashlib.sha256(kept).hexdigest(), media_type, kept)
 
 
 def _checked_png(content: bytes) -> bytes:
     if not content.startswith(PNG_MAGIC):
-        raise _refused("is not a PNG (its first bytes are not the PNG signature)")
+        raise _refused(Said("image-not-png"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content), formats=["PNG"]) as image:
                 width, height = image.size
                 if width > MAX_SIDE or height > MAX_SIDE:
-                    raise _refused(f"is {width}×{height}; at most {MAX_SIDE}×{MAX_SIDE} pixels")
+                    raise _refused(
+                        Said("image-too-wide", width=width, height=height, most=MAX_SIDE)
+                    )
                 image.load()  # decodes every pixel: a truncated or corrupt file fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise _refused(f"is not a valid PNG ({type(error).__name__})") from None
+        raise _refused(Said("image-png-invalid", reason=type(error).__name__)) from None
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise _refused(f"is larger than {MAX_SIDE}×{MAX_SIDE} pixels") from None
+        raise _refused(Said("image-too-many-pixels", most=MAX_SIDE)) from None
     return content
 
 
@@ -93,11 +104,11 @@ def sanitise_svg(content: bytes) -> bytes:
     """The SVG with nothing active or external left in it; InvalidInput when it is no SVG."""
     root = _parse(content)
     if root.tag != f"{_SVG_NS}svg":
-        raise _refused("is not an SVG document (its root is not an svg element)")
+        raise _refused(Said("image-not-svg"))
     try:
         filtered = py_svg_hush.filter_svg(content, keep_data_url_mime_types=_INLINE_IMAGES)
     except ValueError as error:
-        raise _refused(f"could not be sanitised ({error})") from None
+        raise _refused(Said("image-svg-unsanitisable", reason=str(error))) from None
     tree = _parse(filtered)
     _drop_external(tree)
     register_namespace("", _SVG_NS[1:-1])  # write <svg xmlns=…>, not <ns0:svg> (idempotent)
@@ -109,7 +120,7 @@ def _parse(content: bytes) -> Element:
     try:
         root: Element = defusedxml.ElementTree.fromstring(content, forbid_dtd=True)
     except (ParseError, DefusedXmlException) as error:
-        raise _refused(f"is not well-formed XML without a DTD ({type(error).__name__})") from None
+        raise _refused(Said("image-xml-malformed", reason=type(error).__name__)) from None
     return root
 
 
@@ -136,7 +147,7 @@ def _is_fragment(reference: str) -> bool:
     return reference.strip().startswith("#") and len(reference.strip()) > 1
 
 
-def _refused(message: str) -> InvalidInput:
+def _refused(message: Said) -> InvalidInput:
     return InvalidInput([FieldProblem("image", message)])
 
 

@@ -115,7 +115,7 @@ def _learner_problems(learner: Learner) -> list[FieldProblem]:
     try:
         validate_email(learner.email, check_deliverability=False)
     except EmailNotValidError as error:
-        problems.append(FieldProblem("learner.email", str(error)))
+        problems.append(FieldProblem("learner.email", Said("email-invalid", reason=str(error))))
     if not learner.name:
         problems.append(FieldProblem("learner.name", Said("field-blank")))
     if learner.id is not None and ":" not in learner.id:

@@ -242,7 +242,7 @@ def _check(field: str, value: str) -> str | FieldProblem:
         try:
             return validate_email(text, check_deliverability=False).normalized
         except EmailNotValidError as error:
-            return FieldProblem(field, str(error))
+            return FieldProblem(field, Said("email-invalid", reason=str(error)))
     if field in ("url", "image"):
         return _web_url(field, text)
     limit = MAX_NAME if field == "name" else MAX_DESCRIPTION

@@ -337,7 +337,9 @@ class VerificationService:
             check = Check("format", "failed", str(error), {"url": url}, cause_of(error))
             return VerificationResult(checks=(check,))
         except KeyResolutionError as error:
-            raise InvalidInput([FieldProblem("url", str(error))]) from None
+            raise InvalidInput(
+                [FieldProblem("url", Said("url-unresolvable", reason=str(error)))]
+            ) from None
         return document
 
     async def _key_compromise(

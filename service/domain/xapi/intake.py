@@ -204,7 +204,9 @@ class XapiIntake:
             try:
                 validate_email(account.email, check_deliverability=False)
             except EmailNotValidError as error:
-                problems.append(FieldProblem(f"[{position}].email", str(error)))
+                problems.append(
+                    FieldProblem(f"[{position}].email", Said("email-invalid", reason=str(error)))
+                )
             if not account.home_page or not account.name:
                 problems.append(FieldProblem(f"[{position}]", Said("xapi-account-form")))
         if problems:

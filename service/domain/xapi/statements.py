@@ -83,14 +83,15 @@ def read_statements(body: Any) -> list[Statement]:  # noqa: ANN401 - JSON
 
 
 class _Invalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+    def __init__(self, field: str, message: Said) -> None:
+        super().__init__(str(message))
+        self.field = field
+        self.message: Said = message
 
 
 def _statement(item: Any) -> Statement:  # noqa: ANN401 - JSON
     if not isinstance(item, dict):
-        raise _Invalid("body", "a statement is a JSON object")
+        raise _Invalid("body", Said("xapi-statement-not-object"))
     statement_id = _id(item.get("id"))
     verb = _object(item, "verb")
     verb_id = _text(verb, "id", "verb.id")
@@ -103,14 +104,14 @@ def _statement(item: Any) -> Statement:  # noqa: ANN401 - JSON
     ).hexdigest()
     if verb_id == VOIDED:
         if target.get("objectType") != "StatementRef":
-            raise _Invalid("object", "a voiding statement's object is a StatementRef")
+            raise _Invalid("object", Said("xapi-voiding-object"))
         return Statement(
             statement_id, fingerprint, None, None, actor, actor_name, None, timestamp,
             voids=_id(target.get("id"), "object.id", required=True),
         )  # fmt: skip
     activity = target.get("id") if target.get("objectType", "Activity") == "Activity" else None
     if activity is not None and (not isinstance(activity, str) or len(activity) > MAX_IRI):
-        raise _Invalid("object.id", f"an activity id is an IRI of at most {MAX_IRI} characters")
+        raise _Invalid("object.id", Said("xapi-activity-id-form", most=MAX_IRI))
     response = _response(item.get("result"))
     return Statement(
         statement_id,
@@ -135,20 +136,20 @@ def _id(value: Any, field: str = "id", *, required: bool = False) -> uuid.UUID: 
 
 
 def _fail(field: str) -> uuid.UUID:
-    raise _Invalid(field, "must be a UUID")
+    raise _Invalid(field, Said("uuid-form"))
 
 
 def _object(item: dict[str, Any], name: str) -> dict[str, Any]:
     value = item.get(name)
     if not isinstance(value, dict):
-        raise _Invalid(name, "is required (a JSON object)")
+        raise _Invalid(name, Said("field-required-object"))
     return value
 
 
 def _text(item: dict[str, Any], name: str, field: str) -> str:
     value = item.get(name)
     if not isinstance(value, str) or not value:
-        raise _Invalid(field, "is required (an IRI)")
+        raise _Invalid(field, Said("field-required-iri"))
     return value
 
 
@@ -164,11 +165,11 @@ def _actor(actor: dict[str, Any]) -> tuple[str | None, str]:
         home_page, account_name = account.get("homePage"), account.get("name")
         if isinstance(home_page, str) and isinstance(account_name, str):
             if len(home_page) > 500 or len(account_name) > 300:
-                raise _Invalid("actor.account", "homePage or name is too long")
+                raise _Invalid("actor.account", Said("xapi-account-too-long"))
             return account_actor(home_page, account_name), display
-        raise _Invalid("actor.account", "needs homePage and name")
+        raise _Invalid("actor.account", Said("xapi-account-needs-both"))
     if mbox is not None:
-        raise _Invalid("actor.mbox", "must be a mailto: IRI")
+        raise _Invalid("actor.mbox", Said("mailto-form"))
     return None, display
 
 
@@ -177,11 +178,11 @@ def _timestamp(value: Any) -> datetime | None:  # noqa: ANN401 - JSON
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _Invalid("timestamp", "must be an ISO 8601 date-time")
+        raise _Invalid("timestamp", Said("iso8601-form"))
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _Invalid("timestamp", "must be an ISO 8601 date-time") from None
+        raise _Invalid("timestamp", Said("iso8601-form")) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -189,10 +190,10 @@ def _response(result: Any) -> str | None:  # noqa: ANN401 - JSON
     if result is None:
         return None
     if not isinstance(result, dict):
-        raise _Invalid("result", "must be a JSON object")
+        raise _Invalid("result", Said("json-object-form"))
     response = result.get("response")
     if response is None:
         return None
     if not isinstance(response, str) or len(response) > MAX_RESPONSE:
-        raise _Invalid("result.response", f"must be text of at most {MAX_RESPONSE} characters")
+        raise _Invalid("result.response", Said("text-at-most", most=MAX_RESPONSE))
     return response
