@@ -59,7 +59,7 @@ class FieldProblem:
     """One invalid field: a JSON pointer-like path and what is wrong."""
 
     field: str
-    message: Said | str
+    message: Said
 
 
 class InvalidInput(DomainError):
@@ -78,7 +78,7 @@ OAuthCode = Literal[
 class OAuthError(DomainError):
     """A token request refused as RFC 6749 §5.2 says: ``invalid_client`` is 401, others 400."""
 
-    def __init__(self, code: OAuthCode, description: Said | str) -> None:
+    def __init__(self, code: OAuthCode, description: Said) -> None:
         english = str(description)
         super().__init__(description, extra={"error": code, "error_description": english})
         self.code = code
@@ -87,7 +87,7 @@ class OAuthError(DomainError):
 class TooManyAttempts(DomainError):
     """Refused before it is tried: the caller failed too often, or asks too often."""
 
-    def __init__(self, message: Said | str, retry_after: int) -> None:
+    def __init__(self, message: Said, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
