@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
 from service.db.engine import Database
@@ -29,7 +30,14 @@ from service.domain.demo import ISSUER_SLUG
 from service.pipelines.webhook_worker import WebhookWorker
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, database_for, load_demo_into
+from tests.service.conftest import (
+    PUBLIC_URL,
+    ScratchDatabase,
+    Tenant,
+    asgi,
+    database_for,
+    load_demo_into,
+)
 from tests.service.factories import completion
 
 
@@ -308,18 +316,18 @@ async def test_two_workers_never_exceed_an_endpoints_share(deployment: Deploymen
         "https://[::ffff:0:7f00:1]/hooks",  # IPv4-translated 127.0.0.1
     ],
 )
+@pytest.mark.settings(fetch_http_hosts=frozenset({"127.0.0.1"}))
 async def test_registration_refuses_what_delivery_always_refuses(
-    deployment: Deployment, url: str
+    client: httpx.AsyncClient, ours: Tenant, session: AsyncSession, url: str
 ) -> None:
-    response = await deployment.client.post(
+    response = await client.post(
         "/api/v1/webhooks",
         json={"url": url, "events": ["credential.issued"]},
-        headers=deployment.admin,
+        headers=ours.admin,
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "url"
-    async with deployment.runtime.database.read() as session:
-        assert await session.scalar(select(func.count()).select_from(WebhookEndpointRecord)) == 0
+    assert await session.scalar(select(func.count()).select_from(WebhookEndpointRecord)) == 0
 
 
 async def test_registration_accepts_http_for_the_hosts_allowed_it(deployment: Deployment) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import jsonschema_rs
 import pytest
+from litestar import Litestar
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from standardwebhooks import Webhook
@@ -135,6 +136,26 @@ def _loopback(settings: Settings, database: ScratchDatabase) -> Settings:
     )
 
 
+@dataclass(frozen=True)
+class Served:
+    """A runtime with a movable clock and its app, bound to each test's connection in turn."""
+
+    database: SharedConnectionDatabase
+    clock: MovableClock
+    runtime: Runtime
+    app: Litestar
+
+
+@pytest.fixture(scope="module")
+async def served() -> AsyncIterator[dict[tuple[Any, ...], Served]]:
+    """One runtime and app per backend and settings marker: building them per test cost more
+    than most tests here."""
+    built: dict[tuple[Any, ...], Served] = {}
+    yield built
+    for each in built.values():
+        await each.runtime.close()
+
+
 @pytest.fixture
 async def hooked(
     request: pytest.FixtureRequest,
@@ -144,14 +165,20 @@ async def hooked(
     demo: Demo,
     token: Getter,
     make_client: MakeClient,
+    served: dict[tuple[Any, ...], Served],
 ) -> AsyncIterator[Hooked]:
-    clock = MovableClock()
-    shared = SharedConnectionDatabase(connection)
     loopback = _loopback(settings, database)
-    if marker := request.node.get_closest_marker("settings"):
-        loopback = replace(loopback, **marker.kwargs)
-    runtime = Runtime.build(loopback, database=shared, clock=clock)
-    app = create_app(loopback, database=shared, clock=clock)
+    marker = request.node.get_closest_marker("settings")
+    changes = tuple(sorted(marker.kwargs.items())) if marker else ()
+    key = (database.url, changes)
+    if key not in served:
+        clock, shared = MovableClock(), SharedConnectionDatabase(connection)
+        runtime = Runtime.build(replace(loopback, **dict(changes)), database=shared, clock=clock)
+        served[key] = Served(shared, clock, runtime, create_app(runtime=runtime))
+    runtime, app, clock = served[key].runtime, served[key].app, served[key].clock
+    served[key].database.bind(connection)
+    clock.offset = timedelta()
+    await runtime.forget()
     admin_id, admin_secret = await make_client(scopes={"admin"}, issuers={ISSUER_SLUG})
     async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
         access = (
@@ -175,7 +202,6 @@ async def hooked(
             {"Authorization": f"Bearer {access}"},
             {"Authorization": f"Bearer {platform}"},
         )
-    await runtime.close()
 
 
 def _verify(secret: str, received: Received) -> dict[str, Any]:
