@@ -273,10 +273,10 @@ def test_png_with_too_many_chunks_is_refused_quickly() -> None:
     chunks = _chunks(_png())
     image = _write([chunks[0], *[(b"tEXt", b"k\0v")] * (MAX_PNG_CHUNKS + 1), *chunks[1:]])
 
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(BakingError, match="more than"):
         extract(image)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 @pytest.mark.parametrize(

@@ -135,11 +135,11 @@ def test_pyld_expansion_of_many_objects_is_refused_quickly(
         {"type": "EmploymentAuthorizationDocument", "identifier": str(i)}
         for i in range(MAX_FALLBACK_OBJECTS)
     ]
-    started = time.monotonic()
+    started = time.process_time()
 
     with pytest.raises(PoisonedDataset, match="objects"):
         canonicalize_pair(employ, None, loader)
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     employ["credentialSubject"]["employmentAuthorizationDocument"] = employ["credentialSubject"][
         "employmentAuthorizationDocument"
     ][: MAX_FALLBACK_OBJECTS - 10]
