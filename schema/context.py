@@ -18,9 +18,10 @@ from litestar.types import Scope
 from strawberry.dataloader import DataLoader
 from strawberry.litestar import BaseContext
 
+from service.domain.catalogue.achievements import Achievement
 from service.domain.clients.clients import Principal
 from service.domain.issuers.issuers import IssuerProfile
-from service.domain.portfolios.portfolios import AchievementSummary, PortfolioService
+from service.domain.portfolios.portfolios import PortfolioService
 from service.runtime import Runtime, Services
 from service.settings import GraphQLSettings
 from service.throttling import caller_address, count_caller
@@ -64,9 +65,7 @@ class Loaders:
         self._reader = reader
         self.signed_forms = self._loader(lambda p, ids: p.signed_forms(ids))
         self.evidence = self._loader(lambda p, ids: p.evidence(ids), default=list)
-        self.achievements: DataLoader[uuid.UUID, AchievementSummary | None] = self._loader(
-            _achievements
-        )
+        self.achievements: DataLoader[uuid.UUID, Achievement | None] = self._loader(_achievements)
         self.issuers: DataLoader[uuid.UUID, IssuerProfile | None] = self._loader(_issuers)
 
     def _loader(
@@ -84,7 +83,7 @@ class Loaders:
 
 async def _achievements(
     portfolios: PortfolioService, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, AchievementSummary]:
+) -> dict[uuid.UUID, Achievement]:
     return {a.id: a for a in await portfolios.achievements(ids)}
 
 

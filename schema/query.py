@@ -23,9 +23,10 @@ from schema.types import (
     achievements_of,
     credentials_of,
 )
+from service.domain.catalogue.achievements import Achievement as AchievementView
 from service.domain.errors import TooManyAttempts
 from service.domain.messages import pick_language
-from service.domain.portfolios.portfolios import AchievementFilter, AchievementSummary
+from service.domain.portfolios.portfolios import AchievementFilter
 from service.domain.verification.verifications import Submission
 from service.throttling import count_verification
 
@@ -43,7 +44,7 @@ def _size(info: Info, first: int | None) -> int:
     return page_size(first, default=settings.default_page_size, maximum=settings.max_page_size)
 
 
-async def _built(info: Info, found: list[AchievementSummary]) -> list[Achievement]:
+async def _built(info: Info, found: list[AchievementView]) -> list[Achievement]:
     info.context.loaders.achievements.prime_many({a.id: a for a in found})
     built = await achievements_of(info, (a.id for a in found))
     return [built[a.id] for a in found]

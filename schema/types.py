@@ -23,10 +23,10 @@ from schema.context import Context
 from schema.errors import coded
 from schema.ids import global_id, parse_global_id
 from schema.transcripts import TranscriptOut, transcript_of
+from service.domain.catalogue.achievements import Achievement as AchievementView
 from service.domain.catalogue.achievements import Alignment as AlignmentView
 from service.domain.issuers.issuers import IssuerProfile
 from service.domain.portfolios.portfolios import (
-    AchievementSummary,
     EvidenceItem,
     PortfolioCredential,
     SignedForms,
@@ -117,7 +117,7 @@ class Achievement(Node):
 
     @classmethod
     def from_domain(
-        cls, achievement: AchievementSummary, url: str, issuer: IssuerProfile | None
+        cls, achievement: AchievementView, url: str, issuer: IssuerProfile | None
     ) -> "Achievement":
         return cls(
             id=strawberry.ID(global_id("Achievement", achievement.id)),
@@ -173,7 +173,7 @@ async def achievements_of(info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUI
     }
 
 
-async def achievement_of(info: Info, found: AchievementSummary | None) -> Achievement | None:
+async def achievement_of(info: Info, found: AchievementView | None) -> Achievement | None:
     return (await achievements_of(info, [found.id])).get(found.id) if found else None
 
 
@@ -321,7 +321,7 @@ class Learner(Node):
     def from_domain(cls, view: LearnerView) -> "Learner":
         return cls(id=strawberry.ID(global_id("Learner", view.id)), name=view.name, view=view)
 
-    async def _achievements(self, info: Info) -> dict[uuid.UUID, AchievementSummary]:
+    async def _achievements(self, info: Info) -> dict[uuid.UUID, AchievementView]:
         ids = list(dict.fromkeys(c.achievement_id for c in self.view.credentials))
         found = await info.context.loaders.achievements.load_many(ids)
         return {a.id: a for a in found if a is not None}

@@ -37,6 +37,12 @@ class Alignment:
 
 @dataclass(frozen=True)
 class Achievement:
+    """The one read model of an achievement, for every reader.
+
+    Its prompts are loaded by the readers that need them (issuance, the catalogue's API); the
+    portfolio reads leave them empty to keep one statement per batch.
+    """
+
     id: uuid.UUID
     slug: str
     issuer_id: uuid.UUID
@@ -50,7 +56,7 @@ class Achievement:
     alignments: tuple[Alignment, ...]
     tags: tuple[str, ...]
     in_language: str
-    prompts: tuple[Prompt, ...]
+    prompts: tuple[Prompt, ...] = ()
     version: int = 1
     archived_at: datetime | None = None
     hours: float | None = None  # continuing-education hours the training is worth
@@ -123,7 +129,10 @@ class AchievementService:
             .options(joinedload(AchievementRecord.prompts))
             .order_by(AchievementRecord.track, AchievementRecord.level)
         )
-        return [_achievement(record) for record in records.unique()]
+        return [
+            to_achievement(record, tuple(_prompt(p) for p in record.prompts))
+            for record in records.unique()
+        ]
 
     async def get(self, slug_or_id: str) -> Achievement:
         """By slug, or by id (platforms may send either)."""
@@ -146,7 +155,7 @@ class AchievementService:
             for row in rows
             if row.id == first.id and row.prompt_key is not None
         )
-        return _achievement(first, prompts)
+        return to_achievement(first, prompts)
 
     async def create(self, issuer_id: uuid.UUID, new: NewAchievement) -> Achievement:
         record = AchievementRecord(
@@ -209,8 +218,12 @@ class AchievementService:
             await self._session.flush()
 
 
-def _achievement(record: Any, prompts: tuple[Prompt, ...] | None = None) -> Achievement:  # noqa: ANN401
-    """An achievement from its record, or from a row with the same names and its `prompts`."""
+def to_achievement(record: Any, prompts: tuple[Prompt, ...] = ()) -> Achievement:  # noqa: ANN401
+    """An achievement from its record, or from a row with the same names, and its `prompts`.
+
+    Every reader of achievements maps its records here; none reads `record.prompts` (a
+    relationship that may not be loaded), so a reader that needs the prompts passes them.
+    """
     return Achievement(
         id=record.id,
         slug=record.slug,
@@ -225,13 +238,19 @@ def _achievement(record: Any, prompts: tuple[Prompt, ...] | None = None) -> Achi
         alignments=tuple(Alignment(**a) for a in record.alignments),
         tags=tuple(record.tags),
         in_language=record.in_language,
-        prompts=prompts
-        if prompts is not None
-        else tuple(
-            Prompt(p.key, p.text, p.min_length, p.max_length, p.is_required, p.text_en)
-            for p in record.prompts
-        ),
+        prompts=prompts,
         version=record.version,
         archived_at=record.archived_at,
         hours=record.hours,
+    )
+
+
+def _prompt(record: Any) -> Prompt:  # noqa: ANN401 - a PromptRecord
+    return Prompt(
+        record.key,
+        record.text,
+        record.min_length,
+        record.max_length,
+        record.is_required,
+        record.text_en,
     )

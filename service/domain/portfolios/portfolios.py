@@ -28,7 +28,7 @@ from service.db.tables import (
     LearnerRecord,
     PromptRecord,
 )
-from service.domain.catalogue.achievements import Alignment
+from service.domain.catalogue.achievements import Achievement, to_achievement
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.errors import Forbidden, NotFound, Unauthorized
@@ -107,23 +107,6 @@ class EvidenceItem:
     prompt: str
     answer: str | None
     digest: str
-
-
-@dataclass(frozen=True)
-class AchievementSummary:
-    id: uuid.UUID
-    slug: str
-    issuer_id: uuid.UUID
-    track: str
-    level: int
-    level_name: str
-    name: str
-    description: str
-    criteria: str
-    image_url: str | None
-    alignments: tuple[Alignment, ...]
-    tags: tuple[str, ...]
-    hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -252,8 +235,8 @@ class PortfolioService:
         *,
         slug: str | None = None,
         where: AchievementFilter | None = None,
-    ) -> list[AchievementSummary]:
-        """The public catalogue: by ids, by slug, or filtered; by track and level."""
+    ) -> list[Achievement]:
+        """The public catalogue: by ids, by slug, or filtered; by track and level (no prompts)."""
         query = select(AchievementRecord).order_by(AchievementRecord.track, AchievementRecord.level)
         if ids is not None:
             query = query.where(AchievementRecord.id.in_(set(ids)))
@@ -263,7 +246,7 @@ class PortfolioService:
             query = query.where(AchievementRecord.issuer_id == where.issuer_id)
         if where is not None and where.track is not None:
             query = query.where(AchievementRecord.track == where.track)
-        return [_achievement(record) for record in await self._session.scalars(query)]
+        return [to_achievement(record) for record in await self._session.scalars(query)]
 
     async def issuers(self, ids: Iterable[uuid.UUID] | None = None) -> list[IssuerProfile]:
         """The public issuer profiles: by ids, or all of them by name."""
@@ -323,24 +306,6 @@ _EVIDENCE = (
     .where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
     .order_by(EvidenceRecord.position)
 )
-
-
-def _achievement(record: AchievementRecord) -> AchievementSummary:
-    return AchievementSummary(
-        id=record.id,
-        slug=record.slug,
-        issuer_id=record.issuer_id,
-        track=record.track,
-        level=record.level,
-        level_name=record.level_name,
-        name=record.name,
-        description=record.description,
-        criteria=record.criteria,
-        image_url=record.image_url,
-        alignments=tuple(Alignment(**a) for a in record.alignments),
-        tags=tuple(record.tags),
-        hours=record.hours,
-    )
 
 
 def _text(value: object) -> str | None:

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.domain.catalogue.achievements import Alignment
-from service.domain.portfolios.portfolios import AchievementSummary, PortfolioCredential
+from service.domain.catalogue.achievements import Achievement, Alignment
+from service.domain.portfolios.portfolios import PortfolioCredential
 
 _COUNTED = frozenset({"active", "suspended"})  # a revoked badge reaches no level
 
@@ -47,14 +47,14 @@ class CoveredAlignment:
 def select_credentials(
     credentials: Sequence[PortfolioCredential],
     where: CredentialFilter,
-    achievements: Mapping[uuid.UUID, AchievementSummary],
+    achievements: Mapping[uuid.UUID, Achievement],
 ) -> list[PortfolioCredential]:
     """The credentials that match every criterion given (awarded dates are exclusive bounds)."""
     return [c for c in credentials if _matches(c, where, achievements.get(c.achievement_id))]
 
 
 def _matches(
-    credential: PortfolioCredential, where: CredentialFilter, achievement: AchievementSummary | None
+    credential: PortfolioCredential, where: CredentialFilter, achievement: Achievement | None
 ) -> bool:
     checks = (
         where.issuer_id is None or credential.issuer_id == where.issuer_id,
@@ -68,7 +68,7 @@ def _matches(
 
 
 def highest_levels(
-    credentials: Sequence[PortfolioCredential], achievements: Mapping[uuid.UUID, AchievementSummary]
+    credentials: Sequence[PortfolioCredential], achievements: Mapping[uuid.UUID, Achievement]
 ) -> list[LevelReached]:
     """The highest level reached in each track (revoked badges left out), by track.
 
@@ -93,7 +93,7 @@ def highest_levels(
 
 
 def covered_alignments(
-    credentials: Sequence[PortfolioCredential], achievements: Mapping[uuid.UUID, AchievementSummary]
+    credentials: Sequence[PortfolioCredential], achievements: Mapping[uuid.UUID, Achievement]
 ) -> list[CoveredAlignment]:
     """Each competency once (by framework and code), in the order first met."""
     covering: dict[tuple[str, str], tuple[Alignment, list[uuid.UUID]]] = {}

@@ -3,9 +3,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from service.domain.catalogue.achievements import Alignment
+from service.domain.catalogue.achievements import Achievement, Alignment
 from service.domain.clients.visibility import CredentialFacts
-from service.domain.portfolios.portfolios import AchievementSummary, PortfolioCredential
+from service.domain.portfolios.portfolios import PortfolioCredential
 from service.domain.portfolios.standings import (
     CredentialFilter,
     covered_alignments,
@@ -19,8 +19,8 @@ CRCN11 = Alignment("CRCN", "CRCN-11", "Innover", "https://exemple.qc.ca/crcn")
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 
 
-def _achievement(track: str, level: int, *alignments: Alignment) -> AchievementSummary:
-    return AchievementSummary(
+def _achievement(track: str, level: int, *alignments: Alignment) -> Achievement:
+    return Achievement(
         uuid.uuid4(),
         f"{track}-{level}",
         ISSUER,
@@ -33,11 +33,12 @@ def _achievement(track: str, level: int, *alignments: Alignment) -> AchievementS
         None,
         alignments,
         (),
+        "fr",
     )
 
 
 def _credential(
-    achievement: AchievementSummary, status: str = "active", days: int = 0
+    achievement: Achievement, status: str = "active", days: int = 0
 ) -> PortfolioCredential:
     credential_id = uuid.uuid4()
     facts = CredentialFacts(credential_id, "reseau", uuid.uuid4(), False, False, False)
