@@ -24,6 +24,7 @@ from service.db.tables import (
     EvidenceRecord,
     IssuerRecord,
 )
+from service.domain.catalogue.achievements import Achievement, to_achievement
 from service.domain.catalogue.badge_art import (
     BadgeArt,
     badge_png,
@@ -49,6 +50,8 @@ class Withdrawn(NotFound):
 
 @dataclass(frozen=True)
 class Alignment:
+    """An alignment as a page lists it: one claimed in a signed credential may lack any member."""
+
     framework: str | None
     code: str | None
     name: str | None
@@ -225,7 +228,9 @@ class BadgePages:
             .order_by(AchievementRecord.track, AchievementRecord.level)
         )
         issuer = self._issuer(record)
-        return issuer, tuple(self._achievement_view(a, issuer) for a in achievements)
+        return issuer, tuple(
+            self._achievement_view(to_achievement(a), issuer) for a in achievements
+        )
 
     async def catalogue(self) -> tuple[tuple[IssuerView, tuple[AchievementView, ...]], ...]:
         """Every issuer with the badges it still awards, for the home page.
@@ -246,7 +251,7 @@ class BadgePages:
         by_issuer: dict[uuid.UUID, list[AchievementView]] = {key: [] for key in issuers}
         for record in achievements:
             by_issuer[record.issuer_id].append(
-                self._achievement_view(record, issuers[record.issuer_id])
+                self._achievement_view(to_achievement(record), issuers[record.issuer_id])
             )
         return tuple((issuers[key], tuple(views)) for key, views in by_issuer.items() if views)
 
@@ -316,24 +321,24 @@ class BadgePages:
         ).first()
         if row is None:
             raise NotFound(Said("no-such-achievement"))
-        return self._achievement_view(row[0], self._issuer(row[1]))
+        return self._achievement_view(to_achievement(row[0]), self._issuer(row[1]))
 
-    def _achievement_view(self, record: AchievementRecord, issuer: IssuerView) -> AchievementView:
+    def _achievement_view(self, achievement: Achievement, issuer: IssuerView) -> AchievementView:
+        """The page's view of `achievement`: its URLs resolved, its issuer's view beside it."""
         return AchievementView(
-            slug=record.slug,
-            name=record.name,
-            track=record.track,
-            level=record.level,
-            level_name=record.level_name,
-            description=record.description,
-            criteria=record.criteria,
-            image_url=self._urls.own(record.image_url) or self._urls.achievement_image(record.slug),
+            slug=achievement.slug,
+            name=achievement.name,
+            track=achievement.track,
+            level=achievement.level,
+            level_name=achievement.level_name,
+            description=achievement.description,
+            criteria=achievement.criteria,
+            image_url=self._urls.own(achievement.image_url)
+            or self._urls.achievement_image(achievement.slug),
             alignments=tuple(
-                Alignment(a.get("framework"), a.get("code"), a.get("name"), a.get("url"))
-                for a in record.alignments
-                if isinstance(a, dict)
+                Alignment(a.framework, a.code, a.name, a.url) for a in achievement.alignments
             ),
-            page_url=self._urls.achievement(record.slug),
+            page_url=self._urls.achievement(achievement.slug),
             issuer=issuer,
         )
 
