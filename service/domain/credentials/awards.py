@@ -38,7 +38,8 @@ from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
 from service.domain.credentials.completions import Completion, validate_completion
 from service.domain.credentials.credentials import Draft, SignedCredential, evidence_items
-from service.domain.credentials.earner_controls import ManageToken, credential_facts
+from service.domain.credentials.earner_controls import ManageToken
+from service.domain.credentials.facts import credential_facts
 from service.domain.credentials.status_lists import PURPOSE as REVOCATION
 from service.domain.credentials.status_lists import SUSPENSION, StatusListService
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthorized

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.tables import CompletionRecord, CredentialRecord, IssuerRecord
+from service.db.tables import CredentialRecord
 from service.domain.clients.audit import record_event
 from service.domain.clients.clients import Principal
-from service.domain.clients.visibility import CredentialFacts, Viewer
+from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.facts import credential_facts
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls
@@ -48,28 +49,6 @@ class EarnerChoices:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def credential_facts(session: AsyncSession, credential_id: uuid.UUID) -> CredentialFacts:
-    """What the visibility policy needs about a credential; NotFound when there is none."""
-    row = (
-        await session.execute(
-            select(
-                CredentialRecord.id,
-                IssuerRecord.slug,
-                CompletionRecord.client_id,
-                CompletionRecord.share_reflections,
-                CredentialRecord.evidence_public,
-                CredentialRecord.hidden,
-            )
-            .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
-            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
-            .where(CredentialRecord.id == credential_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(Said("no-such-credential"))
-    return CredentialFacts(*row)
 
 
 class EarnerControls:

@@ -35,7 +35,7 @@ from service.domain.catalogue.badge_art import (
 )
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
-from service.domain.credentials.earner_controls import credential_facts
+from service.domain.credentials.facts import credential_facts
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls

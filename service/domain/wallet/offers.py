@@ -19,7 +19,8 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
-from service.domain.credentials.earner_controls import EarnerControls, credential_facts
+from service.domain.credentials.earner_controls import EarnerControls
+from service.domain.credentials.facts import credential_facts
 from service.domain.errors import Conflict, NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls

@@ -14,7 +14,7 @@ from service.db.tables import CredentialRecord, WalletExchangeRecord
 from service.domain.clients.audit import record_event
 from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock
-from service.domain.credentials.earner_controls import credential_facts
+from service.domain.credentials.facts import credential_facts
 from service.domain.urls import Urls
 
 OFFER_TTL = timedelta(minutes=10)
