@@ -10,7 +10,6 @@ within the achievement's own issuer, so another issuer naming a track alike chan
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +26,7 @@ from service.domain.catalogue.achievements import Achievement
 from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.facts import FACTS
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerService
 from service.domain.texts import Said
@@ -152,17 +152,10 @@ async def check_previous_level(
             AchievementRecord.level == achievement.level - 1,
         )
     )
-    rows: Sequence[Any] = (
+    found: Sequence[CredentialFacts] = (
         (
-            await session.execute(
-                select(
-                    CredentialRecord.id,
-                    IssuerRecord.slug,
-                    CompletionRecord.client_id,
-                    CompletionRecord.share_reflections,
-                    CredentialRecord.evidence_public,
-                    CredentialRecord.hidden,
-                )
+            await session.scalars(
+                select(FACTS)
                 .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
                 .join(LearnerRecord, LearnerRecord.id == CompletionRecord.learner_id)
                 .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
@@ -176,7 +169,7 @@ async def check_previous_level(
         if below is not None
         else []
     )
-    if not any(viewer.is_platform_for(CredentialFacts(*row)) for row in rows):
+    if not any(viewer.is_platform_for(facts) for facts in found):
         raise InvalidInput(
             [
                 FieldProblem(

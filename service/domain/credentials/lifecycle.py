@@ -19,6 +19,7 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.facts import FACTS
 from service.domain.credentials.status_lists import StatusListService
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from service.domain.issuers.issuers import IssuerService
@@ -122,12 +123,7 @@ class CredentialLifecycle:
     async def _load(self, credential_id: uuid.UUID) -> tuple[CredentialRecord, CredentialFacts]:
         row = (
             await self._session.execute(
-                select(
-                    CredentialRecord,
-                    IssuerRecord.slug,
-                    CompletionRecord.client_id,
-                    CompletionRecord.share_reflections,
-                )
+                select(CredentialRecord, FACTS)
                 .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
                 .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
                 .where(CredentialRecord.id == credential_id)
@@ -136,10 +132,7 @@ class CredentialLifecycle:
         ).first()
         if row is None:
             raise NotFound(Said("no-such-credential"))
-        record, slug, client_id, shared = row
-        facts = CredentialFacts(
-            record.id, slug, client_id, shared, record.evidence_public, record.hidden
-        )
+        record, facts = row
         if not self._viewer.may_change_status(facts):
             raise NotFound(Said("no-such-credential"))
         return record, facts

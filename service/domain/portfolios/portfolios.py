@@ -31,6 +31,7 @@ from service.db.tables import (
 from service.domain.catalogue.achievements import Achievement, to_achievement
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import CredentialFacts, Viewer
+from service.domain.credentials.facts import FACTS
 from service.domain.errors import Forbidden, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerProfile
 from service.domain.texts import Said
@@ -167,11 +168,7 @@ class PortfolioService:
                 CredentialRecord.status,
                 CompletionRecord.completed_at,
                 CredentialRecord.issued_at,
-                IssuerRecord.slug,
-                CompletionRecord.client_id,
-                CompletionRecord.share_reflections,
-                CredentialRecord.evidence_public,
-                CredentialRecord.hidden,
+                FACTS,
                 CompletionRecord.learner_name,
             )
             .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
@@ -181,15 +178,7 @@ class PortfolioService:
         )
         found: list[PortfolioCredential] = []
         for row in rows:
-            facts = CredentialFacts(
-                row.id,
-                row.slug,
-                row.client_id,
-                row.share_reflections,
-                row.evidence_public,
-                row.hidden,
-            )
-            if self.viewer.may_list(facts):
+            if self.viewer.may_list(row.facts):
                 found.append(
                     PortfolioCredential(
                         id=row.id,
@@ -199,7 +188,7 @@ class PortfolioService:
                         status=row.status,
                         awarded_at=row.completed_at,
                         issued_at=row.issued_at,
-                        facts=facts,
+                        facts=row.facts,
                         learner_name=row.learner_name,
                     )
                 )
@@ -216,12 +205,12 @@ class PortfolioService:
         """Each credential's answered prompts, in order; answers only where the policy allows."""
         rows = await self._session.execute(_EVIDENCE, {"ids": list(set(credential_ids))})
         found: dict[uuid.UUID, list[EvidenceItem]] = {key: [] for key in credential_ids}
-        for evidence_id, answer, digest, prompt, credential_id, *facts in rows:
-            readable = self.viewer.may_read_reflections(CredentialFacts(credential_id, *facts))
-            found[credential_id].append(
+        for evidence_id, answer, digest, prompt, facts in rows:
+            readable = self.viewer.may_read_reflections(facts)
+            found[facts.credential_id].append(
                 EvidenceItem(
                     id=evidence_id,
-                    credential_id=credential_id,
+                    credential_id=facts.credential_id,
                     prompt=prompt or "",
                     answer=answer if readable else None,
                     digest=digest,
@@ -286,12 +275,7 @@ _EVIDENCE = (
         EvidenceRecord.digest_sri,
         # The question as it was asked (its version's text); the current one otherwise.
         func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
-        CredentialRecord.id,
-        IssuerRecord.slug,
-        CompletionRecord.client_id,
-        CompletionRecord.share_reflections,
-        CredentialRecord.evidence_public,
-        CredentialRecord.hidden,
+        FACTS,
     )
     .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
     .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
