@@ -173,6 +173,8 @@ def logging_dict(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"level": settings.log_level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": settings.log_level, "handlers": [], "propagate": True},
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # Alembic logs each of its plugins at INFO whenever a command reads the migrations.
+            "alembic.runtime.plugins": {"level": "WARNING", "handlers": [], "propagate": True},
         },
     }
 

@@ -285,3 +285,18 @@ def test_the_installed_entry_point_reads_its_environment(tmp_path: Path) -> None
 
     assert demo.returncode == 0, demo.stderr
     assert json.loads(demo.stdout)["achievement"] == "leadership-pedagonumerique-1-explorateur"
+
+
+def test_a_command_says_nothing_of_alembics_plugins(tmp_path: Path) -> None:
+    """Every command reads the migrations' head: Alembic's INFO lines about it are not news."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("INSIGNE_")}
+    env["INSIGNE_DATA_DIR"] = str(tmp_path)
+    script = Path(sys.executable).parent / "insigne"
+    assert insigne(tmp_path, "db", "upgrade").returncode == 0
+
+    listed = subprocess.run(
+        [script, "clients", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert listed.returncode == 0, listed.stderr
+    assert "alembic.runtime.plugins" not in listed.stderr
