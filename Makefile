@@ -63,5 +63,5 @@ bench: .venv/.stamp bench-setup
 differential: .venv/.stamp  ## the compiled canonical form against the general path and jsonld.js, long
 	DIFFERENTIAL_EXAMPLES=2000 $(RUN) pytest -q tests/openbadges/test_compiled.py tests/interop/test_compiled_interop.py
 
-ci:  ## what .ci/run runs: the README's test command, with coverage and its floor
+ci:  ## as .ci/run: the README's test command with coverage and its floor (make test COVERAGE=1)
 	$(MAKE) test COVERAGE=1
