@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 
 from schema.context import Context, get_context
 from schema.errors import ErrorCodes
+from schema.executor import executor_class
 from schema.graphiql import ROUTES as GRAPHIQL_ROUTES
 from schema.graphiql import offline_html
 from schema.limits import document_hash, guard_factory
@@ -34,13 +35,21 @@ class _Schema(strawberry.Schema):
         """Clients' mistakes and denials are answers, not incidents: `ErrorCodes` logs the rest."""
 
 
-def build_schema(settings: GraphQLSettings) -> strawberry.Schema:
-    """The schema; its extensions are factories, so each request gets its own instances."""
+def build_schema(settings: GraphQLSettings, *, has_fast_path: bool = True) -> strawberry.Schema:
+    """The schema; its extensions are factories, so each request gets its own instances.
+
+    Its executor counts every field against the response budget and completes plain fields
+    itself (`schema.executor`); ``has_fast_path=False`` sends every field through
+    graphql-core's normal path (the tests compare the two).
+    """
     return _Schema(
         query=Query,
         mutation=Mutation,
         types=[Learner, Credential, Achievement, Issuer],
         extensions=[guard_factory(settings), ErrorCodes],
+        execution_context_class=executor_class(
+            settings.max_response_bytes, has_fast_path=has_fast_path
+        ),
     )
 
 

@@ -31,10 +31,8 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     total_count: int = strawberry.field(description="how many match, over every page")
-
-    @strawberry.field
-    def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+    # The page's nodes, built with it: a plain field costs the executor less than a resolver.
+    nodes: list[T]
 
 
 def page_size(first: int | None, *, default: int, maximum: int) -> int:
@@ -74,4 +72,5 @@ def _connection(chosen: Sequence[T], start: int, total: int) -> Connection[T]:
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total,
+        nodes=list(chosen),
     )

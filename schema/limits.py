@@ -4,9 +4,9 @@ Depth, aliases, tokens and an estimated cost are checked before execution. The e
 multiplies along every path by what execution will really return: a page by its ``first`` (a
 literal, a variable's value or its declared default, else the server's default page), a plain
 list by its bound (`LIST_BOUNDS`, else the largest page: a learner's levels and competencies are
-cut there). Should the estimate still misjudge a query, `ResponseBudget` stops it once its
-answer passes ``max_response_bytes``: the whole answer is then one ``RESPONSE_TOO_LARGE``
-error, never a partial one.
+cut there). Should the estimate still misjudge a query, the executor's `ResponseBudget`
+(`schema.budget`) stops it once its answer passes ``max_response_bytes``: the whole answer is
+then one ``RESPONSE_TOO_LARGE`` error, never a partial one.
 
 Strawberry >= 0.316 builds schema extensions per request from classes or factories (shared
 instances leaked state between concurrent requests), so `guard_factory` returns a factory.
@@ -17,15 +17,12 @@ are LRU-bounded. The validation rules are built once, so the validation cache ke
 
 import asyncio
 import contextlib
-import datetime
 import hashlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from inspect import isawaitable
 from typing import Any
 
-import msgspec
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -36,7 +33,6 @@ from graphql import (
     GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
-    GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
@@ -69,8 +65,6 @@ LIST_BOUNDS = {
     "Achievement.alignments": MAX_ALIGNMENTS,
     "OrganisationStatsReport.months": MAX_RANGE_DAYS // 28 + 1,
 }
-_FIELD_OVERHEAD = 8  # a key's quotes, colon, comma and braces, roughly
-_ERROR_SIZE = " " * 400  # an error's message, path, locations and code, generously
 _PLACEHOLDER = parse("{ __typename }")
 
 
@@ -111,39 +105,11 @@ def guard_factory(settings: GraphQLSettings) -> Callable[[], SchemaExtension]:
     return lambda: QueryGuard(limits)
 
 
-class ResponseBudget:
-    """The bytes an answer may take, spent as its fields resolve (JSON size, near enough)."""
-
-    def __init__(self, most: int) -> None:
-        self.most = most
-        self.spent = 0
-
-    @property
-    def exceeded(self) -> bool:
-        return self.spent > self.most
-
-    def spend(self, key: str, value: object) -> None:
-        self.spent += len(key) + _FIELD_OVERHEAD + _size(value)
-
-
-def _size(value: object) -> int:
-    if isinstance(value, str):
-        return len(value.encode())
-    if isinstance(value, msgspec.Raw):  # a signed document, as stored: its exact bytes
-        return len(value)
-    if isinstance(value, dict):  # a JSON scalar (a signed document)
-        return len(msgspec.json.encode(value))
-    if isinstance(value, list | tuple):  # its objects' fields are counted as they resolve
-        return sum(_size(item) if isinstance(item, str | dict) else 1 for item in value)
-    return 8
-
-
 class QueryGuard(SchemaExtension):
     def __init__(self, limits: Limits) -> None:
         super().__init__()
         self._limits = limits
         self._refused = False
-        self._budget = ResponseBudget(limits.settings.max_response_bytes)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -208,63 +174,6 @@ class QueryGuard(SchemaExtension):
                 yield
         except TimeoutError:
             raise coded(f"the query took longer than {seconds:g} s", "TIMEOUT") from None
-        if self._budget.exceeded:
-            most = self._budget.most
-            raise coded(
-                f"the answer would be larger than {most} bytes: ask for fewer fields or pages",
-                "RESPONSE_TOO_LARGE",
-                maxBytes=most,
-            )
-
-    def resolve(
-        self,
-        _next: Callable[..., object],
-        root: object,
-        info: GraphQLResolveInfo[Any],
-        *args: object,
-        **kwargs: object,
-    ) -> object:
-        """Spend each field's size; past the budget, resolve nothing more (no more work).
-
-        Called for every field of every answer (thousands for a portfolio page), so the
-        common results (text, numbers, null) are counted inline, as `_size` counts them.
-        """
-        budget = self._budget
-        if budget.spent > budget.most:
-            raise _OVER_BUDGET
-        key = info.path.key
-        try:
-            result = _next(root, info, *args, **kwargs)
-        except Exception:
-            budget.spend(str(key), _ERROR_SIZE)  # the error the answer will carry
-            raise
-        kind = type(result)
-        if kind is str:
-            budget.spent += len(str(key)) + _FIELD_OVERHEAD + len(result.encode())  # type: ignore[attr-defined]
-        elif kind in _PLAIN:
-            budget.spent += len(str(key)) + _FIELD_OVERHEAD + 8
-        elif isawaitable(result):
-            return self._spent_when_ready(result, str(key), budget)
-        else:
-            budget.spend(str(key), result)
-        return result
-
-    @staticmethod
-    async def _spent_when_ready(
-        result: Awaitable[object], key: str, budget: ResponseBudget
-    ) -> object:
-        try:
-            value = await result
-        except Exception:
-            budget.spend(key, _ERROR_SIZE)
-            raise
-        budget.spend(key, value)
-        return value
-
-
-# Results that are neither awaitable nor sized by content: `_size` counts each as 8 bytes.
-_PLAIN = frozenset({int, float, bool, type(None), datetime.datetime, datetime.date})
-_OVER_BUDGET = coded("the answer is over its size budget", "RESPONSE_TOO_LARGE")
 
 
 class _StringLiterals(Visitor):

@@ -15,6 +15,7 @@ from typing import cast
 
 import msgspec
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField, Selection
 
@@ -137,20 +138,20 @@ class Achievement(Node):
         )
 
 
-def _answer(root: "Evidence") -> str | None:
-    if root.item.answer is None:
-        raise coded("this reflection is private to its earner", "FORBIDDEN")
-    return root.item.answer
-
-
 @strawberry.type(description="One answered reflection prompt: the evidence behind a badge.")
 class Evidence:
-    """Plain fields where no decision is made (a resolver per field costs the executor more)."""
+    """Plain fields (a resolver per field costs the executor more than the field itself).
+
+    An answer the caller may not read (PortfolioService left it None) is its FORBIDDEN error:
+    graphql-core raises an error it finds as a field's value at that field, as it would a
+    resolver's, so the answer is null with that error at its path.
+    """
 
     item: strawberry.Private[EvidenceItem]
     prompt: str
-    answer: str | None = strawberry.field(
-        resolver=_answer, description="the answer; null (FORBIDDEN) unless public or yours to read"
+    answer: str | GraphQLError = strawberry.field(
+        graphql_type=str | None,
+        description="the answer; null (FORBIDDEN) unless public or yours to read",
     )
     digest: str = strawberry.field(
         description="the answer's SRI digest, as signed in the credential"
@@ -158,7 +159,11 @@ class Evidence:
 
     @classmethod
     def of(cls, item: EvidenceItem) -> "Evidence":
-        return cls(item=item, prompt=item.prompt, digest=item.digest)
+        answer = item.answer
+        if answer is None:
+            refusal = coded("this reflection is private to its earner", "FORBIDDEN")
+            return cls(item=item, prompt=item.prompt, answer=refusal, digest=item.digest)
+        return cls(item=item, prompt=item.prompt, answer=answer, digest=item.digest)
 
 
 async def achievements_of(info: Info, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Achievement]:

@@ -1,0 +1,416 @@
+"""graphql-core's executor with a fast path for plain fields, and the response budget.
+
+A portfolio page is about 3,000 fields, nearly all of them plain attributes of objects built
+beforehand (`schema.types.credentials_of`). graphql-core spends some 10 µs on each (resolve
+info, Strawberry's resolver wrapper, middleware, `complete_value` and its type checks); this
+executor completes such fields in a loop of its own: read the attribute, coerce the scalar,
+count the budget. A field is plain when Strawberry resolves it by its default attribute read
+(no resolver, no field extension or permission, no argument) and its type is a scalar, an enum,
+an object type or a list of those; ``__typename`` is its parent's name. Every other field (a
+resolver, arguments, an abstract type) takes graphql-core's normal path, and so does any plain
+field whose value would be an error there (null in a non-null field, a scalar that does not
+coerce, an exception, an awaitable, an object of another type) or that comes past the budget:
+the normal path reads it again and reports it as it always did. @skip/@include, aliases and
+fragments are resolved beforehand, in graphql-core's grouped field sets, which this executor
+only reads; with @defer or @stream in the schema, or any middleware, every field takes the
+normal path.
+"""
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from types import CoroutineType, GeneratorType
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLField,
+    GraphQLID,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLString,
+    TypeNameMetaFieldDef,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import CollectedErrors
+from graphql.execution.middleware import MiddlewareManager
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
+
+from schema.budget import FIELD_OVERHEAD, ResponseBudget, size, too_large
+
+_NORMAL, _LEAF, _TYPENAME, _OBJECT, _LEAVES, _OBJECTS = range(6)
+_MISSING: Any = object()  # "not completed here: the normal path takes the field"
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How a schema field completes on the fast path (the same for every request)."""
+
+    kind: int
+    attribute: str = ""
+    declared: Any = None  # GraphQLOutputType: the field's type, as declared
+    is_non_null: bool = False
+    item_type: Any = None  # GraphQLOutputType: a list's item type, as declared
+    is_item_non_null: bool = False
+    coerce: Any = None  # a leaf's coerce_output_value
+    is_text: bool = False  # String or ID: a str is its own coerced value
+    object_type: Any = None  # GraphQLObjectType
+    is_type_of: Any = None
+
+
+class _Step(NamedTuple):
+    """One response key of a grouped field set."""
+
+    key: str
+    key_cost: int  # what the key itself spends of the budget
+    details: FieldDetailsList
+    field: _Kind
+
+
+class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
+    """The executor of one operation: its budget, and plain fields completed in place."""
+
+    max_response_bytes = 8 * 1024 * 1024
+    has_fast_path = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - graphql-core's
+        super().__init__(*args, **kwargs)
+        self.budget = ResponseBudget(self.max_response_bytes)
+        given = self.middleware_manager.middlewares if self.middleware_manager else ()
+        # The budget first: it sees what other middleware returns, and stops it when spent.
+        self.middleware_manager = MiddlewareManager(self.budget, *given)
+        incremental = self.schema.get_directive("defer") or self.schema.get_directive("stream")
+        self._is_fast = self.has_fast_path and not given and incremental is None
+        self._plans: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
+        self._children: dict[int, tuple[_Step, GroupedFieldSet | None]] = {}
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:  # noqa: ANN401 - graphql-core's
+        """The answer; past the budget, one ``RESPONSE_TOO_LARGE`` error and no data."""
+        if self.budget.exceeded:
+            self.collected_errors = CollectedErrors()
+            self.collected_errors.add(too_large(self.budget.most), None)
+            return super().build_response(None)
+        return super().build_response(data)
+
+    def execute_fields(  # noqa: C901 - the per-field loop, kept in one frame for speed
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,  # noqa: ANN401 - any object
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,  # noqa: ANN401 - graphql-core's (a @defer map)
+    ) -> Any:  # noqa: ANN401 - a dict or an awaitable of one
+        if not self._is_fast or position_context is not None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        cached = self._plans.get(id(grouped_field_set))
+        plan = cached[1] if cached else self._plan(parent_type, grouped_field_set)
+        budget = self.budget
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        try:
+            for step in plan:
+                field = step.field
+                kind = field.kind
+                if kind is _NORMAL or budget.spent > budget.most:
+                    result = _MISSING
+                elif kind is _LEAF:
+                    try:
+                        value = getattr(source_value, field.attribute)
+                    except Exception:  # the normal path reads it again and reports it
+                        value = _MISSING
+                    if type(value) is str and field.is_text:  # most fields: inline
+                        size = len(value) if value.isascii() else len(value.encode())
+                        budget.spent += step.key_cost + size
+                        results[step.key] = value
+                        continue
+                    result = self._leaf(step, value)
+                elif kind is _TYPENAME:
+                    result = parent_type.name
+                    budget.spent += step.key_cost + len(result)
+                else:
+                    result = self._composite(step, parent_type, source_value, path)
+                    if result is not _MISSING and self.is_awaitable(result):
+                        pending.append(step.key)
+                if result is _MISSING:
+                    result = self.execute_field(
+                        parent_type,
+                        source_value,
+                        step.details,
+                        Path(path, step.key, parent_type.name),
+                        position_context,
+                    )
+                    if result is Undefined:
+                        continue
+                    if self.is_awaitable(result):
+                        pending.append(step.key)
+                results[step.key] = result
+        except Exception:
+            if pending:  # settle what siblings started: they may fail too
+                self.settle_in_background([results[key] for key in pending])
+            raise
+        return self._gathered(results, pending) if pending else results
+
+    def _leaf(self, step: _Step, value: object) -> Any:  # noqa: ANN401 - a scalar or _MISSING
+        """A scalar or enum's answer (other than text), spent from the budget, or _MISSING."""
+        if value is None:
+            if step.field.is_non_null:
+                return _MISSING
+            self.budget.spent += step.key_cost + 8
+            return None
+        coerced = _coerced(step.field.coerce, value)
+        if coerced is not _MISSING:
+            self.budget.spent += step.key_cost + size(value)
+        return coerced
+
+    def _composite(
+        self, step: _Step, parent_type: GraphQLObjectType, source: object, path: Path | None
+    ) -> Any:  # noqa: ANN401 - a completed value, an awaitable, or _MISSING
+        """An object or list field's answer, its errors handled as `execute_field` does."""
+        try:
+            value = getattr(source, step.field.attribute)
+        except Exception:  # the normal path reads it again and reports it
+            return _MISSING
+        if value is None:
+            if step.field.is_non_null:
+                return _MISSING
+            self.budget.spent += step.key_cost + 8
+            return None
+        if step.field.kind is _LEAVES:
+            return self._leaves(step, value)
+        grouped = self._subfields(step)
+        if grouped is None or not _completes(step.field, value):
+            return _MISSING
+        self.budget.spent += step.key_cost + size(value)
+        field_path = Path(path, step.key, parent_type.name)
+        object_type = step.field.object_type
+        try:
+            if step.field.kind is _OBJECT:
+                completed = self.execute_fields(object_type, value, field_path, grouped, None)
+            else:
+                completed = self._objects(step, value, field_path, grouped)
+        except Exception as error:  # located, then nulled or propagated
+            self.handle_field_error(error, step.field.declared, step.details, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._awaited(completed, step.field.declared, step.details, field_path)
+        return completed
+
+    def _leaves(self, step: _Step, value: object) -> Any:  # noqa: ANN401 - a list or _MISSING
+        if not isinstance(value, list | tuple):
+            return _MISSING
+        completed: list[Any] = []
+        for item in value:
+            if item is None and not step.field.is_item_non_null:
+                completed.append(None)
+                continue
+            coerced = _MISSING if item is None else _coerced(step.field.coerce, item)
+            if coerced is _MISSING:
+                return _MISSING
+            completed.append(coerced)
+        self.budget.spent += step.key_cost + size(value)
+        return completed
+
+    def _objects(
+        self, step: _Step, items: Sequence[object], path: Path, grouped: GroupedFieldSet
+    ) -> Any:  # noqa: ANN401 - a list or an awaitable of one
+        """A list of objects, each item's errors handled as `complete_list_item_value` does."""
+        object_type, item_type = step.field.object_type, step.field.item_type
+        completed: list[Any] = []
+        pending: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                if item is None:  # a nullable item: `_completes` checked
+                    completed.append(None)
+                    continue
+                try:
+                    result = self.execute_fields(object_type, item, item_path, grouped, None)
+                except Exception as error:  # located, then nulled or propagated
+                    self.handle_field_error(error, item_type, step.details, item_path)
+                    result = None
+                if self.is_awaitable(result):
+                    result = self._awaited(result, item_type, step.details, item_path)
+                    pending.append(index)
+                completed.append(result)
+        except Exception:
+            if pending:
+                self.settle_in_background([completed[index] for index in pending])
+            raise
+        return _gathered_items(completed, pending) if pending else completed
+
+    async def _awaited(
+        self,
+        completed: Awaitable[Any],
+        declared: GraphQLOutputType,
+        details: FieldDetailsList,
+        path: Path,
+    ) -> Any:  # noqa: ANN401 - a completed value
+        try:
+            return await completed
+        except Exception as error:  # located, then nulled or propagated
+            self.handle_field_error(error, declared, details, path)
+            return None
+
+    @staticmethod
+    async def _gathered(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+        if len(pending) == 1:
+            results[pending[0]] = await results[pending[0]]
+        else:
+            awaited = await gather_with_cancel(*(results[key] for key in pending))
+            results.update(zip(pending, awaited, strict=True))
+        return results
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
+        """The steps of a grouped field set (graphql-core reuses one per selection and type)."""
+        steps = []
+        for key, details in grouped.items():
+            field = self.schema.get_field(parent_type, details[0].node.name.value)
+            kind = _kind_of(field) if not details[0].node.arguments else _NORMAL_KIND
+            steps.append(_Step(key, len(key) + FIELD_OVERHEAD, details, kind))
+        self._plans[id(grouped)] = (grouped, steps)  # kept alive: its id is not reused
+        return steps
+
+    def _subfields(self, step: _Step) -> GroupedFieldSet | None:
+        """An object step's selection, as graphql-core collects it; None with a @defer."""
+        cached = self._children.get(id(step))
+        if cached is not None:
+            return cached[1]
+        grouped, defers, _ = self.collect_subfields(step.field.object_type, step.details)
+        found = None if defers else grouped
+        self._children[id(step)] = (step, found)
+        return found
+
+
+async def _gathered_items(completed: list[Any], pending: list[int]) -> list[Any]:
+    if len(pending) == 1:
+        completed[pending[0]] = await completed[pending[0]]
+        return completed
+    awaited = await gather_with_cancel(*(completed[index] for index in pending))
+    for index, result in zip(pending, awaited, strict=True):
+        completed[index] = result
+    return completed
+
+
+# Types whose values are neither awaitable nor exceptions: graphql-core would complete them.
+_INERT: set[type] = {str, int, float, bool, dict, list, tuple}
+
+
+def _is_inert(value: object) -> bool:
+    kind = type(value)
+    if kind in _INERT:
+        return True
+    if (
+        issubclass(kind, BaseException | CoroutineType | GeneratorType)
+        or hasattr(kind, "__await__")
+        or hasattr(value, "__await__")
+    ):
+        return False
+    _INERT.add(kind)
+    return True
+
+
+def _coerced(coerce: Any, value: object) -> Any:  # noqa: ANN401 - a scalar or _MISSING
+    """A scalar or enum as the answer gives it, or _MISSING (an error on the normal path)."""
+    if not _is_inert(value):
+        return _MISSING
+    try:
+        coerced = coerce(value)
+    except Exception:  # the normal path coerces it again and reports it
+        return _MISSING
+    return _MISSING if coerced is None or coerced is Undefined else coerced
+
+
+def _completes(field: _Kind, value: object) -> bool:
+    """Whether an object (or every item of a list) completes without an error of its own."""
+    if field.kind is _OBJECT:
+        return _is_inert(value) and (field.is_type_of is None or field.is_type_of(value, None))
+    if not isinstance(value, list | tuple):
+        return False
+    for item in value:
+        if item is None:
+            if field.is_item_non_null:
+                return False
+        elif not _is_inert(item) or (
+            field.is_type_of is not None and not field.is_type_of(item, None)
+        ):
+            return False
+    return True
+
+
+_NORMAL_KIND = _Kind(_NORMAL)
+_TYPENAME_KIND = _Kind(_TYPENAME)
+_KINDS: dict[int, tuple[GraphQLField | None, _Kind]] = {}
+
+
+def _kind_of(field: GraphQLField | None) -> _Kind:
+    cached = _KINDS.get(id(field))
+    if cached is not None:
+        return cached[1]
+    kind = _TYPENAME_KIND if field is TypeNameMetaFieldDef else _analysed(field)
+    _KINDS[id(field)] = (field, kind)  # the field kept alive: its id is not reused
+    return kind
+
+
+def _analysed(field: GraphQLField | None) -> _Kind:
+    """A plain field's kind; _NORMAL_KIND for any other."""
+    definition = field.extensions.get("strawberry-definition") if field else None
+    if (
+        field is None
+        or field.args
+        or not isinstance(definition, StrawberryField)
+        or not definition.is_basic_field
+        or not definition.python_name
+        or definition.default_resolver is not getattr
+        # Strawberry's own attribute read (exception handlers would wrap it otherwise)
+        or getattr(field.resolve, "__name__", "") != "_get_basic_result"
+    ):
+        return _NORMAL_KIND
+    declared = field.type
+    is_non_null = isinstance(declared, GraphQLNonNull)
+    inner = declared.of_type if isinstance(declared, GraphQLNonNull) else declared
+    common: dict[str, Any] = {
+        "attribute": definition.python_name,
+        "declared": declared,
+        "is_non_null": is_non_null,
+    }
+    if not isinstance(inner, GraphQLList):
+        return _single(inner, common)
+    item_type = inner.of_type
+    item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+    common |= {"item_type": item_type, "is_item_non_null": isinstance(item_type, GraphQLNonNull)}
+    if isinstance(item, GraphQLLeafType):
+        return _Kind(_LEAVES, coerce=item.coerce_output_value, **common)
+    if isinstance(item, GraphQLObjectType) and _is_plain_object(item):
+        return _Kind(_OBJECTS, object_type=item, is_type_of=item.is_type_of, **common)
+    return _NORMAL_KIND
+
+
+def _single(inner: GraphQLOutputType, common: dict[str, Any]) -> _Kind:
+    if isinstance(inner, GraphQLLeafType):
+        is_text = inner is GraphQLString or inner is GraphQLID
+        return _Kind(_LEAF, coerce=inner.coerce_output_value, is_text=is_text, **common)
+    if isinstance(inner, GraphQLObjectType) and _is_plain_object(inner):
+        return _Kind(_OBJECT, object_type=inner, is_type_of=inner.is_type_of, **common)
+    return _NORMAL_KIND
+
+
+def _is_plain_object(object_type: GraphQLObjectType) -> bool:
+    """Whether its `is_type_of` is none or Strawberry's own (which never reads the info)."""
+    check = object_type.is_type_of
+    return check is None or getattr(check, "__qualname__", "").endswith(
+        "_get_is_type_of.<locals>.is_type_of"
+    )
+
+
+def executor_class(max_response_bytes: int, *, has_fast_path: bool = True) -> type[Any]:
+    """The executor for a schema whose answers may take `max_response_bytes`."""
+    return type(
+        "PortfolioExecutor",
+        (PortfolioExecutor,),
+        {"max_response_bytes": max_response_bytes, "has_fast_path": has_fast_path},
+    )
