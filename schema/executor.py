@@ -4,10 +4,10 @@ A portfolio page is about 3,000 fields, nearly all of them plain attributes of o
 beforehand (`schema.types.credentials_of`). graphql-core spends some 10 µs on each (resolve
 info, Strawberry's resolver wrapper, middleware, `complete_value` and its type checks); this
 executor completes such fields in a loop of its own: read the attribute, coerce the scalar,
-count the budget. A field is plain when Strawberry resolves it by its default attribute read
-(no resolver, no field extension or permission, no argument) and its type is a scalar, an enum,
-an object type or a list of those; ``__typename`` is its parent's name. Every other field (a
-resolver, arguments, an abstract type) takes graphql-core's normal path, and so does any plain
+count the budget. Which fields are plain is `schema.plain_fields`' call (Strawberry's default
+attribute read, no argument; a scalar, an enum, an object type or a list of those; and
+``__typename``). Every other field (a resolver, arguments, an abstract type) takes
+graphql-core's normal path, and so does any plain
 field whose value would be an error there (null in a non-null field, a scalar that does not
 coerce, an exception, an awaitable, an object of another type) or that comes past the budget:
 the normal path reads it again and reports it as it always did. @skip/@include, aliases and
@@ -17,48 +17,29 @@ normal path.
 """
 
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
-from graphql import (
-    GraphQLField,
-    GraphQLID,
-    GraphQLLeafType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLOutputType,
-    GraphQLString,
-    TypeNameMetaFieldDef,
-)
+from graphql import GraphQLObjectType, GraphQLOutputType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import CollectedErrors
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.field import StrawberryField
 
 from schema.budget import FIELD_OVERHEAD, ResponseBudget, size, too_large
+from schema.plain_fields import (
+    LEAF,
+    LEAVES,
+    NORMAL,
+    NORMAL_FIELD,
+    OBJECT,
+    TYPENAME,
+    PlainField,
+    plain_field,
+)
 
-_NORMAL, _LEAF, _TYPENAME, _OBJECT, _LEAVES, _OBJECTS = range(6)
 _MISSING: Any = object()  # "not completed here: the normal path takes the field"
-
-
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    """How a schema field completes on the fast path (the same for every request)."""
-
-    kind: int
-    attribute: str = ""
-    declared: Any = None  # GraphQLOutputType: the field's type, as declared
-    is_non_null: bool = False
-    item_type: Any = None  # GraphQLOutputType: a list's item type, as declared
-    is_item_non_null: bool = False
-    coerce: Any = None  # a leaf's coerce_output_value
-    is_text: bool = False  # String or ID: a str is its own coerced value
-    object_type: Any = None  # GraphQLObjectType
-    is_type_of: Any = None
 
 
 class _Step(NamedTuple):
@@ -67,7 +48,7 @@ class _Step(NamedTuple):
     key: str
     key_cost: int  # what the key itself spends of the budget
     details: FieldDetailsList
-    field: _Kind
+    field: PlainField
 
 
 class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -116,9 +97,9 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
             for step in plan:
                 field = step.field
                 kind = field.kind
-                if kind is _NORMAL or budget.spent > budget.most:
+                if kind == NORMAL or budget.spent > budget.most:
                     result = _MISSING
-                elif kind is _LEAF:
+                elif kind == LEAF:
                     try:
                         value = getattr(source_value, field.attribute)
                     except Exception:  # the normal path reads it again and reports it
@@ -129,7 +110,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                         results[step.key] = value
                         continue
                     result = self._leaf(step, value)
-                elif kind is _TYPENAME:
+                elif kind == TYPENAME:
                     result = parent_type.name
                     budget.spent += step.key_cost + len(result)
                 else:
@@ -180,7 +161,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                 return _MISSING
             self.budget.spent += step.key_cost + 8
             return None
-        if step.field.kind is _LEAVES:
+        if step.field.kind == LEAVES:
             return self._leaves(step, value)
         grouped = self._subfields(step)
         if grouped is None or not _completes(step.field, value):
@@ -189,7 +170,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         field_path = Path(path, step.key, parent_type.name)
         object_type = step.field.object_type
         try:
-            if step.field.kind is _OBJECT:
+            if step.field.kind == OBJECT:
                 completed = self.execute_fields(object_type, value, field_path, grouped, None)
             else:
                 completed = self._objects(step, value, field_path, grouped)
@@ -270,7 +251,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         steps = []
         for key, details in grouped.items():
             field = self.schema.get_field(parent_type, details[0].node.name.value)
-            kind = _kind_of(field) if not details[0].node.arguments else _NORMAL_KIND
+            kind = plain_field(field) if not details[0].node.arguments else NORMAL_FIELD
             steps.append(_Step(key, len(key) + FIELD_OVERHEAD, details, kind))
         self._plans[id(grouped)] = (grouped, steps)  # kept alive: its id is not reused
         return steps
@@ -325,9 +306,9 @@ def _coerced(coerce: Any, value: object) -> Any:  # noqa: ANN401 - a scalar or _
     return _MISSING if coerced is None or coerced is Undefined else coerced
 
 
-def _completes(field: _Kind, value: object) -> bool:
+def _completes(field: PlainField, value: object) -> bool:
     """Whether an object (or every item of a list) completes without an error of its own."""
-    if field.kind is _OBJECT:
+    if field.kind == OBJECT:
         return _is_inert(value) and (field.is_type_of is None or field.is_type_of(value, None))
     if not isinstance(value, list | tuple):
         return False
@@ -342,72 +323,9 @@ def _completes(field: _Kind, value: object) -> bool:
     return True
 
 
-_NORMAL_KIND = _Kind(_NORMAL)
-_TYPENAME_KIND = _Kind(_TYPENAME)
-_KINDS: dict[int, tuple[GraphQLField | None, _Kind]] = {}
-
-
-def _kind_of(field: GraphQLField | None) -> _Kind:
-    cached = _KINDS.get(id(field))
-    if cached is not None:
-        return cached[1]
-    kind = _TYPENAME_KIND if field is TypeNameMetaFieldDef else _analysed(field)
-    _KINDS[id(field)] = (field, kind)  # the field kept alive: its id is not reused
-    return kind
-
-
-def _analysed(field: GraphQLField | None) -> _Kind:
-    """A plain field's kind; _NORMAL_KIND for any other."""
-    definition = field.extensions.get("strawberry-definition") if field else None
-    if (
-        field is None
-        or field.args
-        or not isinstance(definition, StrawberryField)
-        or not definition.is_basic_field
-        or not definition.python_name
-        or definition.default_resolver is not getattr
-        # Strawberry's own attribute read (exception handlers would wrap it otherwise)
-        or getattr(field.resolve, "__name__", "") != "_get_basic_result"
-    ):
-        return _NORMAL_KIND
-    declared = field.type
-    is_non_null = isinstance(declared, GraphQLNonNull)
-    inner = declared.of_type if isinstance(declared, GraphQLNonNull) else declared
-    common: dict[str, Any] = {
-        "attribute": definition.python_name,
-        "declared": declared,
-        "is_non_null": is_non_null,
-    }
-    if not isinstance(inner, GraphQLList):
-        return _single(inner, common)
-    item_type = inner.of_type
-    item = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-    common |= {"item_type": item_type, "is_item_non_null": isinstance(item_type, GraphQLNonNull)}
-    if isinstance(item, GraphQLLeafType):
-        return _Kind(_LEAVES, coerce=item.coerce_output_value, **common)
-    if isinstance(item, GraphQLObjectType) and _is_plain_object(item):
-        return _Kind(_OBJECTS, object_type=item, is_type_of=item.is_type_of, **common)
-    return _NORMAL_KIND
-
-
-def _single(inner: GraphQLOutputType, common: dict[str, Any]) -> _Kind:
-    if isinstance(inner, GraphQLLeafType):
-        is_text = inner is GraphQLString or inner is GraphQLID
-        return _Kind(_LEAF, coerce=inner.coerce_output_value, is_text=is_text, **common)
-    if isinstance(inner, GraphQLObjectType) and _is_plain_object(inner):
-        return _Kind(_OBJECT, object_type=inner, is_type_of=inner.is_type_of, **common)
-    return _NORMAL_KIND
-
-
-def _is_plain_object(object_type: GraphQLObjectType) -> bool:
-    """Whether its `is_type_of` is none or Strawberry's own (which never reads the info)."""
-    check = object_type.is_type_of
-    return check is None or getattr(check, "__qualname__", "").endswith(
-        "_get_is_type_of.<locals>.is_type_of"
-    )
-
-
-def executor_class(max_response_bytes: int, *, has_fast_path: bool = True) -> type[Any]:
+def executor_class(
+    max_response_bytes: int, *, has_fast_path: bool = True
+) -> type[PortfolioExecutor]:
     """The executor for a schema whose answers may take `max_response_bytes`."""
     return type(
         "PortfolioExecutor",
