@@ -109,7 +109,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                         budget.spent += step.key_cost + size
                         results[step.key] = value
                         continue
-                    result = self._leaf(step, value)
+                    result = _MISSING if value is _MISSING else self._leaf(step, value)
                 elif kind == TYPENAME:
                     result = parent_type.name
                     budget.spent += step.key_cost + len(result)
