@@ -105,8 +105,8 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                     except Exception:  # the normal path reads it again and reports it
                         value = _MISSING
                     if type(value) is str and field.is_text:  # most fields: inline
-                        size = len(value) if value.isascii() else len(value.encode())
-                        budget.spent += step.key_cost + size
+                        length = len(value) if value.isascii() else len(value.encode())
+                        budget.spent += step.key_cost + length
                         results[step.key] = value
                         continue
                     result = _MISSING if value is _MISSING else self._leaf(step, value)
