@@ -292,10 +292,10 @@ class StatusListService:
 
 
 # Statements built once (their compiled form is cached): read on every own verification.
-_VERSION_OF = select(StatusListRecord.version).where(StatusListRecord.id == bindparam("id"))
-_SIGNED_LIST = select(StatusListRecord.signed_json, StatusListRecord.version).where(
-    StatusListRecord.id == bindparam("id")
-)
+# On the table (`_LISTS`), not the ORM class: a Core statement skips the ORM's compile and
+# loading steps (each verification of an own badge reads the version).
+_VERSION_OF = select(_LISTS.c.version).where(_LISTS.c.id == bindparam("id"))
+_SIGNED_LIST = select(_LISTS.c.signed_json, _LISTS.c.version).where(_LISTS.c.id == bindparam("id"))
 
 
 def _columns_of(purpose: str) -> tuple[Any, Any]:
