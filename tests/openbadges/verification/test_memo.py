@@ -133,3 +133,22 @@ async def test_a_vc_jwt_s_signature_is_checked_each_time_its_payload_is_remember
     assert len(proofs) == 1  # the payload's canonical form
     assert statuses(result)["proof"] == ["failed"]
     assert again.checks == first.checks
+
+
+async def test_a_caller_changing_a_report_does_not_change_the_remembered_badge(
+    issuer: Issuer,
+) -> None:
+    proofs = ProofMemo()
+    credential = issuer.sign(issuer.credential())
+    first = await verify(credential, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
+    second = await verify(credential, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
+    assert first.credential is not None
+    assert second.credential is not None
+    first.credential["validUntil"] = "2020-01-01T00:00:00Z"  # callers may keep and change it
+    second.credential["issuer"] = "https://ailleurs.example"
+
+    third = await verify(credential, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
+
+    assert third.verified, third.to_json()
+    assert third.checks == second.checks
+    assert third.credential == {**second.credential, "issuer": credential["issuer"]}
