@@ -342,6 +342,7 @@ async def _grow_to(url: str, demo: dict[str, str], total: int) -> None:
         )
         sample = await connection.fetchrow("SELECT signed_json, jwt FROM credentials LIMIT 1")
         started = time.perf_counter()
+        await connection.execute(_UUID7)
         remaining = total - have
         while remaining > 0:
             batch = min(remaining, LIST_SIZE)
@@ -379,12 +380,22 @@ _TAKE_SQL = (
     " RETURNING id, purpose, sequence, size, allocated, slot_key"
 )
 
+# Row ids as the service makes them (`service.db.ids`: UUIDv7, time-ordered): a timestamp
+# `ms_ago` milliseconds before the statement's start, then random bits (version 7, variant 2).
+_UUID7 = """
+CREATE OR REPLACE FUNCTION pg_temp.uuid7(ms_ago bigint) RETURNS uuid AS $$
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) PLACING substring(
+        int8send((extract(epoch FROM statement_timestamp()) * 1000)::bigint - ms_ago)
+        FROM 3) FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+$$ LANGUAGE sql VOLATILE
+"""
+
 # Learners, completions, credentials and audit events, one of each per credential, with the
 # columns and unique keys the service fills (the signed text copied from a real credential).
 _BULK = """
 WITH numbers AS (
-    SELECT n, gen_random_uuid() AS learner, gen_random_uuid() AS completion,
-           gen_random_uuid() AS credential
+    SELECT n, pg_temp.uuid7($1 - n) AS learner, pg_temp.uuid7($1 - n) AS completion,
+           pg_temp.uuid7($1 - n) AS credential, pg_temp.uuid7($1 - n) AS event
     FROM generate_series(0, $1 - 1) AS n
 ), learners AS (
     INSERT INTO learners (id, email, did, created_at)
@@ -402,8 +413,8 @@ WITH numbers AS (
     FROM numbers
 )
 INSERT INTO audit_events (id, at, actor, action, subject, detail, issuer)
-SELECT gen_random_uuid(), now(), 'bench', 'credential.issue', credential::text, '{}'::jsonb,
-    NULL FROM numbers
+SELECT event, now(), 'bench', 'credential.issue', credential::text, '{}'::jsonb, NULL
+FROM numbers
 """
 
 
