@@ -344,7 +344,7 @@ class LeanCompletions:
         answers = {r.prompt: r.answer for r in completion.reflections}
         if any(len(answers.get(key) or "") < (length or 0) for key, length in lengths.items()):
             raise _Refused(422)
-        if rows[0]["track"] is not None:
+        if rows[0]["track"] is not None and rows[0]["level"] > 1:  # as Insigne: level 1 has no rule
             await db.fetchval(_TRACK, rows[0]["issuer_id"], rows[0]["track"])
         key_rows = await db.fetch(_KEYS, rows[0]["issuer_id"])
         if len(key_rows) != 2:
