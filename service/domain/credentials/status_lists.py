@@ -37,6 +37,7 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
@@ -194,7 +195,7 @@ class StatusListService:
         """An empty list, signed (pure: `start` stores it)."""
         now = self._clock()
         record = StatusListRecord(
-            id=uuid.uuid4(),
+            id=new_id(),
             issuer_id=issuer.issuer.id,
             purpose=purpose,
             sequence=sequence,

@@ -27,6 +27,7 @@ from openbadges.keys import (
     public_key_multibase,
 )
 from openbadges.models import OB_CONTEXT, format_datetime
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.clients.audit import record_event
@@ -128,7 +129,7 @@ class IssuerService:
     ) -> IssuerProfile:
         """A new issuer with its first keys; a slug taken (now or concurrently) is a Conflict."""
         values = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "slug": slug,
             "name": name,
             "url": url,
