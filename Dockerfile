@@ -43,9 +43,9 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     INSIGNE_DATA_DIR=/data
 
 # DejaVu Sans draws the badge PNGs and link-preview cards (every accent of French); Pango lays
-# out the transcripts' PDF attestations (WeasyPrint).
+# out the transcripts' PDF attestations (WeasyPrint), whose fonts HarfBuzz subsets.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
-        libpango-1.0-0 libpangoft2-1.0-0 \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 insigne \

@@ -33,6 +33,7 @@ from email_validator import validate_email
 
 from openbadges.jsontypes import dumps
 from openbadges.status import status_entry
+from service.db.ids import new_id
 from service.domain.catalogue.achievements import Achievement
 from service.domain.clients.clients import _ALGORITHM, _AUDIENCE  # the same token rules
 from service.domain.clock import utc_now
@@ -246,7 +247,7 @@ class LeanCompletions:
                 raise _Refused(409)
             now = datetime.now(UTC)
             learner = await db.fetchval(
-                _LEARNER, uuid.uuid4(), completion.learner.email, completion.learner.id, now
+                _LEARNER, new_id(), completion.learner.email, completion.learner.id, now
             )
             if not await db.fetchval(
                 _COMPLETION,
@@ -295,7 +296,7 @@ class LeanCompletions:
             detail = {"achievement": draft.achievement.slug, "externalId": completion.external_id}
             await db.execute(
                 _AUDIT,
-                uuid.uuid4(),
+                new_id(),
                 now,
                 client["client_id"],
                 str(draft.credential_id),
@@ -343,7 +344,7 @@ class LeanCompletions:
         answers = {r.prompt: r.answer for r in completion.reflections}
         if any(len(answers.get(key) or "") < (length or 0) for key, length in lengths.items()):
             raise _Refused(422)
-        if rows[0]["track"] is not None:
+        if rows[0]["track"] is not None and rows[0]["level"] > 1:  # as Insigne: level 1 has no rule
             await db.fetchval(_TRACK, rows[0]["issuer_id"], rows[0]["track"])
         key_rows = await db.fetch(_KEYS, rows[0]["issuer_id"])
         if len(key_rows) != 2:
@@ -355,8 +356,8 @@ class LeanCompletions:
             taken["allocated"] - 1, bytes.fromhex(taken["slot_key"]), taken["size"]
         )
         return Draft(
-            credential_id=uuid.uuid4(),
-            completion_id=uuid.uuid4(),
+            credential_id=new_id(),
+            completion_id=new_id(),
             completion=completion,
             achievement=achievement,
             issuer=issuer,

@@ -65,6 +65,9 @@ def server_env(database_url: str, tmp: Path, port: int) -> dict[str, str]:
     """The environment for every ``insigne`` command: fixed secrets, so workers agree."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("INSIGNE_")}
     return env | {
+        # This tree's code, not the one the virtual environment's editable install points to
+        # (a git worktree shares the main tree's .venv; without this it serves main's code).
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "INSIGNE_DATABASE_URL": database_url,
         "INSIGNE_DATA_DIR": str(tmp / "data"),
         "INSIGNE_PUBLIC_URL": f"http://{HOST}:{port}",

@@ -91,6 +91,8 @@ class Canonicalized:
         quads: the document's RDF quads before canonicalisation (what the proof covers), for
             reading the signed values back.
         top: the node the document's top-level JSON object describes, when it is one node.
+        readings: what a verifier read from this dataset, kept with it (a remembered proof's
+            dataset is not read again; see `openbadges.verification.memo`).
     """
 
     document: str
@@ -100,6 +102,7 @@ class Canonicalized:
     relative_iris: frozenset[str] = frozenset()
     quads: Sequence[ox.Quad] = field(default=(), repr=False, compare=False)
     top: ox.NamedNode | ox.BlankNode | None = field(default=None, repr=False, compare=False)
+    readings: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_safe(self) -> bool:

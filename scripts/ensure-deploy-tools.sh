@@ -13,6 +13,10 @@ if [ "$(id -u)" != "0" ]; then
     echo "missing:$missing: run 'sudo apt-get install -y$missing'" >&2
     exit 1
 fi
-apt-get update -qq
+# Test workers may run two of these scripts at once, and apt takes one at a time: wait for
+# the other (and for any other apt, up to five minutes) instead of failing on its lock.
+exec 9>/tmp/insigne-apt.lock
+flock 9
+apt-get -o DPkg::Lock::Timeout=300 update -qq
 # The test starts nginx itself, on 127.0.0.1 ports: the package must not start its own.
-DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $missing >/dev/null
+DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get -o DPkg::Lock::Timeout=300 install -y -qq $missing >/dev/null

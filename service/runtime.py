@@ -59,6 +59,9 @@ from service.limits import RateLimits, TrustedProxies
 from service.outbound import SafeFetcher
 from service.settings import Settings, read_key_ring
 
+CREDENTIAL_PROOFS = 256
+"""Credentials whose proofs a process remembers (the most recently verified)."""
+
 
 class Services:
     """The domain services of one unit of work, for one caller (None: anonymous).
@@ -314,6 +317,9 @@ class Runtime:
     issuer_registries: Mapping[str, RegistryEntry] = field(default_factory=dict)
     # Status list signatures found valid, by the exact list: each is checked once per change.
     status_list_proofs: ProofMemo = field(default_factory=ProofMemo)
+    # Credentials' own proofs found valid, by the exact document and key: a badge verified
+    # again is not canonicalised again (its dates, status and issuer keys are read each time).
+    credential_proofs: ProofMemo = field(default_factory=lambda: ProofMemo(CREDENTIAL_PROOFS))
     # Own signed status lists by version (each use checks the version: never stale).
     published_lists: PublishedLists = field(default_factory=PublishedLists)
 
@@ -387,6 +393,7 @@ class Runtime:
             http_hosts=settings.fetch_http_hosts,
             clock=self.clock,
             status_list_proofs=self.status_list_proofs,
+            credential_proofs=self.credential_proofs,
             limits=VerificationLimits(
                 max_fetches=settings.verify_max_fetches,
                 max_status_entries=settings.verify_max_status_entries,
@@ -439,6 +446,7 @@ class Runtime:
         """
         self.fetcher.forget_all()
         self.status_list_proofs.clear()
+        self.credential_proofs.clear()
         self.published_lists.clear()
         await self.rate_limits.reset()
 

@@ -1,5 +1,8 @@
 """Proofs already found valid, by the exact bytes they cover: a status list's signature.
 
+The same holds for a credential verified again and again (an employer's verifier, the same
+badge sent twice): `verify`'s ``credential_proofs`` keeps its proofs' outcomes too.
+
 A status list credential is verified again for every badge that points to it, though it
 changes only when one of its bits does. A `ProofMemo` remembers which Data Integrity proofs
 verified, keyed by a digest of the exact document, the proof's position and the public key
@@ -33,6 +36,13 @@ class ProofMemo:
         digest = hashlib.sha256(dumps(document))
         digest.update(b"\0%d\0" % index)
         digest.update(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+        return digest.digest()
+
+    @staticmethod
+    def payload_key(document: JSONObject) -> bytes:
+        """A VC-JWT's payload credential as given (its canonical form depends on nothing else)."""
+        digest = hashlib.sha256(b"vc-jwt payload\0")
+        digest.update(dumps(document))
         return digest.digest()
 
     def recall(self, key: bytes) -> Canonicalized | None:

@@ -26,7 +26,7 @@ from openbadges.errors import (
     StatusListError,
     UnsupportedCryptosuite,
 )
-from openbadges.jsontypes import JSONObject, loads
+from openbadges.jsontypes import JSONObject, copy_json, loads
 from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
 from openbadges.proofs.jwt import verify_jwt
@@ -57,7 +57,7 @@ class _Context:
     check_status: bool = True
     depth: int = 0  # records (CLR 2.0) around the credential
     list_proofs: ProofMemo | None = None  # for the status lists this credential points to
-    proofs: ProofMemo | None = None  # for this document's own proofs (set for a status list)
+    proofs: ProofMemo | None = None  # for this document's own proofs (a list's, or the caller's)
 
 
 async def verify(
@@ -71,6 +71,7 @@ async def verify(
     check_status: bool = True,
     budget: Budget | None = None,
     status_list_proofs: ProofMemo | None = None,
+    credential_proofs: ProofMemo | None = None,
 ) -> VerificationResult:
     """Verify an Open Badges (or any VC 2.0 / 1.1) credential.
 
@@ -89,6 +90,10 @@ async def verify(
             when omitted, so that no caller is unbounded.
         status_list_proofs: status list signatures already found valid (see `ProofMemo`);
             the lists' dates and bits are read each time, their signatures checked once.
+        credential_proofs: the same for the credential's own proofs (and, for a VC-JWT whose
+            signature verified, its payload's canonical form): a verifier that sees the same
+            badge again checks its signature once, while its dates, status, recipient and
+            issuer's keys are read each time.
 
     Returns:
         The report; ``verified`` is true only when no check failed.
@@ -106,6 +111,7 @@ async def verify(
         budget,
         check_status,
         list_proofs=status_list_proofs,
+        proofs=credential_proofs,
     )
     return await _verify_counted(data, context, recipient)
 
@@ -141,16 +147,16 @@ async def _verify(
                 format="jwt",
                 unverified_credential=unverified_payload(str(credential_or_token)),
             )
-        canonical: Canonicalized | Check = _canonicalize(credential, context.loader)
+        canonical = _canonicalize_signed_payload(credential, context)
     else:
         credential = credential_or_token if isinstance(credential_or_token, dict) else {}
         found, canonical = await _verify_data_integrity(credential, context)
     # Every check below reads what the proof covers (the RDF dataset), however it is spelt.
-    checked, terms = read_signed(credential, canonical)
+    checked, terms, schema = _read_signed(credential, canonical, context.schema)
     results = [_format_check(form, origin), checks.check_context(checked)]
     # The JWS covers the bytes: an undefined term is a doubt about meaning, not unsigned data.
     results.append(terms_check_for_jwt(terms) if form == "jwt" else terms)
-    results.append(checks.check_schema(checked, context.schema))
+    results.append(schema)
     results.extend(_bound(found, checked))
     results.extend(checks.check_dates(checked, context.now))
     if context.check_status:
@@ -164,6 +170,28 @@ async def _verify(
     return VerificationResult(
         checks=(*results, *held), credential=checked, format=form, embedded=reports
     )
+
+
+def _read_signed(
+    credential: JSONObject, canonical: Canonicalized | Check, schema: SchemaValidator | None
+) -> tuple[JSONObject, Check, Check]:
+    """The credential as signed, its terms check and its schema check.
+
+    Each is a function of the credential and its dataset alone, so they are kept with the
+    dataset (`Canonicalized.readings`): a proof remembered by a `ProofMemo` (the same bytes)
+    is not read again. The signed view is handed out as a copy: callers may keep or change it.
+    """
+    if isinstance(canonical, Check) or schema is not None:
+        checked, terms = read_signed(credential, canonical)
+        return checked, terms, checks.check_schema(checked, schema)
+    found = canonical.readings.get("signed")
+    if not isinstance(found, tuple):
+        checked, terms = read_signed(credential, canonical)
+        found = (copy_json(checked), terms, checks.check_schema(checked, None))
+        canonical.readings["signed"] = found
+        return checked, terms, found[2]
+    kept, terms, schema_check = found
+    return copy_json(kept), terms, schema_check
 
 
 @dataclass(frozen=True)
@@ -246,6 +274,26 @@ def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalize
             f"the credential is not valid JSON-LD: {error}",
             cause=cause_of(error),
         )
+
+
+def _canonicalize_signed_payload(
+    credential: JSONObject, context: _Context
+) -> Canonicalized | Check:
+    """A VC-JWT's credential, whose JWS just verified, canonicalised (once per exact payload).
+
+    The canonical form is a function of the payload alone: the JWS is checked every time,
+    only its RDF reading is remembered.
+    """
+    memo = context.proofs
+    if memo is None:
+        return _canonicalize(credential, context.loader)
+    key = ProofMemo.payload_key(credential)
+    if (recalled := memo.recall(key)) is not None:
+        return recalled
+    canonical = _canonicalize(credential, context.loader)
+    if isinstance(canonical, Canonicalized):
+        memo.remember(key, canonical)
+    return canonical
 
 
 async def _verify_jwt_proof(

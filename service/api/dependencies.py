@@ -85,7 +85,16 @@ async def optional_principal(
 SECURITY[optional_principal] = [{}, {"oauth2": []}]  # anonymous, or any token
 
 
-def provide_verifications(runtime: NamedDependency[Runtime]) -> VerificationService:
+def provide_verifications(
+    runtime: NamedDependency[Runtime], throttled: NamedDependency[None]
+) -> VerificationService:
+    """The verifier, built once the caller's rate limit let it through (``throttled``).
+
+    Depending on the throttle keeps the route's dependencies in a chain (principal, throttle,
+    verifier): Litestar resolves the dependencies of one level together in an anyio task
+    group, two tasks per request, where a chain is awaited in line.
+    """
+    del throttled
     return runtime.verifications()
 
 

@@ -28,6 +28,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from service.db.ids import new_id
+
 JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
 
@@ -72,7 +74,7 @@ class IssuerRecord(Base):
 
     __tablename__ = "issuers"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str] = mapped_column(String(500))
@@ -94,7 +96,7 @@ class IssuerKeyRecord(Base):
     __tablename__ = "issuer_keys"
     __table_args__ = (UniqueConstraint("issuer_id", "name"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))  # the verification method's fragment
     kind: Mapped[str] = mapped_column(String(20))  # ed25519 (Data Integrity) or rsa (VC-JWT)
@@ -114,7 +116,7 @@ class AchievementRecord(Base):
     # A track is its issuer's: another issuer's track of the same name is another track.
     __table_args__ = (UniqueConstraint("issuer_id", "track", "level"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
     track: Mapped[str] = mapped_column(String(200))
@@ -145,7 +147,7 @@ class PromptRecord(Base):
     __tablename__ = "prompts"
     __table_args__ = (UniqueConstraint("achievement_id", "key"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"), index=True)
     key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer)
@@ -165,7 +167,7 @@ class LearnerRecord(Base):
 
     __tablename__ = "learners"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     did: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
@@ -176,7 +178,7 @@ class ClientRecord(Base):
 
     __tablename__ = "clients"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     secret_hash: Mapped[str] = mapped_column(String(200))
@@ -197,7 +199,7 @@ class CompletionRecord(Base):
         UniqueConstraint("client_id", "idempotency_key"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     external_id: Mapped[str] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
@@ -221,7 +223,7 @@ class EvidenceRecord(Base):
     __tablename__ = "evidence"
     __table_args__ = (UniqueConstraint("completion_id", "prompt_key"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), index=True)
     prompt_key: Mapped[str] = mapped_column(String(100))
     position: Mapped[int] = mapped_column(Integer)
@@ -241,7 +243,7 @@ class StatusListRecord(Base):
     __tablename__ = "status_lists"
     __table_args__ = (UniqueConstraint("issuer_id", "purpose", "sequence"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(20))
     sequence: Mapped[int] = mapped_column(Integer)  # the issuer's 1st, 2nd... list
@@ -265,7 +267,7 @@ class CredentialRecord(Base):
         UniqueConstraint("suspension_list_id", "suspension_index"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     completion_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("completions.id"), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
     signed_json: Mapped[str] = mapped_column(Text)  # never re-serialised: served byte for byte
@@ -290,7 +292,7 @@ class AuditEventRecord(Base):
 
     __tablename__ = "audit_events"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(100))
@@ -305,7 +307,7 @@ class WebhookEndpointRecord(Base):
 
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list[Any]]
@@ -324,7 +326,7 @@ class WebhookDeliveryRecord(Base):
 
     __tablename__ = "webhook_deliveries"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
     event: Mapped[str] = mapped_column(String(100))
     message_id: Mapped[str] = mapped_column(String(100))  # webhook-id: one per event
@@ -342,7 +344,7 @@ class WebhookAttemptRecord(Base):
 
     __tablename__ = "webhook_attempts"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
     at: Mapped[datetime]
     status_code: Mapped[int | None] = mapped_column(Integer)
@@ -359,7 +361,7 @@ class TrackRecord(Base):
     __tablename__ = "tracks"
     __table_args__ = (UniqueConstraint("issuer_id", "name"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     issuer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("issuers.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -374,7 +376,7 @@ class AchievementVersionRecord(Base):
     __tablename__ = "achievement_versions"
     __table_args__ = (UniqueConstraint("achievement_id", "version"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"))
     version: Mapped[int] = mapped_column(Integer)
     definition: Mapped[dict[str, Any]]
@@ -401,7 +403,7 @@ class XapiMappingRecord(Base):
     __tablename__ = "xapi_mappings"
     __table_args__ = (UniqueConstraint("client_id", "completed_activity"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     achievement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("achievements.id"))
     completed_activity: Mapped[str] = mapped_column(String(2000))
@@ -416,7 +418,7 @@ class XapiAccountRecord(Base):
     __tablename__ = "xapi_accounts"
     __table_args__ = (UniqueConstraint("client_id", "home_page", "name"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     home_page: Mapped[str] = mapped_column(String(500))
     name: Mapped[str] = mapped_column(String(300))
@@ -434,7 +436,7 @@ class XapiStatementRecord(Base):
     __tablename__ = "xapi_statements"
     __table_args__ = (UniqueConstraint("client_id", "statement_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     statement_id: Mapped[uuid.UUID]
     fingerprint: Mapped[str | None] = mapped_column(String(64))  # None: voided before it came
@@ -460,7 +462,7 @@ class WalletExchangeRecord(Base):
 
     __tablename__ = "wallet_exchanges"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     credential_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credentials.id"), index=True)
     reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -489,7 +491,7 @@ class TranscriptRecord(Base):
 
     __tablename__ = "transcripts"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     learner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learners.id"), index=True)
     signed_json: Mapped[str] = mapped_column(Text)  # served byte for byte

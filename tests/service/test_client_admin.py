@@ -197,6 +197,26 @@ async def test_a_disabled_clients_tokens_and_secret_stop_working(
     assert again.json()["error"] == "invalid_client"
 
 
+async def test_a_disabled_clients_token_stops_verifying_at_once(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    """The verification route reads its caller's client afresh too (it keeps no principal)."""
+    created = await _create(client, admin, scopes=["credentials:read"])
+    issued = (await _token(client, created["clientId"], created["clientSecret"])).json()
+    headers = bearer(issued["access_token"])
+    before = await client.post("/api/v1/verifications", json={"jwt": "a.b.c"}, headers=headers)
+
+    disabled = await client.post(f"/api/v1/clients/{created['clientId']}/disable", headers=admin)
+    after = await client.post("/api/v1/verifications", json={"jwt": "a.b.c"}, headers=headers)
+    anonymous = await client.post("/api/v1/verifications", json={"jwt": "a.b.c"})
+
+    assert before.status_code == 200, before.text
+    assert disabled.status_code == 200, disabled.text
+    assert after.status_code == 401, after.text
+    assert after.json()["error"] == "invalid_token"
+    assert anonymous.status_code == 200  # the same body, without the token: verified
+
+
 async def test_a_client_cannot_disable_itself(
     client: httpx.AsyncClient, token: Getter, make_client: MakeClient
 ) -> None:

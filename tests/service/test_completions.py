@@ -1,6 +1,7 @@
 import base64
 import copy
 import hashlib
+import uuid
 from typing import Any
 
 import httpx
@@ -193,3 +194,13 @@ async def test_client_may_only_issue_for_its_issuers(
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "achievement"
+
+
+async def test_rows_made_later_sort_after_earlier_ones(client: Client, token: Getter) -> None:
+    """Ids are UUIDv7: each new credential lands at the right edge of its indexes."""
+    access = await token()
+    first = (await post(client, access, completion("order-1"))).json()["id"]
+    second = (await post(client, access, completion("order-2"))).json()["id"]
+
+    assert uuid.UUID(first).version == uuid.UUID(second).version == 7
+    assert uuid.UUID(first) < uuid.UUID(second)

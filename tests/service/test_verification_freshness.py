@@ -1,7 +1,8 @@
 """Own documents are cached between verifications, yet a status change is seen at once.
 
 The verifier keeps own status lists by version and their signatures by exact content
-(`PublishedLists`, `ProofMemo`); these tests warm both, change a status through the API and
+(`PublishedLists`, `ProofMemo`), and the credentials' own proofs by exact bytes and key
+(`Runtime.credential_proofs`); these tests warm them, change a status through the API and
 verify again over HTTP straight away.
 """
 
@@ -62,14 +63,16 @@ async def test_a_revocation_is_seen_by_the_next_verification(
     client: httpx.AsyncClient, issued: dict[str, Any], revoker: dict[str, str], runtime: Runtime
 ) -> None:
     before = [await _verdicts(client, issued) for _ in range(2)]
-    remembered = len(runtime.status_list_proofs)
+    remembered = len(runtime.status_list_proofs), len(runtime.credential_proofs)
     await _change(client, revoker, issued, "revoke")
 
     after = await _verdicts(client, issued)
 
     assert before == [[("valid", None)] * 3] * 2
-    assert remembered == 2  # the warm caches: both lists' signatures
+    # The warm caches: both lists' signatures; the badge's proof and its VC-JWT's payload.
+    assert remembered == (2, 2)
     assert after == [("invalid", "status")] * 3
+    assert len(runtime.credential_proofs) == 2  # the same bytes: nothing checked again
 
 
 async def test_a_lifted_suspension_is_seen_by_the_next_verification(

@@ -140,10 +140,12 @@ async def check_previous_level(
     Only badges the visibility policy lets this platform see count: the answer must not tell
     a client whether an e-mail address holds a badge it could not read otherwise.
     """
+    if achievement.level <= 1:
+        return  # nothing below it: no rule to read
     requires = await session.scalar(
         _REQUIRES, {"issuer": achievement.issuer_id, "track": achievement.track}
     )
-    if not requires or achievement.level <= 1:
+    if not requires:
         return
     below = await session.scalar(
         select(AchievementRecord.id).where(

@@ -1,11 +1,11 @@
 """The audit trail: who did what, when. Never secrets, never reflection text."""
 
-import uuid
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.ids import new_id
 from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord
 from service.domain.clock import Clock, utc_now
@@ -30,7 +30,7 @@ async def record_event(
     await session.execute(
         _INSERT,
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "at": clock(),
             "actor": actor,
             "action": action,

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from openbadges.status import StatusPurpose
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of, upsert_returning_id
 from service.db.tables import (
     CompletionRecord,
@@ -184,8 +185,8 @@ class AwardService:
             return ListNeeded(issuer, held.sequence, SUSPENSION)
         held_list, held_index = (held.list_id, held.index) if held else (None, None)
         return Draft(
-            credential_id=uuid.uuid4(),
-            completion_id=uuid.uuid4(),
+            credential_id=new_id(),
+            completion_id=new_id(),
             completion=completion,
             achievement=achievement,
             issuer=issuer,
@@ -220,7 +221,7 @@ class AwardService:
             self._session,
             LearnerRecord,
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "email": completion.learner.email,
                 "did": completion.learner.id,
                 "created_at": self._clock(),

@@ -36,6 +36,7 @@ from openbadges.models import (
 )
 from openbadges.proofs.jwt import sign_jwt
 from openbadges.signing import sign_credential
+from service.db.ids import new_id
 from service.domain.catalogue.achievements import Achievement
 from service.domain.credentials.completions import Completion
 from service.domain.issuers.issuers import IssuerKeys, IssuerProfile
@@ -117,7 +118,7 @@ def evidence_items(completion: Completion, achievement: Achievement) -> tuple[Ev
     prompts = {prompt.key: prompt.text for prompt in achievement.prompts}
     return tuple(
         EvidenceItem(
-            id=uuid.uuid4(),
+            id=new_id(),
             prompt_key=reflection.prompt,
             prompt_text=prompts[reflection.prompt],
             position=position,

@@ -37,6 +37,7 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import CredentialRecord, StatusListRecord
 from service.domain.clock import Clock, utc_now
@@ -194,7 +195,7 @@ class StatusListService:
         """An empty list, signed (pure: `start` stores it)."""
         now = self._clock()
         record = StatusListRecord(
-            id=uuid.uuid4(),
+            id=new_id(),
             issuer_id=issuer.issuer.id,
             purpose=purpose,
             sequence=sequence,
@@ -292,10 +293,10 @@ class StatusListService:
 
 
 # Statements built once (their compiled form is cached): read on every own verification.
-_VERSION_OF = select(StatusListRecord.version).where(StatusListRecord.id == bindparam("id"))
-_SIGNED_LIST = select(StatusListRecord.signed_json, StatusListRecord.version).where(
-    StatusListRecord.id == bindparam("id")
-)
+# On the table (`_LISTS`), not the ORM class: a Core statement skips the ORM's compile and
+# loading steps (each verification of an own badge reads the version).
+_VERSION_OF = select(_LISTS.c.version).where(_LISTS.c.id == bindparam("id"))
+_SIGNED_LIST = select(_LISTS.c.signed_json, _LISTS.c.version).where(_LISTS.c.id == bindparam("id"))
 
 
 def _columns_of(purpose: str) -> tuple[Any, Any]:

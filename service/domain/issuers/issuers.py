@@ -27,7 +27,8 @@ from openbadges.keys import (
     public_key_multibase,
 )
 from openbadges.models import OB_CONTEXT, format_datetime
-from service.db.inserts import insert_ignoring_conflicts
+from service.db.ids import new_id
+from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
@@ -128,7 +129,7 @@ class IssuerService:
     ) -> IssuerProfile:
         """A new issuer with its first keys; a slug taken (now or concurrently) is a Conflict."""
         values = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "slug": slug,
             "name": name,
             "url": url,
@@ -365,19 +366,17 @@ class IssuerService:
 
 
 # Statements built once (SQLAlchemy caches their compiled form): the verifier's hot path.
+# On the tables, not the ORM classes: a Core statement skips the ORM's compile and loading
+# steps (about a fifth of a statement's CPU), and these read plain columns only.
+_ISSUERS, _KEYS = table_of(IssuerRecord), table_of(IssuerKeyRecord)
 _KEYS_BY_SLUG = (
-    select(
-        IssuerKeyRecord.name,
-        IssuerKeyRecord.kind,
-        IssuerKeyRecord.public_jwk,
-        IssuerKeyRecord.compromised_at,
-    )
-    .select_from(IssuerRecord)
-    .outerjoin(IssuerKeyRecord, IssuerKeyRecord.issuer_id == IssuerRecord.id)
-    .where(IssuerRecord.slug == bindparam("slug"))
-    .order_by(IssuerKeyRecord.created_at)
+    select(_KEYS.c.name, _KEYS.c.kind, _KEYS.c.public_jwk, _KEYS.c.compromised_at)
+    .select_from(_ISSUERS)
+    .outerjoin(_KEYS, _KEYS.c.issuer_id == _ISSUERS.c.id)
+    .where(_ISSUERS.c.slug == bindparam("slug"))
+    .order_by(_KEYS.c.created_at)
 )
-_ISSUER_BY_SLUG = select(IssuerRecord.id).where(IssuerRecord.slug == bindparam("slug"))
+_ISSUER_BY_SLUG = select(_ISSUERS.c.id).where(_ISSUERS.c.slug == bindparam("slug"))
 
 
 class _KeyColumns(Protocol):

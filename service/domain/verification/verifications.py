@@ -231,9 +231,11 @@ class VerificationService:
         clock: Clock = utc_now,
         limits: VerificationLimits | None = None,
         status_list_proofs: ProofMemo | None = None,
+        credential_proofs: ProofMemo | None = None,
     ) -> None:
         self._own = own
         self._status_list_proofs = status_list_proofs
+        self._credential_proofs = credential_proofs
         self._fetcher = fetcher
         self._http_hosts = http_hosts
         self._trusted = trusted_issuers
@@ -300,6 +302,7 @@ class VerificationService:
                     recipient=submission.recipient_email,
                     budget=budget,
                     status_list_proofs=self._status_list_proofs,
+                    credential_proofs=self._credential_proofs,
                 )
             missing = [c for c in budget.checks_since(0) if c not in result.checks]
             return replace(result, checks=(*result.checks, *missing))

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.ids import new_id
 from service.db.inserts import table_of
 from service.db.tables import CredentialRecord, WalletExchangeRecord
 from service.domain.clients.audit import record_event
@@ -99,7 +100,7 @@ class WalletOffers:
         expires_at = now + OFFER_TTL
         await self._session.execute(
             insert(table_of(WalletExchangeRecord)).values(
-                id=uuid.uuid4(),
+                id=new_id(),
                 credential_id=credential_id,
                 reference_hash=digest(reference),
                 code_hash=digest(pre_authorized_code(reference, self._code_key)),

@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.identity import normalise_email
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, upsert_returning_id
 from service.db.tables import (
     CompletionRecord,
@@ -119,7 +120,7 @@ class XapiIntake:
                 self._session,
                 XapiStatementRecord,
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "client_id": client.id,
                     "statement_id": statement.id,
                     "fingerprint": statement.fingerprint,
@@ -216,7 +217,7 @@ class XapiIntake:
                 self._session,
                 XapiAccountRecord,
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "client_id": client.id,
                     "home_page": account.home_page,
                     "name": account.name,
@@ -301,7 +302,7 @@ class XapiIntake:
                 self._session,
                 XapiStatementRecord,
                 {
-                    "id": uuid.uuid4(),
+                    "id": new_id(),
                     "client_id": client.id,
                     "statement_id": statement_id,
                     "status": VOIDED,

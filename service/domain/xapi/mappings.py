@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts
 from service.db.tables import XapiMappingRecord
 from service.domain.catalogue.achievements import Achievement, AchievementService
@@ -92,7 +93,7 @@ class XapiMappings:
         if len(await self.list()) >= MAX_MAPPINGS:
             raise Conflict(Said("xapi-mappings-full", most=MAX_MAPPINGS))
         mapping = Mapping(
-            uuid.uuid4(),
+            new_id(),
             achievement.id,
             new.completed_activity,
             dict(sorted(new.answers.items())),
