@@ -6,8 +6,8 @@ Digital Credentials Consortium's signing service (``digitalcredentials/signing-s
 (a process of its own, the same connections, one discarded run each, then interleaved rounds:
 Insigne, DCC, Insigne…), and prints requests/s and the CPU per request read from /proc (utime
 + stime of each server's process group, plus for Insigne the PostgreSQL backends of the bench
-database), the ratio Insigne completions/s to DCC signatures/s (issue 26: at least 2×), and
-the load average.
+database; wrk's own CPU beside), the ratio Insigne completions/s to DCC signatures/s (issue
+26: at least 2×), and the load average.
 
 The DCC service is asked for eddsa-rdfc-2022 (``?suite=eddsa2022``), the cryptosuite of
 Insigne's Data Integrity proof, over the OpenBadgeCredential Insigne issued in the warm-up,
@@ -51,6 +51,7 @@ from bench.completion_cpu import (
     Sample,
     Target,
     _backends,
+    _children_ms,
     _group_ticks,
     _insigne,
     _ready,
@@ -293,7 +294,9 @@ async def _sample(
         backends_before = await _backends(monitor, database_name) if database_name else {}
         server_before = _group_ticks(target.process.pid)
         started = time.perf_counter()
+        load_before = _children_ms()
         output = await asyncio.to_thread(run, target.base_url, args.seconds, args.connections)
+        load_after = _children_ms()
         elapsed = time.perf_counter() - started
         server_after = _group_ticks(target.process.pid)
         backends_after = await _backends(monitor, database_name) if database_name else {}
@@ -310,6 +313,7 @@ async def _sample(
         seconds=min(elapsed, float(args.seconds)),
         server_ms=(server_after - server_before) * 1000 / TICKS,
         postgres_ms=postgres * 1000 / TICKS,
+        load_ms=load_after - load_before,
     )
 
 
@@ -319,15 +323,16 @@ def _print(results: dict[str, list[Sample]], ours: str, args: argparse.Namespace
         f"{args.connections} connections (Insigne: {args.workers} process(es), {args.server})"
     )
     print(f"{'':12}{'per second':>11}{'server ms':>11}{'postgres ms':>13}{'total ms':>10}"
-          f"{'non-2xx':>9}")  # fmt: skip
+          f"{'wrk ms':>8}{'non-2xx':>9}")  # fmt: skip
     for name, samples in results.items():
         rate = statistics.median(s.per_second for s in samples)
         server_ms = statistics.median(s.server_per_request for s in samples)
         postgres_ms = statistics.median(s.postgres_per_request for s in samples)
         total = statistics.median(s.total_per_request for s in samples)
+        load = statistics.median(s.load_per_request for s in samples)
         failures = sum(s.failures for s in samples)
         print(f"{name:12}{rate:11.1f}{server_ms:11.2f}{postgres_ms:13.2f}{total:10.2f}"
-              f"{failures:9}")  # fmt: skip
+              f"{load:8.2f}{failures:9}")  # fmt: skip
     pairs = list(zip(results[ours], results["dcc"], strict=True))
     for number, (a, b) in enumerate(pairs, 1):
         print(f"round {number}: insigne {a.per_second:.1f}/s, {a.total_per_request:.2f} ms; "
