@@ -4,12 +4,12 @@ A bare ASGI application (no framework, no ORM, no units of work) answering
 ``POST /api/v1/completions`` on Insigne's own database with raw asyncpg prepared statements.
 Per request it does what Insigne does: decode and check the bearer token (PyJWT, the same
 claims), read the client (disabled? secret renewed?), look for a retry (externalId or
-Idempotency-Key), read the achievement with its prompts and the track rule, read the issuer's
-active keys, take a status index (the same counter statement), build and sign the credential
-with the project's own code (compiled canonical form, Ed25519 Data Integrity, RS256 VC-JWT),
-then in one transaction hold the keys FOR SHARE, upsert the learner, insert the completion,
-its evidence, the credential and the audit event, and look for webhook subscribers; it
-answers the same JSON.
+Idempotency-Key), read the achievement with its prompts and (above level 1) the track rule,
+read the issuer's active keys, take a status index (the same counter statement), build and
+sign the credential with the project's own code (compiled canonical form, Ed25519 Data
+Integrity, RS256 VC-JWT), then in one transaction hold the keys FOR SHARE, upsert the
+learner, insert the completion, its evidence, the credential and the audit event, and look
+for webhook subscribers; it answers the same JSON.
 
 What it leaves out, deliberately: the domain objects of the achievement and the issuer's keys
 are built once at start (the rows are still read per request, as Insigne reads them), there is
