@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,20 +184,28 @@ def _insigne(
 
 @contextlib.contextmanager
 def _lean(env: dict[str, str], tmp: Path, port: int) -> Iterator[Target]:
-    log = tmp / "lean.log"
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "bench.lean_completion:app",
         "--host", HOST, "--port", str(port), "--loop", "uvloop", "--http", "httptools",
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
+    with started("lean", port, command, env, ROOT, tmp / "lean.log", "/api/v1/completions") as lean:
+        yield lean
+
+
+@contextlib.contextmanager
+def started(
+    name: str, port: int, command: list[str], env: dict[str, str], cwd: Path, log: Path, path: str
+) -> Iterator[Target]:
+    """A server started in a process group of its own (its CPU is counted), once `path` answers."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         try:
-            target = Target("lean", f"http://{HOST}:{port}", process)
-            _ready(target, log, path="/api/v1/completions")
+            target = Target(name, f"http://{HOST}:{port}", process)
+            _ready(target, log, path=path)
             yield target
         finally:
             stop(process)
@@ -255,27 +263,35 @@ def _interleaved(
     results: dict[str, list[Sample]] = {target.name: [] for target in targets}
     for _ in range(args.rounds):
         for target in targets:
-            sample = asyncio.run(
-                _sample(target, token, database_name, args.seconds, connections or args.connections)
+            clients = connections or args.connections
+
+            def load(url: str, clients: int = clients) -> str:
+                return _wrk(url, token, args.seconds, clients)
+
+            results[target.name].append(
+                asyncio.run(sample(target, load, database_name, args.seconds))
             )
-            results[target.name].append(sample)
     return results
 
 
-async def _sample(
-    target: Target, token: str, database_name: str, seconds: int, connections: int
+async def sample(
+    target: Target, load: Callable[[str], str], database_name: str | None, seconds: int
 ) -> Sample:
+    """One wrk run by `load` (given the base URL, it returns wrk's output), and its CPU.
+
+    PostgreSQL's backends are counted only when the target uses the bench database.
+    """
     monitor = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
     try:
-        backends_before = await _backends(monitor, database_name)
+        backends_before = await _backends(monitor, database_name) if database_name else {}
         server_before = _group_ticks(target.process.pid)
         started = time.perf_counter()
         load_before = _children_ms()
-        output = await asyncio.to_thread(_wrk, target.base_url, token, seconds, connections)
+        output = await asyncio.to_thread(load, target.base_url)
         load_after = _children_ms()
         elapsed = time.perf_counter() - started
         server_after = _group_ticks(target.process.pid)
-        backends_after = await _backends(monitor, database_name)
+        backends_after = await _backends(monitor, database_name) if database_name else {}
     finally:
         await monitor.close()
     requests = re.search(r"(\d+) requests in", output)

@@ -27,20 +27,17 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
@@ -50,23 +47,20 @@ from bench.completion_cpu import (
     WRK_DIR,
     Sample,
     Target,
-    _backends,
-    _children_ms,
-    _group_ticks,
     _insigne,
-    _ready,
     _token,
     _warm,
     _wrk,
+    sample,
+    started,
 )
-from bench.server import HOST, POSTGRES_URL, ROOT, database, free_port, insigne, stop
+from bench.server import HOST, ROOT, database, free_port, insigne
 from bench.server import server_env as base_env
 from tests.service.factories import completion
 
 DCC_COMMIT = "31bbf69bc6051a016f4f31918994f2d4c3ab202c"  # tag v1.1.0 (2025-04-02)
 DCC_VERSION = "1.1.0"
 DCC_PATH = "/instance/bench/credentials/sign?suite=eddsa2022"  # tenant TENANT_SEED_BENCH
-TICKS = os.sysconf("SC_CLK_TCK")
 
 # server.js listens on every interface and takes no host: this preload binds it to loopback.
 _LOOPBACK = """const net = require('net')
@@ -133,18 +127,21 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
         _warm(ours, token)
         body = _unsigned(_issued(ours, token))
         _check_signed(dcc, body, tmp)
-        runs: dict[str, Callable[[str, int, int], str]] = {
-            ours.name: lambda url, seconds, connections: _wrk(url, token, seconds, connections),
-            dcc.name: lambda url, seconds, connections: _wrk_sign(url, body, seconds, connections),
+        seconds, connections = args.seconds, args.connections
+        runs: dict[str, Callable[[str], str]] = {
+            ours.name: lambda url: _wrk(url, token, seconds, connections),
+            dcc.name: lambda url: _wrk_sign(url, body, seconds, connections),
         }
         for target in (ours, dcc):  # one discarded run each: V8 optimises for a while
-            runs[target.name](target.base_url, args.seconds, args.connections)
+            runs[target.name](target.base_url)
         results: dict[str, list[Sample]] = {ours.name: [], dcc.name: []}
         for _ in range(args.rounds):
             for target in (ours, dcc):
                 database_name = name if target is ours else None  # node uses no database
-                sample = asyncio.run(_sample(target, runs[target.name], database_name, args))
-                results[target.name].append(sample)
+                load = runs[target.name]
+                results[target.name].append(
+                    asyncio.run(sample(target, load, database_name, args.seconds))
+                )
         _print(results, ours.name, args)
     return sum(s.failures for samples in results.values() for s in samples)
 
@@ -163,17 +160,8 @@ def _dcc(directory: Path, tmp: Path, port: int) -> Iterator[Target]:
         "TENANT_SEED_BENCH": "generate",  # a new did:key seed, in memory only
     }
     command = [shutil.which("node") or "node", "--require", str(preload), "server.js"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, env=env, cwd=directory, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        try:
-            target = Target("dcc", f"http://{HOST}:{port}", process)
-            _ready(target, log, path="/")
-            yield target
-        finally:
-            stop(process)
+    with started("dcc", port, command, env, directory, log, "/") as dcc:
+        yield dcc
 
 
 def _issued(target: Target, token: str) -> dict[str, Any]:
@@ -280,41 +268,6 @@ def _wrk_sign(base_url: str, body: str, seconds: int, connections: int) -> str:
         "-s", str(WRK_DIR / "sign.lua"), base_url,
     ]  # fmt: skip
     return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
-
-
-async def _sample(
-    target: Target,
-    run: Callable[[str, int, int], str],
-    database_name: str | None,
-    args: argparse.Namespace,
-) -> Sample:
-    """One wrk run; PostgreSQL's backends are counted only for the target that uses them."""
-    monitor = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        backends_before = await _backends(monitor, database_name) if database_name else {}
-        server_before = _group_ticks(target.process.pid)
-        started = time.perf_counter()
-        load_before = _children_ms()
-        output = await asyncio.to_thread(run, target.base_url, args.seconds, args.connections)
-        load_after = _children_ms()
-        elapsed = time.perf_counter() - started
-        server_after = _group_ticks(target.process.pid)
-        backends_after = await _backends(monitor, database_name) if database_name else {}
-    finally:
-        await monitor.close()
-    requests = re.search(r"(\d+) requests in", output)
-    failures = re.search(r"non2xx (\d+)", output)
-    if requests is None or failures is None:
-        raise SystemExit(f"cannot read wrk's output:\n{output}")
-    postgres = sum(ticks - backends_before.get(pid, 0) for pid, ticks in backends_after.items())
-    return Sample(
-        requests=int(requests.group(1)),
-        failures=int(failures.group(1)),
-        seconds=min(elapsed, float(args.seconds)),
-        server_ms=(server_after - server_before) * 1000 / TICKS,
-        postgres_ms=postgres * 1000 / TICKS,
-        load_ms=load_after - load_before,
-    )
 
 
 def _print(results: dict[str, list[Sample]], ours: str, args: argparse.Namespace) -> None:
