@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from service.domain.credentials.hours import OBLIGATION_HOURS, total_hours
+from service.domain.credentials.signed_fields import awarded_at
 
 
 @dataclass(frozen=True)
@@ -72,18 +73,9 @@ def _line(credential: dict[str, Any]) -> TranscriptLine:
     return TranscriptLine(
         credential_id=str(credential.get("id") or ""),
         name=str(name or ""),
-        awarded_at=_datetime(credential.get("awardedDate") or credential.get("validFrom")),
+        awarded_at=awarded_at(credential),
         hours=hours_of(credential),
         issuer=str(issuer.get("name") or issuer.get("id") or "")
         if isinstance(issuer, dict)
         else str(issuer or ""),
     )
-
-
-def _datetime(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -36,6 +36,7 @@ from service.domain.catalogue.badge_art import (
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
 from service.domain.credentials.facts import credential_facts
+from service.domain.credentials.signed_fields import awarded_at, read_datetime
 from service.domain.errors import NotFound
 from service.domain.texts import Said
 from service.domain.urls import Urls
@@ -157,7 +158,7 @@ class BadgePages:
         achievement = await self._as_issued(achievement_id, version)
         subject = _first(document.get("credentialSubject"))
         claimed = _dict(subject.get("achievement"))
-        valid_until = _datetime(document.get("validUntil"))
+        valid_until = read_datetime(document.get("validUntil"))
         return BadgePage(
             credential_id=credential_id,
             url=self._urls.credential(credential_id),
@@ -168,8 +169,7 @@ class BadgePages:
             achievement=achievement,
             issuer=achievement.issuer,
             earner_name=_earner_name(subject),
-            awarded_at=_datetime(document.get("awardedDate") or document.get("validFrom"))
-            or record.issued_at,
+            awarded_at=awarded_at(document) or record.issued_at,
             valid_until=valid_until,
             status=self._status(record.status, valid_until),
             status_reason=record.status_reason,
@@ -366,15 +366,6 @@ def _earner_name(subject: dict[str, Any]) -> str:
         if item.get("identityType") == "name" and item.get("hashed") is False:
             return str(item.get("identityHash"))
     return ""
-
-
-def _datetime(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _list(value: object) -> list[Any]:
