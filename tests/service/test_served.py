@@ -89,15 +89,7 @@ def served(
 
 def test_a_forwarded_for_header_from_an_untrusted_peer_changes_no_address(served: Served) -> None:
     """Loopback is no trusted proxy unless INSIGNE_TRUSTED_PROXIES says so: one bucket."""
-    statuses = [
-        httpx.get(
-            f"{served.base}/api/v1/verifications",
-            params={"url": "https://10.0.0.1/badge.json"},
-            headers={"X-Forwarded-For": f"203.0.113.{n}"},
-            timeout=10,
-        ).status_code
-        for n in range(ANONYMOUS_LIMIT + 1)
-    ]
+    statuses = [_verify_forwarded(served.base, n) for n in range(ANONYMOUS_LIMIT + 1)]
 
     assert 429 not in statuses[:ANONYMOUS_LIMIT], statuses
     assert statuses[ANONYMOUS_LIMIT] == 429, statuses
@@ -107,17 +99,28 @@ def test_a_forwarded_for_header_from_an_untrusted_peer_changes_no_address(served
 def test_a_trusted_proxy_is_believed(server: str, tmp_path: Path) -> None:
     """With loopback listed in INSIGNE_TRUSTED_PROXIES, each forwarded address is its own."""
     with _serving(server, tmp_path, {"INSIGNE_TRUSTED_PROXIES": "127.0.0.1"}) as running:
-        statuses = [
-            httpx.get(
-                f"{running.base}/api/v1/verifications",
-                params={"url": "https://10.0.0.1/badge.json"},
-                headers={"X-Forwarded-For": f"203.0.113.{n}"},
-                timeout=10,
-            ).status_code
-            for n in range(ANONYMOUS_LIMIT + 1)
-        ]
+        statuses = [_verify_forwarded(running.base, n) for n in range(ANONYMOUS_LIMIT + 1)]
 
     assert 429 not in statuses, statuses
+
+
+def _verify_forwarded(base: str, n: int) -> int:
+    """A verification's status, sent as forwarded for 203.0.113.`n`.
+
+    A 408 means the server's 1-second head deadline ran out before it read the request (a
+    loaded CI machine): the request never reached the app or its rate limit, so it is sent
+    again, as RFC 9110 lets a client do.
+    """
+    for _ in range(3):
+        status = httpx.get(
+            f"{base}/api/v1/verifications",
+            params={"url": "https://10.0.0.1/badge.json"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            timeout=10,
+        ).status_code
+        if status != 408:
+            return status
+    return status
 
 
 def _held(
