@@ -12,6 +12,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.direct import execute
 from service.db.tables import Base
 
 
@@ -54,7 +55,7 @@ async def insert_ignoring_conflicts(
             .returning(table_of(model).c[key])
         )
     # The columns come from the values' keys (SQLAlchemy caches the compiled form per keys).
-    return (await session.execute(statement, values)).first() is not None
+    return (await execute(session, statement, values)).first() is not None
 
 
 async def upsert_returning_id(
@@ -71,5 +72,5 @@ async def upsert_returning_id(
         statement = _BUILT[shape] = inserted.on_conflict_do_update(
             index_elements=list(conflict), set_={name: inserted.excluded[name] for name in update}
         ).returning(table_of(model).c.id)
-    found: uuid.UUID = (await session.execute(statement, values)).scalar_one()
+    found: uuid.UUID = (await execute(session, statement, values)).scalar_one()
     return found

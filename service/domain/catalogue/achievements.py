@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from service.db.direct import execute
 from service.db.tables import AchievementRecord, AchievementVersionRecord, PromptRecord
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import NotFound
@@ -139,7 +140,7 @@ class AchievementService:
         statement, values = _BY_SLUG, dict[str, object](slug=slug_or_id)
         with contextlib.suppress(ValueError):
             statement, values = _BY_SLUG_OR_ID, {"slug": slug_or_id, "id": uuid.UUID(slug_or_id)}
-        rows = (await self._session.execute(statement, values)).all()
+        rows = (await execute(self._session, statement, values)).all()
         if not rows:
             raise NotFound(Said("achievement-unknown", slug=slug_or_id))
         first = rows[0]  # a slug that is another achievement's id: the first one found

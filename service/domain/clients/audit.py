@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.direct import execute
 from service.db.ids import new_id
 from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord
@@ -27,7 +28,8 @@ async def record_event(
 
     Inserted at once with a Core statement: nothing left for an ORM flush to find later.
     """
-    await session.execute(
+    await execute(
+        session,
         _INSERT,
         {
             "id": new_id(),

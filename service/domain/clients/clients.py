@@ -19,6 +19,7 @@ import jwt
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.direct import execute
 from service.db.tables import ClientRecord
 from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
@@ -266,7 +267,7 @@ class ClientService:
             raise Unauthorized(Said("token-expired")) from None
         except jwt.PyJWTError:
             raise Unauthorized(Said("token-invalid")) from None
-        found = await self._session.execute(_BY_CLIENT_ID, {"client_id": str(claims["sub"])})
+        found = await execute(self._session, _BY_CLIENT_ID, {"client_id": str(claims["sub"])})
         record = found.first()
         # A disabled client, or a secret renewed since the token was issued: refused at once.
         if (

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from openbadges.models import format_datetime
+from service.db.direct import execute
 from service.db.tables import (
     ClientRecord,
     WebhookAttemptRecord,
@@ -86,11 +87,20 @@ class Delivery:
     created_at: datetime
 
 
-# Built once: every issuance runs it.
+# Built once: every issuance runs it. The client's columns, not its record: plain rows.
+_CLIENTS = ClientRecord.__table__
 _SUBSCRIBERS = (
-    select(WebhookEndpointRecord.id, WebhookEndpointRecord.events, ClientRecord)
-    .join(ClientRecord, ClientRecord.id == WebhookEndpointRecord.client_id)
-    .where(WebhookEndpointRecord.disabled_at.is_(None))
+    select(
+        WebhookEndpointRecord.id.label("endpoint_id"),
+        WebhookEndpointRecord.events,
+        _CLIENTS.c.id,
+        _CLIENTS.c.client_id,
+        _CLIENTS.c.name,
+        _CLIENTS.c.scopes,
+        _CLIENTS.c.issuer_slugs,
+    )
+    .join(_CLIENTS, _CLIENTS.c.id == WebhookEndpointRecord.client_id)
+    .where(WebhookEndpointRecord.disabled_at.is_(None), _CLIENTS.c.disabled_at.is_(None))
 )
 
 
@@ -104,13 +114,12 @@ async def publish(
     clock: Clock = utc_now,
 ) -> int:
     """Add the deliveries of an event to the current transaction; returns how many."""
-    rows = (await session.execute(_SUBSCRIBERS)).all()
+    rows = (await execute(session, _SUBSCRIBERS)).all()
     targets = [
-        endpoint_id
-        for endpoint_id, events, client in rows
-        if event in events
-        and client.disabled_at is None
-        and Viewer(principal=principal_of(client)).may_follow(
+        row.endpoint_id
+        for row in rows
+        if event in row.events
+        and Viewer(principal=principal_of(row)).may_follow(
             issuer_slug=issuer_slug, submitted_by=submitted_by
         )
     ]

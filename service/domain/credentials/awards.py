@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from openbadges.status import StatusPurpose
+from service.db.direct import execute
 from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of, upsert_returning_id
 from service.db.tables import (
@@ -259,7 +260,8 @@ class AwardService:
         self, client: Principal, draft: Draft, signed: SignedCredential
     ) -> Award:
         if draft.evidence:  # one executemany, on the table (no ORM unit of work to flush)
-            await self._session.execute(
+            await execute(
+                self._session,
                 _EVIDENCE,
                 [
                     {
@@ -378,7 +380,7 @@ class AwardService:
         values = {"client": client.id, "external_id": request.completion.external_id}
         if request.idempotency_key is not None:
             values["key"] = request.idempotency_key
-        row = (await self._session.execute(statement, values)).first()
+        row = (await execute(self._session, statement, values)).first()
         if row is None:
             return None
         fingerprint, credential_id, signed_json, jwt, status = row

@@ -37,6 +37,7 @@ from openbadges.status import (
     status_entry,
     status_list_credential,
 )
+from service.db.direct import execute
 from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import CredentialRecord, StatusListRecord
@@ -176,13 +177,15 @@ class StatusListService:
         statement commits by itself, and its row lock lasts only as long as the statement.
         An index taken and then not used (a retry, a failure) stays a zero bit.
         """
-        rows = await self._session.execute(_TAKE, {"issuer": issuer_id, "purposes": list(purposes)})
+        rows = await execute(
+            self._session, _TAKE, {"issuer": issuer_id, "purposes": list(purposes)}
+        )
         slots: dict[StatusPurpose, Slot] = {}
         for list_id, purpose, sequence, size, allocated, key in rows:
             index = permuted_index(allocated - 1, bytes.fromhex(key), size)
             slots[_purpose(purpose)] = Slot(list_id, sequence, index, _purpose(purpose))
         if len(slots) < len(purposes):  # no list yet, or the newest is full: start the next
-            found = await self._session.execute(_NEWEST, {"issuer": issuer_id})
+            found = await execute(self._session, _NEWEST, {"issuer": issuer_id})
             newest: dict[str, int] = dict(found.all())
             for purpose in purposes:
                 if purpose not in slots:
@@ -224,12 +227,12 @@ class StatusListService:
         With a `PublishedLists`, an unchanged list (same version) is not read again.
         """
         if self._published is not None:
-            version = await self._session.scalar(_VERSION_OF, {"id": list_id})
+            version = (await execute(self._session, _VERSION_OF, {"id": list_id})).scalar()
             if version is None:
                 raise NotFound(Said("no-such-status-list"))
             if (known := self._published.recall(list_id, version)) is not None:
                 return known
-        row = (await self._session.execute(_SIGNED_LIST, {"id": list_id})).one_or_none()
+        row = (await execute(self._session, _SIGNED_LIST, {"id": list_id})).one_or_none()
         if row is not None and row.signed_json is not None:
             body = row.signed_json.encode()
             published = PublishedList(body, _etag(body))

@@ -27,6 +27,7 @@ from openbadges.keys import (
     public_key_multibase,
 )
 from openbadges.models import OB_CONTEXT, format_datetime
+from service.db.direct import execute
 from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
 from service.db.tables import IssuerKeyRecord, IssuerRecord
@@ -182,7 +183,7 @@ class IssuerService:
         """
         if (known := self._keys.get(issuer_id)) is not None:
             return known
-        rows = (await self._session.execute(_SIGNING_KEYS, {"issuer": issuer_id})).all()
+        rows = (await execute(self._session, _SIGNING_KEYS, {"issuer": issuer_id})).all()
         if not rows:
             raise NotFound(Said("no-such-issuer"))
         issuer = self._profile(rows[0])
@@ -207,7 +208,9 @@ class IssuerService:
         waits for this unit to commit (SQLite serialises writers anyway).
         """
         names = [pair.id.rsplit("#", 1)[1] for pair in (keys.keys.data_integrity, keys.keys.jwt)]
-        held = await self._session.scalars(_HELD, {"issuer": keys.issuer.id, "names": names})
+        held = (
+            await execute(self._session, _HELD, {"issuer": keys.issuer.id, "names": names})
+        ).scalars()
         return sorted(held) == sorted(names)
 
     async def profile_document(self, slug: str) -> dict[str, Any]:
@@ -251,7 +254,7 @@ class IssuerService:
         One statement of plain columns (no ORM records): each verification of an own badge
         reads it, so it is read afresh (a compromise mark shows at once) but cheaply.
         """
-        rows = (await self._session.execute(_KEYS_BY_SLUG, {"slug": slug})).all()
+        rows = (await execute(self._session, _KEYS_BY_SLUG, {"slug": slug})).all()
         if not rows:
             raise NotFound(Said("issuer-unknown", slug=slug))
         did = self.did_of(slug)
@@ -260,7 +263,8 @@ class IssuerService:
 
     async def is_hosted(self, slug: str) -> bool:
         """Whether an issuer with this slug is hosted here (one cheap statement)."""
-        return await self._session.scalar(_ISSUER_BY_SLUG, {"slug": slug}) is not None
+        found = await execute(self._session, _ISSUER_BY_SLUG, {"slug": slug})
+        return found.scalar() is not None
 
     async def public_jwk(self, slug: str, key_name: str) -> dict[str, Any]:
         record = await self._session.scalar(

@@ -1,0 +1,175 @@
+"""Hot-path statements run on the driver give what ``session.execute`` gives, on both databases.
+
+`service.db.direct.execute` reads some of SQLAlchemy's internals; these tests hold it to
+SQLAlchemy's own answers (rows, types, errors, transactions, listeners) for the statements the
+hot paths run, so that an upgrade that changes those internals fails here first.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Executable, bindparam, event, insert, select, text
+from sqlalchemy.engine import Connection, Result
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from service.db.direct import execute
+from service.db.engine import Database, ReadUnitWrote
+from service.db.tables import AuditEventRecord, ClientRecord
+from service.domain.catalogue.achievements import _BY_SLUG
+from service.domain.clients.audit import record_event
+from service.domain.clients.clients import _BY_CLIENT_ID
+from service.domain.clients.webhooks import _SUBSCRIBERS
+from service.domain.issuers.issuers import _HELD, _KEYS_BY_SLUG, _SIGNING_KEYS
+from service.settings import Settings
+from tests.databases import ScratchDatabase
+from tests.service.conftest import database_for, load_demo_into
+
+_AUDIT = AuditEventRecord.__table__
+_INSERT_AUDIT = insert(_AUDIT)
+_AUDIT_BY_ID = select(_AUDIT).where(_AUDIT.c.id == bindparam("id"))
+_CLIENT_ENTITY = select(ClientRecord).where(ClientRecord.client_id == bindparam("client_id"))
+
+
+async def _demo(settings: Settings, scratch: ScratchDatabase) -> tuple[Database, Any]:
+    app_settings, database = database_for(settings, scratch)
+    return database, await load_demo_into(app_settings, database)
+
+
+async def _both(
+    database: Database, statement: Executable, parameters: dict[str, Any] | None = None
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
+    """Rows from `execute` and from ``session.execute`` (in that order), and their keys."""
+    async with database.read() as session:
+        direct = await execute(session, statement, parameters)
+        keys = list(direct.keys())
+        direct_rows = [tuple(row) for row in direct.all()]
+        sqlalchemy_rows = [tuple(row) for row in await session.execute(statement, parameters)]
+    return direct_rows, sqlalchemy_rows, keys
+
+
+async def test_rows_match_sqlalchemys_for_the_hot_statements(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    database, demo = await _demo(settings, fresh_database)
+    async with database.read() as session:
+        issuer_id = await session.scalar(text("SELECT id FROM issuers"))
+        key_names = list(await session.scalars(text("SELECT name FROM issuer_keys")))
+    issuer = uuid.UUID(str(issuer_id)) if not isinstance(issuer_id, uuid.UUID) else issuer_id
+    cases: list[tuple[Executable, dict[str, Any] | None]] = [
+        (_BY_CLIENT_ID, {"client_id": demo.client_id}),  # arrays (JSON), None, an integer
+        (_SIGNING_KEYS, {"issuer": issuer}),  # a UUID in, bytes and datetimes out
+        (_KEYS_BY_SLUG, {"slug": demo.issuer}),  # a JSON document, an outer join's NULLs
+        (_BY_SLUG, {"slug": demo.achievement}),  # an ORM-enabled SELECT of columns
+        (_HELD, {"issuer": issuer, "names": key_names}),  # an expanding IN, FOR SHARE
+        (_HELD, {"issuer": issuer, "names": key_names[:1]}),  # the same, another length
+        (_HELD, {"issuer": issuer, "names": []}),  # an empty IN
+        (_HELD, {"issuer": issuer, "names": key_names[::-1]}),  # the first length again
+        (_SUBSCRIBERS, None),  # no parameters, no rows
+    ]
+    for statement, parameters in cases:
+        direct, expected, keys = await _both(database, statement, parameters)
+        assert direct == expected, statement
+        assert [type(value) for row in direct for value in row] == [
+            type(value) for row in expected for value in row
+        ]
+        assert keys, statement
+    direct, expected, _ = await _both(database, _BY_CLIENT_ID, {"client_id": "personne"})
+    assert direct == expected == []
+
+
+async def test_rows_keep_their_names_and_datetimes_stay_utc(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    database, demo = await _demo(settings, fresh_database)
+    async with database.read() as session:
+        row = (await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})).one()
+    assert row.client_id == demo.client_id
+    assert "completions:write" in row.scopes
+    event_id = uuid.uuid4()
+    at = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    async with database.write() as session:
+        values = {"id": event_id, "at": at, "actor": "test", "action": "a", "subject": "s"}
+        await execute(session, _INSERT_AUDIT, {**values, "detail": {"é": "à"}, "issuer": None})
+    async with database.read() as session:
+        stored = (await execute(session, _AUDIT_BY_ID, {"id": event_id})).one()
+    assert (stored.at, stored.at.tzinfo, stored.detail) == (at, UTC, {"é": "à"})
+
+
+async def test_a_clash_raises_sqlalchemys_integrity_error_without_the_values(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    _, database = database_for(settings, fresh_database)
+    values = {
+        "id": uuid.uuid4(),
+        "at": datetime.now(UTC),
+        "actor": "test",
+        "action": "a",
+        "subject": "secret-subject@exemple.qc.ca",
+        "detail": {},
+        "issuer": None,
+    }
+    async with database.write() as session:
+        await execute(session, _INSERT_AUDIT, values)
+    with pytest.raises(IntegrityError) as raised:
+        async with database.write() as session:
+            await execute(session, _INSERT_AUDIT, values)
+    assert "secret-subject" not in str(raised.value)
+    async with database.write() as session:  # the pool's connection is usable again
+        await execute(session, _INSERT_AUDIT, {**values, "id": uuid.uuid4()})
+    assert database.checked_out() == 0
+
+
+async def test_listeners_see_each_statement_and_a_read_unit_still_cannot_write(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    database, demo = await _demo(settings, fresh_database)
+    seen: list[str] = []
+    after: list[str] = []
+
+    def _before(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    def _after(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        after.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", _before)
+    event.listen(database.engine.sync_engine, "after_cursor_execute", _after)
+    try:
+        async with database.read() as session:
+            await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", _before)
+        event.remove(database.engine.sync_engine, "after_cursor_execute", _after)
+    assert [s for s in seen if "FROM clients" in s]
+    # On PostgreSQL the driver ran it: SQLAlchemy's execution, which tells `after` too, did not.
+    assert bool([s for s in after if "FROM clients" in s]) == (fresh_database.backend == "sqlite")
+    if fresh_database.backend == "postgres":
+        with pytest.raises(ReadUnitWrote):
+            async with database.read() as session:
+                await record_event(session, actor="test", action="test", subject="refused")
+
+
+async def test_what_needs_the_orm_is_left_to_the_session(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    database, demo = await _demo(settings, fresh_database)
+    name_of = select(ClientRecord.name).where(ClientRecord.client_id == bindparam("client_id"))
+    names = []
+    for run in (execute, _session_execute):
+        async with database.write() as session:
+            found = await run(session, _CLIENT_ENTITY, {"client_id": demo.client_id})
+            record = found.scalar()
+            assert isinstance(record, ClientRecord)  # mapped objects: loaded by the ORM
+            record.name = "Renommée"  # not flushed yet: the ORM flushes it before a SELECT
+            names.append((await run(session, name_of, {"client_id": demo.client_id})).scalar())
+            await session.rollback()
+    assert names == ["Renommée", "Renommée"]
+
+
+async def _session_execute(
+    session: AsyncSession, statement: Executable, parameters: dict[str, Any]
+) -> Result[Any]:
+    return await session.execute(statement, parameters)
