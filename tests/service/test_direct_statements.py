@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.direct import execute
 from service.db.engine import Database, ReadUnitWrote
+from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord, ClientRecord
 from service.domain.catalogue.achievements import _BY_SLUG
 from service.domain.clients.audit import record_event
@@ -27,7 +28,7 @@ from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.service.conftest import database_for, load_demo_into
 
-_AUDIT = AuditEventRecord.__table__
+_AUDIT = table_of(AuditEventRecord)
 _INSERT_AUDIT = insert(_AUDIT)
 _AUDIT_BY_ID = select(_AUDIT).where(_AUDIT.c.id == bindparam("id"))
 _CLIENT_ENTITY = select(ClientRecord).where(ClientRecord.client_id == bindparam("client_id"))
