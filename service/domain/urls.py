@@ -5,6 +5,7 @@ must keep resolving. Issuers are ``did:web:<host>:issuers:<slug>``, whose DID do
 ``/issuers/<slug>/did.json`` (did:web method, §3.2).
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Literal, TypeVar
@@ -129,7 +130,7 @@ class Urls:
     def did_document(self, slug: str) -> str:
         return f"{self.issuer(slug)}/did.json"
 
-    @property
+    @functools.cached_property
     def did_prefix(self) -> str:
         """What every hosted issuer's DID starts with (``did:web:<host>:issuers:``)."""
         return url_to_did_web(f"{self.base}/issuers") + ":"

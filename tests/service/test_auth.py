@@ -1,4 +1,6 @@
+import asyncio
 import hashlib
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -179,6 +181,28 @@ async def test_expired_and_tampered_tokens_are_401(
             headers={"Authorization": f"Bearer {bad}"},
         )
         assert response.status_code == 401, bad
+
+
+async def test_a_token_used_before_is_refused_once_it_expires(
+    client: httpx.AsyncClient, token: Getter, settings: Settings
+) -> None:
+    claims = jwt.decode(
+        await token(), settings.token_secret, algorithms=["HS256"], audience="insigne-api"
+    )
+    short = jwt.encode(
+        {**claims, "exp": datetime.now(UTC) + timedelta(seconds=1)},
+        settings.token_secret,
+        algorithm="HS256",
+    )
+    api = f"/api/v1/credentials/{uuid.uuid4()}"
+
+    fresh = await client.get(api, headers={"Authorization": f"Bearer {short}"})
+    await asyncio.sleep(1.1)  # its claims were checked once and remembered: expiry still counts
+    stale = await client.get(api, headers={"Authorization": f"Bearer {short}"})
+
+    assert fresh.status_code == 404  # authenticated, and no such credential
+    assert stale.status_code == 401
+    assert "expir" in stale.json()["detail"].lower()
 
 
 async def test_client_secret_is_stored_only_as_a_hash(

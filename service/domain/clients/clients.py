@@ -6,9 +6,11 @@ are compared in constant time and shown once, at creation. Access tokens are sho
 HS256 JWTs signed with the token secret from settings.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -254,29 +256,55 @@ class ClientService:
 
     async def principal(self, token: str) -> Principal:
         """The client behind a bearer token; expired, tampered or revoked tokens fail."""
-        try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=[_ALGORITHM],
-                audience=_AUDIENCE,
-                issuer=self._issuer_url,
-                options={"require": ["exp", "sub", "scope", "gen"]},
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized(Said("token-expired")) from None
-        except jwt.PyJWTError:
-            raise Unauthorized(Said("token-invalid")) from None
-        found = await execute(self._session, _BY_CLIENT_ID, {"client_id": str(claims["sub"])})
+        claims = _claims(token, self._secret, self._issuer_url)
+        if claims.expires_at <= time.time():  # PyJWT's test, made again on a remembered token
+            raise Unauthorized(Said("token-expired"))
+        found = await execute(self._session, _BY_CLIENT_ID, {"client_id": claims.client_id})
         record = found.first()
         # A disabled client, or a secret renewed since the token was issued: refused at once.
         if (
             record is None
             or record.disabled_at is not None
-            or claims["gen"] != record.secret_generation
+            or claims.generation != record.secret_generation
         ):
             raise Unauthorized(Said("token-invalid"))
-        return principal_of(record, granted=frozenset(claims["scope"].split()))
+        return principal_of(record, granted=claims.scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claims:
+    client_id: str
+    generation: object
+    scopes: frozenset[str]
+    expires_at: float
+
+
+@functools.lru_cache(maxsize=4096)
+def _claims(token: str, secret: bytes, issuer_url: str) -> _Claims:
+    """A token's checked claims, remembered: a platform sends the same token until it expires.
+
+    Only tokens whose signature holds are remembered (an exception is not), so a flood of
+    forged ones cannot crowd out real ones; expiry is checked again by the caller at each use.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[_ALGORITHM],
+            audience=_AUDIENCE,
+            issuer=issuer_url,
+            options={"require": ["exp", "sub", "scope", "gen"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized(Said("token-expired")) from None
+    except jwt.PyJWTError:
+        raise Unauthorized(Said("token-invalid")) from None
+    return _Claims(
+        client_id=str(claims["sub"]),
+        generation=claims["gen"],
+        scopes=frozenset(str(claims["scope"]).split()),
+        expires_at=float(claims["exp"]),
+    )
 
 
 _CLIENTS = ClientRecord.__table__

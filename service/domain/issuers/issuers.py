@@ -7,6 +7,7 @@ credentials keep verifying. Which keys are active is read from the database by e
 work that signs, so a key change made by any process takes effect at once.
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -390,16 +391,19 @@ class _KeyColumns(Protocol):
     compromised_at: datetime | None
 
 
+@functools.lru_cache(maxsize=1024)
+def _multibase(x: str) -> str:
+    """An Ed25519 public key (its JWK's ``x``) as a Multikey: every own verification shows it."""
+    return public_key_multibase(public_key_from_jwk({"kty": "OKP", "crv": "Ed25519", "x": x}))
+
+
 def _method(did: str, key: _KeyColumns) -> dict[str, Any]:
     method: dict[str, Any] = {"id": f"{did}#{key.name}", "controller": did}
     if key.compromised_at is not None:
         # Controlled Identifiers 1.0 §2.2.5: when the method was revoked (here: compromised).
         method["revoked"] = format_datetime(key.compromised_at)
     if key.kind == "ed25519":
-        method.update(
-            type="Multikey",
-            publicKeyMultibase=public_key_multibase(public_key_from_jwk(key.public_jwk)),
-        )
+        method.update(type="Multikey", publicKeyMultibase=_multibase(key.public_jwk["x"]))
     else:
         method.update(type="JsonWebKey", publicKeyJwk=dict(key.public_jwk))
     return method
