@@ -91,9 +91,9 @@ async def execute(
     rows_of: Sequence[Parameters] = (
         parameters if isinstance(parameters, Sequence) else [parameters or {}]
     )
-    sync, adapter = await _connection(session)
-    if sync.dialect.driver != "asyncpg" or not rows_of:
+    if session.bind is None or session.bind.dialect.driver != "asyncpg" or not rows_of:
         return await session.execute(statement, parameters)
+    sync, adapter = await _connection(session)
     compiled = _compiled(sync, statement, tuple(rows_of[0]), many=many)
     if compiled is None or not session.sync_session._is_clean():
         return await session.execute(statement, parameters)
