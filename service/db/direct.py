@@ -29,7 +29,7 @@ from sqlalchemy import Executable, Select
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util.typing import TupleAny, Unpack
 
@@ -93,7 +93,7 @@ async def execute(
     )
     if session.bind is None or session.bind.dialect.driver != "asyncpg" or not rows_of:
         return await session.execute(statement, parameters)
-    sync, adapter = await _connection(session)
+    connection, sync, adapter = await _connection(session)
     compiled = _compiled(sync, statement, tuple(rows_of[0]), many=many)
     if compiled is None or not session.sync_session._is_clean():
         return await session.execute(statement, parameters)
@@ -113,13 +113,16 @@ async def execute(
             )
             rows = await prepared.fetch(*arguments[0])
     except Exception as error:
-        raise _translated(sync, adapter, sql, error) from error
+        translated = _translated(sync, adapter, sql, error)
+        if isinstance(translated, DBAPIError) and translated.connection_invalidated:
+            await connection.invalidate(translated)  # as SQLAlchemy does: the pool drops it
+        raise translated from error
     if not compiled.compiled._result_columns:
         return IteratorResult(_NO_ROWS, iter(()))
     return IteratorResult(compiled.rows(sync.dialect, attributes), iter(rows))
 
 
-async def _connection(session: AsyncSession) -> tuple[Connection, Any]:
+async def _connection(session: AsyncSession) -> tuple[AsyncConnection, Connection, Any]:
     """The unit's connection and its driver adapter, looked up once per transaction.
 
     ``session.connection()`` hands over to a greenlet each time; the transaction's connection
@@ -128,13 +131,14 @@ async def _connection(session: AsyncSession) -> tuple[Connection, Any]:
     transaction = session.sync_session.get_transaction()
     kept = session.info.get(_KEPT)
     if kept is not None and transaction is not None and kept[0] is transaction:
-        return kept[1], kept[2]
-    sync = (await session.connection()).sync_connection
+        return kept[1], kept[2], kept[3]
+    connection = await session.connection()
+    sync = connection.sync_connection
     if sync is None:  # pragma: no cover - an AsyncConnection always wraps one
         raise RuntimeError("the session's connection is closed")
     adapter = sync.connection.dbapi_connection
-    session.info[_KEPT] = (session.sync_session.get_transaction(), sync, adapter)
-    return sync, adapter
+    session.info[_KEPT] = (session.sync_session.get_transaction(), connection, sync, adapter)
+    return connection, sync, adapter
 
 
 def _compiled(
@@ -155,8 +159,8 @@ def _compiled(
 def _compile(
     connection: Connection, statement: Executable, keys: tuple[str, ...], *, many: bool
 ) -> _Compiled | None:
-    if _needs_the_orm(statement):
-        return None
+    if _needs_the_orm(statement) or statement.get_execution_options():
+        return None  # execution options (streaming, ORM loading) are SQLAlchemy's to honour
     compiled = statement.compile(  # type: ignore[attr-defined]
         dialect=connection.dialect, column_keys=list(keys), for_executemany=many
     )

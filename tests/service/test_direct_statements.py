@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, bindparam, event, insert, select, text
+from sqlalchemy import Executable, bindparam, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Result
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from service.db.direct import execute
 from service.db.engine import Database, ReadUnitWrote
@@ -41,14 +41,25 @@ async def _demo(settings: Settings, scratch: ScratchDatabase) -> tuple[Database,
 
 async def _both(
     database: Database, statement: Executable, parameters: dict[str, Any] | None = None
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str]]:
-    """Rows from `execute` and from ``session.execute`` (in that order), and their keys."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str], bool]:
+    """Rows from `execute` and from ``session.execute`` (in that order), their keys, and
+    whether SQLAlchemy's own execution ran `execute`'s statement (it tells listeners after)."""
+    ran: list[str] = []
+
+    def _after(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        ran.append(statement)
+
+    event.listen(database.engine.sync_engine, "after_cursor_execute", _after)
+    try:
+        async with database.read() as session:
+            direct = await execute(session, statement, parameters)
+    finally:
+        event.remove(database.engine.sync_engine, "after_cursor_execute", _after)
+    keys = list(direct.keys())
+    direct_rows = [tuple(row) for row in direct.all()]
     async with database.read() as session:
-        direct = await execute(session, statement, parameters)
-        keys = list(direct.keys())
-        direct_rows = [tuple(row) for row in direct.all()]
         sqlalchemy_rows = [tuple(row) for row in await session.execute(statement, parameters)]
-    return direct_rows, sqlalchemy_rows, keys
+    return direct_rows, sqlalchemy_rows, keys, bool(ran)
 
 
 async def test_rows_match_sqlalchemys_for_the_hot_statements(
@@ -71,13 +82,14 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         (_SUBSCRIBERS, None),  # no parameters, no rows
     ]
     for statement, parameters in cases:
-        direct, expected, keys = await _both(database, statement, parameters)
+        direct, expected, keys, by_sqlalchemy = await _both(database, statement, parameters)
+        assert by_sqlalchemy == (fresh_database.backend == "sqlite"), statement  # the driver's
         assert direct == expected, statement
         assert [type(value) for row in direct for value in row] == [
             type(value) for row in expected for value in row
         ]
         assert keys, statement
-    direct, expected, _ = await _both(database, _BY_CLIENT_ID, {"client_id": "personne"})
+    direct, expected, *_ = await _both(database, _BY_CLIENT_ID, {"client_id": "personne"})
     assert direct == expected == []
 
 
@@ -128,25 +140,17 @@ async def test_listeners_see_each_statement_and_a_read_unit_still_cannot_write(
 ) -> None:
     database, demo = await _demo(settings, fresh_database)
     seen: list[str] = []
-    after: list[str] = []
 
     def _before(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
         seen.append(statement)
 
-    def _after(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
-        after.append(statement)
-
     event.listen(database.engine.sync_engine, "before_cursor_execute", _before)
-    event.listen(database.engine.sync_engine, "after_cursor_execute", _after)
     try:
         async with database.read() as session:
             await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})
     finally:
         event.remove(database.engine.sync_engine, "before_cursor_execute", _before)
-        event.remove(database.engine.sync_engine, "after_cursor_execute", _after)
     assert [s for s in seen if "FROM clients" in s]
-    # On PostgreSQL the driver ran it: SQLAlchemy's execution, which tells `after` too, did not.
-    assert bool([s for s in after if "FROM clients" in s]) == (fresh_database.backend == "sqlite")
     if fresh_database.backend == "postgres":
         with pytest.raises(ReadUnitWrote):
             async with database.read() as session:
@@ -174,3 +178,30 @@ async def _session_execute(
     session: AsyncSession, statement: Executable, parameters: dict[str, Any]
 ) -> Result[Any]:
     return await session.execute(statement, parameters)
+
+
+_BACKEND = select(func.pg_backend_pid())
+
+
+async def test_a_connection_lost_mid_unit_is_dropped_from_the_pool(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    if fresh_database.backend != "postgres":
+        pytest.skip("SQLite has no server to lose the connection")
+    database, demo = await _demo(settings, fresh_database)
+    await database.engine.dispose()  # one pooled connection from here on
+    async with database.read() as session:
+        victim = (await execute(session, _BACKEND)).scalar()
+    admin = create_async_engine(fresh_database.url)
+    try:
+        async with admin.connect() as other:
+            await other.execute(select(func.pg_terminate_backend(victim)))
+    finally:
+        await admin.dispose()
+    with pytest.raises(DBAPIError) as raised:
+        async with database.read() as session:
+            await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})
+    assert raised.value.connection_invalidated
+    async with database.read() as session:
+        assert (await execute(session, _BACKEND)).scalar() not in (None, victim)
+    assert database.checked_out() == 0
