@@ -27,7 +27,7 @@ from service.domain.catalogue.images import ImageService
 from service.domain.catalogue.tracks import TrackService
 from service.domain.clients.admin import ClientAdministration
 from service.domain.clients.audit_log import AuditLog
-from service.domain.clients.clients import ClientService, Principal
+from service.domain.clients.clients import ClientService, Principal, TokenClaims
 from service.domain.clients.outbox import Outbox
 from service.domain.clients.visibility import Viewer
 from service.domain.clients.webhooks import WebhookService
@@ -382,11 +382,14 @@ class Runtime:
         async with self.database.write() as session:
             yield build_services(session, self, principal, is_operator=is_operator)
 
-    def verifications(self) -> VerificationService:
-        """The verifier: own documents through short read units, others through the fetcher."""
+    def verifications(self, caller: TokenClaims | None = None) -> VerificationService:
+        """The verifier: own documents through short read units, others through the fetcher.
+
+        A bearer token's `caller` is admitted in the read unit the own documents then use.
+        """
         settings = self.settings
         return VerificationService(
-            own=_OwnDocuments(self),
+            own=_OwnDocuments(self, caller),
             fetcher=self.fetcher,
             trusted_issuers=settings.trusted_issuers,
             issuer_registries=self.issuer_registries,
@@ -459,17 +462,23 @@ class Runtime:
 class _OwnDocuments:
     """Own documents for one verification, read straight from the database.
 
-    They share one read unit, opened at the first own document and ended by `release`
-    (before any network fetch, and when the verification ends): an own badge's issuer,
-    keys and status lists cost one transaction, not one each, and are never cached here,
-    so a revocation is seen by the next verification.
+    They share one read unit, opened at the first own document (or by `admit`, for the
+    token's client) and ended by `release` (before any network fetch, and when the
+    verification ends): the caller's client row, an own badge's issuer, keys and status
+    lists cost one unit, not one each, and are never cached here, so a revocation, or a
+    disabled client, is seen by the next verification.
     """
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, caller: TokenClaims | None = None) -> None:
         self._runtime = runtime
+        self._caller = caller
         self._unit: AsyncExitStack | None = None
-        self._publications: Publications | None = None
+        self._services: Services | None = None
         self._hosted: set[str] = set()
+
+    async def admit(self) -> None:
+        if self._caller is not None:
+            await (await self._opened()).clients.principal_of_claims(self._caller)
 
     async def resolve(self, url: str) -> JSONObject | None:
         ref = self._runtime.urls.parse(url)
@@ -478,7 +487,7 @@ class _OwnDocuments:
         if isinstance(ref, TranscriptRef):  # rare: a transcript names itself
             async with self._runtime.read() as services:
                 return (await services.transcripts.published(ref.id)).document
-        document: dict[str, Any] = await (await self._opened()).document(ref)
+        document: dict[str, Any] = await (await self._opened()).publications.document(ref)
         if isinstance(ref, IssuerRef) and ref.is_did_document:
             self._hosted.add(ref.slug)
         return document
@@ -490,26 +499,22 @@ class _OwnDocuments:
         if ref.slug in self._hosted:  # its DID document was read in this verification
             return True
         try:
-            return await (await self._opened()).hosts_issuer(ref.slug)
+            return await (await self._opened()).publications.hosts_issuer(ref.slug)
         except NotFound:
             return False
 
     async def release(self) -> None:
-        unit, self._unit, self._publications = self._unit, None, None
+        unit, self._unit, self._services = self._unit, None, None
         if unit is not None:
             await unit.aclose()
 
-    async def _opened(self) -> Publications:
-        if self._publications is None:
+    async def _opened(self) -> Services:
+        """The unit's services (lazy: only those publishing and admitting need are built)."""
+        if self._services is None:
             unit = AsyncExitStack()
             session = await unit.enter_async_context(self._runtime.database.read())
-            self._unit, self._publications = unit, _publications(session, self._runtime)
-        return self._publications
-
-
-def _publications(session: AsyncSession, runtime: Runtime) -> Publications:
-    """Only the services publishing needs: a lazy unit builds just those."""
-    return Services(session, runtime, None).publications
+            self._unit, self._services = unit, Services(session, self._runtime, None)
+        return self._services
 
 
 def _vault(settings: Settings) -> KeyVault:

@@ -9,7 +9,7 @@ the limits' store is down every face keeps answering: `RateLimits` fails open. R
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
 
@@ -18,6 +18,13 @@ from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooMan
 from service.domain.texts import Said
 from service.limits import client_address
 from service.runtime import Runtime
+
+
+class Caller(Protocol):
+    """Who is counted: a client (its principal, or a token's claims when that is all there is)."""
+
+    @property
+    def client_id(self) -> str: ...
 
 
 def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runtime) -> str:
@@ -30,7 +37,7 @@ def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runt
 
 
 async def count_caller(
-    runtime: Runtime, namespace: str, refused: str, principal: Principal | None, address: str
+    runtime: Runtime, namespace: str, refused: str, principal: Caller | None, address: str
 ) -> None:
     """Count one request in `namespace`; over the limit, refuse it with the `refused` message."""
     refusal = await runtime.rate_limits.hit_caller(
@@ -40,7 +47,7 @@ async def count_caller(
         raise TooManyAttempts(Said(refused, limit=refusal.limit), refusal.retry_after)
 
 
-async def count_verification(runtime: Runtime, principal: Principal | None, address: str) -> None:
+async def count_verification(runtime: Runtime, principal: Caller | None, address: str) -> None:
     """Count one verification, whichever face asked for it (one counter for all of them)."""
     await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter
 
-from service.domain.clients.clients import Principal
+from service.domain.clients.clients import Principal, TokenClaims, token_claims
 from service.domain.errors import Unauthorized
 from service.domain.texts import Said
 from service.domain.verification.verifications import VerificationService
@@ -85,17 +85,38 @@ async def optional_principal(
 SECURITY[optional_principal] = [{}, {"oauth2": []}]  # anonymous, or any token
 
 
+def optional_caller(
+    runtime: NamedDependency[Runtime], authorization: Authorization = None
+) -> TokenClaims | None:
+    """A bearer token's checked claims, when one is sent: enough to count the caller's rate.
+
+    Whether its client may still act is read later, in the verifier's own read unit
+    (`Runtime.verifications`): a verification of an own badge opens one unit, not two.
+    """
+    token = _bearer(authorization)
+    if token is None:
+        return None
+    settings = runtime.settings
+    return token_claims(token, settings.token_secret, settings.public_url)
+
+
+SECURITY[optional_caller] = SECURITY[optional_principal]
+
+
 def provide_verifications(
-    runtime: NamedDependency[Runtime], throttled: NamedDependency[None]
+    runtime: NamedDependency[Runtime],
+    principal: NamedDependency[TokenClaims | None],
+    throttled: NamedDependency[None],
 ) -> VerificationService:
     """The verifier, built once the caller's rate limit let it through (``throttled``).
 
-    Depending on the throttle keeps the route's dependencies in a chain (principal, throttle,
+    Depending on the throttle keeps the route's dependencies in a chain (caller, throttle,
     verifier): Litestar resolves the dependencies of one level together in an anyio task
-    group, two tasks per request, where a chain is awaited in line.
+    group, two tasks per request, where a chain is awaited in line. The verifier admits the
+    caller's token (its client enabled, its secret current) before it verifies anything.
     """
     del throttled
-    return runtime.verifications()
+    return runtime.verifications(principal)
 
 
 SERVICES = {"verifications": Provide(provide_verifications, sync_to_thread=False)}

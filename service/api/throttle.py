@@ -4,7 +4,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from service.domain.clients.clients import Principal
+from service.domain.clients.clients import Principal, TokenClaims
 from service.runtime import Runtime
 from service.throttling import caller_address, count_completions, count_verification
 
@@ -12,7 +12,7 @@ from service.throttling import caller_address, count_completions, count_verifica
 async def throttle(
     request: Request[object, object, State],
     runtime: NamedDependency[Runtime],
-    principal: NamedDependency[Principal | None],
+    principal: NamedDependency[TokenClaims | None],
 ) -> None:
     """Count this verification; 429 with ``Retry-After`` when the caller is over its limit."""
     await count_verification(runtime, principal, caller_address(request, runtime))

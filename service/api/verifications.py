@@ -11,7 +11,7 @@ from litestar.params import HeaderParameter, QueryParameter
 from openbadges.verification import CHECK_CODES
 from service.api.bodies import media_type, read_json
 from service.api.contract import BODY, RecipientIn, VerificationOperation
-from service.api.dependencies import SERVICES, optional_principal
+from service.api.dependencies import SERVICES, optional_caller
 from service.api.errors import problems
 from service.api.throttle import throttle
 from service.domain.errors import FieldProblem, InvalidInput
@@ -99,7 +99,7 @@ class VerificationController(Controller):
     path = "/api/v1/verifications"
     tags = ["Verification"]
     dependencies = {
-        "principal": Provide(optional_principal),
+        "principal": Provide(optional_caller, sync_to_thread=False),
         "throttled": Provide(throttle),
         **SERVICES,
         **BODY,

@@ -128,13 +128,25 @@ async def test_renewing_or_disabling_a_client_ends_its_tokens_at_once(
 
     old = await client.get(api, headers={"Authorization": f"Bearer {before}"})
     new = await client.get(api, headers={"Authorization": f"Bearer {after}"})
+    old_verifies = await _verify(client, before)  # the verifier reads the client in its unit
+    new_verifies = await _verify(client, after)
     await clients.disable(demo.client_id, actor="test")
     await session.commit()
     disabled = await client.get(api, headers={"Authorization": f"Bearer {after}"})
+    disabled_verifies = await _verify(client, after)
 
     assert old.status_code == 401
     assert new.status_code == 404  # authenticated, and no such credential
     assert disabled.status_code == 401
+    assert (old_verifies.status_code, new_verifies.status_code) == (401, 200)
+    assert disabled_verifies.status_code == 401
+    assert disabled_verifies.headers["www-authenticate"].startswith("Bearer")
+
+
+async def _verify(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.post(
+        "/api/v1/verifications", json={"jwt": "a.b.c"}, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 async def test_missing_scope_is_403(client: httpx.AsyncClient, token: Getter) -> None:

@@ -256,9 +256,10 @@ class ClientService:
 
     async def principal(self, token: str) -> Principal:
         """The client behind a bearer token; expired, tampered or revoked tokens fail."""
-        claims = _claims(token, self._secret, self._issuer_url)
-        if claims.expires_at <= time.time():  # PyJWT's test, made again on a remembered token
-            raise Unauthorized(Said("token-expired"))
+        return await self.principal_of_claims(token_claims(token, self._secret, self._issuer_url))
+
+    async def principal_of_claims(self, claims: "TokenClaims") -> Principal:
+        """The client a token's checked claims name, if it still may act (one statement)."""
         found = await execute(self._session, _BY_CLIENT_ID, {"client_id": claims.client_id})
         record = found.first()
         # A disabled client, or a secret renewed since the token was issued: refused at once.
@@ -272,19 +273,32 @@ class ClientService:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claims:
+class TokenClaims:
+    """What a bearer token says, its signature checked.
+
+    Whether its client may still act is `ClientService.principal_of_claims`'s to say.
+    """
+
     client_id: str
     generation: object
     scopes: frozenset[str]
     expires_at: float
 
 
+def token_claims(token: str, secret: bytes, issuer_url: str) -> TokenClaims:
+    """A bearer token's claims, its signature, audience, issuer and expiry checked (no I/O)."""
+    claims = _checked_claims(token, secret, issuer_url)
+    if claims.expires_at <= time.time():  # PyJWT's test, made again on a remembered token
+        raise Unauthorized(Said("token-expired"))
+    return claims
+
+
 @functools.lru_cache(maxsize=4096)
-def _claims(token: str, secret: bytes, issuer_url: str) -> _Claims:
+def _checked_claims(token: str, secret: bytes, issuer_url: str) -> TokenClaims:
     """A token's checked claims, remembered: a platform sends the same token until it expires.
 
     Only tokens whose signature holds are remembered (an exception is not), so a flood of
-    forged ones cannot crowd out real ones; expiry is checked again by the caller at each use.
+    forged ones cannot crowd out real ones; `token_claims` checks expiry again at each use.
     """
     try:
         claims = jwt.decode(
@@ -299,7 +313,7 @@ def _claims(token: str, secret: bytes, issuer_url: str) -> _Claims:
         raise Unauthorized(Said("token-expired")) from None
     except jwt.PyJWTError:
         raise Unauthorized(Said("token-invalid")) from None
-    return _Claims(
+    return TokenClaims(
         client_id=str(claims["sub"]),
         generation=claims["gen"],
         scopes=frozenset(str(claims["scope"]).split()),

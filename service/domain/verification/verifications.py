@@ -75,6 +75,9 @@ class OwnDocuments(Protocol):
     async def hosts_issuer(self, issuer_id: str) -> bool:
         """Whether `issuer_id` names an issuer hosted here."""
 
+    async def admit(self) -> None:
+        """Refuse (`Unauthorized`) a bearer token whose client may no longer act, if one came."""
+
     async def release(self) -> None:
         """End the read unit the documents so far came from (before a fetch, and at the end)."""
 
@@ -245,6 +248,7 @@ class VerificationService:
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
         try:
+            await self._own.admit()
             return await self._verify(submission, language)
         finally:
             await self._own.release()
