@@ -2,14 +2,15 @@
 
 A bare ASGI application (no framework, no ORM, no units of work) answering
 ``POST /api/v1/completions`` on Insigne's own database with raw asyncpg prepared statements.
-Per request it does what Insigne does: decode and check the bearer token (PyJWT, the same
-claims), read the client (disabled? secret renewed?), look for a retry (externalId or
-Idempotency-Key), read the achievement with its prompts and (above level 1) the track rule,
-read the issuer's active keys, take a status index (the same counter statement), build and
-sign the credential with the project's own code (compiled canonical form, Ed25519 Data
-Integrity, RS256 VC-JWT), then in one transaction hold the keys FOR SHARE, upsert the
-learner, insert the completion, its evidence, the credential and the audit event, and look
-for webhook subscribers; it answers the same JSON.
+Per request it does what Insigne does: check the bearer token (the project's own
+`token_claims`, which remembers a token whose signature held, as Insigne does), read the
+client (disabled? secret renewed?), look for a retry (externalId or Idempotency-Key), read
+the achievement with its prompts and (above level 1) the track rule, read the issuer's
+active keys, take a status index (the same counter statement), build and sign the
+credential with the project's own code (compiled canonical form, Ed25519 Data Integrity,
+RS256 VC-JWT), then in one transaction hold the keys FOR SHARE, upsert the learner, insert
+the completion, its evidence, the credential and the audit event, and look for webhook
+subscribers; it answers the same JSON.
 
 What it leaves out, deliberately: the domain objects of the achievement and the issuer's keys
 are built once at start (the rows are still read per request, as Insigne reads them), there is
@@ -27,7 +28,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import jwt
 import msgspec
 from email_validator import validate_email
 
@@ -35,7 +35,7 @@ from openbadges.jsontypes import dumps
 from openbadges.status import status_entry
 from service.db.ids import new_id
 from service.domain.catalogue.achievements import Achievement
-from service.domain.clients.clients import _ALGORITHM, _AUDIENCE  # the same token rules
+from service.domain.clients.clients import TokenClaims, token_claims  # the same token rules
 from service.domain.clock import utc_now
 from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.domain.credentials.credentials import (
@@ -45,6 +45,7 @@ from service.domain.credentials.credentials import (
     sign_both_ways,
 )
 from service.domain.credentials.status_slots import permuted_index
+from service.domain.errors import Unauthorized
 from service.domain.issuers.issuers import IssuerKeys
 from service.domain.urls import Urls
 from service.runtime import Runtime
@@ -224,11 +225,11 @@ class LeanCompletions:
         if self._pool is None:
             raise _Refused(503)
         async with self._pool.acquire() as db:
-            client = await db.fetchrow(_CLIENT, str(claims["sub"]))
+            client = await db.fetchrow(_CLIENT, claims.client_id)
             if (
                 client is None
                 or client["disabled_at"] is not None
-                or client["secret_generation"] != claims["gen"]
+                or client["secret_generation"] != claims.generation
                 or "completions:write" not in json.loads(client["scopes"])
             ):
                 raise _Refused(401)
@@ -310,22 +311,19 @@ class LeanCompletions:
         )
         return 201, answer
 
-    def _claims(self, headers: dict[bytes, bytes]) -> dict[str, Any]:
+    def _claims(self, headers: dict[bytes, bytes]) -> TokenClaims:
         authorization = headers.get(b"authorization", b"").decode()
         if not authorization.startswith("Bearer "):
             raise _Refused(401)
         try:
-            claims: dict[str, Any] = jwt.decode(
+            claims = token_claims(
                 authorization.removeprefix("Bearer "),
                 self._settings.token_secret,
-                algorithms=[_ALGORITHM],
-                audience=_AUDIENCE,
-                issuer=self._settings.public_url,
-                options={"require": ["exp", "sub", "scope", "gen"]},
+                self._settings.public_url,
             )
-        except jwt.PyJWTError:
+        except Unauthorized:
             raise _Refused(401) from None
-        if "completions:write" not in claims["scope"].split():
+        if "completions:write" not in claims.scopes:
             raise _Refused(403)
         return claims
 
