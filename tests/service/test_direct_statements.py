@@ -5,7 +5,9 @@ SQLAlchemy's own answers (rows, types, errors, transactions, listeners) for the 
 hot paths run, so that an upgrade that changes those internals fails here first.
 """
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,22 +41,29 @@ async def _demo(settings: Settings, scratch: ScratchDatabase) -> tuple[Database,
     return database, await load_demo_into(app_settings, database)
 
 
+@contextlib.contextmanager
+def _heard(database: Database, moment: str) -> Iterator[list[str]]:
+    """The statements SQLAlchemy's `moment` listeners are told of while the block runs."""
+    heard: list[str] = []
+
+    def _listener(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        heard.append(statement)
+
+    event.listen(database.engine.sync_engine, moment, _listener)
+    try:
+        yield heard
+    finally:
+        event.remove(database.engine.sync_engine, moment, _listener)
+
+
 async def _both(
     database: Database, statement: Executable, parameters: dict[str, Any] | None = None
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[str], bool]:
     """Rows from `execute` and from ``session.execute`` (in that order), their keys, and
     whether SQLAlchemy's own execution ran `execute`'s statement (it tells listeners after)."""
-    ran: list[str] = []
-
-    def _after(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
-        ran.append(statement)
-
-    event.listen(database.engine.sync_engine, "after_cursor_execute", _after)
-    try:
+    with _heard(database, "after_cursor_execute") as ran:
         async with database.read() as session:
             direct = await execute(session, statement, parameters)
-    finally:
-        event.remove(database.engine.sync_engine, "after_cursor_execute", _after)
     keys = list(direct.keys())
     direct_rows = [tuple(row) for row in direct.all()]
     async with database.read() as session:
@@ -139,17 +148,9 @@ async def test_listeners_see_each_statement_and_a_read_unit_still_cannot_write(
     settings: Settings, fresh_database: ScratchDatabase
 ) -> None:
     database, demo = await _demo(settings, fresh_database)
-    seen: list[str] = []
-
-    def _before(_c: Connection, _cursor: object, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", _before)
-    try:
+    with _heard(database, "before_cursor_execute") as seen:
         async with database.read() as session:
             await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", _before)
     assert [s for s in seen if "FROM clients" in s]
     if fresh_database.backend == "postgres":
         with pytest.raises(ReadUnitWrote):
