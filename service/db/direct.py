@@ -11,7 +11,8 @@ callers see what ``session.execute`` gives them.
 
 What it keeps of SQLAlchemy's execution: the transaction (begun first, as the dialect begins
 it), the ``before_cursor_execute`` listeners (a read unit's SELECT-only guard, the tests'
-statement counts) and its errors (`DBAPIError` and its kinds, parameters hidden). What it
+statement counts; ``after_cursor_execute`` listeners are not called) and its errors
+(`DBAPIError` and its kinds, parameters hidden; a lost connection invalidated). What it
 leaves to ``session.execute``: SQLite and other dialects, statements that need Python-side
 defaults, ORM statements that load mapped objects or write through the ORM, and any statement
 while the session holds changes not yet flushed (the ORM would flush them first).
