@@ -375,6 +375,19 @@ class Runtime:
             yield build_services(session, self, principal)
 
     @asynccontextmanager
+    async def reserve_admitting(self, claims: TokenClaims, scope: str) -> AsyncIterator[Services]:
+        """`reserve` for a bearer token's client, admitted by the unit's first statement.
+
+        Enabled, secret current, still holding `scope`: what a unit of its own read before.
+        """
+        async with self.database.reserve() as session:
+            principal = await build_services(session, self, None).clients.principal_of_claims(
+                claims
+            )
+            principal.require(scope)
+            yield build_services(session, self, principal)
+
+    @asynccontextmanager
     async def write(
         self, principal: Principal | None = None, *, is_operator: bool = False
     ) -> AsyncIterator[Services]:

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
 
-from service.domain.clients.clients import Principal
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
 from service.limits import client_address
@@ -52,7 +51,7 @@ async def count_verification(runtime: Runtime, principal: Caller | None, address
     await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
 
 
-async def count_completions(runtime: Runtime, principal: Principal, count: int) -> None:
+async def count_completions(runtime: Runtime, principal: Caller, count: int) -> None:
     """Count `count` completions (a batch's items) at once: all fit, or 429 and none counted."""
     limits = runtime.rate_limits
     if count > limits.completions.amount:

@@ -11,10 +11,10 @@ from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, KwargDefinition
 
 from service.api.bodies import read_json
-from service.api.dependencies import requires
+from service.api.dependencies import requires_token
 from service.api.errors import problems
-from service.api.throttle import throttle_completions
-from service.domain.clients.clients import Principal
+from service.api.throttle import throttle_token_completions
+from service.domain.clients.clients import TokenClaims
 from service.domain.credentials.awards import Award
 from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.pipelines.issuance import issue_completion
@@ -118,8 +118,8 @@ class CompletionController(Controller):
     path = "/api/v1/completions"
     tags = ["Awards"]
     dependencies = {
-        "principal": requires("completions:write"),
-        "throttled": Provide(throttle_completions),
+        "principal": requires_token("completions:write"),
+        "throttled": Provide(throttle_token_completions),
         "documented_body": Provide(_describe, sync_to_thread=False),
     }
 
@@ -136,7 +136,7 @@ class CompletionController(Controller):
         self,
         request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        principal: NamedDependency[TokenClaims],
         throttled: NamedDependency[None],
         idempotency_key: Annotated[
             str | None,

@@ -74,6 +74,28 @@ def requires(scope: str) -> Provide:
     return Provide(principal)
 
 
+def requires_token(scope: str) -> Provide:
+    """A ``principal`` dependency: the bearer token's checked claims, which must grant `scope`.
+
+    No I/O: the handler's first unit of work admits the token's client (enabled, secret
+    current, still holding `scope`) as its first statement, instead of a unit of its own.
+    """
+
+    def principal(
+        runtime: NamedDependency[Runtime], authorization: Authorization = None
+    ) -> TokenClaims:
+        token = _bearer(authorization)
+        if token is None:
+            raise Unauthorized(Said("token-required"))
+        settings = runtime.settings
+        claims = token_claims(token, settings.token_secret, settings.public_url)
+        claims.require(scope)
+        return claims
+
+    SECURITY[principal] = bearer_with(scope)
+    return Provide(principal, sync_to_thread=False)
+
+
 async def optional_principal(
     runtime: NamedDependency[Runtime], authorization: Authorization = None
 ) -> Principal | None:

@@ -23,3 +23,10 @@ async def throttle_completions(
 ) -> None:
     """Count this completion against its platform's limit."""
     await count_completions(runtime, principal, 1)
+
+
+async def throttle_token_completions(
+    runtime: NamedDependency[Runtime], principal: NamedDependency[TokenClaims]
+) -> None:
+    """`throttle_completions` for a route whose ``principal`` is a token's checked claims."""
+    await count_completions(runtime, principal, 1)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ClientRecord
@@ -128,19 +128,34 @@ async def test_renewing_or_disabling_a_client_ends_its_tokens_at_once(
 
     old = await client.get(api, headers={"Authorization": f"Bearer {before}"})
     new = await client.get(api, headers={"Authorization": f"Bearer {after}"})
-    old_verifies = await _verify(client, before)  # the verifier reads the client in its unit
+    # The verifier and the completion route read the client in their own first unit.
+    old_verifies = await _verify(client, before)
     new_verifies = await _verify(client, after)
+    old_completes = await _complete(client, before, "avant")
     await clients.disable(demo.client_id, actor="test")
     await session.commit()
     disabled = await client.get(api, headers={"Authorization": f"Bearer {after}"})
     disabled_verifies = await _verify(client, after)
+    disabled_completes = await _complete(client, after, "après")
 
     assert old.status_code == 401
     assert new.status_code == 404  # authenticated, and no such credential
     assert disabled.status_code == 401
     assert (old_verifies.status_code, new_verifies.status_code) == (401, 200)
-    assert disabled_verifies.status_code == 401
-    assert disabled_verifies.headers["www-authenticate"].startswith("Bearer")
+    assert (old_completes.status_code, disabled_completes.status_code) == (401, 401)
+    for refused in (disabled_verifies, disabled_completes):
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+    issued = await session.scalar(text("SELECT count(*) FROM completions"))
+    assert issued == 0  # nothing was recorded for either refused token
+
+
+async def _complete(client: httpx.AsyncClient, token: str, external_id: str) -> httpx.Response:
+    return await client.post(
+        "/api/v1/completions",
+        json=completion(external_id),
+        headers={"Authorization": f"Bearer {token}"},
+    )
 
 
 async def _verify(client: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -61,8 +61,13 @@ class Principal:
     issuer_slugs: frozenset[str]
 
     def require(self, scope: str) -> None:
-        if scope not in self.scopes and "admin" not in self.scopes:
-            raise Forbidden(Said("scope-missing", scope=scope))
+        _require(self.scopes, scope)
+
+
+def _require(scopes: frozenset[str], scope: str) -> None:
+    """Forbidden unless `scopes` holds `scope` (``admin`` holds them all)."""
+    if scope not in scopes and "admin" not in scopes:
+        raise Forbidden(Said("scope-missing", scope=scope))
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,10 @@ class TokenClaims:
     generation: object
     scopes: frozenset[str]
     expires_at: float
+
+    def require(self, scope: str) -> None:
+        """What the token grants; the client may hold less now (checked when it is admitted)."""
+        _require(self.scopes, scope)
 
 
 def token_claims(token: str, secret: bytes, issuer_url: str) -> TokenClaims:
