@@ -265,7 +265,7 @@ def _wrk_sign(base_url: str, body: str, seconds: int, connections: int) -> str:
     env = {**os.environ, "BENCH_BODY": body, "BENCH_PATH": DCC_PATH, "BENCH_RUN": uuid.uuid4().hex}
     command = [
         "wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s",
-        "-s", str(WRK_DIR / "sign.lua"), base_url,
+        "-s", str(WRK_DIR / "completions.lua"), base_url,
     ]  # fmt: skip
     return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
 
