@@ -52,6 +52,11 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _claims(runtime: Runtime, token: str) -> TokenClaims:
+    """The token's checked claims (no I/O); its client is admitted by a later unit."""
+    return token_claims(token, runtime.settings.token_secret, runtime.settings.public_url)
+
+
 async def _principal(runtime: Runtime, token: str) -> Principal:
     async with runtime.read() as services:
         return await services.clients.principal(token)
@@ -87,8 +92,7 @@ def requires_token(scope: str) -> Provide:
         token = _bearer(authorization)
         if token is None:
             raise Unauthorized(Said("token-required"))
-        settings = runtime.settings
-        claims = token_claims(token, settings.token_secret, settings.public_url)
+        claims = _claims(runtime, token)
         claims.require(scope)
         return claims
 
@@ -116,10 +120,7 @@ def optional_caller(
     (`Runtime.verifications`): a verification of an own badge opens one unit, not two.
     """
     token = _bearer(authorization)
-    if token is None:
-        return None
-    settings = runtime.settings
-    return token_claims(token, settings.token_secret, settings.public_url)
+    return None if token is None else _claims(runtime, token)
 
 
 SECURITY[optional_caller] = SECURITY[optional_principal]

@@ -18,12 +18,11 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
-import msgspec
 
 from openbadges import ProofMemo
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
-from openbadges.jsontypes import JSONObject
+from openbadges.jsontypes import JSONObject, copy_json
 from openbadges.verification import Budget, Check, VerificationResult, verify
 from openbadges.verification.causes import cause_of
 from openbadges.verification.report import Verdict
@@ -200,11 +199,8 @@ _Document = TypeVar("_Document", JSONObject, JSONObject | str)
 
 
 def _copy(document: _Document) -> _Document:
-    """A deep copy of a JSON document (a round trip through msgspec: C speed, same values)."""
-    if isinstance(document, str):
-        return document
-    copied: JSONObject = msgspec.json.decode(msgspec.json.encode(document))
-    return copied
+    """A deep copy of a JSON document (a VC-JWT's text is immutable as it is)."""
+    return document if isinstance(document, str) else copy_json(document)
 
 
 def _revocation_notice(document: Any) -> Any:  # noqa: ANN401 - JSON
