@@ -35,7 +35,7 @@ from openbadges.errors import (
     UnsupportedCryptosuite,
 )
 from openbadges.identity import hash_identity, matches_identity, normalise_email
-from openbadges.jsontypes import JSONObject, dumps, loads
+from openbadges.jsontypes import JSONObject, copy_json, dumps, loads
 from openbadges.keys import (
     KeyPair,
     KeyType,
@@ -149,6 +149,7 @@ __all__ = [
     "cause_of",
     "compute_digest_sri",
     "controller_document",
+    "copy_json",
     "did_key",
     "did_web_to_url",
     "dumps",
