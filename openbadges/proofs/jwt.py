@@ -5,13 +5,15 @@ the verification pipeline does that with its injected clock.
 """
 
 import copy
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import jwt
 import msgspec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.types import Options
 
 from openbadges.errors import (
@@ -130,8 +132,33 @@ def decode_jwt_unverified(token: str) -> tuple[JSONObject, JSONObject]:
     return _decode_segment(parts[0], "JOSE header"), _decode_segment(parts[1], "JWT payload")
 
 
+class SignatureMemo(Protocol):
+    """Signatures found valid before, by a key saying what they cover (a `ProofMemo`)."""
+
+    def holds(self, key: bytes) -> bool: ...
+
+    def remember(self, key: bytes) -> None: ...
+
+
+def _signature_key(token: str, public_key: PublicKey) -> bytes:
+    """What a JWS's signature check depends on: the exact token and the key it is checked with.
+
+    The header (its ``alg`` too) and the payload are in the token: the check is a pure
+    function of these two, so a remembered outcome is never stale.
+    """
+    digest = hashlib.sha256(b"jws\0")
+    digest.update(token.encode())
+    digest.update(b"\0")
+    digest.update(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+    return digest.digest()
+
+
 async def verify_jwt(
-    token: str, resolver: DocumentResolver, *, max_keys: int = 10
+    token: str,
+    resolver: DocumentResolver,
+    *,
+    max_keys: int = 10,
+    verified: SignatureMemo | None = None,
 ) -> JwtVerification:
     """Verify a VC-JWT's signature and its claims' agreement with the credential.
 
@@ -146,6 +173,8 @@ async def verify_jwt(
         resolver: Resolves the ``kid`` (did:key and did:jwk are built in).
         max_keys: How many of the issuer's verification methods are tried to find the key
             a bare-JWK ``kid`` names; past it, `BudgetExhausted` (an unverifiable outcome).
+        verified: JWS signatures already found valid, by exact token and key: the key is
+            still resolved (and its algorithm matched) each time, the signature checked once.
 
     Raises:
         InvalidDocument: When the token or its ``vc`` claim is malformed.
@@ -163,10 +192,14 @@ async def verify_jwt(
         raise ProofError(
             f"JWS algorithm {alg} does not match the {identify_key_type(public_key)} key"
         )
-    try:
-        jwt.decode(token, key=public_key, algorithms=[alg], options=_SIGNATURE_ONLY)
-    except jwt.PyJWTError as exc:
-        raise ProofError(f"the JWT signature is not valid: {exc}") from exc
+    memo_key = b"" if verified is None else _signature_key(token, public_key)
+    if verified is None or not verified.holds(memo_key):
+        try:
+            jwt.decode(token, key=public_key, algorithms=[alg], options=_SIGNATURE_ONLY)
+        except jwt.PyJWTError as exc:
+            raise ProofError(f"the JWT signature is not valid: {exc}") from exc
+        if verified is not None:
+            verified.remember(memo_key)
     return JwtVerification(
         credential=_credential_from(payload),
         header=header,

@@ -9,6 +9,7 @@ verified, keyed by a digest of the exact document, the proof's position and the 
 it was checked with: the check is a pure function of those, so a remembered answer is never
 stale. A list whose bit changed is another document, so another key: it is verified afresh.
 Only successes are kept, and only the signature: dates and bits are read at each verification.
+A VC-JWT's JWS is remembered the same way, by the exact compact token and the key.
 """
 
 import hashlib
@@ -28,7 +29,8 @@ class ProofMemo:
 
     def __init__(self, size: int = 64) -> None:
         self._size = size
-        self._verified: OrderedDict[bytes, Canonicalized] = OrderedDict()
+        # A Data Integrity proof's canonical form; None for a JWS (its signature only).
+        self._verified: OrderedDict[bytes, Canonicalized | None] = OrderedDict()
 
     @staticmethod
     def key(document: JSONObject, index: int, public_key: PublicKey) -> bytes:
@@ -52,7 +54,15 @@ class ProofMemo:
             self._verified.move_to_end(key)
         return found
 
-    def remember(self, key: bytes, canonical: Canonicalized) -> None:
+    def holds(self, key: bytes) -> bool:
+        """Whether the signature `key` names was found valid before (a JWS's: `verify_jwt`)."""
+        if key not in self._verified:
+            return False
+        self._verified.move_to_end(key)
+        return True
+
+    def remember(self, key: bytes, canonical: Canonicalized | None = None) -> None:
+        """A valid proof's canonical form; a JWS's signature, without one."""
         self._verified[key] = canonical
         self._verified.move_to_end(key)
         while len(self._verified) > self._size:

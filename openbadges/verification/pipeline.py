@@ -90,10 +90,10 @@ async def verify(
             when omitted, so that no caller is unbounded.
         status_list_proofs: status list signatures already found valid (see `ProofMemo`);
             the lists' dates and bits are read each time, their signatures checked once.
-        credential_proofs: the same for the credential's own proofs (and, for a VC-JWT whose
-            signature verified, its payload's canonical form): a verifier that sees the same
-            badge again checks its signature once, while its dates, status, recipient and
-            issuer's keys are read each time.
+        credential_proofs: the same for the credential's own proofs (for a VC-JWT, its JWS,
+            by exact token and key, and its payload's canonical form): a verifier that sees
+            the same badge again checks its signature once, while its dates, status,
+            recipient and issuer's keys are read each time.
 
     Returns:
         The report; ``verified`` is true only when no check failed.
@@ -281,8 +281,8 @@ def _canonicalize_signed_payload(
 ) -> Canonicalized | Check:
     """A VC-JWT's credential, whose JWS just verified, canonicalised (once per exact payload).
 
-    The canonical form is a function of the payload alone: the JWS is checked every time,
-    only its RDF reading is remembered.
+    The canonical form is a function of the payload alone (the JWS's outcome is remembered
+    apart, by `verify_jwt`, keyed by the token and the key).
     """
     memo = context.proofs
     if memo is None:
@@ -300,7 +300,9 @@ async def _verify_jwt_proof(
     token: str, context: _Context
 ) -> tuple[list[Check | _Binding], JSONObject | None]:
     try:
-        verified = await verify_jwt(token, context.resolver, max_keys=context.budget.max_keys)
+        verified = await verify_jwt(
+            token, context.resolver, max_keys=context.budget.max_keys, verified=context.proofs
+        )
     except KeyResolutionError as error:
         if isinstance(error, BudgetExhausted) and error.limit == "keys":
             context.budget.exhaust("keys", str(error), context.budget.max_keys)

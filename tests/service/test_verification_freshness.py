@@ -69,10 +69,10 @@ async def test_a_revocation_is_seen_by_the_next_verification(
     after = await _verdicts(client, issued)
 
     assert before == [[("valid", None)] * 3] * 2
-    # The warm caches: both lists' signatures; the badge's proof and its VC-JWT's payload.
-    assert remembered == (2, 2)
+    # The warm caches: both lists' signatures; the badge's proof, its VC-JWT's JWS and payload.
+    assert remembered == (2, 3)
     assert after == [("invalid", "status")] * 3
-    assert len(runtime.credential_proofs) == 2  # the same bytes: nothing checked again
+    assert len(runtime.credential_proofs) == 3  # the same bytes: nothing checked again
 
 
 async def test_a_lifted_suspension_is_seen_by_the_next_verification(

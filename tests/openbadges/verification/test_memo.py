@@ -117,7 +117,7 @@ async def test_a_remembered_proof_by_a_key_the_issuer_dropped_fails(issuer: Issu
     assert statuses(result)["proof"] == ["failed"]
 
 
-async def test_a_vc_jwt_s_signature_is_checked_each_time_its_payload_is_remembered(
+async def test_a_vc_jwt_is_checked_once_per_exact_token_and_a_forged_one_afresh(
     issuer: Issuer,
 ) -> None:
     proofs = ProofMemo()
@@ -130,9 +130,23 @@ async def test_a_vc_jwt_s_signature_is_checked_each_time_its_payload_is_remember
     again = await verify(token, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
 
     assert first.verified, first.to_json()
-    assert len(proofs) == 1  # the payload's canonical form
+    assert len(proofs) == 2  # the JWS (token and key) and the payload's canonical form
     assert statuses(result)["proof"] == ["failed"]
     assert again.checks == first.checks
+
+
+async def test_a_remembered_vc_jwt_by_a_key_the_issuer_dropped_fails(issuer: Issuer) -> None:
+    proofs = ProofMemo()
+    token = sign_jwt(issuer.credential(), issuer.key)
+    assert (
+        await verify(token, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
+    ).verified
+    other = generate_key_pair(controller=ISSUER, vm_id=issuer.key.id)  # same kid, new key
+    issuer.documents[ISSUER] = controller_document(ISSUER, [other.verification_method()])
+
+    result = await verify(token, resolver=issuer.resolver(), now=NOW, credential_proofs=proofs)
+
+    assert statuses(result)["proof"] == ["failed"]
 
 
 async def test_a_caller_changing_a_report_does_not_change_the_remembered_badge(
