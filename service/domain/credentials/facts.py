@@ -2,7 +2,8 @@
 
 Every reader that asks the policy about a credential selects `FACTS` (a row then carries a
 `CredentialFacts` under ``facts``), joining the credential's completion and issuer; none lists
-the columns itself.
+the columns itself. Hot reads run as plain columns (no ORM row processing: `service.db.direct`
+runs them on the driver): they select `FACT_COLUMNS` last and build the facts with `facts_at`.
 """
 
 import uuid
@@ -35,8 +36,7 @@ class _FactsBundle(Bundle[CredentialFacts]):
 
 
 # In `CredentialFacts`'s order; the statement joins CompletionRecord and IssuerRecord.
-FACTS = _FactsBundle(
-    "facts",
+FACT_COLUMNS = (
     CredentialRecord.id,
     IssuerRecord.slug,
     CompletionRecord.client_id,
@@ -44,6 +44,14 @@ FACTS = _FactsBundle(
     CredentialRecord.evidence_public,
     CredentialRecord.hidden,
 )
+FACTS = _FactsBundle("facts", *FACT_COLUMNS)
+
+
+def facts_at(row: Sequence[Any]) -> CredentialFacts:
+    """The facts of a row that selected `FACT_COLUMNS` last."""
+    return CredentialFacts(*row[-len(FACT_COLUMNS) :])
+
+
 _FACTS_BY_ID = (
     select(FACTS)
     .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)

@@ -15,10 +15,11 @@ from functools import cached_property
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import Executable, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.identity import normalise_email
+from service.db.direct import execute
 from service.db.tables import (
     AchievementRecord,
     CompletionRecord,
@@ -31,7 +32,7 @@ from service.db.tables import (
 from service.domain.catalogue.achievements import Achievement, to_achievement
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import CredentialFacts, Viewer
-from service.domain.credentials.facts import FACTS
+from service.domain.credentials.facts import FACT_COLUMNS, facts_at
 from service.domain.errors import Forbidden, NotFound, Unauthorized
 from service.domain.issuers.issuers import IssuerProfile
 from service.domain.texts import Said
@@ -129,12 +130,11 @@ class PortfolioService:
     ) -> Learner:
         """A learner, for clients that may look learners up and list one of their badges."""
         self._require_lookup()
-        condition = (
-            LearnerRecord.email == normalise_email(email)
+        found = (
+            await execute(self._session, _LEARNER_BY_EMAIL, {"email": normalise_email(email)})
             if email is not None
-            else LearnerRecord.id == learner_id
-        )
-        found = await self._session.scalar(select(LearnerRecord.id).where(condition))
+            else await execute(self._session, _LEARNER_BY_ID, {"id": learner_id})
+        ).scalar()
         credentials = (await self.credentials_of([found]))[found] if found else []
         if found is None or not credentials:
             raise NotFound(
@@ -146,7 +146,7 @@ class PortfolioService:
     async def credentials(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PortfolioCredential]:
         """Credentials by id (``node(id:)``), for clients that may look learners up."""
         self._require_lookup()
-        found = await self._listable(CredentialRecord.id.in_(set(ids)))
+        found = await self._listable(_LISTABLE_BY_ID, ids)
         return {credential.id: credential for credential in found}
 
     async def credentials_of(
@@ -154,58 +154,48 @@ class PortfolioService:
     ) -> dict[uuid.UUID, list[PortfolioCredential]]:
         """Each learner's credentials the caller may list, newest first."""
         found: dict[uuid.UUID, list[PortfolioCredential]] = {key: [] for key in learner_ids}
-        for credential in await self._listable(CompletionRecord.learner_id.in_(set(learner_ids))):
+        for credential in await self._listable(_LISTABLE_OF_LEARNERS, learner_ids):
             found[credential.learner_id].append(credential)
         return found
 
-    async def _listable(self, condition: ColumnElement[bool]) -> list[PortfolioCredential]:
-        rows = await self._session.execute(
-            select(
-                CredentialRecord.id,
-                CompletionRecord.learner_id,
-                CompletionRecord.achievement_id,
-                CredentialRecord.issuer_id,
-                CredentialRecord.status,
-                CompletionRecord.completed_at,
-                CredentialRecord.issued_at,
-                FACTS,
-                CompletionRecord.learner_name,
-            )
-            .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
-            .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
-            .where(condition)
-            .order_by(CompletionRecord.completed_at.desc(), CredentialRecord.id)
-        )
+    async def _listable(
+        self, statement: Executable, keys: Iterable[uuid.UUID]
+    ) -> list[PortfolioCredential]:
+        rows = await execute(self._session, statement, {"ids": list(set(keys))})
         found: list[PortfolioCredential] = []
         for row in rows:
-            if self.viewer.may_list(row.facts):
+            facts = facts_at(row)
+            if self.viewer.may_list(facts):
+                learner_id, achievement_id, issuer_id, status, completed, issued, name = row[:7]
                 found.append(
                     PortfolioCredential(
-                        id=row.id,
-                        learner_id=row.learner_id,
-                        achievement_id=row.achievement_id,
-                        issuer_id=row.issuer_id,
-                        status=row.status,
-                        awarded_at=row.completed_at,
-                        issued_at=row.issued_at,
-                        facts=row.facts,
-                        learner_name=row.learner_name,
+                        id=facts.credential_id,
+                        learner_id=learner_id,
+                        achievement_id=achievement_id,
+                        issuer_id=issuer_id,
+                        status=status,
+                        awarded_at=completed,
+                        issued_at=issued,
+                        facts=facts,
+                        learner_name=name,
                     )
                 )
         return found
 
     async def signed_forms(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, SignedForms]:
         """The stored signed texts, never re-serialised."""
-        rows = await self._session.execute(_SIGNED_FORMS, {"ids": list(set(ids))})
+        rows = await execute(self._session, _SIGNED_FORMS, {"ids": list(set(ids))})
         return {row.id: SignedForms(row.signed_json, row.jwt) for row in rows}
 
     async def evidence(
         self, credential_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[EvidenceItem]]:
         """Each credential's answered prompts, in order; answers only where the policy allows."""
-        rows = await self._session.execute(_EVIDENCE, {"ids": list(set(credential_ids))})
+        rows = await execute(self._session, _EVIDENCE, {"ids": list(set(credential_ids))})
         found: dict[uuid.UUID, list[EvidenceItem]] = {key: [] for key in credential_ids}
-        for evidence_id, answer, digest, prompt, facts in rows:
+        for row in rows:
+            evidence_id, answer, digest, prompt = row[:4]
+            facts = facts_at(row)
             readable = self.viewer.may_read_reflections(facts)
             found[facts.credential_id].append(
                 EvidenceItem(
@@ -263,8 +253,29 @@ class PortfolioService:
             raise Forbidden(Said("scope-missing", scope="portfolio:read"))
 
 
-# Statements built once with an expanding parameter: SQLAlchemy caches their compiled form,
-# and each GraphQL request runs them (a DataLoader batch each) without building them again.
+# Statements built once, of plain columns, with an expanding parameter: each GraphQL request
+# runs them (a DataLoader batch each) on the driver, without building them again.
+_LEARNER_BY_EMAIL = select(LearnerRecord.id).where(LearnerRecord.email == bindparam("email"))
+_LEARNER_BY_ID = select(LearnerRecord.id).where(LearnerRecord.id == bindparam("id"))
+_LISTABLE = (
+    select(
+        CompletionRecord.learner_id,
+        CompletionRecord.achievement_id,
+        CredentialRecord.issuer_id,
+        CredentialRecord.status,
+        CompletionRecord.completed_at,
+        CredentialRecord.issued_at,
+        CompletionRecord.learner_name,
+        *FACT_COLUMNS,
+    )
+    .join(CompletionRecord, CompletionRecord.id == CredentialRecord.completion_id)
+    .join(IssuerRecord, IssuerRecord.id == CredentialRecord.issuer_id)
+    .order_by(CompletionRecord.completed_at.desc(), CredentialRecord.id)
+)
+_LISTABLE_BY_ID = _LISTABLE.where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
+_LISTABLE_OF_LEARNERS = _LISTABLE.where(
+    CompletionRecord.learner_id.in_(bindparam("ids", expanding=True))
+)
 _SIGNED_FORMS = select(
     CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt
 ).where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
@@ -275,7 +286,7 @@ _EVIDENCE = (
         EvidenceRecord.digest_sri,
         # The question as it was asked (its version's text); the current one otherwise.
         func.coalesce(EvidenceRecord.prompt_text, PromptRecord.text),
-        FACTS,
+        *FACT_COLUMNS,
     )
     .join(CompletionRecord, CompletionRecord.id == EvidenceRecord.completion_id)
     .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
