@@ -20,15 +20,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from service.db.direct import execute
 from service.db.engine import Database, ReadUnitWrote
 from service.db.inserts import table_of
-from service.db.tables import AuditEventRecord, ClientRecord
+from service.db.tables import AuditEventRecord, ClientRecord, CompletionRecord, CredentialRecord
 from service.domain.catalogue.achievements import _BY_SLUG
 from service.domain.clients.audit import record_event
 from service.domain.clients.clients import _BY_CLIENT_ID
 from service.domain.clients.webhooks import _SUBSCRIBERS
 from service.domain.issuers.issuers import _HELD, _KEYS_BY_SLUG, _SIGNING_KEYS
+from service.domain.portfolios.portfolios import (
+    _EVIDENCE,
+    _LEARNER_BY_EMAIL,
+    _LISTABLE_OF_LEARNERS,
+    _SIGNED_FORMS,
+)
+from service.pipelines.issuance import issue_completion
+from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.service.conftest import database_for, load_demo_into
+from tests.service.domain.test_awards import a_completion
 
 _AUDIT = table_of(AuditEventRecord)
 _INSERT_AUDIT = insert(_AUDIT)
@@ -90,6 +99,7 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         (_HELD, {"issuer": issuer, "names": key_names[::-1]}),  # the first length again
         (_SUBSCRIBERS, None),  # no parameters, no rows
     ]
+    cases += await _portfolio_reads(settings, fresh_database, demo)
     for statement, parameters in cases:
         direct, expected, keys, by_sqlalchemy = await _both(database, statement, parameters)
         assert by_sqlalchemy == (fresh_database.backend == "sqlite"), statement  # the driver's
@@ -100,6 +110,35 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         assert keys, statement
     direct, expected, *_ = await _both(database, _BY_CLIENT_ID, {"client_id": "personne"})
     assert direct == expected == []
+
+
+async def _portfolio_reads(
+    settings: Settings, scratch: ScratchDatabase, demo: Any
+) -> list[tuple[Executable, dict[str, Any] | None]]:
+    """A portfolio's reads (GraphQL's DataLoader batches) of a badge issued for real."""
+    app_settings, database = database_for(settings, scratch)
+    runtime = Runtime.build(app_settings, database=database)
+    try:
+        async with runtime.read() as unit:
+            token = await unit.clients.issue_token(demo.client_id, demo.client_secret, None)
+            platform = await unit.clients.principal(token.token)
+        award = await issue_completion(runtime, platform, a_completion())
+        async with database.read() as session:
+            learner = await session.scalar(
+                select(CompletionRecord.learner_id)
+                .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+                .where(CredentialRecord.id == award.credential_id)
+            )
+    finally:
+        await runtime.close()
+    assert learner is not None
+    return [
+        (_LEARNER_BY_EMAIL, {"email": a_completion().learner.email}),  # a UUID out
+        (_LISTABLE_OF_LEARNERS, {"ids": [learner, uuid.uuid4()]}),  # joins, the facts
+        (_SIGNED_FORMS, {"ids": [award.credential_id]}),  # long texts
+        (_EVIDENCE, {"ids": [award.credential_id]}),  # a coalesce, an outer join
+        (_EVIDENCE, {"ids": []}),
+    ]
 
 
 async def test_rows_keep_their_names_and_datetimes_stay_utc(
