@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -84,6 +85,9 @@ class IssuerRecord(Base):
     created_at: Mapped[datetime]
     # The parent organisation (OB 3.0 ``parentOrg``); the chain never loops (checked on update).
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("issuers.id"), index=True)
+    # Bumped by database triggers with any change to its keys or status lists (migration 0017):
+    # what it publishes is unchanged while this is.
+    published_epoch: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     keys: Mapped[list["IssuerKeyRecord"]] = relationship(
         lazy="raise", order_by="IssuerKeyRecord.created_at"

@@ -35,6 +35,7 @@ from service.db.tables import IssuerKeyRecord, IssuerRecord
 from service.domain.clients.audit import record_event
 from service.domain.clock import Clock, utc_now
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from service.domain.issuers.epochs import EPOCH_BY_SLUG, Epoch, epoch_of
 from service.domain.issuers.signer import Signer, SigningKeys
 from service.domain.texts import Said
 from service.domain.urls import Urls
@@ -261,6 +262,11 @@ class IssuerService:
         did = self.did_of(slug)
         methods = [_method(did, key) for key in rows if key.name is not None]
         return controller_document(did, methods)
+
+    async def published_epoch(self, slug: str) -> Epoch | None:
+        """The issuer's published epoch (None: no issuer has this slug); see `epochs`."""
+        row = (await execute(self._session, EPOCH_BY_SLUG, {"slug": slug})).one()
+        return epoch_of(row.issuer_id, row.epoch)
 
     async def is_hosted(self, slug: str) -> bool:
         """Whether an issuer with this slug is hosted here (one cheap statement)."""
