@@ -41,6 +41,7 @@ from service.domain.credentials.status_lists import PublishedLists, StatusListSe
 from service.domain.credentials.transcripts import TranscriptService
 from service.domain.errors import NotFound
 from service.domain.issuers.admin import IssuerAdministration
+from service.domain.issuers.epochs import Epoch, PublishedDocuments
 from service.domain.issuers.issuers import IssuerService
 from service.domain.issuers.kek import newest_sealed
 from service.domain.issuers.keys import KeyAdministration
@@ -49,7 +50,7 @@ from service.domain.issuers.signer import Signer
 from service.domain.portfolios.badge_pages import BadgePages
 from service.domain.portfolios.organisation_stats import StatsService
 from service.domain.portfolios.portfolios import PortfolioService
-from service.domain.urls import IssuerRef, TranscriptRef, Urls
+from service.domain.urls import IssuerRef, StatusListRef, TranscriptRef, Urls
 from service.domain.verification.issuer_registries import RegistryEntry, load_registries
 from service.domain.verification.verifications import VerificationLimits, VerificationService
 from service.domain.wallet.services import WalletServices, wallet_services
@@ -322,6 +323,8 @@ class Runtime:
     credential_proofs: ProofMemo = field(default_factory=lambda: ProofMemo(CREDENTIAL_PROOFS))
     # Own signed status lists by version (each use checks the version: never stale).
     published_lists: PublishedLists = field(default_factory=PublishedLists)
+    # Own DID documents and lists by their issuer's published epoch (read first: never stale).
+    published_documents: PublishedDocuments = field(default_factory=PublishedDocuments)
 
     @classmethod
     def build(
@@ -464,6 +467,7 @@ class Runtime:
         self.status_list_proofs.clear()
         self.credential_proofs.clear()
         self.published_lists.clear()
+        self.published_documents.clear()
         await self.rate_limits.reset()
 
     async def close(self) -> None:
@@ -475,11 +479,13 @@ class Runtime:
 class _OwnDocuments:
     """Own documents for one verification, read straight from the database.
 
-    They share one read unit, opened at the first own document (or by `admit`, for the
-    token's client) and ended by `release` (before any network fetch, and when the
-    verification ends): the caller's client row, an own badge's issuer, keys and status
-    lists cost one unit, not one each, and are never cached here, so a revocation, or a
-    disabled client, is seen by the next verification.
+    They share one read unit, opened by `admit` (or at the first own document) and ended by
+    `release` (before any network fetch, and when the verification ends). `admit` reads the
+    caller's client row and the published epoch of the issuer the badge names, in one
+    statement; that issuer's DID document and status lists are then reused as built at that
+    epoch (`PublishedDocuments`) or read and kept. So a revocation, a changed key or a
+    disabled client is seen by the next verification, and an own badge seen before costs
+    one statement.
     """
 
     def __init__(self, runtime: Runtime, caller: TokenClaims | None = None) -> None:
@@ -488,10 +494,20 @@ class _OwnDocuments:
         self._unit: AsyncExitStack | None = None
         self._services: Services | None = None
         self._hosted: set[str] = set()
+        self._issuer: IssuerRef | None = None  # the issuer the badge names, if it is ours
+        self._epoch: Epoch | None = None  # its published epoch, read by `admit`
 
-    async def admit(self) -> None:
-        if self._caller is not None:
+    async def admit(self, issuer: str | None = None) -> None:
+        ref = self._runtime.urls.parse(issuer) if issuer else None
+        self._issuer = ref if isinstance(ref, IssuerRef) and ref.is_did_document else None
+        slug = self._issuer.slug if self._issuer is not None else None
+        if self._caller is not None and slug is not None:
+            clients = (await self._opened()).clients
+            _, self._epoch = await clients.principal_and_epoch(self._caller, slug)
+        elif self._caller is not None:
             await (await self._opened()).clients.principal_of_claims(self._caller)
+        elif slug is not None:
+            self._epoch = await (await self._opened()).issuers.published_epoch(slug)
 
     async def resolve(self, url: str) -> JSONObject | None:
         ref = self._runtime.urls.parse(url)
@@ -500,10 +516,32 @@ class _OwnDocuments:
         if isinstance(ref, TranscriptRef):  # rare: a transcript names itself
             async with self._runtime.read() as services:
                 return (await services.transcripts.published(ref.id)).document
-        document: dict[str, Any] = await (await self._opened()).publications.document(ref)
+        kept = self._runtime.published_documents
+        epoch = self._epoch if self._is_the_issuers(ref) else None
+        document = kept.recall(url, epoch) if epoch is not None else None
+        if document is None:
+            document = await (await self._opened()).publications.document(ref)
+            if epoch is not None and self._published_by_the_issuer(document):
+                kept.remember(url, epoch, document)
         if isinstance(ref, IssuerRef) and ref.is_did_document:
             self._hosted.add(ref.slug)
         return document
+
+    def _is_the_issuers(self, ref: object) -> bool:
+        """Whether `ref` may be one of the admitted issuer's documents kept by its epoch."""
+        if self._issuer is None:
+            return False
+        return isinstance(ref, StatusListRef) or ref == self._issuer
+
+    def _published_by_the_issuer(self, document: dict[str, Any]) -> bool:
+        """Whether `document` is the admitted issuer's: its DID document, or a list it issued.
+
+        A list of another issuer changes with that one's epoch, so is never kept under this one's.
+        """
+        did = self._runtime.urls.issuer_did(self._issuer.slug) if self._issuer else None
+        named = document.get("issuer", document.get("id"))
+        named = named.get("id") if isinstance(named, dict) else named
+        return did is not None and named == did
 
     async def hosts_issuer(self, issuer_id: str) -> bool:
         ref = self._runtime.urls.parse(issuer_id)

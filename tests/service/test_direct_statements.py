@@ -23,8 +23,9 @@ from service.db.inserts import table_of
 from service.db.tables import AuditEventRecord, ClientRecord, CompletionRecord, CredentialRecord
 from service.domain.catalogue.achievements import _BY_SLUG
 from service.domain.clients.audit import record_event
-from service.domain.clients.clients import _BY_CLIENT_ID
+from service.domain.clients.clients import _BY_CLIENT_ID, _BY_CLIENT_ID_WITH_EPOCH
 from service.domain.clients.webhooks import _SUBSCRIBERS
+from service.domain.issuers.epochs import EPOCH_BY_SLUG
 from service.domain.issuers.issuers import _HELD, _KEYS_BY_SLUG, _SIGNING_KEYS
 from service.domain.portfolios.portfolios import (
     _EVIDENCE,
@@ -98,6 +99,10 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         (_HELD, {"issuer": issuer, "names": []}),  # an empty IN
         (_HELD, {"issuer": issuer, "names": key_names[::-1]}),  # the first length again
         (_SUBSCRIBERS, None),  # no parameters, no rows
+        # scalar subqueries: a UUID and a big integer, or NULLs for no such issuer
+        (_BY_CLIENT_ID_WITH_EPOCH, {"client_id": demo.client_id, "slug": demo.issuer}),
+        (EPOCH_BY_SLUG, {"slug": demo.issuer}),
+        (EPOCH_BY_SLUG, {"slug": "personne"}),
     ]
     cases += await _portfolio_reads(settings, fresh_database, demo)
     for statement, parameters in cases:

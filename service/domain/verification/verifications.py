@@ -11,6 +11,7 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 ``budget`` check and makes the verdict "unverifiable".
 """
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
+import msgspec
 
 from openbadges import ProofMemo
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
@@ -74,8 +76,12 @@ class OwnDocuments(Protocol):
     async def hosts_issuer(self, issuer_id: str) -> bool:
         """Whether `issuer_id` names an issuer hosted here."""
 
-    async def admit(self) -> None:
-        """Refuse (`Unauthorized`) a bearer token whose client may no longer act, if one came."""
+    async def admit(self, issuer: str | None = None) -> None:
+        """Refuse (`Unauthorized`) a bearer token whose client may no longer act, if one came.
+
+        `issuer` is the issuer the badge claims (unverified): if it is one of ours, the
+        documents it publishes may be read with the caller's client, in one statement.
+        """
 
     async def release(self) -> None:
         """End the read unit the documents so far came from (before a fetch, and at the end)."""
@@ -198,6 +204,26 @@ class ServiceResolver:
 _Document = TypeVar("_Document", JSONObject, JSONObject | str)
 
 
+def _claimed_issuer(submission: Submission) -> str | None:
+    """The issuer a submitted credential or VC-JWT names, unchecked: a hint, never trusted.
+
+    A VC-JWT's is read from its header's ``kid`` alone (the payload is the pipeline's to read).
+    """
+    if submission.credential is not None:
+        issuer = submission.credential.get("issuer")
+        issuer = issuer.get("id") if isinstance(issuer, dict) else issuer
+        return issuer if isinstance(issuer, str) else None
+    if submission.jwt is None:
+        return None
+    head = submission.jwt.split(".", 1)[0]
+    try:
+        header = msgspec.json.decode(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, msgspec.DecodeError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid.split("#", 1)[0] if isinstance(kid, str) else None
+
+
 def _copy(document: _Document) -> _Document:
     """A deep copy of a JSON document (a VC-JWT's text is immutable as it is)."""
     return document if isinstance(document, str) else copy_json(document)
@@ -244,7 +270,7 @@ class VerificationService:
 
     async def verify(self, submission: Submission, language: Language = "en") -> Report:
         try:
-            await self._own.admit()
+            await self._own.admit(_claimed_issuer(submission))
             return await self._verify(submission, language)
         finally:
             await self._own.release()
