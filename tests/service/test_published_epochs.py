@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from tests.service.conftest import Getter, MakeClient, operator
-from tests.service.factories import completion
+from tests.service.test_badge_pages import issue
 
 
 async def _epoch(runtime: Runtime) -> Any:
@@ -22,24 +22,13 @@ async def _epoch(runtime: Runtime) -> Any:
         return await services.issuers.published_epoch(ISSUER_SLUG)
 
 
-async def _issue(client: httpx.AsyncClient, token: Getter, external_id: str) -> dict[str, Any]:
-    response = await client.post(
-        "/api/v1/completions",
-        json=completion(external_id),
-        headers={"Authorization": f"Bearer {await token()}"},
-    )
-    assert response.status_code == 201, response.text
-    issued: dict[str, Any] = response.json()
-    return issued
-
-
 async def test_completions_leave_the_epoch_and_a_revocation_moves_it(
     client: httpx.AsyncClient, token: Getter, runtime: Runtime, make_client: MakeClient
 ) -> None:
-    first = await _issue(client, token, "epoque-1")  # may start the issuer's list
+    first = await issue(client, token, external_id="epoque-1")  # may start the issuer's list
     started = await _epoch(runtime)
-    await _issue(client, token, "epoque-2")
-    await _issue(client, token, "epoque-3")
+    await issue(client, token, external_id="epoque-2")
+    await issue(client, token, external_id="epoque-3")
     after_completions = await _epoch(runtime)
     client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
     revoker = {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
