@@ -66,7 +66,7 @@ from openbadges.models import (
     format_datetime,
     to_document,
 )
-from openbadges.proofs.jwt import sign_jwt, verify_jwt
+from openbadges.proofs.jwt import decode_jwt_header, sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
     StaticResolver,
@@ -150,6 +150,7 @@ __all__ = [
     "compute_digest_sri",
     "controller_document",
     "copy_json",
+    "decode_jwt_header",
     "did_key",
     "did_web_to_url",
     "dumps",

@@ -41,6 +41,8 @@ __all__ = [
     "ALGORITHMS",
     "JwtVerification",
     "KeySource",
+    "SignatureMemo",
+    "decode_jwt_header",
     "decode_jwt_unverified",
     "sign_jwt",
     "verify_jwt",
@@ -117,6 +119,15 @@ def sign_jwt(credential: JSONObject, key: KeyPair, *, kid: str | None = None) ->
     payload = {**credential, **_claims_for(credential)}
     headers = {"kid": kid if kid is not None else key.id, "typ": "JWT"}
     return jwt.encode(payload, key.private_key, algorithm=ALGORITHMS[key.type], headers=headers)
+
+
+def decode_jwt_header(token: str) -> JSONObject:
+    """A compact JWS's JOSE header, unchecked; the payload is not decoded.
+
+    Raises:
+        InvalidDocument: When the first part is not a base64url JSON object.
+    """
+    return _decode_segment(token.split(".", 1)[0], "JOSE header")
 
 
 def decode_jwt_unverified(token: str) -> tuple[JSONObject, JSONObject]:

@@ -11,7 +11,6 @@ wall-clock cap. Within one verification a document is resolved once. What runs o
 ``budget`` check and makes the verdict "unverifiable".
 """
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -19,9 +18,8 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import anyio
-import msgspec
 
-from openbadges import ProofMemo
+from openbadges import ProofMemo, decode_jwt_header
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject, copy_json
@@ -215,12 +213,10 @@ def _claimed_issuer(submission: Submission) -> str | None:
         return issuer if isinstance(issuer, str) else None
     if submission.jwt is None:
         return None
-    head = submission.jwt.split(".", 1)[0]
     try:
-        header = msgspec.json.decode(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, msgspec.DecodeError):
+        kid = decode_jwt_header(submission.jwt).get("kid")
+    except InvalidDocument:
         return None
-    kid = header.get("kid") if isinstance(header, dict) else None
     return kid.split("#", 1)[0] if isinstance(kid, str) else None
 
 
