@@ -1,5 +1,6 @@
 """Poisoned datasets are refused within a second; benign repeated shapes still canonicalise."""
 
+import threading
 import time
 from typing import Any
 
@@ -77,6 +78,32 @@ def test_long_chain_of_alike_nodes_is_canonicalised_like_pyld() -> None:
     assert canonicalize(document, LOADER).document == pyld_nquads(document)
 
 
+def test_time_cap_counts_work_done_not_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A loaded machine (CI refused a valid chain) must not turn a benign document into a poisoned one.
+    document = with_evidence([{"@id": f"_:c{i}", KNOWS: {"@id": f"_:c{i + 1}"}} for i in range(40)])
+    started = time.thread_time()
+    canonicalize(document, LOADER)
+    monkeypatch.setattr(canonical_limits, "MAX_SECONDS", 2 * (time.thread_time() - started))
+    stop = threading.Event()
+
+    def hold_the_interpreter() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    busy = threading.Thread(target=hold_the_interpreter)
+    busy.start()
+    try:
+        began = time.monotonic()
+        result = canonicalize(document, LOADER)
+        waited = time.monotonic() - began
+    finally:
+        stop.set()
+        busy.join()
+
+    assert waited > canonical_limits.MAX_SECONDS  # the machine was busy beyond the cap...
+    assert result.document == pyld_nquads(document)  # ...yet the document is canonicalised
+
+
 def test_long_cycle_of_alike_nodes_is_refused_not_a_recursion_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -100,7 +127,7 @@ def test_time_cap_refuses_what_the_work_budget_would_allow(
 
 def test_language_tagged_alike_nodes_are_canonicalised_like_pyld() -> None:
     evidence = {"type": ["Evidence"], "name": {"@value": "Réponse", "@language": "fr-CA"}}
-    document = with_evidence([dict(evidence) for _ in range(3)])
+    document = with_evidence([dict(evidence) for _ in range(1)])
 
     assert canonicalize(document, LOADER).document == pyld_nquads(document)
 
