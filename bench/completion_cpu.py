@@ -48,8 +48,10 @@ from bench.server import (
     HOST,
     POSTGRES_URL,
     ROOT,
+    TICKS,
     database,
     free_port,
+    group_cpu_seconds,
     insigne,
     print_errors,
     server,
@@ -60,7 +62,6 @@ from bench.server import server_env as base_env
 from tests.service.factories import completion
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
-TICKS = os.sysconf("SC_CLK_TCK")
 LIST_SIZE = 131_072
 
 
@@ -284,13 +285,13 @@ async def sample(
     monitor = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
     try:
         backends_before = await _backends(monitor, database_name) if database_name else {}
-        server_before = _group_ticks(target.process.pid)
+        server_before = group_cpu_seconds(target.process.pid)
         started = time.perf_counter()
         load_before = _children_ms()
         output = await asyncio.to_thread(load, target.base_url)
         load_after = _children_ms()
         elapsed = time.perf_counter() - started
-        server_after = _group_ticks(target.process.pid)
+        server_after = group_cpu_seconds(target.process.pid)
         backends_after = await _backends(monitor, database_name) if database_name else {}
     finally:
         await monitor.close()
@@ -303,7 +304,7 @@ async def sample(
         requests=int(requests.group(1)),
         failures=int(failures.group(1)),
         seconds=min(elapsed, float(seconds)),
-        server_ms=(server_after - server_before) * 1000 / TICKS,
+        server_ms=(server_after - server_before) * 1000,
         postgres_ms=postgres * 1000 / TICKS,
         load_ms=load_after - load_before,
     )
@@ -337,21 +338,6 @@ def _ticks(pid: int) -> int:
     except (FileNotFoundError, ProcessLookupError):
         return 0
     return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
-
-
-def _group_ticks(group: int) -> int:
-    """CPU of every process in the server's process group (its workers too)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[2]) == group:  # field 5, the process group id
-            total += int(fields[11]) + int(fields[12])
-    return total
 
 
 async def _backends(monitor: asyncpg.Connection, database_name: str) -> dict[int, int]:

@@ -28,6 +28,7 @@ HOST = "127.0.0.1"  # loopback only: the server binds here and the load goes now
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 UNLIMITED = "1000000/minute"  # the bench measures the service, not its rate limiter
 _SUCCESS = re.compile(r'HTTP/1\.1" 2\d\d ')  # uvicorn's access line for a success
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -134,6 +135,21 @@ def wait_until_ready(base_url: str, server: subprocess.Popen[bytes], timeout: fl
                     return
             time.sleep(0.2)
     raise SystemExit(f"the server at {base_url} was not ready within {timeout:.0f} s")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU of every process in the server's process group (its workers too)."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == group:  # field 5 of proc(5), the process group id
+            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+    return ticks / TICKS
 
 
 def print_errors(log: Path, limit: int = 8000) -> None:

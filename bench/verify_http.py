@@ -40,6 +40,7 @@ from bench.server import (
     POSTGRES_URL,
     database,
     free_port,
+    group_cpu_seconds,
     insigne,
     print_errors,
     server,
@@ -51,7 +52,6 @@ from openbadges.resolver import StaticResolver
 from openbadges.verification import verify
 from tests.service.factories import completion
 
-TICKS = os.sysconf("SC_CLK_TCK")
 WARM_UP = 20
 
 
@@ -159,28 +159,13 @@ async def _http(
 
     for _ in range(WARM_UP):
         await send()
-    wall, cpu = time.perf_counter(), _group_cpu_seconds(group)
+    wall, cpu = time.perf_counter(), group_cpu_seconds(group)
     for _ in range(count):
         await send()
     return Figure(
         (time.perf_counter() - wall) * 1000 / count,
-        (_group_cpu_seconds(group) - cpu) * 1000 / count,
+        (group_cpu_seconds(group) - cpu) * 1000 / count,
     )
-
-
-def _group_cpu_seconds(group: int) -> float:
-    """User + system CPU of every process in the server's process group (/proc/<pid>/stat)."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
 
 
 if __name__ == "__main__":
