@@ -1,23 +1,25 @@
 """GraphQL portfolio query latency (p50/p99) and statement count, on a 100,000-credential database.
 
-The script makes a PostgreSQL schema of its own, migrates it, loads the demo, issues one real
+The script makes a PostgreSQL database of its own, migrates it, loads the demo, starts
+``insigne serve`` on it (a process of its own, as production runs it), issues one real
 credential through the API, then bulk-inserts rows directly (signing 100,000 badges would take
 too long): learners with 10, 100 and 1,000 credentials, whose rows copy the real credential's
 signed text and evidence, and filler learners (5 credentials each, short placeholder texts) up
-to 100,000 credentials in all. For each measured learner it runs the portfolio query (the first
-page of 100 credentials with their document, JWT, achievement, issuer and evidence, plus levels
-and competencies over every credential) and a summary query (the page's ids, links, dates,
-achievement names and issuers, and the levels) through the ASGI app in this process, and prints
-p50, p99, this process's CPU time per query and the SQL statements one query runs. The timed
-client reads each answer's errors only (its data stays bytes): decoding 1.5 MB of signed
-credentials is the client's work, not the server's, and the baseline below decodes nothing.
+to 100,000 credentials in all. For each measured learner it sends the portfolio query (the
+first page of 100 credentials with their document, JWT, achievement, issuer and evidence, plus
+levels and competencies over every credential) and a summary query (the page's ids, links,
+dates, achievement names and issuers, and the levels) over HTTP, one query at a time on one
+kept-alive connection, and prints p50, p99 (as this client sees them), the server's CPU time
+per query (its process group, from /proc) and the SQL statements one query runs (counted on
+the same query through the ASGI app in this process). The client reads each answer's errors
+only (its data stays bytes).
 
-Beside the full query, in the same run and interleaved with it, a baseline: the same portfolio
-(the page of 100 with documents, JWTs, achievements, issuers, evidence, and the levels) read
-through the same domain services and the same visibility policy, as plain JSON encoded by
-msgspec, with no GraphQL executor (what a REST/JSON endpoint would cost). Its ratio says what
-the executor adds; both move together when other jobs load the machine. The schema is always
-dropped.
+Then, in this process and interleaved, the full query through the ASGI app beside a baseline:
+the same portfolio (the page of 100 with documents, JWTs, achievements, issuers, evidence,
+and the levels) read through the same domain services and the same visibility policy, as
+plain JSON encoded by msgspec, with no GraphQL executor (what a REST/JSON endpoint would
+cost). Its CPU ratio says what the executor (and the app around it) adds; both move together
+when other jobs load the machine. The server is stopped and the database dropped, always.
 
 Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL] [--total N]``.
 """
@@ -25,25 +27,42 @@ Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url U
 import argparse
 import asyncio
 import gc
+import json
 import os
-import secrets
 import statistics
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import msgspec
-from alembic import command
 from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.server import (
+    HOST,
+    POSTGRES_URL,
+    database,
+    free_port,
+    group_cpu_seconds,
+    insigne,
+    print_errors,
+    server,
+    server_env,
+    wait_until_ready,
+)
 from service.app import create_app
-from service.db.engine import Database, alembic_config
+from service.db.engine import Database
 from service.db.tables import (
     CompletionRecord,
     CredentialRecord,
@@ -51,13 +70,13 @@ from service.db.tables import (
     LearnerRecord,
 )
 from service.domain.clients.clients import Principal
-from service.domain.demo import ISSUER_SLUG, load_demo
+from service.domain.demo import ISSUER_SLUG
 from service.domain.portfolios.standings import highest_levels
 from service.runtime import Runtime
 from service.serving import GC_THRESHOLD
 from service.settings import Settings
 
-PUBLIC_URL = "http://localhost:8000"
+READER_SCOPES = "portfolio:read credentials:read"
 TOTAL = 100_000
 SIZES = (10, 100, 1_000)
 FILLER_PER_LEARNER = 5
@@ -74,12 +93,6 @@ QUERY = """query($e: String!) { learner(email: $e) {
     issuer { slug did }
     evidence { prompt answer digest }
   } } } }"""
-
-
-def _upgrade(connection: Connection, url: str) -> None:
-    config = alembic_config(url)
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
 
 
 async def _issue_template(http: httpx.AsyncClient, client_id: str, secret: str) -> uuid.UUID:
@@ -214,14 +227,17 @@ class Timing:
         )
 
 
-async def _timed(run: Callable[[], Awaitable[object]], runs: int) -> Timing:
+async def _timed(
+    run: Callable[[], Awaitable[object]], runs: int, cpu_seconds: Callable[[], float]
+) -> Timing:
+    """`runs` calls in a row; CPU as `cpu_seconds` reads it (this process's, or the server's)."""
     wall: list[float] = []
-    cpu = time.process_time()
+    cpu = cpu_seconds()
     for _ in range(runs):
         started = time.perf_counter()
         await run()
         wall.append((time.perf_counter() - started) * 1000)
-    return Timing(sorted(wall), (time.process_time() - cpu) * 1000 / runs)
+    return Timing(sorted(wall), (cpu_seconds() - cpu) * 1000 / runs)
 
 
 class _Answer(msgspec.Struct):
@@ -324,14 +340,21 @@ async def _statement_count(engine: AsyncEngine, run: Callable[[], Awaitable[obje
 
 
 async def _measure(
-    http: httpx.AsyncClient, engine: AsyncEngine, email: str, runs: int, document: str
+    served: httpx.AsyncClient,
+    in_process: httpx.AsyncClient,
+    engine: AsyncEngine,
+    email: str,
+    runs: int,
+    document: str,
+    group: int,
 ) -> str:
-    query = _graphql(http, email, document)
+    """The query over HTTP, timed with the server's CPU; its statements counted in this process."""
+    query = _graphql(served, email, document)
     for _ in range(10):
         await query()
-    count = await _statement_count(engine, query)
+    count = await _statement_count(engine, _graphql(in_process, email, document))
     body = msgspec.json.decode(await query())
-    timing = await _timed(query, runs)
+    timing = await _timed(query, runs, partial(group_cpu_seconds, group))
     total = body["data"]["learner"]["credentials"]["totalCount"]
     return f"{total:>6} credentials  {timing.line()}  {count} statements"
 
@@ -355,84 +378,109 @@ async def _versus_plain(
     )
     ratios = []
     for number in range(1, rounds + 1):
-        graphql, baseline = await _timed(query, runs), await _timed(plain, runs)
+        graphql = await _timed(query, runs, time.process_time)
+        baseline = await _timed(plain, runs, time.process_time)
         ratios.append(graphql.cpu_ms / baseline.cpu_ms)
         print(f"  round {number} GraphQL    {graphql.line()}")
         print(f"  round {number} plain JSON {baseline.line()}  CPU ratio {ratios[-1]:.2f}x")
     print(f"  median CPU ratio GraphQL / plain JSON: {statistics.median(ratios):.2f}x")
 
 
-async def main(url: str, runs: int, rounds: int) -> None:
-    schema = f"insigne_bench_{secrets.token_hex(6)}"
-    engine = create_async_engine(
-        url, connect_args={"server_settings": {"search_path": schema}}, pool_size=10
-    )
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            await conn.commit()
-            await conn.run_sync(_upgrade, url)
-            await conn.commit()
-        settings = Settings(
-            database_url=url,
-            public_url=PUBLIC_URL,
-            key_encryption_key=secrets.token_bytes(32),
-            token_secret=secrets.token_bytes(32),
-            rate_limit_authenticated="1000000/minute",
+def main(postgres_url: str, runs: int, rounds: int) -> None:
+    """A database of its own, migrated with the demo; ``insigne serve`` on it; then the run."""
+    with (
+        tempfile.TemporaryDirectory(prefix="insigne-portfolio-") as tmp,
+        database(Path(tmp), is_sqlite=False, postgres_url=postgres_url) as url,
+    ):
+        port, log = free_port(), Path(tmp) / "server.log"
+        env = server_env(url, Path(tmp), port)
+        insigne(env, "db", "upgrade")
+        demo = json.loads(insigne(env, "demo"))
+        reader = json.loads(
+            insigne(
+                env,
+                "clients",
+                "create",
+                "--name",
+                "Portfolio",
+                "--scope",
+                READER_SCOPES,
+                "--issuer",
+                ISSUER_SLUG,
+            )
         )
-        database = Database(engine, owns_engine=False)
-        runtime = Runtime.build(settings, database=database)
-        try:
-            async with runtime.write() as unit:
-                demo = await load_demo(unit)
-                reader = await unit.clients.create(
-                    name="Portfolio",
-                    scopes={"portfolio:read", "credentials:read"},
-                    issuer_slugs={ISSUER_SLUG},
-                    actor="bench",
-                )
-        finally:
-            await runtime.close()
-        app = create_app(settings, database=database)
-        transport = httpx.ASGITransport(app=cast("Any", app))
-        async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
-            template = await _issue_template(http, demo.client_id, demo.client_secret)
+        with server(env, 1, port, log) as process:
+            base_url = f"http://{HOST}:{port}"
+            try:
+                wait_until_ready(base_url, process)
+                asyncio.run(_run(env, base_url, process.pid, demo, reader, runs, rounds))
+            except BaseException:
+                print_errors(log)
+                raise
+
+
+async def _run(
+    env: dict[str, str],
+    base_url: str,
+    group: int,
+    demo: dict[str, str],
+    reader: dict[str, str],
+    runs: int,
+    rounds: int,
+) -> None:
+    settings = Settings.from_env(env)
+    engine = create_async_engine(settings.database_url, pool_size=10)
+    database = Database(engine, owns_engine=False)
+    app = create_app(settings, database=database)  # the in-process comparison's own
+    transport = httpx.ASGITransport(app=cast("Any", app))
+    try:
+        async with (
+            httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as served,
+            httpx.AsyncClient(transport=transport, base_url=base_url) as in_process,
+        ):
+            template = await _issue_template(served, demo["clientId"], demo["clientSecret"])
             started = time.perf_counter()
             emails = await _fill(engine, template)
             loaded = time.perf_counter() - started
             print(f"{TOTAL} credentials in the database ({loaded:.0f} s to load)")
-            http.headers["Authorization"] = "Bearer " + await _token(
-                http, reader.client_id, reader.client_secret
-            )
+            token = await _token(served, reader["clientId"], reader["clientSecret"])
+            for http in (served, in_process):
+                http.headers["Authorization"] = f"Bearer {token}"
             runtime = Runtime.build(settings, database=database)  # the baseline's own
-            async with runtime.read() as unit:
-                principal = await unit.clients.principal_for(reader.client_id)
-            gc.collect()
-            gc.freeze()  # as a server does after start-up: the loaded rows are not its heap
-            gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])  # and as it collects
-            print(f"load: {os.getloadavg()[0]:.2f} (1-minute load average), 2 cores")
-            for name, document in (("full", QUERY), ("summary", SUMMARY)):
-                print(f"{name} query:")
-                for size in SIZES:
-                    print(await _measure(http, engine, emails[size], runs, document))
-            plain = _plain(runtime, principal, emails[100])
             try:
-                await _versus_plain(http, engine, plain, emails[100], runs, rounds)
+                async with runtime.read() as unit:
+                    principal = await unit.clients.principal_for(reader["clientId"])
+                gc.collect()
+                gc.freeze()  # as a server does after start-up: the loaded rows are not its heap
+                gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])  # and as it collects
+                print(f"load: {os.getloadavg()[0]:.2f} (1-minute load average), 2 cores")
+                print(
+                    "served by `insigne serve` (a process of its own), one kept-alive "
+                    "connection; CPU: the server's"
+                )
+                for name, document in (("full", QUERY), ("summary", SUMMARY)):
+                    print(f"{name} query:")
+                    for size in SIZES:
+                        print(
+                            await _measure(
+                                served, in_process, engine, emails[size], runs, document, group
+                            )
+                        )
+                print("in this process (the ASGI app, no HTTP server); CPU: this process's")
+                plain = _plain(runtime, principal, emails[100])
+                await _versus_plain(in_process, engine, plain, emails[100], runs, rounds)
             finally:
                 await runtime.close()
     finally:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            await conn.commit()
         await engine.dispose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--url", default=POSTGRES_URL, help="the PostgreSQL server's")
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="GraphQL / plain JSON rounds")
     parser.add_argument("--total", type=int, default=TOTAL, help="credentials in the database")
     arguments = parser.parse_args()
     TOTAL = arguments.total
-    asyncio.run(main(arguments.url, arguments.runs, arguments.rounds))
+    main(arguments.url, arguments.runs, arguments.rounds)
