@@ -8,7 +8,7 @@ holds at once (a database on a single connection, as in tests, serves one at a t
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.types import Scope
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 from strawberry.litestar import BaseContext
 
 from service.domain.catalogue.achievements import Achievement
@@ -68,13 +69,27 @@ class Loaders:
         self.achievements: DataLoader[uuid.UUID, Achievement | None] = self._loader(_achievements)
         self.issuers: DataLoader[uuid.UUID, IssuerProfile | None] = self._loader(_issuers)
 
+    def release(self) -> None:
+        """Let go of everything loaded, once the answer is built.
+
+        graphql-core's execution context is a reference cycle and holds this request's
+        context: without this, the rows read (reflections among them) would stay in memory
+        until a garbage collection, and each portfolio would leave a collection's worth of
+        garbage.
+        """
+        for loader in (self.signed_forms, self.evidence, self.achievements, self.issuers):
+            loader.clear_all()
+            loader.batch = None
+
     def _loader(
         self,
         batch: Callable[[PortfolioService, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, V]]],
         default: Callable[[], V] | None = None,
     ) -> DataLoader[uuid.UUID, V | None]:
+        reader = self._reader  # not self: a loader holding its Loaders would be a cycle
+
         async def load(keys: list[uuid.UUID]) -> list[V | None]:
-            async with self._reader.portfolios() as portfolios:
+            async with reader.portfolios() as portfolios:
                 found = await batch(portfolios, keys)
             return [found.get(key, default() if default else None) for key in keys]
 
@@ -105,6 +120,16 @@ class Context(BaseContext, kw_only=True):
     @property
     def settings(self) -> GraphQLSettings:
         return self.reader.runtime.settings.graphql
+
+
+class ReleaseLoaders(SchemaExtension):
+    """Each operation's loaders let go of what they read when the operation ends."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.loaders.release()
 
 
 async def get_context(

@@ -1,5 +1,6 @@
 """DataLoaders: a constant number of statements per portfolio, and no session shared by tasks."""
 
+import gc
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from service.app import create_app
 from service.db.tables import LearnerRecord
 from service.domain.catalogue.achievements import NewAchievement
 from service.domain.demo import EXPLORER
+from service.domain.portfolios.portfolios import EvidenceItem, SignedForms
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
@@ -113,6 +115,26 @@ async def test_a_portfolio_runs_the_same_few_statements_for_1_10_and_200_credent
     # achievements, issuers: whatever the portfolio's size
     assert counts[1] == counts[10] == counts[200], counts
     assert counts[200] <= 7, counts
+
+
+async def test_what_a_request_loaded_is_freed_when_it_ends_not_left_to_the_collector(
+    graphql: Run, client: httpx.AsyncClient, token: Getter, linked_token: str
+) -> None:
+    # A cycle through the loaders kept every answer read until a collection (and made one
+    # collection's worth of garbage per portfolio served).
+    email = "liberee@exemple.qc.ca"
+    await issue(client, await token(), "moodle-freed", learner={"email": email, "name": "Élise"})
+    gc.collect()
+    gc.disable()
+    try:
+        result = await graphql(PORTFOLIO, {"e": email}, bearer=linked_token)
+        left = [o for o in gc.get_objects() if isinstance(o, EvidenceItem | SignedForms)]
+    finally:
+        gc.enable()
+
+    assert result.errors is None, result.errors
+    assert result.data["learner"]["credentials"]["nodes"][0]["evidence"]  # type: ignore[index]
+    assert left == []
 
 
 async def test_sibling_fields_load_in_parallel_each_in_its_own_unit(
