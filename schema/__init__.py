@@ -6,11 +6,13 @@ controller (GraphiQL only when the settings allow it); `sdl` the text committed 
 """
 
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import strawberry
 from graphql import GraphQLError
-from litestar import Controller
+from litestar import Controller, Response
+from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionContext
@@ -53,6 +55,14 @@ def build_schema(settings: GraphQLSettings, *, has_fast_path: bool = True) -> st
     )
 
 
+def _response_shell() -> Response[Any]:
+    """The Response resolvers may set headers on, made in the event loop.
+
+    Strawberry's own provider makes it in a worker thread: a thread hop per operation.
+    """
+    return Response({}, background=BackgroundTasks([]))
+
+
 def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Controller]:
     """``/graphql``; `principal` provides the caller (None without a bearer token)."""
     base = make_graphql_controller(
@@ -64,7 +74,11 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
     )
 
     class GraphQLController(base):  # type: ignore[valid-type,misc]
-        dependencies = {**base.dependencies, "principal": principal}  # noqa: RUF012 - Litestar's
+        dependencies = {  # noqa: RUF012 - Litestar's
+            **base.dependencies,
+            "principal": principal,
+            "response": Provide(_response_shell, sync_to_thread=False),
+        }
         include_in_schema = False
         # Unstorable text in a body is refused by the guard, as BAD_USER_INPUT, not by the app.
         opt = {"checks_its_own_input": True}  # noqa: RUF012 - Litestar's

@@ -1,8 +1,10 @@
 """DataLoaders: a constant number of statements per portfolio, and no session shared by tasks."""
 
+import asyncio
 import gc
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -135,6 +137,34 @@ async def test_what_a_request_loaded_is_freed_when_it_ends_not_left_to_the_colle
     assert result.errors is None, result.errors
     assert result.data["learner"]["credentials"]["nodes"][0]["evidence"]  # type: ignore[index]
     assert left == []
+
+
+class _CountingPool(ThreadPoolExecutor):
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.submitted: list[str] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.submitted.append(repr(fn))
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_an_operation_runs_on_the_event_loop_with_no_worker_thread(
+    graphql: Run, client: httpx.AsyncClient, token: Getter, linked_token: str
+) -> None:
+    # Strawberry's Litestar controller built each request's Response shell in a worker thread.
+    email = "boucle@exemple.qc.ca"
+    await issue(client, await token(), "moodle-loop", learner={"email": email, "name": "Élise"})
+    loop, pool = asyncio.get_running_loop(), _CountingPool()
+    loop.set_default_executor(pool)
+    try:
+        result = await graphql(PORTFOLIO, {"e": email}, bearer=linked_token)
+    finally:
+        loop.set_default_executor(ThreadPoolExecutor())
+        pool.shutdown()
+
+    assert result.errors is None, result.errors
+    assert pool.submitted == []
 
 
 async def test_sibling_fields_load_in_parallel_each_in_its_own_unit(
