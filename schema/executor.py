@@ -7,10 +7,12 @@ executor completes such fields in a loop of its own: read the attribute, coerce 
 count the budget. Which fields are plain is `schema.plain_fields`' call (Strawberry's default
 attribute read, no argument; a scalar, an enum, an object type or a list of those; and
 ``__typename``). Every other field (a resolver, arguments, an abstract type) takes
-graphql-core's normal path, and so does any plain
-field whose value would be an error there (null in a non-null field, a scalar that does not
-coerce, an exception, an awaitable, an object of another type) or that comes past the budget:
-the normal path reads it again and reports it as it always did. @skip/@include, aliases and
+graphql-core's normal path, and so does any plain field whose value would be an error there
+(null in a non-null field, a scalar that does not coerce, an exception, an awaitable, an
+object of another type) or that comes past the budget: the normal path reads it again and
+reports it as it always did. The one error handled here is a GraphQLError found as a leaf's
+value (a reflection the caller may not read): it is reported exactly as the normal path
+reports it, without raising it and resolving the field again. @skip/@include, aliases and
 fragments are resolved beforehand, in graphql-core's grouped field sets, which this executor
 only reads; with @defer or @stream in the schema, or any middleware, every field takes the
 normal path.
@@ -20,14 +22,14 @@ from collections.abc import Awaitable, Sequence
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
-from graphql import GraphQLObjectType, GraphQLOutputType
+from graphql import GraphQLError, GraphQLObjectType, GraphQLOutputType
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import CollectedErrors
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.budget import FIELD_OVERHEAD, ResponseBudget, size, too_large
+from schema.budget import ERROR_SIZE, FIELD_OVERHEAD, ResponseBudget, size, too_large
 from schema.plain_fields import (
     LEAF,
     LEAVES,
@@ -109,6 +111,10 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                         budget.spent += step.key_cost + length
                         results[step.key] = value
                         continue
+                    if isinstance(value, GraphQLError):  # a refusal as the field's value
+                        self._refused(step, value, parent_type, path)
+                        results[step.key] = None
+                        continue
                     result = _MISSING if value is _MISSING else self._leaf(step, value)
                 elif kind == TYPENAME:
                     result = parent_type.name
@@ -135,6 +141,19 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                 self.settle_in_background([results[key] for key in pending])
             raise
         return self._gathered(results, pending) if pending else results
+
+    def _refused(
+        self, step: _Step, error: GraphQLError, parent_type: GraphQLObjectType, path: Path | None
+    ) -> None:
+        """An error found as a leaf's value, reported as the normal path reports it.
+
+        graphql-core raises such a value at its field and handles the error there: located at
+        the field, null in a nullable field, propagated from a non-null one; the budget spends
+        what its middleware spends on an error value.
+        """
+        self.budget.spent += step.key_cost + ERROR_SIZE
+        field_path = Path(path, step.key, parent_type.name)
+        self.handle_field_error(error, step.field.declared, step.details, field_path)
 
     def _leaf(self, step: _Step, value: object) -> Any:  # noqa: ANN401 - a scalar or _MISSING
         """A scalar or enum's answer (other than text), spent from the budget, or _MISSING."""

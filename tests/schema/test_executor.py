@@ -146,6 +146,10 @@ ROOTS: dict[str, Callable[[], Root]] = {
     "an error as an object's value": lambda: Root(
         page=None, other=_credential(1, issuer=coded("no issuer", "NOT_FOUND"))
     ),
+    "an error as a non-null leaf's value": lambda: Root(
+        page=paginate([_credential(0, url=coded("no link", "NOT_FOUND"))], 1, None),
+        other=_credential(1, evidence=[_evidence("a", prompt=coded("no prompt", "NOT_FOUND"))]),
+    ),
     "a null item in a list of leaves": lambda: Root(
         page=None, other=_credential(1, achievement=_achievement(tags=["a", None]))
     ),
