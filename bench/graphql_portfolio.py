@@ -12,7 +12,10 @@ dates, achievement names and issuers, and the levels) over HTTP, one query at a 
 kept-alive connection, and prints p50, p99 (as this client sees them), the server's CPU time
 per query (its process group, from /proc) and the SQL statements one query runs (counted on
 the same query through the ASGI app in this process). The client reads each answer's errors
-only (its data stays bytes).
+only (its data stays bytes). The reader is a platform the issuer authorised, which may read
+the reflections; the full query of the 100-credential learner is then sent again by a
+platform holding ``portfolio:read`` alone, for which each of the 300 private reflections is a
+FORBIDDEN error in the answer.
 
 Then, in this process and interleaved, the full query through the ASGI app beside a baseline:
 the same portfolio (the page of 100 with documents, JWTs, achievements, issuers, evidence,
@@ -247,18 +250,22 @@ class _Answer(msgspec.Struct):
     errors: list[Any] | None = None
 
 
-def _graphql(http: httpx.AsyncClient, email: str, document: str) -> Callable[[], Awaitable[Any]]:
+def _graphql(
+    http: httpx.AsyncClient, email: str, document: str, *, refused: bool = False
+) -> Callable[[], Awaitable[Any]]:
     """The query as a client sends it; the answer's errors are read, its data left as bytes.
 
     Decoding the whole answer (1.5 MB for a page of 100 signed credentials) would add the
     client's work to the server's in this process's CPU time; the baseline decodes nothing.
+    With `refused`, FORBIDDEN errors (reflections the caller may not read) are expected.
     """
 
     async def query() -> bytes:
         response = await http.post("/graphql", json={"query": document, "variables": {"e": email}})
         response.raise_for_status()
         answer = msgspec.json.decode(response.content, type=_Answer)
-        if answer.errors or bytes(answer.data) == b"null":
+        codes = {e.get("extensions", {}).get("code") for e in answer.errors or ()}
+        if codes - ({"FORBIDDEN"} if refused else set()) or bytes(answer.data) == b"null":
             raise RuntimeError((answer.errors or ["no data"])[:1])
         return response.content
 
@@ -347,12 +354,14 @@ async def _measure(
     runs: int,
     document: str,
     group: int,
+    *,
+    refused: bool = False,
 ) -> str:
     """The query over HTTP, timed with the server's CPU; its statements counted in this process."""
-    query = _graphql(served, email, document)
+    query = _graphql(served, email, document, refused=refused)
     for _ in range(10):
         await query()
-    count = await _statement_count(engine, _graphql(in_process, email, document))
+    count = await _statement_count(engine, _graphql(in_process, email, document, refused=refused))
     body = msgspec.json.decode(await query())
     timing = await _timed(query, runs, partial(group_cpu_seconds, group))
     total = body["data"]["learner"]["credentials"]["totalCount"]
@@ -409,11 +418,25 @@ def main(postgres_url: str, runs: int, rounds: int) -> None:
                 ISSUER_SLUG,
             )
         )
+        outsider = json.loads(
+            insigne(
+                env,
+                "clients",
+                "create",
+                "--name",
+                "Another portfolio",
+                "--scope",
+                "portfolio:read",
+                "--issuer",
+                ISSUER_SLUG,
+            )
+        )
         with server(env, 1, port, log) as process:
             base_url = f"http://{HOST}:{port}"
             try:
                 wait_until_ready(base_url, process)
-                asyncio.run(_run(env, base_url, process.pid, demo, reader, runs, rounds))
+                readers = (reader, outsider)
+                asyncio.run(_run(env, base_url, process.pid, demo, readers, runs, rounds))
             except BaseException:
                 print_errors(log)
                 raise
@@ -424,10 +447,12 @@ async def _run(
     base_url: str,
     group: int,
     demo: dict[str, str],
-    reader: dict[str, str],
+    readers: tuple[dict[str, str], dict[str, str]],
     runs: int,
     rounds: int,
 ) -> None:
+    """`readers`: a platform that may read the reflections, and one that may not."""
+    reader, outsider = readers
     settings = Settings.from_env(env)
     engine = create_async_engine(settings.database_url, pool_size=10)
     database = Database(engine, owns_engine=False)
@@ -466,6 +491,20 @@ async def _run(
                                 served, in_process, engine, emails[size], runs, document, group
                             )
                         )
+                refusing = await _token(served, outsider["clientId"], outsider["clientSecret"])
+                for http in (served, in_process):
+                    http.headers["Authorization"] = f"Bearer {refusing}"
+                print(
+                    "full query as a platform holding portfolio:read alone (every reflection "
+                    "private to its earner: 300 FORBIDDEN errors):"
+                )
+                print(
+                    await _measure(
+                        served, in_process, engine, emails[100], runs, QUERY, group, refused=True
+                    )
+                )
+                for http in (served, in_process):
+                    http.headers["Authorization"] = f"Bearer {token}"
                 print("in this process (the ASGI app, no HTTP server); CPU: this process's")
                 plain = _plain(runtime, principal, emails[100])
                 await _versus_plain(in_process, engine, plain, emails[100], runs, rounds)
