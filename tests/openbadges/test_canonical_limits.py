@@ -127,7 +127,7 @@ def test_time_cap_refuses_what_the_work_budget_would_allow(
 
 def test_language_tagged_alike_nodes_are_canonicalised_like_pyld() -> None:
     evidence = {"type": ["Evidence"], "name": {"@value": "Réponse", "@language": "fr-CA"}}
-    document = with_evidence([dict(evidence) for _ in range(1)])
+    document = with_evidence([dict(evidence) for _ in range(3)])
 
     assert canonicalize(document, LOADER).document == pyld_nquads(document)
 
