@@ -405,32 +405,8 @@ def main(postgres_url: str, runs: int, rounds: int) -> None:
         env = server_env(url, Path(tmp), port)
         insigne(env, "db", "upgrade")
         demo = json.loads(insigne(env, "demo"))
-        reader = json.loads(
-            insigne(
-                env,
-                "clients",
-                "create",
-                "--name",
-                "Portfolio",
-                "--scope",
-                READER_SCOPES,
-                "--issuer",
-                ISSUER_SLUG,
-            )
-        )
-        outsider = json.loads(
-            insigne(
-                env,
-                "clients",
-                "create",
-                "--name",
-                "Another portfolio",
-                "--scope",
-                "portfolio:read",
-                "--issuer",
-                ISSUER_SLUG,
-            )
-        )
+        reader = _client(env, "Portfolio", READER_SCOPES)
+        outsider = _client(env, "Another portfolio", "portfolio:read")
         with server(env, 1, port, log) as process:
             base_url = f"http://{HOST}:{port}"
             try:
@@ -440,6 +416,13 @@ def main(postgres_url: str, runs: int, rounds: int) -> None:
             except BaseException:
                 print_errors(log)
                 raise
+
+
+def _client(env: dict[str, str], name: str, scopes: str) -> dict[str, str]:
+    """An API client of the demo issuer, made with the command line: its id and secret."""
+    command = ("clients", "create", "--name", name, "--scope", scopes, "--issuer", ISSUER_SLUG)
+    made: dict[str, str] = json.loads(insigne(env, *command))
+    return made
 
 
 async def _run(
