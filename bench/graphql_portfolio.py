@@ -425,6 +425,12 @@ def _client(env: dict[str, str], name: str, scopes: str) -> dict[str, str]:
     return made
 
 
+def _authorise(token: str, *clients: httpx.AsyncClient) -> None:
+    """Every request of these clients from now on carries `token`."""
+    for http in clients:
+        http.headers["Authorization"] = f"Bearer {token}"
+
+
 async def _run(
     env: dict[str, str],
     base_url: str,
@@ -452,8 +458,7 @@ async def _run(
             loaded = time.perf_counter() - started
             print(f"{TOTAL} credentials in the database ({loaded:.0f} s to load)")
             token = await _token(served, reader["clientId"], reader["clientSecret"])
-            for http in (served, in_process):
-                http.headers["Authorization"] = f"Bearer {token}"
+            _authorise(token, served, in_process)
             runtime = Runtime.build(settings, database=database)  # the baseline's own
             try:
                 async with runtime.read() as unit:
@@ -475,8 +480,7 @@ async def _run(
                             )
                         )
                 refusing = await _token(served, outsider["clientId"], outsider["clientSecret"])
-                for http in (served, in_process):
-                    http.headers["Authorization"] = f"Bearer {refusing}"
+                _authorise(refusing, served, in_process)
                 print(
                     "full query as a platform holding portfolio:read alone (every reflection "
                     "private to its earner: 300 FORBIDDEN errors):"
@@ -486,8 +490,7 @@ async def _run(
                         served, in_process, engine, emails[100], runs, QUERY, group, refused=True
                     )
                 )
-                for http in (served, in_process):
-                    http.headers["Authorization"] = f"Bearer {token}"
+                _authorise(token, served, in_process)
                 print("in this process (the ASGI app, no HTTP server); CPU: this process's")
                 plain = _plain(runtime, principal, emails[100])
                 await _versus_plain(in_process, engine, plain, emails[100], runs, rounds)
