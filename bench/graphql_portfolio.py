@@ -309,7 +309,7 @@ def _plain(runtime: Runtime, principal: Principal, email: str) -> Callable[[], A
                             "url": runtime.urls.credential(c.id),
                             "status": c.status,
                             "awardedAt": c.awarded_at,
-                            "validFrom": forms[c.id].valid_from,
+                            "validFrom": c.valid_from,
                             "jwt": forms[c.id].jwt,
                             "document": msgspec.Raw(forms[c.id].signed_json),
                             "achievement": {

@@ -209,7 +209,7 @@ class Credential(Node):
     jwt: str | None = strawberry.field(description="the same credential as a signed VC-JWT")
 
 
-_SIGNED_FIELDS = frozenset({"document", "jwt", "validFrom", "validUntil"})
+_SIGNED_FIELDS = frozenset({"document", "jwt", "validUntil"})  # validFrom is issued_at
 
 
 def _selected(selections: Iterable[Selection]) -> Iterator[str]:
@@ -253,7 +253,7 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
             awarded_at=record.awarded_at,
             issued_at=record.issued_at,
             status=CredentialStatus(record.status),
-            valid_from=_datetime(signed.valid_from if signed else None),
+            valid_from=record.valid_from,
             valid_until=_datetime(signed.valid_until if signed else None),
             achievement=achievements.get(record.achievement_id),
             issuer=issuer_by_id.get(record.issuer_id),

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -118,6 +119,34 @@ async def test_a_portfolio_runs_the_same_few_statements_for_1_10_and_200_credent
     # achievements, issuers: whatever the portfolio's size
     assert counts[1] == counts[10] == counts[200], counts
     assert counts[200] <= 7, counts
+
+
+async def test_dates_are_answered_without_reading_the_signed_documents(
+    graphql: Run,
+    client: httpx.AsyncClient,
+    token: Getter,
+    linked_token: str,
+    database: ScratchDatabase,
+) -> None:
+    # validFrom is when Insigne signed, to the second: the column says it, so asking a page's
+    # dates does not read its signed texts (about 15 KB each), which only document and jwt need.
+    email = "dates@exemple.qc.ca"
+    issued = await issue(
+        client, await token(), "moodle-dates", learner={"email": email, "name": "Élise"}
+    )
+    dates = (
+        "query($e: String!) { learner(email: $e) { credentials { nodes { validFrom issuedAt } } } }"
+    )
+    with statements(database) as seen:
+        result = await graphql(dates, {"e": email}, bearer=linked_token)
+    signed = await client.get(f"/credentials/{issued['id']}.json")
+
+    assert result.errors is None, result.errors
+    (node,) = result.data["learner"]["credentials"]["nodes"]  # type: ignore[index]
+    assert [s for s in seen if "signed_json" in s] == []
+    signed_at = datetime.fromisoformat(signed.json()["validFrom"])
+    assert datetime.fromisoformat(node["validFrom"]) == signed_at  # to the second, as signed
+    assert datetime.fromisoformat(node["issuedAt"]).replace(microsecond=0) == signed_at
 
 
 async def test_what_a_request_loaded_is_freed_when_it_ends_not_left_to_the_collector(

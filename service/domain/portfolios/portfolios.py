@@ -6,13 +6,10 @@ statements. What a caller may see is decided by `service.domain.clients.visibili
 and nowhere else; the views returned carry the decision (an answer the caller may not read is None).
 """
 
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cached_property
-from typing import Any
+from datetime import UTC, datetime
 
 import msgspec
 from sqlalchemy import Executable, and_, bindparam, func, select
@@ -53,6 +50,14 @@ class PortfolioCredential:
     facts: CredentialFacts
     learner_name: str  # as the platform that posted this completion gave it
 
+    @property
+    def valid_from(self) -> datetime:
+        """Its validFrom as signed, without reading the document: `issued_at` to the second.
+
+        `build_credential` writes ``validFrom`` as ``format_datetime(issued_at)``.
+        """
+        return self.issued_at.astimezone(UTC).replace(microsecond=0)
+
 
 @dataclass(frozen=True)
 class Learner:
@@ -74,29 +79,15 @@ class SignedForms:
     signed_json: str
     jwt: str
 
-    @cached_property
-    def document(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.signed_json)
-        return parsed
-
-    @cached_property
-    def _validity(self) -> "_Validity":
-        # Only the two dates, read from the signed text (no dict of the whole document).
-        return msgspec.json.decode(self.signed_json, type=_Validity)
-
-    @property
-    def valid_from(self) -> str | None:
-        return _text(self._validity.validFrom)
-
     @property
     def valid_until(self) -> str | None:
-        return _text(self._validity.validUntil)
+        # Only this member is read from the signed text (no dict of the whole document).
+        return _text(msgspec.json.decode(self.signed_json, type=_Validity).validUntil)
 
 
 class _Validity(msgspec.Struct):
-    """A credential's validity period as signed; the other members are skipped unread."""
+    """A credential's end of validity as signed; the other members are skipped unread."""
 
-    validFrom: object = None  # noqa: N815 - the VC member's name
     validUntil: object = None  # noqa: N815 - the VC member's name
 
 
