@@ -198,8 +198,12 @@ class Credential(Node):
         description="when Insigne signed it: the credential's validFrom"
     )
     status: CredentialStatus
-    valid_from: datetime.datetime | None
-    valid_until: datetime.datetime | None
+    valid_from: datetime.datetime | None = strawberry.field(
+        description="the signed credential's validFrom: when Insigne signed it, to the second"
+    )
+    valid_until: datetime.datetime | None = strawberry.field(
+        description="the signed credential's validUntil, when it has one"
+    )
     achievement: Achievement | None
     issuer: Issuer | None
     evidence: list[Evidence]
