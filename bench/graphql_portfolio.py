@@ -283,10 +283,8 @@ def _plain(runtime: Runtime, principal: Principal, email: str) -> Callable[[], A
             ids = [c.id for c in page]
             forms = await read.signed_forms(ids)
             evidence = await read.evidence(ids)
-            achievements = {
-                a.id: a
-                for a in await read.achievements({c.achievement_id for c in learner.credentials})
-            }
+            held = {c.achievement_id for c in learner.credentials}
+            achievements = {a.id: a for a in await read.achievements_by_id(held)}
             issuers = {i.id: i for i in await read.issuers({c.issuer_id for c in page})}
         levels = highest_levels(learner.credentials, achievements)
         return msgspec.json.encode(

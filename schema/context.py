@@ -99,7 +99,7 @@ class Loaders:
 async def _achievements(
     portfolios: PortfolioService, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Achievement]:
-    return {a.id: a for a in await portfolios.achievements(ids)}
+    return {a.id: a for a in await portfolios.achievements_by_id(ids)}
 
 
 async def _issuers(

@@ -28,7 +28,10 @@ from service.domain.clients.webhooks import _SUBSCRIBERS
 from service.domain.issuers.epochs import EPOCH_BY_SLUG
 from service.domain.issuers.issuers import _HELD, _KEYS_BY_SLUG, _SIGNING_KEYS
 from service.domain.portfolios.portfolios import (
+    _ACHIEVEMENTS_BY_ID,
     _EVIDENCE,
+    _ISSUERS,
+    _ISSUERS_BY_ID,
     _LEARNER_BY_EMAIL,
     _LISTABLE_OF_LEARNERS,
     _SIGNED_FORMS,
@@ -129,20 +132,29 @@ async def _portfolio_reads(
             platform = await unit.clients.principal(token.token)
         award = await issue_completion(runtime, platform, a_completion())
         async with database.read() as session:
-            learner = await session.scalar(
-                select(CompletionRecord.learner_id)
-                .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
-                .where(CredentialRecord.id == award.credential_id)
-            )
+            found = (
+                await session.execute(
+                    select(
+                        CompletionRecord.learner_id,
+                        CompletionRecord.achievement_id,
+                        CredentialRecord.issuer_id,
+                    )
+                    .join(CredentialRecord, CredentialRecord.completion_id == CompletionRecord.id)
+                    .where(CredentialRecord.id == award.credential_id)
+                )
+            ).one()
     finally:
         await runtime.close()
-    assert learner is not None
+    learner, achievement, issuer = found
     return [
         (_LEARNER_BY_EMAIL, {"email": a_completion().learner.email}),  # a UUID out
         (_LISTABLE_OF_LEARNERS, {"ids": [learner, uuid.uuid4()]}),  # joins, the facts
         (_SIGNED_FORMS, {"ids": [award.credential_id]}),  # long texts
         (_EVIDENCE, {"ids": [award.credential_id]}),  # a coalesce, an outer join
         (_EVIDENCE, {"ids": []}),
+        (_ACHIEVEMENTS_BY_ID, {"ids": [achievement, uuid.uuid4()]}),  # JSON arrays
+        (_ISSUERS_BY_ID, {"ids": [issuer]}),
+        (_ISSUERS, None),
     ]
 
 

@@ -199,17 +199,16 @@ class PortfolioService:
             )
         return found
 
+    async def achievements_by_id(self, ids: Iterable[uuid.UUID]) -> list[Achievement]:
+        """These achievements of the public catalogue (no prompts), in no particular order."""
+        rows = await execute(self._session, _ACHIEVEMENTS_BY_ID, {"ids": list(set(ids))})
+        return [to_achievement(row) for row in rows]
+
     async def achievements(
-        self,
-        ids: Iterable[uuid.UUID] | None = None,
-        *,
-        slug: str | None = None,
-        where: AchievementFilter | None = None,
+        self, *, slug: str | None = None, where: AchievementFilter | None = None
     ) -> list[Achievement]:
-        """The public catalogue: by ids, by slug, or filtered; by track and level (no prompts)."""
+        """The public catalogue: by slug, or filtered; by track and level (no prompts)."""
         query = select(AchievementRecord).order_by(AchievementRecord.track, AchievementRecord.level)
-        if ids is not None:
-            query = query.where(AchievementRecord.id.in_(set(ids)))
         if slug is not None:
             query = query.where(AchievementRecord.slug == slug)
         if where is not None and where.issuer_id is not None:
@@ -220,21 +219,22 @@ class PortfolioService:
 
     async def issuers(self, ids: Iterable[uuid.UUID] | None = None) -> list[IssuerProfile]:
         """The public issuer profiles: by ids, or all of them by name."""
-        query = select(IssuerRecord).order_by(IssuerRecord.name, IssuerRecord.id)
-        if ids is not None:
-            query = query.where(IssuerRecord.id.in_(set(ids)))
+        if ids is None:
+            rows = await execute(self._session, _ISSUERS)
+        else:
+            rows = await execute(self._session, _ISSUERS_BY_ID, {"ids": list(set(ids))})
         return [
             IssuerProfile(
-                id=record.id,
-                slug=record.slug,
-                did=self._urls.issuer_did(record.slug),
-                name=record.name,
-                url=record.url,
-                email=record.email,
-                image_url=record.image_url,
-                description=record.description,
+                id=row.id,
+                slug=row.slug,
+                did=self._urls.issuer_did(row.slug),
+                name=row.name,
+                url=row.url,
+                email=row.email,
+                image_url=row.image_url,
+                description=row.description,
             )
-            for record in await self._session.scalars(query)
+            for row in rows
         ]
 
     def _require_lookup(self) -> None:
@@ -267,6 +267,19 @@ _LISTABLE_BY_ID = _LISTABLE.where(CredentialRecord.id.in_(bindparam("ids", expan
 _LISTABLE_OF_LEARNERS = _LISTABLE.where(
     CompletionRecord.learner_id.in_(bindparam("ids", expanding=True))
 )
+_ACHIEVEMENTS_BY_ID = select(AchievementRecord.__table__).where(
+    AchievementRecord.id.in_(bindparam("ids", expanding=True))
+)
+_ISSUERS = select(
+    IssuerRecord.id,
+    IssuerRecord.slug,
+    IssuerRecord.name,
+    IssuerRecord.url,
+    IssuerRecord.email,
+    IssuerRecord.image_url,
+    IssuerRecord.description,
+).order_by(IssuerRecord.name, IssuerRecord.id)
+_ISSUERS_BY_ID = _ISSUERS.where(IssuerRecord.id.in_(bindparam("ids", expanding=True)))
 _SIGNED_FORMS = select(
     CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt
 ).where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
