@@ -243,6 +243,7 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
     loaders, urls = info.context.loaders, info.context.reader.runtime.urls
     ids = [r.id for r in records]
     wanted = set(_selected(info.selected_fields))  # an over-approximation, never short
+    has_until = "validUntil" in wanted
     forms, evidence, achievements, issuers = await asyncio.gather(
         _forms(info, ids, wanted),
         _evidence(info, ids, wanted),
@@ -258,7 +259,8 @@ async def credentials_of(info: Info, records: Sequence[PortfolioCredential]) -> 
             issued_at=record.issued_at,
             status=CredentialStatus(record.status),
             valid_from=record.valid_from,
-            valid_until=_datetime(signed.valid_until if signed else None),
+            # Read from the signed text (a scan of it), so only when asked for.
+            valid_until=_datetime(signed.valid_until if signed and has_until else None),
             achievement=achievements.get(record.achievement_id),
             issuer=issuer_by_id.get(record.issuer_id),
             evidence=[Evidence.of(item) for item in items or []],

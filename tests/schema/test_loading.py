@@ -2,12 +2,13 @@
 
 import asyncio
 import gc
+import json
 import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.app import create_app
-from service.db.tables import LearnerRecord
+from service.db.tables import CredentialRecord, LearnerRecord
 from service.domain.catalogue.achievements import NewAchievement
 from service.domain.demo import EXPLORER
 from service.domain.portfolios.portfolios import EvidenceItem, SignedForms
@@ -147,6 +148,38 @@ async def test_dates_are_answered_without_reading_the_signed_documents(
     signed_at = datetime.fromisoformat(signed.json()["validFrom"])
     assert datetime.fromisoformat(node["validFrom"]) == signed_at  # to the second, as signed
     assert datetime.fromisoformat(node["issuedAt"]).replace(microsecond=0) == signed_at
+
+
+async def test_valid_until_is_read_from_the_signed_text_when_asked(
+    graphql: Run,
+    client: httpx.AsyncClient,
+    token: Getter,
+    linked_token: str,
+    session: AsyncSession,
+) -> None:
+    # Insigne's badges carry no validUntil; one that does (signed elsewhere, or later) says it.
+    email = "echeance@exemple.qc.ca"
+    issued = await issue(
+        client, await token(), "moodle-until", learner={"email": email, "name": "Élise"}
+    )
+    record = await session.get_one(CredentialRecord, uuid.UUID(issued["id"]))
+    document = json.loads(record.signed_json) | {"validUntil": "2031-06-30T23:59:59Z"}
+    record.signed_json = json.dumps(document, ensure_ascii=False)
+    await session.commit()
+    dates = "query($e: String!) { learner(email: $e) { credentials { nodes { %s } } } }"
+
+    asked = await graphql(dates % "validUntil document", {"e": email}, bearer=linked_token)
+    not_asked = await graphql(dates % "validFrom document", {"e": email}, bearer=linked_token)
+
+    assert asked.errors is None, asked.errors
+    assert not_asked.errors is None, not_asked.errors
+    (node,) = asked.data["learner"]["credentials"]["nodes"]  # type: ignore[index]
+    assert datetime.fromisoformat(node["validUntil"]) == datetime(
+        2031, 6, 30, 23, 59, 59, tzinfo=UTC
+    )
+    assert node["document"]["validUntil"] == "2031-06-30T23:59:59Z"
+    (other,) = not_asked.data["learner"]["credentials"]["nodes"]  # type: ignore[index]
+    assert other["document"]["validUntil"] == "2031-06-30T23:59:59Z"
 
 
 async def test_what_a_request_loaded_is_freed_when_it_ends_not_left_to_the_collector(
