@@ -73,6 +73,21 @@ class IssuerProfile:
         return profile
 
 
+def to_issuer_profile(record: Any, urls: Urls) -> IssuerProfile:  # noqa: ANN401 - a record, or a row
+    """The profile of an issuer's record, or of a row with the same names."""
+    return IssuerProfile(
+        id=record.id,
+        slug=record.slug,
+        did=urls.issuer_did(record.slug),
+        name=record.name,
+        url=record.url,
+        email=record.email,
+        image_url=record.image_url,
+        description=record.description,
+        parent_id=record.parent_id,
+    )
+
+
 @dataclass(frozen=True)
 class IssuerKeys:
     """An issuer and its active keys: what signing a credential needs."""
@@ -362,18 +377,7 @@ class IssuerService:
         return record
 
     def _profile(self, record: Any) -> IssuerProfile:  # noqa: ANN401 - a record, or a row
-        """The profile of an issuer's record, or of a row with the same names."""
-        return IssuerProfile(
-            id=record.id,
-            slug=record.slug,
-            did=self.did_of(record.slug),
-            name=record.name,
-            url=record.url,
-            email=record.email,
-            image_url=record.image_url,
-            description=record.description,
-            parent_id=record.parent_id,
-        )
+        return to_issuer_profile(record, self._urls)
 
 
 # Statements built once (SQLAlchemy caches their compiled form): the verifier's hot path.

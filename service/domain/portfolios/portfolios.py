@@ -31,7 +31,7 @@ from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.credentials.facts import FACT_COLUMNS, facts_at
 from service.domain.errors import Forbidden, NotFound, Unauthorized
-from service.domain.issuers.issuers import IssuerProfile
+from service.domain.issuers.issuers import IssuerProfile, to_issuer_profile
 from service.domain.texts import Said
 from service.domain.urls import Urls
 
@@ -223,19 +223,7 @@ class PortfolioService:
             rows = await execute(self._session, _ISSUERS)
         else:
             rows = await execute(self._session, _ISSUERS_BY_ID, {"ids": list(set(ids))})
-        return [
-            IssuerProfile(
-                id=row.id,
-                slug=row.slug,
-                did=self._urls.issuer_did(row.slug),
-                name=row.name,
-                url=row.url,
-                email=row.email,
-                image_url=row.image_url,
-                description=row.description,
-            )
-            for row in rows
-        ]
+        return [to_issuer_profile(row, self._urls) for row in rows]
 
     def _require_lookup(self) -> None:
         if self.viewer.principal is None:
@@ -278,6 +266,7 @@ _ISSUERS = select(
     IssuerRecord.email,
     IssuerRecord.image_url,
     IssuerRecord.description,
+    IssuerRecord.parent_id,
 ).order_by(IssuerRecord.name, IssuerRecord.id)
 _ISSUERS_BY_ID = _ISSUERS.where(IssuerRecord.id.in_(bindparam("ids", expanding=True)))
 _SIGNED_FORMS = select(
