@@ -49,6 +49,7 @@ from bench.server import (
     POSTGRES_URL,
     ROOT,
     TICKS,
+    cpu_ticks,
     database,
     free_port,
     group_cpu_seconds,
@@ -331,19 +332,10 @@ def _wrk(base_url: str, token: str, seconds: int, connections: int) -> str:
     return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
 
 
-def _ticks(pid: int) -> int:
-    """utime + stime of one process, in clock ticks (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
-
-
 async def _backends(monitor: asyncpg.Connection, database_name: str) -> dict[int, int]:
     """CPU ticks of each PostgreSQL backend connected to the bench database."""
     pids = await monitor.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database_name)
-    return {row["pid"]: _ticks(row["pid"]) for row in pids}
+    return {row["pid"]: cpu_ticks(row["pid"]) for row in pids}
 
 
 async def _grow_to(url: str, demo: dict[str, str], total: int) -> None:

@@ -137,18 +137,31 @@ def wait_until_ready(base_url: str, server: subprocess.Popen[bytes], timeout: fl
     raise SystemExit(f"the server at {base_url} was not ready within {timeout:.0f} s")
 
 
+def _stat(process: Path) -> list[str] | None:
+    """/proc/<pid>/stat's fields after the command's name; None once the process is gone."""
+    try:
+        return (process / "stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def _cpu_ticks(fields: list[str]) -> int:
+    return int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5): utime, stime
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU of one process, in clock ticks (0 once it is gone)."""
+    fields = _stat(Path(f"/proc/{pid}"))
+    return _cpu_ticks(fields) if fields else 0
+
+
 def group_cpu_seconds(group: int) -> float:
     """User + system CPU of every process in the server's process group (its workers too)."""
     ticks = 0
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[2]) == group:  # field 5 of proc(5), the process group id
-            ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+        fields = _stat(entry) if entry.name.isdigit() else None
+        if fields and int(fields[2]) == group:  # field 5 of proc(5), the process group id
+            ticks += _cpu_ticks(fields)
     return ticks / TICKS
 
 
