@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from service.settings import Settings, read_key_ring, write_key_ring
 
 if TYPE_CHECKING:
+    from service.domain.credentials.lifecycle import StatusChange
     from service.runtime import Services
 
 _NEW_KEK = "INSIGNE_NEW_KEY_ENCRYPTION_KEY"
@@ -128,12 +129,29 @@ def _rotate_kek(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _change_status(settings: Settings, args: argparse.Namespace) -> int:
-    async def change(services: "Services") -> Any:  # noqa: ANN401
-        method = getattr(services.lifecycle, args.action)
-        return await method(args.credential_id, args.reason, actor="cli")
+_TARGETS = {"revoke": "revoked", "suspend": "suspended", "reinstate": "active"}
 
-    result = run_as_operator(settings, change)
+
+def _change_status(settings: Settings, args: argparse.Namespace) -> int:
+    from service.pipelines.status_change import change_status
+    from service.runtime import Runtime
+
+    async def change() -> "StatusChange":
+        runtime = Runtime.build(settings)
+        try:
+            return await change_status(
+                runtime,
+                None,
+                args.credential_id,
+                _TARGETS[args.action],
+                args.reason,
+                actor="cli",
+                is_operator=True,
+            )
+        finally:
+            await runtime.close()
+
+    result = asyncio.run(change())
     _print(
         {
             "id": str(result.credential_id),

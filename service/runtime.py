@@ -358,10 +358,12 @@ class Runtime:
         )
 
     @asynccontextmanager
-    async def read(self, principal: Principal | None = None) -> AsyncIterator[Services]:
+    async def read(
+        self, principal: Principal | None = None, *, is_operator: bool = False
+    ) -> AsyncIterator[Services]:
         """Services on a read unit: it writes nothing and takes no write lock."""
         async with self.database.read() as session:
-            yield build_services(session, self, principal)
+            yield build_services(session, self, principal, is_operator=is_operator)
 
     @asynccontextmanager
     async def portfolios(

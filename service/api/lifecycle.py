@@ -13,6 +13,7 @@ from service.api.dependencies import requires
 from service.api.errors import problems
 from service.domain.clients.clients import Principal
 from service.domain.credentials.lifecycle import MAX_REASON_LENGTH, StatusChange
+from service.pipelines.status_change import change_status
 from service.runtime import Runtime
 
 _PROBLEMS = problems(400, 401, 403, 404, 409, 422)
@@ -67,10 +68,9 @@ class CredentialStatusController(Controller):
         credential_id: FromPath[uuid.UUID],
     ) -> StatusOut:
         """Revoke a credential for good (a repeat answers the same status)."""
-        async with runtime.write(principal) as services:
-            change = await services.lifecycle.revoke(
-                credential_id, data.reason, actor=principal.client_id
-            )
+        change = await change_status(
+            runtime, principal, credential_id, "revoked", data.reason, actor=principal.client_id
+        )
         return StatusOut.from_domain(change)
 
     @post(
@@ -87,10 +87,9 @@ class CredentialStatusController(Controller):
         credential_id: FromPath[uuid.UUID],
     ) -> StatusOut:
         """Suspend a credential until it is reinstated."""
-        async with runtime.write(principal) as services:
-            change = await services.lifecycle.suspend(
-                credential_id, data.reason, actor=principal.client_id
-            )
+        change = await change_status(
+            runtime, principal, credential_id, "suspended", data.reason, actor=principal.client_id
+        )
         return StatusOut.from_domain(change)
 
     @post(
@@ -107,8 +106,7 @@ class CredentialStatusController(Controller):
         credential_id: FromPath[uuid.UUID],
     ) -> StatusOut:
         """Lift a suspension; a revoked credential cannot be reinstated (409)."""
-        async with runtime.write(principal) as services:
-            change = await services.lifecycle.reinstate(
-                credential_id, data.reason, actor=principal.client_id
-            )
+        change = await change_status(
+            runtime, principal, credential_id, "active", data.reason, actor=principal.client_id
+        )
         return StatusOut.from_domain(change)

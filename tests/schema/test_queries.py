@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.domain.demo import ACHIEVEMENT_SLUG, ISSUER_SLUG, Demo
 from service.runtime import Runtime
 from tests.schema.conftest import Run, codes, issue
-from tests.service.conftest import Getter, MakeClient, operator
+from tests.service.conftest import Getter, MakeClient, revoke
 
 EMAIL = "marie.tremblay@exemple.qc.ca"
 FILTERED = """query($e: String!, $f: CredentialFilterInput, $after: String) {
@@ -32,9 +32,7 @@ async def test_credentials_page_through_and_filter(
     runtime: Runtime,
 ) -> None:
     issued = await _issue_three(client, token)
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued[0]["id"]), "erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued[0]["id"]))
     await session.commit()
 
     seen: list[str] = []

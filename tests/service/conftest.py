@@ -15,6 +15,7 @@ SQL). Tests whose transactions must really commit ask for `fresh_database`.
 
 import base64
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from service.app import create_app
 from service.db.engine import Database, SharedConnectionDatabase
+from service.domain.credentials.lifecycle import PreparedChange
 from service.domain.demo import ISSUER_SLUG, Demo, load_demo
 from service.runtime import Runtime, Services, build_services
 from service.settings import Settings
@@ -213,6 +215,14 @@ def services(session: AsyncSession, runtime: Runtime) -> Services:
 def operator(session: AsyncSession, runtime: Runtime) -> Services:
     """The domain services as the command line gets them: it administers every issuer."""
     return build_services(session, runtime, None, is_operator=True)
+
+
+async def revoke(session: AsyncSession, runtime: Runtime, credential_id: uuid.UUID) -> None:
+    """Revoke in the test's own transaction: the pipeline's two steps, on one session."""
+    lifecycle = operator(session, runtime).lifecycle
+    prepared = await lifecycle.prepare(credential_id, "revoked", "attribué par erreur")
+    assert isinstance(prepared, PreparedChange), prepared
+    await lifecycle.store(prepared, actor="test")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from openbadges.baking import extract
 from service.db.tables import CredentialRecord
 from service.domain.demo import Demo
 from service.runtime import Runtime
-from tests.service.conftest import Getter, operator
+from tests.service.conftest import Getter, revoke
 from tests.service.factories import ANSWERS, completion
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -220,9 +220,7 @@ async def test_shared_reflections_are_shown_and_public_for_good(
 async def test_revoked_badge_shows_its_date_and_reason_in_both_languages(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
 
     french = (await client.get(path(issued["url"]), headers=FR)).text

@@ -32,7 +32,7 @@ from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from tests.interop.dbstack import INTEROP_DIR, DbStack, ensure_installed
 from tests.openbadges.test_models import schema_errors
-from tests.service.conftest import Getter, operator
+from tests.service.conftest import Getter, operator, revoke
 from tests.service.factories import completion
 
 pytestmark = pytest.mark.interop
@@ -75,9 +75,7 @@ async def variants(
         "learner DID": await _issue(client, access, "did", learner=learner),
         "revoked": await _issue(client, access, "revoquee"),
     }
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["revoked"]["id"]), "erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["revoked"]["id"]))
     await operator(session, runtime).keys.rotate(ISSUER_SLUG, actor="test")
     await session.commit()
     issued["after rotation"] = await _issue(client, access, "apres-rotation")

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges.status import StatusList
 from service.db.tables import StatusListRecord
 from service.runtime import Runtime
-from tests.service.conftest import Getter, operator
+from tests.service.conftest import Getter, revoke
 from tests.service.factories import completion
 
 
@@ -52,9 +52,7 @@ async def test_a_revocation_re_signs_the_list(
     issued = await _issued(client, token, "révoquée")
     status = issued["credential"]["credentialStatus"]
     before = await client.get(status["statusListCredential"])
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
     after = await client.get(status["statusListCredential"])
 

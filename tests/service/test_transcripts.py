@@ -20,7 +20,7 @@ from service.db.tables import CredentialRecord, LearnerRecord, TranscriptRecord
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from tests.interop.dbstack import DbStack
-from tests.service.conftest import Getter, MakeClient, operator
+from tests.service.conftest import Getter, MakeClient, revoke
 from tests.service.factories import ANSWERS, completion
 
 pytestmark = pytest.mark.interop
@@ -76,9 +76,7 @@ async def badges(
         .where(CredentialRecord.id == uuid.UUID(issued["hidden"]["id"]))
         .values(hidden=True)
     )
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["revoked"]["id"]), "erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["revoked"]["id"]))
     await session.commit()
     return issued
 
@@ -210,9 +208,7 @@ async def test_the_record_is_kept_until_one_of_its_badges_changes(
 
     first = await client.get(path, headers=reader)
     again = await client.get(path, headers=reader)
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(badges["second"]["id"]), "erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(badges["second"]["id"]))
     await session.commit()
     after = await client.get(path, headers=reader)
     public = await client.get(after.json()["id"])

@@ -23,7 +23,7 @@ from service.domain.verification.verifications import vouching_domain
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator
+from tests.service.conftest import PUBLIC_URL, Getter, ScratchDatabase, asgi, operator, revoke
 from tests.service.factories import completion
 from tests.service.test_verification_verdicts import LANGUAGES, report_for
 
@@ -160,9 +160,7 @@ async def test_each_status_entry_and_the_compromise_check_speak_the_page_languag
             headers={"Authorization": f"Bearer {await token()}"},
         )
     ).json()
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
 
     report = await report_for(client, {"url": issued["url"]}, language)

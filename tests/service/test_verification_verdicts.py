@@ -20,7 +20,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, asgi, operator
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, revoke
 from tests.service.factories import completion
 
 LANGUAGES = {"en": "en-GB,en;q=0.9", "fr": "fr-CA,fr;q=0.9,en;q=0.5"}
@@ -111,9 +111,7 @@ async def test_revoked_badge_says_revoked(
     runtime: Runtime,
     language: str,
 ) -> None:
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
 
     report = await report_for(client, {"url": issued["url"]}, language)

@@ -31,7 +31,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
-from tests.service.conftest import PUBLIC_URL, Getter, asgi, operator
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, revoke
 from tests.service.factories import completion
 
 
@@ -125,9 +125,7 @@ async def test_french_messages_keep_codes_stable(
 async def test_revoked_badge_fails_the_status_check(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
 
     report = await check(client, {"url": issued["url"]})
@@ -375,9 +373,7 @@ VC = "https://www.w3.org/2018/credentials#"
 async def test_re_keyed_revoked_badge_fails_the_status_check(
     client: httpx.AsyncClient, issued: dict[str, Any], session: AsyncSession, runtime: Runtime
 ) -> None:
-    await operator(session, runtime).lifecycle.revoke(
-        uuid.UUID(issued["id"]), "attribué par erreur", actor="test"
-    )
+    await revoke(session, runtime, uuid.UUID(issued["id"]))
     await session.commit()
     re_keyed = copy.deepcopy(issued["credential"])
     re_keyed[VC + "credentialStatus"] = re_keyed.pop("credentialStatus")

@@ -1,10 +1,13 @@
 """A credential's status after issuance: revoke (final), suspend, reinstate.
 
-Each change updates the credential, re-signs the status list whose bit changed (so a
-verifier sees it at once), and writes its audit event and its webhook deliveries in the
-same transaction. A change to the status already held is answered as is: no second event,
-no re-signing. Credentials issued before suspension existed carry no suspension entry, so
-they can only be revoked.
+A change is made in two steps, as issuance is (`service/pipelines/status_change.py`):
+`prepare` reads the credential and re-signs each status list whose bit changes, writing
+nothing; `store` then updates the credential and the lists, and writes the audit event and
+the webhook deliveries, in one transaction. So a verifier sees the change at once, and no
+lock is held while a list is signed, unless two changes race for one list (see `store`).
+A change to the status already held is answered as is: no second event, no re-signing.
+Credentials issued before suspension existed carry no suspension entry, so they can only be
+revoked.
 """
 
 import uuid
@@ -19,10 +22,11 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import CredentialFacts, Viewer
 from service.domain.clients.webhooks import publish
 from service.domain.clock import Clock, utc_now
+from service.domain.credentials.awards import SignAgain
 from service.domain.credentials.facts import FACTS
-from service.domain.credentials.status_lists import StatusListService
+from service.domain.credentials.status_lists import ResignedList, StatusListService
 from service.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from service.domain.issuers.issuers import IssuerService
+from service.domain.issuers.issuers import IssuerKeys, IssuerService
 from service.domain.texts import Said
 from service.domain.urls import Urls
 
@@ -39,6 +43,24 @@ class StatusChange:
     reason: str | None
     changed_at: datetime | None
     is_changed: bool  # False: it already had this status (an idempotent repeat)
+
+
+@dataclass(frozen=True)
+class PreparedChange:
+    """A status change read and signed, not yet stored (`CredentialLifecycle.prepare`)."""
+
+    credential_id: uuid.UUID
+    previous: str
+    target: str
+    reason: str
+    at: datetime
+    facts: CredentialFacts
+    issuer: IssuerKeys
+    lists: tuple[ResignedList, ...]  # each list whose bit changes, signed again
+
+
+class ChangedMeanwhile(SignAgain):
+    """Another change to the credential or its list was stored first: prepare again."""
 
 
 class CredentialLifecycle:
@@ -59,20 +81,14 @@ class CredentialLifecycle:
         self._urls = urls
         self._clock = clock
 
-    async def revoke(self, credential_id: uuid.UUID, reason: str, *, actor: str) -> StatusChange:
-        """Revoke for good: a revoked credential is never active again."""
-        return await self._change(credential_id, "revoked", reason, actor=actor)
+    async def prepare(
+        self, credential_id: uuid.UUID, target: str, reason: str
+    ) -> PreparedChange | StatusChange:
+        """Check the change and sign its lists; a status already held is answered as is.
 
-    async def suspend(self, credential_id: uuid.UUID, reason: str, *, actor: str) -> StatusChange:
-        return await self._change(credential_id, "suspended", reason, actor=actor)
-
-    async def reinstate(self, credential_id: uuid.UUID, reason: str, *, actor: str) -> StatusChange:
-        """Lift a suspension; a revoked credential cannot be reinstated."""
-        return await self._change(credential_id, "active", reason, actor=actor)
-
-    async def _change(
-        self, credential_id: uuid.UUID, target: str, reason: str, *, actor: str
-    ) -> StatusChange:
+        `target`: revoked (final), suspended, or active (a suspension lifted; a revoked
+        credential cannot be reinstated).
+        """
         _check_reason(reason)
         record, facts = await self._load(credential_id)
         if record.status == target:
@@ -82,43 +98,74 @@ class CredentialLifecycle:
         if target == "suspended" and record.suspension_list_id is None:
             raise Conflict(Said("credential-not-suspendable"))
         previous, now = record.status, self._clock()
-        await self._session.execute(
+        issuer = await self._issuers.signing_keys(record.issuer_id)
+        lists: list[ResignedList] = []
+        # Re-sign each list whose bit changes: revocation's on revoke, suspension's on the rest.
+        if target == "revoked":
+            lists.append(
+                await self._status_lists.resign(
+                    record.status_list_id, issuer, record.status_index, is_set=True
+                )
+            )
+        list_id, index = record.suspension_list_id, record.suspension_index
+        if "suspended" in (previous, target) and list_id is not None and index is not None:
+            lists.append(
+                await self._status_lists.resign(
+                    list_id, issuer, index, is_set=target == "suspended"
+                )
+            )
+        return PreparedChange(
+            credential_id, previous, target, reason, now, facts, issuer, tuple(lists)
+        )
+
+    async def store(self, change: PreparedChange, *, actor: str) -> StatusChange:
+        """Store a prepared change, its audit event and its webhook deliveries.
+
+        Raises `ChangedMeanwhile` (the unit then rolls back) when the credential's status
+        changed since `prepare` read it. A list that another change stored meanwhile is
+        signed again here (`StatusListService.republish`): the one signature made while
+        this unit holds rows, and only when two changes race for one list.
+        """
+        moved = await self._session.execute(
             update(CredentialRecord)
-            .where(CredentialRecord.id == credential_id)
-            .values(status=target, status_reason=reason, status_changed_at=now)
+            .where(CredentialRecord.id == change.credential_id)
+            .where(CredentialRecord.status == change.previous)
+            .values(status=change.target, status_reason=change.reason, status_changed_at=change.at)
             .execution_options(synchronize_session=False)
         )
-        issuer = await self._issuers.signing_keys(record.issuer_id)
-        # Re-sign each list whose bit changed: revocation's on revoke, suspension's on the rest.
-        if target == "revoked":
-            await self._status_lists.republish(record.status_list_id, issuer)
-        if (previous == "suspended" or target == "suspended") and record.suspension_list_id:
-            await self._status_lists.republish(record.suspension_list_id, issuer)
-        event = _EVENTS.get(target, "credential.reinstated")
+        if getattr(moved, "rowcount", 0) != 1:
+            raise ChangedMeanwhile
+        for resigned in change.lists:
+            if not await self._status_lists.store_resigned(resigned):  # another change came first
+                await self._status_lists.republish(resigned.list_id, change.issuer)
+        event = _EVENTS.get(change.target, "credential.reinstated")
+        issuer_slug = change.facts.issuer_slug
         await record_event(
             self._session,
             actor=actor,
             action=event,
-            subject=str(credential_id),
-            detail={"reason": reason, "from": previous},
+            subject=str(change.credential_id),
+            detail={"reason": change.reason, "from": change.previous},
             clock=self._clock,
-            issuer=facts.issuer_slug,
+            issuer=issuer_slug,
         )
         await publish(
             self._session,
             event=event,
-            issuer_slug=facts.issuer_slug,
-            submitted_by=facts.submitted_by,
+            issuer_slug=issuer_slug,
+            submitted_by=change.facts.submitted_by,
             data={
-                "id": str(credential_id),
-                "url": self._urls.credential(credential_id),
-                "issuer": facts.issuer_slug,
-                "status": target,
-                "reason": reason,
+                "id": str(change.credential_id),
+                "url": self._urls.credential(change.credential_id),
+                "issuer": issuer_slug,
+                "status": change.target,
+                "reason": change.reason,
             },
             clock=self._clock,
         )
-        return StatusChange(credential_id, target, reason, now, is_changed=True)
+        return StatusChange(
+            change.credential_id, change.target, change.reason, change.at, is_changed=True
+        )
 
     async def _load(self, credential_id: uuid.UUID) -> tuple[CredentialRecord, CredentialFacts]:
         row = (

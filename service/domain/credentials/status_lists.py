@@ -109,12 +109,21 @@ class PublishedList:
         return parsed
 
 
+@dataclass(frozen=True)
+class ResignedList:
+    """A list signed again, for the version it was read at (`StatusListService.resign`)."""
+
+    list_id: uuid.UUID
+    version: int
+    body: bytes
+
+
 class PublishedLists:
     """Signed lists as last read, by id with their version: one per process.
 
     Never stale: each use reads the list's version (a primary-key probe of one integer),
     and a version other than the remembered one reads the list again. The version is
-    bumped in the same statement that stores a re-signed list (`republish`), so a
+    bumped in the same statement that stores a re-signed list (`store_resigned`), so a
     revocation is seen by the very next read. Only read units fill it (the status list
     endpoint, the verifier): they see committed lists, and a committed version has one text.
     """
@@ -249,27 +258,55 @@ class StatusListService:
             body = self._sign(record, await self._set_bits(list_id, record.purpose), issuer)
         return PublishedList(body, _etag(body))
 
-    async def republish(self, list_id: uuid.UUID, issuer: IssuerKeys) -> PublishedList:
-        """Re-sign the list from the credentials' statuses; call after a bit changed.
+    async def resign(
+        self, list_id: uuid.UUID, issuer: IssuerKeys, index: int, *, is_set: bool
+    ) -> ResignedList:
+        """The list signed again with its bit `index` changed: read and signed, not stored.
 
-        The list row is not locked while signing: the update applies only if no other
-        transaction re-signed the list meanwhile, and otherwise the bits are read again.
+        The bits are the stored credentials' statuses, with this one change applied, so no
+        write (and no lock) precedes the signature; `store_resigned` stores it if the list
+        is still at the version it was read at.
+        """
+        record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
+        if record is None:
+            raise NotFound(Said("no-such-status-list"))
+        bits = await self._set_bits(list_id, record.purpose)
+        if is_set:
+            bits.add(index)
+        else:
+            bits.discard(index)
+        return ResignedList(list_id, record.version, self._sign(record, bits, issuer))
+
+    async def store_resigned(self, resigned: ResignedList) -> bool:
+        """Store a list signed by `resign`; False when another change stored it meanwhile."""
+        changed = await self._session.execute(
+            update(StatusListRecord)
+            .where(StatusListRecord.id == resigned.list_id)
+            .where(StatusListRecord.version == resigned.version)
+            .values(
+                signed_json=resigned.body.decode(),
+                version=resigned.version + 1,
+                signed_at=self._clock(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(changed, "rowcount", 0) == 1
+
+    async def republish(self, list_id: uuid.UUID, issuer: IssuerKeys) -> None:
+        """Re-sign the list from the statuses this transaction sees, its own changes included.
+
+        A status change's fallback when another change stored the list since `resign` read
+        it: the list's row is then held (its conditional update waited for the other) and
+        this signature is made under it. Only a race for one list comes here.
         """
         for _ in range(_ATTEMPTS):
             record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
             if record is None:
                 raise NotFound(Said("no-such-status-list"))
-            body = self._sign(record, await self._set_bits(list_id, record.purpose), issuer)
-            changed = await self._session.execute(
-                update(StatusListRecord)
-                .where(StatusListRecord.id == list_id, StatusListRecord.version == record.version)
-                .values(
-                    signed_json=body.decode(), version=record.version + 1, signed_at=self._clock()
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(changed, "rowcount", 0) == 1:
-                return PublishedList(body, _etag(body))
+            bits = await self._set_bits(list_id, record.purpose)
+            resigned = ResignedList(list_id, record.version, self._sign(record, bits, issuer))
+            if await self.store_resigned(resigned):
+                return
         raise Conflict(Said("status-list-busy"))
 
     async def _set_bits(self, list_id: uuid.UUID, purpose: str = PURPOSE) -> set[int]:
