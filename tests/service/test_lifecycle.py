@@ -1,5 +1,6 @@
 """Revoke, suspend and reinstate through the API: statuses, lists, audit, and who may."""
 
+import uuid
 from typing import Any
 
 import httpx
@@ -8,8 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord, StatusListRecord
+from service.domain.credentials.lifecycle import ChangedMeanwhile, PreparedChange
 from service.domain.demo import ISSUER_SLUG
-from tests.service.conftest import Getter, MakeClient
+from service.runtime import Runtime
+from tests.service.conftest import Getter, MakeClient, operator
 from tests.service.factories import completion
 
 pytestmark = pytest.mark.settings(suspension_entry=True)  # the opt-in suspension entry
@@ -148,3 +151,16 @@ async def test_a_reason_is_required(
         f"/api/v1/credentials/{issued['id']}/suspend", json={"reason": "   "}, headers=revoker
     )
     assert blank.status_code == 422
+
+
+async def test_a_change_prepared_before_a_key_rotation_is_prepared_again(
+    issued: dict[str, Any], session: AsyncSession, runtime: Runtime
+) -> None:
+    """A list signed with keys retired since must not be stored: the change signs again."""
+    services = operator(session, runtime)
+    prepared = await services.lifecycle.prepare(uuid.UUID(issued["id"]), "revoked", "erreur")
+    assert isinstance(prepared, PreparedChange)
+    await services.keys.rotate(ISSUER_SLUG, actor="test")
+
+    with pytest.raises(ChangedMeanwhile):
+        await services.lifecycle.store(prepared, actor="test")

@@ -60,7 +60,7 @@ class PreparedChange:
 
 
 class ChangedMeanwhile(SignAgain):
-    """Another change to the credential or its list was stored first: prepare again."""
+    """The credential's status or its issuer's keys changed since `prepare`: prepare again."""
 
 
 class CredentialLifecycle:
@@ -122,10 +122,14 @@ class CredentialLifecycle:
         """Store a prepared change, its audit event and its webhook deliveries.
 
         Raises `ChangedMeanwhile` (the unit then rolls back) when the credential's status
-        changed since `prepare` read it. A list that another change stored meanwhile is
-        signed again here (`StatusListService.republish`): the one signature made while
-        this unit holds rows, and only when two changes race for one list.
+        changed since `prepare` read it, or the keys its lists were signed with were
+        retired (rotated, compromised; held from here until the unit commits). A list that
+        another change stored meanwhile is signed again here (`StatusListService.republish`):
+        the one signature made while this unit holds rows, and only when two changes race
+        for one list.
         """
+        if not await self._issuers.hold_active(change.issuer):
+            raise ChangedMeanwhile
         moved = await self._session.execute(
             update(CredentialRecord)
             .where(CredentialRecord.id == change.credential_id)

@@ -296,8 +296,8 @@ class StatusListService:
         """Re-sign the list from the statuses this transaction sees, its own changes included.
 
         A status change's fallback when another change stored the list since `resign` read
-        it: the list's row is then held (its conditional update waited for the other) and
-        this signature is made under it. Only a race for one list comes here.
+        it: this signature is made while the unit holds what it already wrote (the
+        credential's row; SQLite's write lock). Only a race for one list comes here.
         """
         for _ in range(_ATTEMPTS):
             record = await self._session.get(StatusListRecord, list_id, populate_existing=True)
