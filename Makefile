@@ -7,9 +7,11 @@ POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 
 
 .PHONY: install run test lint fmt schema bench bench-setup differential ci fuzz graphiql
 
+# Libraries are compiled to bytecode once, at install: every process the service and the suite
+# start (and there are many) would otherwise compile them again where PYTHONDONTWRITEBYTECODE is set.
 .venv/.stamp: pyproject.toml uv.lock
 	command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	touch $@
 
 install: .venv/.stamp
@@ -24,8 +26,10 @@ run: .venv/.stamp graphiql  ## migrate the embedded SQLite database, load the de
 	$(RUN) insigne demo
 	INSIGNE_ENV=development $(RUN) insigne serve --port 8000
 
+# PYTHONDONTWRITEBYTECODE is emptied for the suite: pytest then keeps its assertion rewrites and
+# Python the project's bytecode, for the workers and the server processes the tests start.
 test: lint  ## lint, then the whole suite (2 workers); COVERAGE=1 also measures branch coverage and holds its floor, as CI does
-	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) $(RUN) pytest -n 2 --durations=20 \
+	$(if $(POSTGRES),TEST_POSTGRES_URL=$(POSTGRES)) PYTHONDONTWRITEBYTECODE= $(RUN) pytest -n 2 --durations=20 \
 		$(if $(COVERAGE),--cov --cov-report=term)
 
 lint: .venv/.stamp
