@@ -106,11 +106,12 @@ class ProbingClock:
         self._probe = probe
         self.watching = False
         self.held: list[list[str]] = []  # one entry per status list signed while watching
-        self._thread = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
     def __call__(self) -> datetime:
         if self.watching and _signing_a_status_list():
-            self.held.append(self._thread.submit(self._probe).result(timeout=30))
+            # In a thread of its own: the probe runs an event loop, and this one is busy.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+                self.held.append(thread.submit(self._probe).result(timeout=30))
         return utc_now()
 
 
