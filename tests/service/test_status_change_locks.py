@@ -13,7 +13,8 @@ import concurrent.futures
 import sqlite3
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.engine import make_url
 from openbadges.status import StatusList
 from service.app import create_app
 from service.db.engine import Database
-from service.domain.clock import utc_now
+from service.domain.clock import Clock, utc_now
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from service.settings import Settings
@@ -119,21 +120,15 @@ class ProbingClock:
 async def test_no_lock_is_held_while_a_status_list_is_signed(
     settings: Settings, fresh_database: ScratchDatabase, path: str
 ) -> None:
-    app_settings, pooled = database_for(replace(settings, suspension_entry=True), fresh_database)
-    demo = await load_demo_into(app_settings, pooled)
-    revoker_id, revoker_secret = await _revoker(app_settings, pooled)
     credential_id: list[uuid.UUID] = []
     held = _held_on_postgres if fresh_database.backend == "postgres" else _held_on_sqlite
     clock = ProbingClock(lambda: held(fresh_database.url, credential_id[0]))
-    app = create_app(app_settings, database=pooled, clock=clock)
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        platform = await _bearer(client, demo.client_id, demo.client_secret)
+    async with _serving(settings, fresh_database, clock) as (client, platform, revoker):
         issued = await client.post(
             "/api/v1/completions", json=completion("verrous"), headers=platform
         )
         assert issued.status_code == 201, issued.text
         credential_id.append(uuid.UUID(issued.json()["id"]))
-        revoker = await _bearer(client, revoker_id, revoker_secret)
 
         clock.watching = True
         actions, signed = PATHS[path]
@@ -147,6 +142,23 @@ async def test_no_lock_is_held_while_a_status_list_is_signed(
 
     assert len(clock.held) == signed, "each changed list is signed once"
     assert clock.held == [[]] * signed
+
+
+@asynccontextmanager
+async def _serving(
+    settings: Settings, database: ScratchDatabase, clock: Clock = utc_now
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]]:
+    """An app committing for real on `database`, suspension entries on, the demo loaded.
+
+    Yields its client, the demo platform's headers and those of a client that may revoke.
+    """
+    app_settings, pooled = database_for(replace(settings, suspension_entry=True), database)
+    demo = await load_demo_into(app_settings, pooled)
+    revoker_id, revoker_secret = await _revoker(app_settings, pooled)
+    app = create_app(app_settings, database=pooled, clock=clock)
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        platform = await _bearer(client, demo.client_id, demo.client_secret)
+        yield client, platform, await _bearer(client, revoker_id, revoker_secret)
 
 
 async def _revoker(settings: Settings, database: Database) -> tuple[str, str]:
@@ -176,12 +188,7 @@ async def test_concurrent_changes_to_one_list_all_land(
     settings: Settings, fresh_database: ScratchDatabase
 ) -> None:
     """Changes that race for one list each land: the losers prepare again, none is lost."""
-    app_settings, pooled = database_for(replace(settings, suspension_entry=True), fresh_database)
-    demo = await load_demo_into(app_settings, pooled)
-    revoker_id, revoker_secret = await _revoker(app_settings, pooled)
-    app = create_app(app_settings, database=pooled)
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        platform = await _bearer(client, demo.client_id, demo.client_secret)
+    async with _serving(settings, fresh_database) as (client, platform, revoker):
         issued = [
             (
                 await client.post(
@@ -190,7 +197,6 @@ async def test_concurrent_changes_to_one_list_all_land(
             ).json()
             for n in range(RACERS)
         ]
-        revoker = await _bearer(client, revoker_id, revoker_secret)
 
         changed = await asyncio.gather(
             *(
@@ -227,14 +233,8 @@ async def test_a_suspension_racing_a_revocation_leaves_the_badge_revoked(
     settings: Settings, fresh_database: ScratchDatabase
 ) -> None:
     """Whichever is stored first, the badge ends revoked and its lists say so, and only so."""
-    app_settings, pooled = database_for(replace(settings, suspension_entry=True), fresh_database)
-    demo = await load_demo_into(app_settings, pooled)
-    revoker_id, revoker_secret = await _revoker(app_settings, pooled)
-    app = create_app(app_settings, database=pooled)
-    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
-        platform = await _bearer(client, demo.client_id, demo.client_secret)
+    async with _serving(settings, fresh_database) as (client, platform, revoker):
         issued = await client.post("/api/v1/completions", json=completion("duel"), headers=platform)
-        revoker = await _bearer(client, revoker_id, revoker_secret)
         url = f"/api/v1/credentials/{issued.json()['id']}"
 
         suspended, revoked = await asyncio.gather(
