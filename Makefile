@@ -9,7 +9,7 @@ POSTGRES = $(or $(TEST_POSTGRES_URL),$(shell pg_isready -h 127.0.0.1 -p 5432 -q 
 
 # Libraries are compiled to bytecode once, at install: every process the service and the suite
 # start (and there are many) would otherwise compile them again where PYTHONDONTWRITEBYTECODE is set.
-.venv/.stamp: pyproject.toml uv.lock
+.venv/.stamp: pyproject.toml uv.lock Makefile
 	command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
 	$(UV) sync --frozen --compile-bytecode
 	touch $@
