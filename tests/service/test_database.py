@@ -1,13 +1,14 @@
 """Migrations, start-up checks and concurrency, on both databases."""
 
 import asyncio
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from alembic import command
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -17,8 +18,8 @@ from service.db.tables import Base, CompletionRecord, CredentialRecord
 from service.domain.demo import Demo
 from service.settings import Settings
 from tests.databases import ScratchDatabase
-from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
-from tests.service.factories import completion
+from tests.service.conftest import PUBLIC_URL, Getter, asgi, database_for, load_demo_into
+from tests.service.factories import ANSWERS, completion
 
 
 def _alembic(connection: Connection, url: str, action: str, revision: str) -> None:
@@ -61,6 +62,41 @@ async def test_start_up_refuses_an_unmigrated_database(settings: Settings, tmp_p
     ):
         async with app.lifespan():
             pass
+
+
+async def test_signed_documents_and_long_answers_are_stored_with_lz4(
+    client: httpx.AsyncClient, token: Getter, session: AsyncSession, database: ScratchDatabase
+) -> None:
+    """Migration 0018: where PostgreSQL offers lz4, new documents and answers use it."""
+    long = " ".join([ANSWERS["impact"]] * 16)  # 3 KB: stored out of line, so compressed
+    body = completion(reflections=[{"prompt": k, "answer": long} for k in ANSWERS])
+    issued = await client.post(
+        "/api/v1/completions", json=body, headers={"Authorization": f"Bearer {await token()}"}
+    )
+    assert issued.status_code == 201, issued.text
+    credential_id = issued.json()["id"]
+
+    served = await client.get(
+        f"/credentials/{credential_id}", headers={"Accept": "application/ld+json"}
+    )
+
+    assert served.json() == issued.json()["credential"]
+    if database.backend == "postgres":
+        offered = await session.scalar(
+            text("SELECT enumvals FROM pg_settings WHERE name = 'default_toast_compression'")
+        )
+        methods = (
+            await session.execute(
+                text(
+                    "SELECT pg_column_compression(c.signed_json), pg_column_compression(c.jwt), "
+                    "pg_column_compression(e.answer) FROM credentials c "
+                    "JOIN evidence e ON e.completion_id = c.completion_id WHERE c.id = :id"
+                ),
+                {"id": uuid.UUID(credential_id)},
+            )
+        ).all()
+        expected = "lz4" if "lz4" in offered else "pglz"
+        assert methods == [(expected, expected, expected)] * 3
 
 
 async def test_health_and_ready(client: httpx.AsyncClient) -> None:
