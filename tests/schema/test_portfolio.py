@@ -233,3 +233,29 @@ async def test_a_malformed_global_id_is_bad_input(graphql: Run) -> None:
     result = await graphql('{ node(id: "bm9wZQ") { id } }')
 
     assert codes(result) == ["BAD_USER_INPUT"]
+
+
+async def test_a_document_is_answered_byte_for_byte_as_stored(
+    client: httpx.AsyncClient, token: Getter, linked_token: str
+) -> None:
+    """Read as its UTF-8 bytes (`utf8_bytes`): quotes, backslashes and emoji pass unchanged."""
+    name = 'Zoé « l\'\\"Éducatrice\\" » 🎓\u2028Côté'
+    issued = await issue(
+        client, await token(), "moodle-octets", learner={"email": EMAIL, "name": name}
+    )
+    signed = await client.get(f"/credentials/{issued['id']}.json")
+    query = "query($e: String!) { learner(email: $e) { credentials { nodes { document } } } }"
+
+    answer = await client.post(
+        "/graphql",
+        json={"query": query, "variables": {"e": EMAIL}},
+        headers={"Authorization": f"Bearer {linked_token}"},
+    )
+
+    assert "\\\\" in signed.text  # the backslash, escaped in the JSON text
+    assert "🎓".encode() in signed.content  # as UTF-8, not escaped
+    assert signed.content in answer.content
+    (node,) = answer.json()["data"]["learner"]["credentials"]["nodes"]
+    assert node["document"] == signed.json()
+    identities = node["document"]["credentialSubject"]["identifier"]
+    assert name in [i["identityHash"] for i in identities]

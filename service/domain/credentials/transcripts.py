@@ -173,7 +173,7 @@ class TranscriptService:
             learner_name=name,
             email=email or "",
             period=period,
-            held=tuple(forms[c.id].signed_json.encode() for c in chosen),
+            held=tuple(forms[c.id].signed_json for c in chosen),
             issuer=issuer,
             key=key,
             at=self._clock(),

@@ -26,6 +26,7 @@ from service.db.tables import (
     LearnerRecord,
     PromptRecord,
 )
+from service.db.utf8 import utf8_bytes
 from service.domain.catalogue.achievements import Achievement, to_achievement
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import CredentialFacts, Viewer
@@ -74,9 +75,9 @@ class Learner:
 
 @dataclass(frozen=True)
 class SignedForms:
-    """The signed credential exactly as issued: JSON-LD text and VC-JWT."""
+    """The signed credential exactly as issued: JSON-LD (its stored UTF-8 bytes) and VC-JWT."""
 
-    signed_json: str
+    signed_json: bytes
     jwt: str
 
     @property
@@ -270,7 +271,9 @@ _ISSUERS = select(
 ).order_by(IssuerRecord.name, IssuerRecord.id)
 _ISSUERS_BY_ID = _ISSUERS.where(IssuerRecord.id.in_(bindparam("ids", expanding=True)))
 _SIGNED_FORMS = select(
-    CredentialRecord.id, CredentialRecord.signed_json, CredentialRecord.jwt
+    CredentialRecord.id,
+    utf8_bytes(CredentialRecord.signed_json).label("signed_json"),
+    CredentialRecord.jwt,
 ).where(CredentialRecord.id.in_(bindparam("ids", expanding=True)))
 _EVIDENCE = (
     select(
