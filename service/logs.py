@@ -112,39 +112,62 @@ _STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asc
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id, extra fields."""
+    """One JSON object per line: time, level, logger, message, request id, extra fields.
+
+    Each value that can carry data (the message, the request id, extra fields, a traceback)
+    is redacted on its own: the whole line would always take the five passes, as its quotes
+    and colons look like ``name: value`` pairs (an access line: 87 µs against 14).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         if getattr(record, "request_id", None):
-            line["requestId"] = getattr(record, "request_id", None)
+            line["requestId"] = redact(str(getattr(record, "request_id", None)))
         line.update(
-            (key, value)
+            (key, _redacted(value))
             for key, value in vars(record).items()
             if key not in _STANDARD_FIELDS and key != "request_id"
         )
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line["exception"] = record.exc_text
-        return redact(json.dumps(line, ensure_ascii=False, default=str))
+            line["exception"] = redact(record.exc_text)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _redacted(value: object) -> object:
+    """An extra field's value, its text redacted; numbers and flags as they are."""
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(key)): _redacted(item) for key, item in value.items()}
+    return redact(str(value))
 
 
 class TextFormatter(logging.Formatter):
-    """Readable lines for development, with the request id when there is one."""
+    """Readable lines for development, with the request id when there is one.
+
+    What follows the time, level and logger name (which code chooses) is redacted, not the
+    whole line: the time's colons would send every line through the five passes.
+    """
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s%(rid)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
-        record.rid = f" [{request_id}]" if request_id else ""
-        return redact(super().format(record))
+        record.rid = f" [{redact(str(request_id))}]" if request_id else ""
+        head, separator, rest = super().format(record).partition(": ")
+        return head + separator + redact(rest)
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

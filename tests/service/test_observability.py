@@ -157,6 +157,36 @@ def test_redaction_covers_the_usual_spellings() -> None:
     )
 
 
+def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
+    """A record made by `logging.makeLogRecord` skips the factory: the formatters still redact."""
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    record = logging.makeLogRecord(
+        {
+            "name": "service.test",
+            "levelno": logging.WARNING,
+            "levelname": "WARNING",
+            "msg": "refused %s: client_secret=%s",
+            "args": (EMAIL, WRONG_SECRET),
+            "request_id": WRONG_SECRET,
+            "path": f"/credentials/{OTHER_EMAIL}",
+            "queryKeys": [jwt],
+            "context": {"to": OTHER_EMAIL, "attempts": 3},
+            "exc_text": f"Traceback: Bearer {jwt}",
+        }
+    )
+
+    text = TextFormatter().format(record)
+    line = json.loads(JsonFormatter().format(record))
+
+    assert_clean([text, json.dumps(line, ensure_ascii=False)], jwt)
+    assert text.endswith("refused [email]: client_secret=[redacted]\nTraceback: Bearer [redacted]")
+    assert f" [{WRONG_SECRET}]" not in text
+    assert line["path"] == "/credentials/[email]"
+    assert line["queryKeys"] == ["[jwt]"]
+    assert line["context"] == {"to": "[email]", "attempts": 3}
+    assert line["requestId"] == "[secret]"
+
+
 @pytest.mark.no_sql
 async def test_a_request_id_is_returned_and_in_every_line_of_its_request(
     client: httpx.AsyncClient,
