@@ -34,14 +34,17 @@ _REQUEST_ID = ContextVar[str | None]("insigne_request_id", default=None)
 _WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 ACCESS_LOGGER = "service.access"
 
+# Names whose value is a secret, as in ``client_secret=…`` or ``"accessToken": …``.
+_SENSITIVE_NAMES = (
+    r"client_?secret|secret|password|passwd|access_?token|refresh_?token|token"
+    r"|api_?key|private_?key|authorization"
+)
+_SENSITIVE_NAME = re.compile(rf"(?i)(?:{_SENSITIVE_NAMES})$")
 _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [redacted]"),
     (re.compile(r"\beyJ[\w-]*\.[\w-]*\.[\w-]*"), "[jwt]"),
     (
-        re.compile(
-            r"(?i)((?:client_?secret|secret|password|passwd|access_?token|refresh_?token|token"
-            r"|api_?key|private_?key|authorization)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}]+"
-        ),
+        re.compile(rf"(?i)((?:{_SENSITIVE_NAMES})[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}}]+"),
         r"\1[redacted]",
     ),
     (re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), "[email]"),
@@ -129,7 +132,7 @@ class JsonFormatter(logging.Formatter):
         if getattr(record, "request_id", None):
             line["requestId"] = redact(str(getattr(record, "request_id", None)))
         line.update(
-            (key, _redacted(value))
+            _redacted_pair(key, value)
             for key, value in vars(record).items()
             if key not in _STANDARD_FIELDS and key != "request_id"
         )
@@ -138,6 +141,12 @@ class JsonFormatter(logging.Formatter):
         if record.exc_text:
             line["exception"] = redact(record.exc_text)
         return json.dumps(line, ensure_ascii=False)
+
+
+def _redacted_pair(key: object, value: object) -> tuple[str, object]:
+    """An extra field, or a member of one: a secret's name hides its value whole."""
+    name = redact(str(key))
+    return name, "[redacted]" if _SENSITIVE_NAME.search(name) else _redacted(value)
 
 
 def _redacted(value: object) -> object:
@@ -149,7 +158,7 @@ def _redacted(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_redacted(item) for item in value]
     if isinstance(value, dict):
-        return {redact(str(key)): _redacted(item) for key, item in value.items()}
+        return dict(_redacted_pair(key, item) for key, item in value.items())
     return redact(str(value))
 
 

@@ -170,7 +170,8 @@ def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
             "request_id": WRONG_SECRET,
             "path": f"/credentials/{OTHER_EMAIL}",
             "queryKeys": [jwt],
-            "context": {"to": OTHER_EMAIL, "attempts": 3},
+            "context": {"to": OTHER_EMAIL, "attempts": 3, "accessToken": "court"},
+            "client_secret": "s3cr3t",
             "exc_text": f"Traceback: Bearer {jwt}",
         }
     )
@@ -183,7 +184,8 @@ def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
     assert f" [{WRONG_SECRET}]" not in text
     assert line["path"] == "/credentials/[email]"
     assert line["queryKeys"] == ["[jwt]"]
-    assert line["context"] == {"to": "[email]", "attempts": 3}
+    assert line["context"] == {"to": "[email]", "attempts": 3, "accessToken": "[redacted]"}
+    assert line["client_secret"] == "[redacted]"
     assert line["requestId"] == "[secret]"
 
 
