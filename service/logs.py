@@ -8,9 +8,10 @@
   context variable) and writes one access line per request with the path and the *names* of
   the query parameters, never their values (``?email=…`` is a learner's address).
 * `install_safety_net()` (called by `create_app`) redacts e-mail addresses, bearer and basic
-  credentials, JWTs, ``secret=…``-style pairs and long random strings from every record's
-  message, arguments and traceback when the record is made, whatever handler then writes it,
-  and drops the DEBUG records in which SQLAlchemy and aiosqlite dump rows and parameters.
+  credentials, JWTs, ``secret=…``-style pairs, management links' tokens and long random
+  strings from every record's message, arguments and traceback when the record is made,
+  whatever handler then writes it, and drops the DEBUG records in which SQLAlchemy and
+  aiosqlite dump rows and parameters.
   Reflection text cannot be recognised by a pattern: no code logs a request or response body.
 """
 
@@ -48,6 +49,8 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1[redacted]",
     ),
     (re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    # An earner's management link: its token, whatever its letters, is the key to the badge.
+    (re.compile(r"(?i)(/manage/)[^/?#\s\"']+"), r"\1[token]"),
     # A long random string (a client secret, a key): mixed case and digits, 32 characters or
     # more; ids (UUIDs, hex digests) are lower-case and stay readable.
     (re.compile(r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*[A-Z])(?=[\w-]*\d)[\w-]{32,}"), "[secret]"),
@@ -55,10 +58,10 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
 _ROW_DUMPING_LOGGERS = ("sqlalchemy.engine.Engine", "aiosqlite")
 
 
-# What the redactions above need to find: a scheme, a JWT, an "@", a "name=" or "name:", or
-# a run of 32 word characters with a capital. Most lines (an access line, its path with a
-# UUID, an ordinary message) have none of these, and skip the five passes.
-_MAY_NEED_REDACTION = re.compile(r"(?i)bearer|basic|eyJ|@|%40|[=:]")
+# What the redactions above need to find: a scheme, a JWT, an "@", a "name=" or "name:", a
+# management link, or a run of 32 word characters with a capital. Most lines (an access line,
+# its path with a UUID, an ordinary message) have none of these, and skip the six passes.
+_MAY_NEED_REDACTION = re.compile(r"(?i)bearer|basic|eyJ|@|%40|[=:]|/manage/")
 _LONG_RUN = re.compile(r"[\w-]{32,}")
 
 
@@ -118,7 +121,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extra fields.
 
     Each value that can carry data (the message, the request id, extra fields, a traceback)
-    is redacted on its own: the whole line would always take the five passes, as its quotes
+    is redacted on its own: the whole line would always take the six passes, as its quotes
     and colons look like ``name: value`` pairs (an access line: 87 µs against 14).
     """
 
@@ -166,7 +169,7 @@ class TextFormatter(logging.Formatter):
     """Readable lines for development, with the request id when there is one.
 
     What follows the time, level and logger name (which code chooses) is redacted, not the
-    whole line: the time's colons would send every line through the five passes.
+    whole line: the time's colons would send every line through the six passes.
     """
 
     def __init__(self) -> None:

@@ -157,6 +157,28 @@ def test_redaction_covers_the_usual_spellings() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",  # token_urlsafe(32) may have no digit
+        "Xy7_" * 11,
+        "court",
+    ],
+)
+async def test_a_management_link_s_token_is_in_no_log_line(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    """The README's promise: access logs never carry ``/manage/<token>``, whatever its letters."""
+    path = f"/credentials/01a24e10-9f93-7798-8b93-4be31289c322/manage/{token}"
+    with every_log_record() as lines:
+        await client.get(path)
+        await client.get(f"{path}/transcript")
+
+    assert lines
+    assert not [line for line in lines if f"/manage/{token}" in line]
+    assert any("/manage/[token]" in line for line in lines)
+
+
 def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
     """A record made by `logging.makeLogRecord` skips the factory: the formatters still redact."""
     jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
@@ -309,7 +331,22 @@ def _every_pass(text: str) -> str:
 
 
 _PIECES = st.sampled_from(
-    ["/api/v1/", "POST ", "Bearer ", "basic ", "eyJ", "x.y", "@", "%40", "=", ": ", "é", "É"]
+    [
+        "/api/v1/",
+        "POST ",
+        "Bearer ",
+        "basic ",
+        "eyJ",
+        "x.y",
+        "@",
+        "%40",
+        "=",
+        ": ",
+        "/manage/",
+        "/MANAGE/",
+        "é",
+        "É",
+    ]
 )
 
 
@@ -320,6 +357,7 @@ _PIECES = st.sampled_from(
     ).map("".join)
 )
 @example("GET /credentials/01a24e10-9f93-7798-8b93-4be31289c322 200")
+@example("GET /credentials/01a24e10-9f93-7798-8b93-4be31289c322/manage/abcDEF 200")
 @example("learner marie.tremblay@exemple.qc.ca")
 @example("to marie%40exemple.qc.ca")
 @example("client_secret=s3cr3t")
@@ -327,5 +365,5 @@ _PIECES = st.sampled_from(
 @example("jwt eyJhbGciOi.eyJzdWIi.c2ln")
 @example("key Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789")
 def test_the_quick_check_skips_only_text_no_redaction_would_change(text: str) -> None:
-    """`redact` skips its passes for most lines: it must answer as the five passes do."""
+    """`redact` skips its passes for most lines: it must answer as the six passes do."""
     assert redact(text) == _every_pass(text)
