@@ -8,7 +8,7 @@
   context variable) and writes one access line per request with the path and the *names* of
   the query parameters, never their values (``?email=…`` is a learner's address).
 * `install_safety_net()` (called by `create_app`) redacts e-mail addresses, bearer and basic
-  credentials, JWTs, ``secret=…``-style pairs, management links' tokens and long random
+  credentials, JWTs, ``secret=…``-style pairs, capability links' tokens and long random
   strings from every record's message, arguments and traceback when the record is made,
   whatever handler then writes it, and drops the DEBUG records in which SQLAlchemy and
   aiosqlite dump rows and parameters.
@@ -49,8 +49,12 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\1[redacted]",
     ),
     (re.compile(r"[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    # An earner's management link: its token, whatever its letters, is the key to the badge.
-    (re.compile(r"(?i)(/manage/)[^/?#\s\"']+"), r"\1[token]"),
+    # A capability link (an earner's management link, a wallet offer's exchange): whoever
+    # holds its token, whatever its letters, holds the badge.
+    (
+        re.compile(r"(?i)(/manage/|/wallet/(?:interactions|exchanges|offers)/)[^/?#\s\"']+"),
+        r"\1[token]",
+    ),
     # A long random string (a client secret, a key): mixed case and digits, 32 characters or
     # more; ids (UUIDs, hex digests) are lower-case and stay readable.
     (re.compile(r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*[A-Z])(?=[\w-]*\d)[\w-]{32,}"), "[secret]"),
@@ -59,9 +63,9 @@ _ROW_DUMPING_LOGGERS = ("sqlalchemy.engine.Engine", "aiosqlite")
 
 
 # What the redactions above need to find: a scheme, a JWT, an "@", a "name=" or "name:", a
-# management link, or a run of 32 word characters with a capital. Most lines (an access line,
+# capability link, or a run of 32 word characters with a capital. Most lines (an access line,
 # its path with a UUID, an ordinary message) have none of these, and skip the six passes.
-_MAY_NEED_REDACTION = re.compile(r"(?i)bearer|basic|eyJ|@|%40|[=:]|/manage/")
+_MAY_NEED_REDACTION = re.compile(r"(?i)bearer|basic|eyJ|@|%40|[=:]|/manage/|/wallet/")
 _LONG_RUN = re.compile(r"[\w-]{32,}")
 
 

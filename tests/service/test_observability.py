@@ -165,18 +165,22 @@ def test_redaction_covers_the_usual_spellings() -> None:
         "court",
     ],
 )
-async def test_a_management_link_s_token_is_in_no_log_line(
+async def test_no_log_line_carries_a_capability_link_s_token(
     client: httpx.AsyncClient, token: str
 ) -> None:
-    """The README's promise: access logs never carry ``/manage/<token>``, whatever its letters."""
-    path = f"/credentials/01a24e10-9f93-7798-8b93-4be31289c322/manage/{token}"
+    """A management link's or a wallet offer's token is the key to a badge: never logged."""
+    manage = f"/credentials/01a24e10-9f93-7798-8b93-4be31289c322/manage/{token}"
     with every_log_record() as lines:
-        await client.get(path)
-        await client.get(f"{path}/transcript")
+        await client.get(manage)
+        await client.get(f"{manage}/transcript")
+        await client.get(f"/wallet/interactions/{token}")
+        await client.post(f"/wallet/exchanges/{token}", json={})
+        await client.get(f"/wallet/offers/{token}")
 
     assert lines
-    assert not [line for line in lines if f"/manage/{token}" in line]
-    assert any("/manage/[token]" in line for line in lines)
+    assert not [line for line in lines if f"/{token}" in line]
+    access = [line for line in lines if "'name': 'service.access'" in line]
+    assert len([line for line in access if "/[token]" in line]) == 5
 
 
 def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
@@ -344,6 +348,8 @@ _PIECES = st.sampled_from(
         ": ",
         "/manage/",
         "/MANAGE/",
+        "/wallet/offers/",
+        "/wallet/exchanges",
         "é",
         "É",
     ]
