@@ -43,21 +43,29 @@ class PublishedDocuments:
     epoch was read is never older than it, so a document kept under an epoch is the one
     published at that epoch (or newer). Callers never change what they are handed (the
     verifier's resolver copies each document it gives out).
+
+    One entry per address, at the newest epoch seen for it (as `PublishedLists` keeps one
+    version per list): every revocation moves an issuer's epoch, and entries kept by epoch
+    would push other issuers' documents out of the bound.
     """
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._documents: OrderedDict[tuple[str, Epoch], dict[str, Any]] = OrderedDict()
+        self._documents: OrderedDict[str, tuple[Epoch, dict[str, Any]]] = OrderedDict()
 
     def recall(self, url: str, epoch: Epoch) -> dict[str, Any] | None:
-        found = self._documents.get((url, epoch))
-        if found is not None:
-            self._documents.move_to_end((url, epoch))
-        return found
+        found = self._documents.get(url)
+        if found is None or found[0] != epoch:
+            return None
+        self._documents.move_to_end(url)
+        return found[1]
 
     def remember(self, url: str, epoch: Epoch, document: dict[str, Any]) -> None:
-        self._documents[(url, epoch)] = document
-        self._documents.move_to_end((url, epoch))
+        kept = self._documents.get(url)
+        if kept is not None and kept[0][0] == epoch[0] and kept[0][1] > epoch[1]:
+            return  # a verifier that read the epoch before a change: keep the newer one
+        self._documents[url] = (epoch, document)
+        self._documents.move_to_end(url)
         while len(self._documents) > self._size:
             self._documents.popitem(last=False)
 
