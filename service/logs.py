@@ -8,10 +8,10 @@
   context variable) and writes one access line per request with the path and the *names* of
   the query parameters, never their values (``?email=…`` is a learner's address).
 * `install_safety_net()` (called by `create_app`) redacts e-mail addresses, bearer and basic
-  credentials, JWTs, ``secret=…``-style pairs, capability links' tokens and long random
-  strings from every record's message, arguments and traceback when the record is made,
-  whatever handler then writes it, and drops the DEBUG records in which SQLAlchemy and
-  aiosqlite dump rows and parameters.
+  credentials, JWTs, ``secret=…``-style pairs, capability links' tokens, a database error's
+  row and key values and long random strings from every record's message, arguments and
+  traceback when the record is made, whatever handler then writes it, and drops the DEBUG
+  records in which SQLAlchemy and aiosqlite dump rows and parameters.
   Reflection text cannot be recognised by a pattern: no code logs a request or response body.
 """
 
@@ -60,11 +60,32 @@ _REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w-])(?=[\w-]*[a-z])(?=[\w-]*[A-Z])(?=[\w-]*\d)[\w-]{32,}"), "[secret]"),
 )
 _ROW_DUMPING_LOGGERS = ("sqlalchemy.engine.Engine", "aiosqlite")
+# PostgreSQL's DETAIL repeats a failing row (a reflection, a name) or a clashing key's value,
+# and asyncpg puts it in the exception's text. Tracebacks hide both; their text comes from
+# errors, not straight from requests, and atomic groups and bounds (the schema's keys are
+# far shorter) keep each match from backtracking.
+_DATABASE_DETAILS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"(?s)(DETAIL:\s+Failing row contains )(?>.*?(?=\n\[SQL: |\n\(Background on "
+            r"this error|\n\nThe above exception|\n\nDuring handling of the above|\Z))"
+        ),
+        r"\1[hidden]",
+    ),
+    (
+        re.compile(
+            r"(DETAIL:\s+Key \((?>[^\n]{0,500}?\)=\())(?>[^\n]{0,2000}?(?=\) (?:already "
+            r"exists|is not present in table|conflicts with existing key)))"
+        ),
+        r"\1[hidden]",
+    ),
+)
 
 
-# What the redactions above need to find: a scheme, a JWT, an "@", a "name=" or "name:", a
-# capability link, or a run of 32 word characters with a capital. Most lines (an access line,
-# its path with a UUID, an ordinary message) have none of these, and skip the six passes.
+# What the redactions above need to find: a scheme, a JWT, an "@", a "name=" or "name:" (a
+# database's DETAIL too), a capability link, or a run of 32 word characters with a capital.
+# Most lines (an access line, its path with a UUID, an ordinary message) have none of these,
+# and skip the passes.
 _MAY_NEED_REDACTION = re.compile(r"(?i)bearer|basic|eyJ|@|%40|[=:]|/manage/|/wallet/")
 _LONG_RUN = re.compile(r"[\w-]{32,}")
 
@@ -80,6 +101,14 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_traceback(text: str) -> str:
+    """A traceback redacted as `redact` does, and without a database error's row or key values."""
+    if "DETAIL:" in text:
+        for pattern, replacement in _DATABASE_DETAILS:
+            text = pattern.sub(replacement, text)
+    return redact(text)
+
+
 def _safe_record_factory(previous: Callable[..., logging.LogRecord]) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> logging.LogRecord:  # noqa: ANN401
         record = previous(*args, **kwargs)
@@ -89,10 +118,12 @@ def _safe_record_factory(previous: Callable[..., logging.LogRecord]) -> Callable
             message = str(record.msg)
         record.msg, record.args = redact(message), ()
         if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_text = redact_traceback(
+                "".join(traceback.format_exception(*record.exc_info))
+            )
             record.exc_info = None
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact_traceback(record.stack_info)
         record.request_id = _REQUEST_ID.get()
         return record
 
@@ -125,7 +156,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extra fields.
 
     Each value that can carry data (the message, the request id, extra fields, a traceback)
-    is redacted on its own: the whole line would always take the six passes, as its quotes
+    is redacted on its own: the whole line would always take every pass, as its quotes
     and colons look like ``name: value`` pairs (an access line: 87 µs against 23).
     """
 
@@ -146,7 +177,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
-            line["exception"] = redact(record.exc_text)
+            line["exception"] = redact_traceback(record.exc_text)
         return json.dumps(line, ensure_ascii=False)
 
 
@@ -173,7 +204,7 @@ class TextFormatter(logging.Formatter):
     """Readable lines for development, with the request id when there is one.
 
     What follows the time, level and logger name (which code chooses) is redacted, not the
-    whole line: the time's colons would send every line through the six passes.
+    whole line: the time's colons would send every line through every pass.
     """
 
     def __init__(self) -> None:
@@ -182,8 +213,13 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         request_id = getattr(record, "request_id", None)
         record.rid = f" [{redact(str(request_id))}]" if request_id else ""
+        if record.exc_text:  # set without the safety net's factory
+            record.exc_text = redact_traceback(record.exc_text)
         head, separator, rest = super().format(record).partition(": ")
         return head + separator + redact(rest)
+
+    def formatException(self, ei: Any) -> str:  # noqa: ANN401, N802 - logging's
+        return redact_traceback(super().formatException(ei))
 
 
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

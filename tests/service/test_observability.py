@@ -145,6 +145,39 @@ async def test_database_errors_carry_no_parameters(database: ScratchDatabase) ->
     assert "hidden" in str(raised.value)
 
 
+async def test_a_database_error_s_row_and_key_values_are_not_logged(
+    database: ScratchDatabase,
+) -> None:
+    """PostgreSQL's DETAIL repeats the failing row and the clashing key, reflections included.
+
+    asyncpg puts it in the exception's text, hence in any traceback a log line carries.
+    """
+    reflection = "Ma réflexion intime,\nsur deux lignes (et des parenthèses)."
+    engine = create_engine(database.url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(
+                text("CREATE TEMPORARY TABLE notes (k TEXT UNIQUE, v TEXT CHECK (length(v) < 5))")
+            )
+            await connection.execute(text("INSERT INTO notes VALUES (:k, 'ok')"), {"k": EMAIL})
+            raised = []
+            for row in ({"k": "autre", "v": reflection}, {"k": EMAIL, "v": "ok"}):
+                with pytest.raises(DBAPIError) as error:
+                    async with connection.begin_nested():
+                        await connection.execute(text("INSERT INTO notes VALUES (:k, :v)"), row)
+                raised.append(error.value)
+    finally:
+        await engine.dispose()
+    with every_log_record() as lines:
+        for error in raised:
+            logging.getLogger("service.test").error("unexpected", exc_info=error)
+
+    assert_clean(lines, reflection[:20], "sur deux lignes")
+    if database.backend == "postgres":
+        assert any("Failing row contains [hidden]" in line for line in lines)
+        assert any("Key (k)=([hidden]) already exists" in line for line in lines)
+
+
 def test_redaction_covers_the_usual_spellings() -> None:
     line = redact(
         f"{EMAIL} marie%40exemple.qc.ca Bearer abc.def Basic Zm9vOmJhcg== eyJhbGciOiJIUzI1NiJ9.e30.sig "
@@ -198,7 +231,7 @@ def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
             "queryKeys": [jwt],
             "context": {"to": OTHER_EMAIL, "attempts": 3, "accessToken": "court"},
             "client_secret": "s3cr3t",
-            "exc_text": f"Traceback: Bearer {jwt}",
+            "exc_text": f"Traceback: Bearer {jwt}\nDETAIL:  Failing row contains (1, Ma réflexion).",
         }
     )
 
@@ -206,7 +239,11 @@ def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
     line = json.loads(JsonFormatter().format(record))
 
     assert_clean([text, json.dumps(line, ensure_ascii=False)], jwt)
-    assert text.endswith("refused [email]: client_secret=[redacted]\nTraceback: Bearer [redacted]")
+    assert text.endswith(
+        "refused [email]: client_secret=[redacted]\nTraceback: Bearer [redacted]"
+        "\nDETAIL:  Failing row contains [hidden]"
+    )
+    assert line["exception"].endswith("DETAIL:  Failing row contains [hidden]")
     assert f" [{WRONG_SECRET}]" not in text
     assert line["path"] == "/credentials/[email]"
     assert line["queryKeys"] == ["[jwt]"]
@@ -371,5 +408,5 @@ _PIECES = st.sampled_from(
 @example("jwt eyJhbGciOi.eyJzdWIi.c2ln")
 @example("key Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789")
 def test_the_quick_check_skips_only_text_no_redaction_would_change(text: str) -> None:
-    """`redact` skips its passes for most lines: it must answer as the six passes do."""
+    """`redact` skips its passes for most lines: it must answer as every pass does."""
     assert redact(text) == _every_pass(text)
