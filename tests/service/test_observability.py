@@ -160,12 +160,12 @@ async def test_a_database_error_s_row_and_key_values_are_not_logged(
                 text("CREATE TEMPORARY TABLE notes (k TEXT UNIQUE, v TEXT CHECK (length(v) < 5))")
             )
             await connection.execute(text("INSERT INTO notes VALUES (:k, 'ok')"), {"k": EMAIL})
-            raised = []
+            raised: list[DBAPIError] = []
             for row in ({"k": "autre", "v": reflection}, {"k": EMAIL, "v": "ok"}):
-                with pytest.raises(DBAPIError) as error:
+                with pytest.raises(DBAPIError) as caught:
                     async with connection.begin_nested():
                         await connection.execute(text("INSERT INTO notes VALUES (:k, :v)"), row)
-                raised.append(error.value)
+                raised.append(caught.value)
     finally:
         await engine.dispose()
     with every_log_record() as lines:
