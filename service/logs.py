@@ -101,6 +101,15 @@ def redact(text: str) -> str:
     return text
 
 
+# Control characters and line separators: in an address, they could forge log lines.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Request-given `text` (a path) with control characters as escapes: it stays one line."""
+    return _UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
+
+
 def redact_traceback(text: str) -> str:
     """A traceback redacted as `redact` does, and without a database error's row or key values."""
     if "DETAIL:" in text:
@@ -308,17 +317,18 @@ class RequestLog:
             _REQUEST_ID.reset(token)
 
     def _access(self, scope: Scope, status: int, seconds: float) -> None:
-        query = scope.get("query_string", b"").decode("latin-1")
+        query = one_line(scope.get("query_string", b"").decode("latin-1"))
         names = sorted({part.partition("=")[0][:40] for part in query.split("&") if part})[:20]
+        path = one_line(str(scope.get("path", "-")))  # decoded: %0A is a newline
         self._log.info(
             "%s %s%s %d",
             scope.get("method", "-"),
-            scope.get("path", "-"),
+            path,
             f"?{'&'.join(names)}" if names else "",
             status,
             extra={
                 "method": scope.get("method"),
-                "path": redact(str(scope.get("path", "-"))),  # extra fields skip the factory
+                "path": redact(path),  # extra fields skip the factory
                 "queryKeys": [redact(name) for name in names],
                 "status": status,
                 "durationMs": round(seconds * 1000, 1),

@@ -20,6 +20,7 @@ from litestar.types import Message, Scope, Send
 
 from service.api.errors import is_client_gone
 from service.domain.errors import DomainError
+from service.logs import one_line
 from service.metrics import PREFIX, metrics
 from service.runtime import Runtime
 
@@ -74,14 +75,15 @@ def error_logger(debug: bool) -> Callable[[Exception, Scope], Awaitable[None]]:
     """
 
     async def log_exception(error: Exception, scope: Scope) -> None:
+        path = one_line(scope["path"])
         expected = (
             isinstance(error, DomainError)
             or (isinstance(error, HTTPException) and error.status_code < 500)
             or is_client_gone(error)
         )
         if not expected:
-            log.error("unexpected %s on %s", type(error).__name__, scope["path"], exc_info=error)
+            log.error("unexpected %s on %s", type(error).__name__, path, exc_info=error)
         elif debug:
-            log.debug("%s on %s", type(error).__name__, scope["path"], exc_info=error)
+            log.debug("%s on %s", type(error).__name__, path, exc_info=error)
 
     return log_exception

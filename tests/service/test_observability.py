@@ -23,7 +23,7 @@ from service.app import create_app
 from service.db.engine import create_engine
 from service.domain.demo import Demo
 from service.export import OPENAPI_PATH
-from service.logs import _REDACTIONS, JsonFormatter, TextFormatter, redact
+from service.logs import _REDACTIONS, ACCESS_LOGGER, JsonFormatter, TextFormatter, redact
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.service.conftest import Getter, asgi, basic, database_for, load_demo_into
@@ -250,6 +250,32 @@ def test_each_formatter_redacts_a_record_made_without_the_safety_net() -> None:
     assert line["context"] == {"to": "[email]", "attempts": 3, "accessToken": "[redacted]"}
     assert line["client_secret"] == "[redacted]"
     assert line["requestId"] == "[secret]"
+
+
+@pytest.mark.no_sql
+async def test_an_address_cannot_forge_a_log_line(client: httpx.AsyncClient) -> None:
+    """Control characters in a path (``%0A``, ``%0D``, U+2028) are escaped in the access line."""
+    forged = "2026-12-07 12:00:00,000 INFO service.access: POST /api/v1/clients 201"
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep()
+    logging.getLogger(ACCESS_LOGGER).addHandler(keep)
+    try:
+        with every_log_record():
+            await client.get(f"/nope%0A{forged}%0D%E2%80%A8")
+    finally:
+        logging.getLogger(ACCESS_LOGGER).removeHandler(keep)
+
+    (record,) = records
+    for line in (TextFormatter().format(record), JsonFormatter().format(record)):
+        assert "\n" not in line
+        assert "\r" not in line
+        assert "\u2028" not in line
+    assert "/nope\\n2026-12-07" in TextFormatter().format(record)
 
 
 @pytest.mark.no_sql
