@@ -55,11 +55,22 @@ def build_schema(settings: GraphQLSettings, *, has_fast_path: bool = True) -> st
     )
 
 
-def _response_shell() -> Response[Any]:
+def _no_root_value(custom_context: Context) -> None:
+    """Strawberry's root value (none), after the context.
+
+    With it and the Response shell in a chain (the caller, the context, this, the shell),
+    each level of the route's dependencies holds one: Litestar resolves a level of several
+    in an anyio task group, a task each.
+    """
+    del custom_context
+
+
+def _response_shell(root_value: None) -> Response[Any]:
     """The Response resolvers may set headers on, made in the event loop.
 
     Strawberry's own provider makes it in a worker thread: a thread hop per operation.
     """
+    del root_value
     return Response({}, background=BackgroundTasks([]))
 
 
@@ -78,6 +89,7 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
             **base.dependencies,
             "principal": principal,
             "response": Provide(_response_shell, sync_to_thread=False),
+            "root_value": Provide(_no_root_value, sync_to_thread=False),
         }
         include_in_schema = False
         # Unstorable text in a body is refused by the guard, as BAD_USER_INPUT, not by the app.

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -229,6 +230,31 @@ async def test_an_operation_runs_on_the_event_loop_with_no_worker_thread(
 
     assert result.errors is None, result.errors
     assert pool.submitted == []
+
+
+@pytest.mark.no_sql
+async def test_an_operation_s_dependencies_start_no_task(client: httpx.AsyncClient) -> None:
+    """Litestar resolves a level of several dependencies in an anyio task group: a task each.
+
+    The in-memory rate-limit storage starts a task of its own to expire its counters.
+    """
+    loop = asyncio.get_running_loop()
+    started: list[str] = []
+    previous = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
+        if "/limits/" not in coro.cr_code.co_filename:
+            started.append(coro.__qualname__)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(counting)
+    try:
+        answer = await client.post("/graphql", json={"query": "{ __typename }"})
+    finally:
+        loop.set_task_factory(previous)
+
+    assert answer.json() == {"data": {"__typename": "Query"}}
+    assert started == []
 
 
 async def test_sibling_fields_load_in_parallel_each_in_its_own_unit(
