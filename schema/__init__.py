@@ -82,6 +82,7 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
         graphql_ide="graphiql" if settings.ide else None,
         allow_queries_via_get=False,  # no queries in URLs (logs, caches, CSRF)
         context_getter=get_context,
+        subscription_protocols=(),
     )
 
     class GraphQLController(base):  # type: ignore[valid-type,misc]
@@ -92,6 +93,9 @@ def graphql_controller(settings: GraphQLSettings, principal: Provide) -> type[Co
             "root_value": Provide(_no_root_value, sync_to_thread=False),
         }
         include_in_schema = False
+        # No WebSocket: the schema has no subscriptions, and operations sent over one
+        # connection would escape the rate limits, which count requests.
+        websocket_endpoint = None
         # Unstorable text in a body is refused by the guard, as BAD_USER_INPUT, not by the app.
         opt = {"checks_its_own_input": True}  # noqa: RUF012 - Litestar's
 

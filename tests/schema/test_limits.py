@@ -1,5 +1,7 @@
 """What keeps GraphQL cheap and closed: limits, caches, introspection, IDE, trusted documents."""
 
+import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -166,6 +168,53 @@ async def test_queries_are_not_accepted_in_urls(client: httpx.AsyncClient) -> No
     response = await client.get("/graphql", params={"query": "{ issuers { totalCount } }"})
 
     assert response.status_code == 400  # the route is there and refuses queries in URLs
+
+
+@pytest.mark.no_sql
+async def test_no_operation_runs_over_a_websocket(app: Litestar) -> None:
+    """Over one WebSocket, operations would run unmetered: the rate limits count requests.
+
+    The schema has no subscriptions, so the route takes no WebSocket at all.
+    """
+    operation = {"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}}
+    incoming: list[dict[str, Any]] = [
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": json.dumps({"type": "connection_init"})},
+        *[{"type": "websocket.receive", "text": json.dumps(operation)}] * 3,
+        {"type": "websocket.disconnect", "code": 1000},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(3600)  # the app closes first, or the timeout below fails the test
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"localhost:8000"),
+            (b"sec-websocket-protocol", b"graphql-transport-ws"),
+        ],
+        "subprotocols": ["graphql-transport-ws"],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 8000),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=10)  # type: ignore[arg-type]
+
+    assert not [m for m in sent if m["type"] == "websocket.accept"], sent
+    assert not [m for m in sent if "__typename" in str(m.get("text"))], sent
 
 
 def test_extensions_are_classes_or_factories_never_shared_instances() -> None:
