@@ -31,7 +31,7 @@ from service.domain.texts import Said
 from service.domain.xapi.statements import Statement, read_statements
 from service.pipelines.xapi_assembly import receive_statements
 from service.runtime import Runtime
-from service.throttling import caller_address, secret_failures
+from service.throttling import caller_address, count_completions, secret_failures
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Experience-API-Version"
@@ -129,17 +129,19 @@ class XapiStatementController(Controller):
         request: Request[object, object, State],
         runtime: NamedDependency[Runtime],
         principal: NamedDependency[Principal],
-        throttled: NamedDependency[None],
         version: Version = None,
     ) -> Response[list[str]]:
         """Store one statement or an array; answers the ids, assigning those missing.
 
         Statements no mapping reads are accepted and ignored; a completion whose statements
-        are all in is issued before the answer.
+        are all in is issued before the answer. Each ``completed`` statement (each may issue
+        a badge) counts against the client's completion limit, as a batch's items do: a
+        batch that does not fit in what is left is refused whole (429, ``Retry-After``).
         """
-        del throttled
         answered = _version(version)
         statements = _read(await _body(request))
+        completions = sum(1 for statement in statements if statement.verb == "completed")
+        await count_completions(runtime, principal, max(1, completions))
         ids = await receive_statements(runtime, principal, statements)
         return Response([str(i) for i in ids], headers={VERSION_HEADER: answered})
 

@@ -1,5 +1,6 @@
-"""Limits count what they limit: a batch's items, GraphQL operations per client and per
-address (trusted proxies alike), and GraphQL verification failing open like REST's."""
+"""Limits count what they limit: a batch's items, an xAPI batch's completions, GraphQL
+operations per client and per address (trusted proxies alike), and GraphQL verification
+failing open like REST's."""
 
 from dataclasses import replace
 from typing import Any
@@ -14,6 +15,10 @@ from service.domain.demo import Demo
 from service.settings import Settings
 from tests.service.conftest import PUBLIC_URL, ScratchDatabase, asgi, basic
 from tests.service.factories import completion
+from tests.service.test_xapi import reflection_badge
+from tests.service.xapi_fixtures import COURSE, ITEM, answer, completed, post_statements
+
+__all__ = ["reflection_badge"]  # the fixture, for the xAPI test below
 
 VERIFY = "mutation($i: VerifyCredentialInput!) { verifyCredential(input: $i) { verdict } }"
 
@@ -62,6 +67,45 @@ async def test_batch_items_count_against_the_completion_limit(
     assert int(refused.headers["retry-after"]) >= 1
     assert too_big.status_code == 422  # more than the limit itself: never fits
     assert single.status_code == 201  # new: the refused batch issued nothing, took no room
+
+
+async def test_an_xapi_batch_s_completions_count_against_the_completion_limit(
+    settings: Settings,
+    database: ScratchDatabase,
+    connection: AsyncConnection,
+    demo: Demo,
+    reflection_badge: str,
+) -> None:
+    """Each completed statement may issue a badge: a batch counts them, as a REST batch counts
+    its items (one POST of many learners' statements was one request against the limit)."""
+    app = _app(settings, database, connection, rate_limit_completions="3/hour")
+
+    def learners(*names: str) -> list[dict[str, Any]]:
+        emails = [f"{name}@exemple.qc.ca" for name in names]
+        return [
+            s for e in emails for s in (completed(e), answer(ITEM, "Une réponse réfléchie.", e))
+        ]
+
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        headers = await _bearer(client, demo)
+        mapped = await client.post(
+            "/api/v1/xapi-mappings",
+            json={
+                "achievement": reflection_badge,
+                "completedActivity": COURSE,
+                "answers": {"retour": ITEM},
+            },
+            headers=headers,
+        )
+        assert mapped.status_code == 201, mapped.text
+        auth = {"Authorization": basic(demo.client_id, demo.client_secret)}
+        too_big = await post_statements(client, auth, learners("a", "b", "c", "d", "e"))
+        first = await post_statements(client, auth, learners("f", "g"))
+        refused = await post_statements(client, auth, learners("h", "i"))
+
+    assert too_big.status_code == 422, too_big.text  # more than the limit itself
+    assert first.status_code == 200, first.text
+    assert refused.status_code == 429, refused.text  # 2 do not fit in the 1 left
 
 
 async def test_graphql_operations_are_limited_per_address_behind_trusted_proxies_only(
