@@ -110,6 +110,10 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "too many GraphQL requests ({limit}); a bearer token raises the limit",
         "trop de requêtes GraphQL ({limit}) ; un jeton Bearer relève la limite",
     ),
+    "too-many-pdfs": (
+        "too many PDF attestations asked for ({limit}); retry later",
+        "trop d'attestations PDF demandées ({limit}) ; réessayez plus tard",
+    ),
     "too-many-completions": (
         "too many completion requests ({limit}); retry later",
         "trop de requêtes ({limit}) ; réessayez plus tard",

@@ -24,6 +24,7 @@ from service.pages.strings import TEXT, long_date
 from service.pages.views import PRIVATE_HEADERS, AnyRequest, language
 from service.pipelines.transcript_issuance import TranscriptResult, transcript_for_earner
 from service.runtime import Runtime
+from service.throttling import caller_address, count_caller
 
 Period = Annotated[str | None, QueryParameter(max_length=30)]
 PDF, PNG = "application/pdf", "image/png"
@@ -85,7 +86,12 @@ class EarnerTranscriptController(Controller):
         token: FromPath[str],
         period: Period = None,
     ) -> Response[bytes]:
-        """The attestation as one printable page (PDF)."""
+        """The attestation as one printable page (PDF).
+
+        Rendering one costs about 0.2 s of CPU in a worker thread, so each request counts
+        against the caller's address, as an anonymous API request does.
+        """
+        await count_caller(runtime, "pdf", "too-many-pdfs", None, caller_address(request, runtime))
         result = await transcript_for_earner(runtime, credential_id, token, period)
         html = _attestation(request, runtime, result, for_print=True)
         pdf = await asyncio.to_thread(render_pdf, html)  # seconds of CPU: off the event loop

@@ -108,6 +108,23 @@ async def test_an_xapi_batch_s_completions_count_against_the_completion_limit(
     assert refused.status_code == 429, refused.text  # 2 do not fit in the 1 left
 
 
+async def test_pdf_attestations_count_against_the_caller_s_address(
+    settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
+) -> None:
+    """Each PDF costs a worker thread about 0.2 s: a flood from one address is refused."""
+    app = _app(settings, database, connection, rate_limit_anonymous="2/hour")
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        headers = await _bearer(client, demo)
+        issued = await client.post("/api/v1/completions", json=completion("pdf"), headers=headers)
+        pdf = httpx.URL(issued.json()["manageUrl"]).path + "/transcript.pdf"
+        answers = [await client.get(pdf) for _ in range(3)]
+
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    assert answers[0].headers["content-type"] == "application/pdf"
+    assert answers[2].status_code == 429
+    assert int(answers[2].headers["retry-after"]) >= 1
+
+
 async def test_graphql_operations_are_limited_per_address_behind_trusted_proxies_only(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection
 ) -> None:
