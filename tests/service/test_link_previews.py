@@ -1,5 +1,7 @@
 """Link previews: every known crawler gets the page and its cards, every other machine JSON-LD."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -117,6 +119,32 @@ async def test_the_card_is_a_1200_by_630_png(
     assert card.status_code == 200
     assert card.headers["content-type"] == "image/png"
     assert card.content[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
+
+
+class _CountingPool(ThreadPoolExecutor):
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.submitted: list[str] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # asyncio.to_thread submits partial(context.run, function, …): the function's name
+        self.submitted += [getattr(f, "__qualname__", "") for f in getattr(fn, "args", ())[:1]]
+        return super().submit(fn, *args, **kwargs)
+
+
+async def test_a_card_is_drawn_in_a_worker_thread(client: httpx.AsyncClient, token: Getter) -> None:
+    """Drawing one takes about 60 ms: in the event loop it would stall every other request."""
+    issued = await issue(client, token, external_id="carte-fil")  # a new earner's card
+    loop, pool = asyncio.get_running_loop(), _CountingPool()
+    loop.set_default_executor(pool)
+    try:
+        card = await client.get(path(issued["url"]) + "/card.png")
+    finally:
+        loop.set_default_executor(ThreadPoolExecutor())
+        pool.shutdown()
+
+    assert card.status_code == 200
+    assert "preview_card" in pool.submitted
 
 
 async def test_achievement_and_issuer_pages_for_crawlers(

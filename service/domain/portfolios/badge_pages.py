@@ -6,6 +6,7 @@ shown is asked of the visibility policy, never decided here. Nothing in this mod
 page: the HTML faces render these frozen views.
 """
 
+import asyncio
 import json
 import uuid
 from dataclasses import dataclass, replace
@@ -272,9 +273,14 @@ class BadgePages:
         return bake(image, json.loads(str(signed)))
 
     async def card(self, credential_id: uuid.UUID) -> bytes:
-        """The 1200×630 link-preview picture of a badge page."""
+        """The 1200×630 link-preview picture of a badge page.
+
+        Drawn in a worker thread: a new one takes about 60 ms, which in the event loop would
+        hold up every other request of the process.
+        """
         page = await self.credential(credential_id, Viewer())
-        return preview_card(page.achievement.art, earner=page.earner_name, issuer=page.issuer.name)
+        art, earner, issuer = page.achievement.art, page.earner_name, page.issuer.name
+        return await asyncio.to_thread(preview_card, art, earner=earner, issuer=issuer)
 
     async def qr(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
         """A QR code of the badge's permanent link."""
