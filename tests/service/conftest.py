@@ -13,10 +13,13 @@ Markers: ``settings(name=value, …)`` for a test served with other settings;
 SQL). Tests whose transactions must really commit ask for `fresh_database`.
 """
 
+import asyncio
 import base64
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -254,6 +257,31 @@ def token(client: httpx.AsyncClient, demo: Demo) -> Getter:
         return str(response.json()["access_token"])
 
     return get
+
+
+class _NamingPool(ThreadPoolExecutor):
+    """A default executor that notes the function each `asyncio.to_thread` call runs."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.names: list[str] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        # asyncio.to_thread submits partial(context.run, function, …)
+        self.names += [getattr(f, "__qualname__", "") for f in getattr(fn, "args", ())[:1]]
+        return super().submit(fn, *args, **kwargs)
+
+
+@asynccontextmanager
+async def worker_threads() -> AsyncIterator[list[str]]:
+    """The names of the functions sent to worker threads meanwhile (`asyncio.to_thread`)."""
+    loop, pool = asyncio.get_running_loop(), _NamingPool()
+    loop.set_default_executor(pool)
+    try:
+        yield pool.names
+    finally:
+        loop.set_default_executor(ThreadPoolExecutor())
+        pool.shutdown()
 
 
 def basic(client_id: str, secret: str) -> str:

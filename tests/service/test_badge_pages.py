@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.baking import extract
 from service.db.tables import CredentialRecord
+from service.domain.catalogue.badge_art import qr_png
 from service.domain.demo import Demo
 from service.runtime import Runtime
-from tests.service.conftest import Getter, revoke
+from tests.service.conftest import Getter, revoke, worker_threads
 from tests.service.factories import ANSWERS, completion
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -323,6 +324,19 @@ async def test_qr_codes_of_the_link(client: httpx.AsyncClient, issued: dict[str,
     assert "<svg" in svg.text
     assert png.content.startswith(b"\x89PNG")
     assert missing.status_code == 404
+
+
+async def test_a_qr_code_is_drawn_in_a_worker_thread_once(
+    client: httpx.AsyncClient, issued: dict[str, Any]
+) -> None:
+    """Drawing one takes 4-7 ms: not in the event loop, and not again for the same link."""
+    async with worker_threads() as drawn:
+        first = await client.get(path(issued["url"]) + "/qr.png")
+        again = await client.get(path(issued["url"]) + "/qr.png")
+
+    assert first.content == again.content
+    assert drawn == ["qr_png", "qr_png"]  # the second one is the cache's answer
+    assert qr_png.cache_info().hits >= 1
 
 
 async def test_achievement_and_issuer_pages_for_browsers_json_ld_for_machines(

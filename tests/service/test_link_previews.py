@@ -1,7 +1,5 @@
 """Link previews: every known crawler gets the page and its cards, every other machine JSON-LD."""
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -9,7 +7,7 @@ import pytest
 
 from service.crawlers import PREVIEW_AGENTS
 from service.domain.demo import Demo
-from tests.service.conftest import Getter
+from tests.service.conftest import Getter, worker_threads
 from tests.service.test_badge_pages import Meta, issue, path
 
 # Real User-Agent strings, as each service sends them.
@@ -121,30 +119,14 @@ async def test_the_card_is_a_1200_by_630_png(
     assert card.content[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
 
 
-class _CountingPool(ThreadPoolExecutor):
-    def __init__(self) -> None:
-        super().__init__(max_workers=1)
-        self.submitted: list[str] = []
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        # asyncio.to_thread submits partial(context.run, function, …): the function's name
-        self.submitted += [getattr(f, "__qualname__", "") for f in getattr(fn, "args", ())[:1]]
-        return super().submit(fn, *args, **kwargs)
-
-
 async def test_a_card_is_drawn_in_a_worker_thread(client: httpx.AsyncClient, token: Getter) -> None:
     """Drawing one takes about 60 ms: in the event loop it would stall every other request."""
     issued = await issue(client, token, external_id="carte-fil")  # a new earner's card
-    loop, pool = asyncio.get_running_loop(), _CountingPool()
-    loop.set_default_executor(pool)
-    try:
+    async with worker_threads() as drawn:
         card = await client.get(path(issued["url"]) + "/card.png")
-    finally:
-        loop.set_default_executor(ThreadPoolExecutor())
-        pool.shutdown()
 
     assert card.status_code == 200
-    assert "preview_card" in pool.submitted
+    assert "preview_card" in drawn
 
 
 async def test_achievement_and_issuer_pages_for_crawlers(

@@ -92,12 +92,14 @@ def preview_card(art: BadgeArt, *, earner: str, issuer: str) -> bytes:
     return _png(card)
 
 
+@lru_cache(maxsize=1024)
 def qr_svg(url: str) -> bytes:
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, title=url)
     return out.getvalue()
 
 
+@lru_cache(maxsize=1024)
 def qr_png(url: str) -> bytes:
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="png", scale=12, border=2)
