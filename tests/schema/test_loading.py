@@ -3,10 +3,8 @@
 import asyncio
 import gc
 import json
-import socket
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +33,7 @@ from tests.service.conftest import (
     database_for,
     load_demo_into,
     services,
+    worker_threads,
 )
 
 PORTFOLIO = """query($e: String!) { learner(email: $e) {
@@ -203,33 +202,18 @@ async def test_what_a_request_loaded_is_freed_when_it_ends_not_left_to_the_colle
     assert left == []
 
 
-class _CountingPool(ThreadPoolExecutor):
-    def __init__(self) -> None:
-        super().__init__(max_workers=1)
-        self.submitted: list[str] = []
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if fn is not socket.getaddrinfo:  # asyncio's own, when a pool opens a connection
-            self.submitted.append(repr(fn))
-        return super().submit(fn, *args, **kwargs)
-
-
 async def test_an_operation_runs_on_the_event_loop_with_no_worker_thread(
     graphql: Run, client: httpx.AsyncClient, token: Getter, linked_token: str
 ) -> None:
     # Strawberry's Litestar controller built each request's Response shell in a worker thread.
     email = "boucle@exemple.qc.ca"
     await issue(client, await token(), "moodle-loop", learner={"email": email, "name": "Élise"})
-    loop, pool = asyncio.get_running_loop(), _CountingPool()
-    loop.set_default_executor(pool)
-    try:
+    async with worker_threads() as submitted:
         result = await graphql(PORTFOLIO, {"e": email}, bearer=linked_token)
-    finally:
-        loop.set_default_executor(ThreadPoolExecutor())
-        pool.shutdown()
 
     assert result.errors is None, result.errors
-    assert pool.submitted == []
+    # asyncio's own getaddrinfo aside, when a pool opens a connection
+    assert [name for name in submitted if name != "getaddrinfo"] == []
 
 
 @pytest.mark.no_sql

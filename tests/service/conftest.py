@@ -15,6 +15,7 @@ SQL). Tests whose transactions must really commit ask for `fresh_database`.
 
 import asyncio
 import base64
+import functools
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -260,21 +261,23 @@ def token(client: httpx.AsyncClient, demo: Demo) -> Getter:
 
 
 class _NamingPool(ThreadPoolExecutor):
-    """A default executor that notes the function each `asyncio.to_thread` call runs."""
+    """A default executor that notes the name of each function it is given to run."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=1)
         self.names: list[str] = []
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        # asyncio.to_thread submits partial(context.run, function, …)
-        self.names += [getattr(f, "__qualname__", "") for f in getattr(fn, "args", ())[:1]]
+        # asyncio.to_thread submits partial(context.run, function, …): the function's name
+        runs = fn.args[:1] if isinstance(fn, functools.partial) else (fn,)
+        self.names += [getattr(f, "__qualname__", repr(f)) for f in runs]
         return super().submit(fn, *args, **kwargs)
 
 
 @asynccontextmanager
 async def worker_threads() -> AsyncIterator[list[str]]:
-    """The names of the functions sent to worker threads meanwhile (`asyncio.to_thread`)."""
+    """The names of the functions sent meanwhile to the default executor (`asyncio.to_thread`,
+    `run_in_executor(None, …)`)."""
     loop, pool = asyncio.get_running_loop(), _NamingPool()
     loop.set_default_executor(pool)
     try:
