@@ -29,6 +29,7 @@ from openbadges.errors import (
 from openbadges.jsontypes import JSONObject, copy_json, loads
 from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
+from openbadges.offload import off_the_loop_unless_compiled
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
@@ -147,7 +148,7 @@ async def _verify(
                 format="jwt",
                 unverified_credential=unverified_payload(str(credential_or_token)),
             )
-        canonical = _canonicalize_signed_payload(credential, context)
+        canonical = await _canonicalize_signed_payload(credential, context)
     else:
         credential = credential_or_token if isinstance(credential_or_token, dict) else {}
         found, canonical = await _verify_data_integrity(credential, context)
@@ -262,9 +263,9 @@ def _format_check(form: str, origin: str) -> Check:
     return Check("format", "passed", f"{what}{suffix}", {"format": form})
 
 
-def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalized | Check:
+async def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalized | Check:
     try:
-        return canonicalize(credential, loader)
+        return await off_the_loop_unless_compiled(canonicalize, credential, loader)
     except PoisonedDataset as error:
         return refused(error)
     except (InvalidDocument, ContextNotFound) as error:
@@ -276,7 +277,7 @@ def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalize
         )
 
 
-def _canonicalize_signed_payload(
+async def _canonicalize_signed_payload(
     credential: JSONObject, context: _Context
 ) -> Canonicalized | Check:
     """A VC-JWT's credential, whose JWS just verified, canonicalised (once per exact payload).
@@ -286,11 +287,11 @@ def _canonicalize_signed_payload(
     """
     memo = context.proofs
     if memo is None:
-        return _canonicalize(credential, context.loader)
+        return await _canonicalize(credential, context.loader)
     key = ProofMemo.payload_key(credential)
     if (recalled := memo.recall(key)) is not None:
         return recalled
-    canonical = _canonicalize(credential, context.loader)
+    canonical = await _canonicalize(credential, context.loader)
     if isinstance(canonical, Canonicalized):
         memo.remember(key, canonical)
     return canonical
@@ -363,7 +364,7 @@ async def _verify_data_integrity(
     if canonical is None:
         # No proof verified: read the document alone (its proofs are not what is in question).
         unsecured = {name: value for name, value in credential.items() if name != "proof"}
-        canonical = _canonicalize(unsecured, context.loader)
+        canonical = await _canonicalize(unsecured, context.loader)
     return found, canonical
 
 
@@ -398,8 +399,8 @@ async def _check_proof(
         None if memo_key is None or context.proofs is None else context.proofs.recall(memo_key)
     )
     try:
-        canonical = recalled or verify_with_suite(
-            credential, proof, method.public_key, loader=context.loader
+        canonical = recalled or await off_the_loop_unless_compiled(
+            verify_with_suite, credential, proof, method.public_key, loader=context.loader
         )
     except UnsupportedCryptosuite as error:
         return [

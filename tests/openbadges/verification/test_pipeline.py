@@ -1,3 +1,4 @@
+import asyncio
 import base64
 import copy
 import hashlib
@@ -304,6 +305,46 @@ async def test_blank_node_clique_with_a_bad_proof_is_refused_within_a_second(
     assert statuses(result)["proof"] == ["skipped"]
     (check,) = [c for c in result.checks if c.code == "canonicalization"]
     assert "refused" in check.message
+
+
+class Ticker:
+    """Counts the event loop's turns while it runs: none while something holds the loop."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(0.001)
+            self.turns += 1
+
+
+@pytest.mark.parametrize("form", ["json-ld", "jwt"])
+async def test_a_document_off_the_compiled_path_is_canonicalised_out_of_the_event_loop(
+    issuer: Issuer, form: str
+) -> None:
+    # pyld's metered canonicalisation may take half a second of CPU: every other request of
+    # the process would wait for it. The loop keeps turning while a worker thread does it.
+    rsa = generate_key_pair("rsa", controller=ISSUER, vm_id=f"{ISSUER}#key-rsa")
+    issuer.documents[ISSUER]["verificationMethod"].append(rsa.verification_method())
+    issuer.documents[ISSUER]["assertionMethod"].append(rsa.id)
+    credential = issuer.credential()
+    if form == "jwt":
+        credential["evidence"] = knows_clique(12)
+        signed: dict[str, Any] | str = sign_jwt(credential, rsa)
+    else:
+        signed = issuer.sign(credential) | {"evidence": knows_clique(12)}
+    ticker = Ticker()
+    ticking = asyncio.create_task(ticker.run())
+    await asyncio.sleep(0.005)
+    before = ticker.turns
+
+    result = await verify(signed, resolver=issuer.resolver(), now=NOW)
+
+    turns = ticker.turns - before
+    ticking.cancel()
+    assert "canonicalization" in failed(result)
+    assert turns > 0
 
 
 async def test_blank_node_clique_in_a_jwt_is_refused(issuer: Issuer) -> None:
