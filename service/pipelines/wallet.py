@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from openbadges import off_the_loop_unless_compiled
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
 from service.domain.texts import Said
@@ -27,7 +28,9 @@ async def collect_by_presentation(
         held = await services.wallet.exchanges.pending(reference)
         domain = services.wallet.exchanges.domain
     try:  # no unit of work open while the signature is checked
-        who = authenticate(presentation, challenge=held.challenge or "", domain=domain)
+        who = await off_the_loop_unless_compiled(
+            authenticate, presentation, challenge=held.challenge or "", domain=domain
+        )
     except PresentationRefused as refusal:
         raise InvalidInput(
             [

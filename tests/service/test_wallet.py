@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord, CredentialRecord, WalletExchangeRecord
-from tests.service.conftest import PUBLIC_URL, Getter
+from tests.service.conftest import PUBLIC_URL, Getter, worker_threads
 from tests.service.test_badge_pages import issue, path
 from tests.service.wallet_holder import holder_key, presentation
 
@@ -203,6 +203,27 @@ async def test_a_presentation_that_does_not_authenticate_the_holder_is_refused(
     assert refused.headers["content-type"] == "application/problem+json"
     assert reason in refused.json()["errors"][0]["message"]
     assert collected.status_code == 200, collected.text
+
+
+async def test_a_presentation_off_the_compiled_path_is_checked_in_a_worker_thread(
+    client: httpx.AsyncClient, token: Getter, issued: dict[str, Any]
+) -> None:
+    # Blank nodes that cannot be told apart: up to half a second of metered canonicalisation,
+    # which must not hold the event loop (every other request of the process).
+    exchange, request = await _challenged(client, token, issued)
+    sent = presentation(holder_key(), challenge=request["challenge"], domain=request["domain"])
+    knows = "https://example.org/vocab#knows"
+    sent["https://example.org/vocab#clique"] = [
+        {"@id": f"_:n{i}", knows: [{"@id": f"_:n{j}"} for j in range(12) if j != i]}
+        for i in range(12)
+    ]
+
+    async with worker_threads() as ran:
+        refused = await client.post(path(exchange), json={"verifiablePresentation": sent})
+
+    assert refused.status_code == 422, refused.text
+    assert "does not verify" in refused.json()["errors"][0]["message"]
+    assert "authenticate" in ran
 
 
 async def test_an_exchange_is_collected_once(
