@@ -24,7 +24,7 @@ wrong secret past a tier makes the wait grow (RFC 6749 §5.2 leaves lockout to t
 import ipaddress
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,8 +75,22 @@ class RateLimits:
 
         A refused hit counts nothing: a batch that does not fit leaves the room to others.
         """
+        return await self._unless(self.limiter.hit, item, namespace, key, cost)
+
+    async def full(self, item: RateLimitItem, namespace: str, key: str) -> Refusal | None:
+        """A refusal when not even one more request fits; counts nothing (None when down)."""
+        return await self._unless(self.limiter.test, item, namespace, key, 1)
+
+    async def _unless(
+        self,
+        fits: Callable[..., Awaitable[bool]],
+        item: RateLimitItem,
+        namespace: str,
+        key: str,
+        cost: int,
+    ) -> Refusal | None:
         try:
-            if await self.limiter.hit(item, namespace, key, cost=cost):
+            if await fits(item, namespace, key, cost=cost):
                 return None
             reset_at, _ = await self.limiter.get_window_stats(item, namespace, key)
         except Exception:

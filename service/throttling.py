@@ -51,6 +51,16 @@ async def count_verification(runtime: Runtime, principal: Caller | None, address
     await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
 
 
+async def room_for_a_completion(runtime: Runtime, principal: Caller) -> None:
+    """429 when the client's completion limit has no room left, before its body is read."""
+    limits = runtime.rate_limits
+    refusal = await limits.full(limits.completions, "completions", principal.client_id)
+    if refusal:
+        raise TooManyAttempts(
+            Said("too-many-completions", limit=refusal.limit), refusal.retry_after
+        )
+
+
 async def count_completions(runtime: Runtime, principal: Caller, count: int) -> None:
     """Count `count` completions (a batch's items) at once: all fit, or 429 and none counted."""
     limits = runtime.rate_limits

@@ -31,7 +31,12 @@ from service.domain.texts import Said
 from service.domain.xapi.statements import Statement, read_statements
 from service.pipelines.xapi_assembly import receive_statements
 from service.runtime import Runtime
-from service.throttling import caller_address, count_completions, secret_failures
+from service.throttling import (
+    caller_address,
+    count_completions,
+    room_for_a_completion,
+    secret_failures,
+)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 VERSION_HEADER = "X-Experience-API-Version"
@@ -136,9 +141,11 @@ class XapiStatementController(Controller):
         Statements no mapping reads are accepted and ignored; a completion whose statements
         are all in is issued before the answer. Each ``completed`` statement (each may issue
         a badge) counts against the client's completion limit, as a batch's items do: a
-        batch that does not fit in what is left is refused whole (429, ``Retry-After``).
+        batch that does not fit in what is left is refused whole (429, ``Retry-After``), and
+        a client with no room left is refused before its body is read.
         """
         answered = _version(version)
+        await room_for_a_completion(runtime, principal)  # else the body is not read
         statements = _read(await _body(request))
         completions = sum(1 for statement in statements if statement.verb == "completed")
         await count_completions(runtime, principal, max(1, completions))

@@ -108,6 +108,21 @@ async def test_an_xapi_batch_s_completions_count_against_the_completion_limit(
     assert refused.status_code == 429, refused.text  # 2 do not fit in the 1 left
 
 
+async def test_an_xapi_client_at_its_completion_limit_is_refused_before_its_body_is_read(
+    settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
+) -> None:
+    """A body of up to 8 MB is not read (nor parsed) for a client that has no room left."""
+    app = _app(settings, database, connection, rate_limit_completions="1/hour")
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL) as client:
+        auth = {"Authorization": basic(demo.client_id, demo.client_secret)}
+        first = await post_statements(client, auth, [completed("a@exemple.qc.ca")])
+        unread = await post_statements(client, auth, b"[" * 1000)  # a 400 if it were read
+
+    assert first.status_code == 200, first.text
+    assert unread.status_code == 429, unread.text
+    assert int(unread.headers["retry-after"]) >= 1
+
+
 async def test_pdf_attestations_count_against_the_caller_s_address(
     settings: Settings, database: ScratchDatabase, connection: AsyncConnection, demo: Demo
 ) -> None:
