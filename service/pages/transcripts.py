@@ -15,9 +15,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from openbadges.baking import bake
-from service.domain.catalogue.badge_art import BadgeArt, badge_png
+from service.domain.catalogue.badge_art import BadgeArt
 from service.domain.credentials.attestations import attestation_view
 from service.domain.errors import NotFound
+from service.domain.portfolios.badge_pages import badge_picture
 from service.domain.texts import Said
 from service.pages.errors import PAGE_ERRORS
 from service.pages.strings import TEXT, long_date
@@ -75,7 +76,8 @@ class EarnerTranscriptController(Controller):
         transcript = _signed(result)
         chosen = result.draft.period
         art = BadgeArt("Relevé de formation continue", f"Formation continue {chosen.code}", 1, "")
-        return _download(bake(badge_png(art), transcript.document), PNG, result, "png")
+        picture = await badge_picture(art, "png")
+        return _download(bake(picture, transcript.document), PNG, result, "png")
 
     @get("/transcript.pdf", operation_id="GetEarnerTranscriptPdf")
     async def pdf(

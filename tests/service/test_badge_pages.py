@@ -315,6 +315,21 @@ async def test_demo_badge_has_a_designed_image(
     assert Image.open(io.BytesIO(png.content)).size == (512, 512)
 
 
+async def test_badge_pictures_are_drawn_in_a_worker_thread(
+    client: httpx.AsyncClient, issued: dict[str, Any]
+) -> None:
+    """A PNG badge takes about 50 ms to draw: one per design, and designs are per tenant."""
+    image = path(issued["credential"]["credentialSubject"]["achievement"]["image"]["id"])
+
+    async with worker_threads() as drawn:
+        png = await client.get(image.replace(".svg", ".png"))
+        baked = await client.get(path(issued["url"]) + ".png")
+
+    assert png.headers["content-type"] == "image/png"
+    assert extract(baked.content) == issued["credential"]
+    assert drawn == ["badge_png", "badge_png"]
+
+
 async def test_qr_codes_of_the_link(client: httpx.AsyncClient, issued: dict[str, Any]) -> None:
     svg = await client.get(path(issued["url"]) + "/qr.svg")
     png = await client.get(path(issued["url"]) + "/qr.png")
