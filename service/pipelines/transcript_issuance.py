@@ -2,9 +2,11 @@
 
 As for badges (`service.pipelines.issuance`), no unit of work is open while the record is signed. A
 record already signed for the same set of badges (`TranscriptService`'s key) is returned as
-it is, so a page that shows it, its QR code and its PDF costs one signature, not three.
+it is, so a page that shows it, its QR code and its PDF costs one signature, not three. The
+signature is made in a worker thread: seconds for a record of many badges.
 """
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 
@@ -48,7 +50,9 @@ async def transcript_for_earner(
 async def _signed(runtime: Runtime, draft: TranscriptDraft) -> TranscriptResult:
     if draft.signed is not None or not draft.held:
         return TranscriptResult(draft, draft.signed)
-    signed_json, jwt = sign_transcript(build_transcript(draft, runtime.urls), draft)
+    # Seconds of CPU for a record of many badges (docs/transcripts.md): off the event loop.
+    unsigned = build_transcript(draft, runtime.urls)
+    signed_json, jwt = await asyncio.to_thread(sign_transcript, unsigned, draft)
     async with runtime.write() as services:
         transcript = await services.transcripts.store(draft, signed_json, jwt)
     return TranscriptResult(draft, transcript)

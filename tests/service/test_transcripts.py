@@ -20,7 +20,7 @@ from service.db.tables import CredentialRecord, LearnerRecord, TranscriptRecord
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from tests.interop.dbstack import DbStack
-from tests.service.conftest import Getter, MakeClient, revoke
+from tests.service.conftest import Getter, MakeClient, revoke, worker_threads
 from tests.service.factories import ANSWERS, completion
 
 pytestmark = pytest.mark.interop
@@ -218,6 +218,25 @@ async def test_the_record_is_kept_until_one_of_its_badges_changes(
     assert [c["id"] for c in held(after.json())] == [badges["first"]["url"]]
     assert await session.scalar(select(func.count()).select_from(TranscriptRecord)) == 2
     assert public.content == after.content
+
+
+async def test_a_record_is_signed_in_a_worker_thread_once(
+    client: httpx.AsyncClient,
+    reader: dict[str, str],
+    badges: dict[str, dict[str, Any]],
+    session: AsyncSession,
+) -> None:
+    """Signing a record of many badges takes seconds (docs/transcripts.md): not in the event
+    loop, where every other request of the process, whatever its tenant, would wait."""
+    path = f"/api/v1/learners/{await learner_id(session)}/transcript"
+
+    async with worker_threads() as ran:
+        first = await client.get(path, headers=reader)
+        kept = await client.get(path, headers=reader)
+
+    assert first.status_code == 200, first.text
+    assert kept.content == first.content
+    assert ran == ["sign_transcript"]  # the kept record is not signed again
 
 
 async def test_only_portfolio_readers_get_transcripts_and_never_hidden_badges(
