@@ -33,8 +33,8 @@ from tests.service.conftest import (
     database_for,
     load_demo_into,
     services,
-    worker_threads,
 )
+from tests.threads import worker_threads
 
 PORTFOLIO = """query($e: String!) { learner(email: $e) {
   name levels { level achievement { slug } }

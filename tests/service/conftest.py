@@ -13,14 +13,10 @@ Markers: ``settings(name=value, …)`` for a test served with other settings;
 SQL). Tests whose transactions must really commit ask for `fresh_database`.
 """
 
-import asyncio
 import base64
-import functools
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -258,33 +254,6 @@ def token(client: httpx.AsyncClient, demo: Demo) -> Getter:
         return str(response.json()["access_token"])
 
     return get
-
-
-class _NamingPool(ThreadPoolExecutor):
-    """A default executor that notes the name of each function it is given to run."""
-
-    def __init__(self) -> None:
-        super().__init__(max_workers=1)
-        self.names: list[str] = []
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        # asyncio.to_thread submits partial(context.run, function, …): the function's name
-        runs = fn.args[:1] if isinstance(fn, functools.partial) else (fn,)
-        self.names += [getattr(f, "__qualname__", repr(f)) for f in runs]
-        return super().submit(fn, *args, **kwargs)
-
-
-@asynccontextmanager
-async def worker_threads() -> AsyncIterator[list[str]]:
-    """The names of the functions sent meanwhile to the default executor (`asyncio.to_thread`,
-    `run_in_executor(None, …)`)."""
-    loop, pool = asyncio.get_running_loop(), _NamingPool()
-    loop.set_default_executor(pool)
-    try:
-        yield pool.names
-    finally:
-        loop.set_default_executor(ThreadPoolExecutor())
-        pool.shutdown()
 
 
 def basic(client_id: str, secret: str) -> str:

@@ -19,8 +19,9 @@ from service.db.tables import CredentialRecord
 from service.domain.catalogue.badge_art import qr_png
 from service.domain.demo import Demo
 from service.runtime import Runtime
-from tests.service.conftest import Getter, revoke, worker_threads
+from tests.service.conftest import Getter, revoke
 from tests.service.factories import ANSWERS, completion
+from tests.threads import worker_threads
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 FR = {**HTML, "Accept-Language": "fr-CA,fr;q=0.9"}

@@ -7,8 +7,9 @@ import pytest
 
 from service.crawlers import PREVIEW_AGENTS
 from service.domain.demo import Demo
-from tests.service.conftest import Getter, worker_threads
+from tests.service.conftest import Getter
 from tests.service.test_badge_pages import Meta, issue, path
+from tests.threads import worker_threads
 
 # Real User-Agent strings, as each service sends them.
 CRAWLERS = {

@@ -20,8 +20,9 @@ from service.db.tables import CredentialRecord, LearnerRecord, TranscriptRecord
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
 from tests.interop.dbstack import DbStack
-from tests.service.conftest import Getter, MakeClient, revoke, worker_threads
+from tests.service.conftest import Getter, MakeClient, revoke
 from tests.service.factories import ANSWERS, completion
+from tests.threads import worker_threads
 
 pytestmark = pytest.mark.interop
 

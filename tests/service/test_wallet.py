@@ -18,9 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import AuditEventRecord, CredentialRecord, WalletExchangeRecord
-from tests.service.conftest import PUBLIC_URL, Getter, worker_threads
+from tests.service.conftest import PUBLIC_URL, Getter
 from tests.service.test_badge_pages import issue, path
 from tests.service.wallet_holder import holder_key, presentation
+from tests.threads import worker_threads
 
 DOMAIN = urlsplit(PUBLIC_URL).netloc
 PRE_AUTHORIZED = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
