@@ -66,7 +66,7 @@ from openbadges.models import (
     format_datetime,
     to_document,
 )
-from openbadges.offload import off_the_loop_unless_compiled
+from openbadges.offload import off_the_loop_if_slow
 from openbadges.proofs.jwt import decode_jwt_header, sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
@@ -164,7 +164,7 @@ __all__ = [
     "loads",
     "matches_identity",
     "normalise_email",
-    "off_the_loop_unless_compiled",
+    "off_the_loop_if_slow",
     "public_jwk",
     "public_key_from_jwk",
     "public_key_from_multibase",

@@ -45,7 +45,7 @@ from openbadges.compiled import LazyQuads, canonicalize_compiled
 from openbadges.contexts import ContextLoader
 from openbadges.errors import InvalidDocument
 from openbadges.jsontypes import JSONObject, dumps
-from openbadges.offload import general_path_allowed
+from openbadges.offload import leave_the_loop
 
 __all__ = [
     "Canonicalized",
@@ -153,7 +153,7 @@ def canonicalize_pair(
         return Canonicalized(
             document=text, proof=proof, quads=LazyQuads(dataset), top=dataset.ox_top()
         )
-    general_path_allowed()  # not in the event loop (`off_the_loop_unless_compiled`)
+    leave_the_loop()  # the general path: not in the event loop (`offload`)
     return canonicalize_general(document, proof_config, loader, hash_algorithm=hash_algorithm)
 
 

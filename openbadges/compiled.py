@@ -24,6 +24,7 @@ from typing import Any, overload
 import pyoxigraph as ox
 
 from openbadges.compiled_contexts import ActiveContext, Term, Unsupported, initial_context
+from openbadges.offload import INLINE_STATEMENTS, leave_the_loop
 
 __all__ = ["CompiledDataset", "LazyQuads", "canonicalize_compiled", "compile_dataset"]
 
@@ -213,6 +214,8 @@ class _Walker:
                 active = active.apply(term.scoped, propagate=False)
         quads = self._quads
         before = len(quads)
+        if before > INLINE_STATEMENTS:
+            leave_the_loop()  # a large document: not in the event loop (`offload`)
         for name in types:
             quads.append((subject, _RDF_TYPE, f"<{typed.expand_vocab(name)}>", graph))
         self._properties(subject, element, active, graph)

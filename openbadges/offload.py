@@ -1,13 +1,17 @@
-"""Canonicalisation through a JSON-LD processor runs in a worker thread, out of the event loop.
+"""Slow canonicalisation runs in a worker thread, out of the event loop.
 
-A document of the shapes the compiled path knows (every credential Insigne issues, and many
+A badge of the shapes the compiled path knows (every credential Insigne issues, and many
 others built on the bundled contexts) canonicalises in a fraction of a millisecond: a thread
-hop would cost more than the work. Any other document goes through pyoxigraph's JSON-LD
-parser, and perhaps pyld: its expansion (about 0.2 ms an object, up to `MAX_FALLBACK_OBJECTS`)
-and its metered canonicalisation (up to `canonical_limits.MAX_SECONDS` of CPU for a poisoned
-dataset). In the event loop, that would stall every other request of the process, whoever
-sent it. `off_the_loop_unless_compiled` runs a synchronous step with the compiled path alone
-allowed; when the step needs the general path, it runs the step again in a worker thread.
+hop would cost more than the work. Two kinds of document take far longer:
+
+* one the compiled path does not know goes through pyoxigraph's JSON-LD parser, and perhaps
+  pyld: its expansion (about 0.2 ms an object, up to `MAX_FALLBACK_OBJECTS`) and its metered
+  canonicalisation (up to `canonical_limits.MAX_SECONDS` of CPU for a poisoned dataset);
+* a large one, such as a record of many badges (about 5 µs a statement, compiled).
+
+In the event loop, either would stall every other request of the process, whoever sent it.
+`off_the_loop_if_slow` runs a synchronous step in the caller's thread until the step reaches
+such work (`leave_the_loop`), then runs it again, from its start, in a worker thread.
 """
 
 import asyncio
@@ -15,37 +19,38 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
-__all__ = ["NeedsWorkerThread", "general_path_allowed", "off_the_loop_unless_compiled"]
+__all__ = ["INLINE_STATEMENTS", "NeedsWorkerThread", "leave_the_loop", "off_the_loop_if_slow"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_COMPILED_ONLY: ContextVar[bool] = ContextVar("openbadges_compiled_only", default=False)
+INLINE_STATEMENTS = 1_000
+"""The most RDF statements compiled in the event loop (a badge has 30 to 100): about 5 ms."""
+
+_IN_THE_LOOP: ContextVar[bool] = ContextVar("openbadges_in_the_loop", default=False)
 
 
 class NeedsWorkerThread(Exception):
-    """The step needs the general path, which is not run in the event loop."""
+    """The step reached work too slow for the event loop."""
 
 
-def general_path_allowed() -> None:
-    """Called where the general path starts; raises `NeedsWorkerThread` in a compiled-only step."""
-    if _COMPILED_ONLY.get():
+def leave_the_loop() -> None:
+    """Called where slow work starts; raises `NeedsWorkerThread` in the event loop's try."""
+    if _IN_THE_LOOP.get():
         raise NeedsWorkerThread
 
 
-async def off_the_loop_unless_compiled(
-    step: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-) -> T:
-    """`step`'s result: in this thread on the compiled path, else from a worker thread.
+async def off_the_loop_if_slow(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`step`'s result: computed in this thread when quick, else in a worker thread.
 
     The step is run again from its start in the thread, so it must be free of side effects
     up to its canonicalisation (the proof checks and `canonicalize` are).
     """
-    token = _COMPILED_ONLY.set(True)
+    token = _IN_THE_LOOP.set(True)
     try:
         return step(*args, **kwargs)
     except NeedsWorkerThread:
         pass
     finally:
-        _COMPILED_ONLY.reset(token)
+        _IN_THE_LOOP.reset(token)
     return await asyncio.to_thread(step, *args, **kwargs)

@@ -29,7 +29,7 @@ from openbadges.errors import (
 from openbadges.jsontypes import JSONObject, copy_json, loads
 from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
-from openbadges.offload import off_the_loop_unless_compiled
+from openbadges.offload import off_the_loop_if_slow
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
@@ -265,7 +265,7 @@ def _format_check(form: str, origin: str) -> Check:
 
 async def _canonicalize(credential: JSONObject, loader: ContextLoader) -> Canonicalized | Check:
     try:
-        return await off_the_loop_unless_compiled(canonicalize, credential, loader)
+        return await off_the_loop_if_slow(canonicalize, credential, loader)
     except PoisonedDataset as error:
         return refused(error)
     except (InvalidDocument, ContextNotFound) as error:
@@ -399,7 +399,7 @@ async def _check_proof(
         None if memo_key is None or context.proofs is None else context.proofs.recall(memo_key)
     )
     try:
-        canonical = recalled or await off_the_loop_unless_compiled(
+        canonical = recalled or await off_the_loop_if_slow(
             verify_with_suite, credential, proof, method.public_key, loader=context.loader
         )
     except UnsupportedCryptosuite as error:

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from openbadges import off_the_loop_unless_compiled
+from openbadges import off_the_loop_if_slow
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
 from service.domain.texts import Said
@@ -28,7 +28,7 @@ async def collect_by_presentation(
         held = await services.wallet.exchanges.pending(reference)
         domain = services.wallet.exchanges.domain
     try:  # no unit of work open while the signature is checked
-        who = await off_the_loop_unless_compiled(
+        who = await off_the_loop_if_slow(
             authenticate, presentation, challenge=held.challenge or "", domain=domain
         )
     except PresentationRefused as refusal:
