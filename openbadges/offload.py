@@ -19,7 +19,13 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
-__all__ = ["INLINE_STATEMENTS", "NeedsWorkerThread", "leave_the_loop", "off_the_loop_if_slow"]
+__all__ = [
+    "INLINE_STATEMENTS",
+    "NeedsWorkerThread",
+    "leave_the_loop",
+    "off_the_loop_if",
+    "off_the_loop_if_slow",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -54,3 +60,15 @@ async def off_the_loop_if_slow(step: Callable[P, T], *args: P.args, **kwargs: P.
     finally:
         _IN_THE_LOOP.reset(token)
     return await asyncio.to_thread(step, *args, **kwargs)
+
+
+async def off_the_loop_if(
+    is_slow: bool,
+    step: Callable[P, T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`step`'s result, from a worker thread when the caller knows it is slow beforehand."""
+    if is_slow:
+        return await asyncio.to_thread(step, *args, **kwargs)
+    return step(*args, **kwargs)

@@ -29,7 +29,7 @@ from openbadges.errors import (
 from openbadges.jsontypes import JSONObject, copy_json, loads
 from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
-from openbadges.offload import off_the_loop_if_slow
+from openbadges.offload import INLINE_STATEMENTS, off_the_loop_if, off_the_loop_if_slow
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
@@ -153,7 +153,11 @@ async def _verify(
         credential = credential_or_token if isinstance(credential_or_token, dict) else {}
         found, canonical = await _verify_data_integrity(credential, context)
     # Every check below reads what the proof covers (the RDF dataset), however it is spelt.
-    checked, terms, schema = _read_signed(credential, canonical, context.schema)
+    # Reading every statement costs as much as compiling them: a large document's, off the loop.
+    is_large = isinstance(canonical, Canonicalized) and len(canonical.quads) > INLINE_STATEMENTS
+    checked, terms, schema = await off_the_loop_if(
+        is_large, _read_signed, credential, canonical, context.schema
+    )
     results = [_format_check(form, origin), checks.check_context(checked)]
     # The JWS covers the bytes: an undefined term is a doubt about meaning, not unsigned data.
     results.append(terms_check_for_jwt(terms) if form == "jwt" else terms)

@@ -361,10 +361,13 @@ async def test_a_large_document_is_canonicalised_out_of_the_event_loop(issuer: I
     ]
     signed = issuer.sign(credential)
 
-    result, turns = await with_loop_turns(verify(signed, resolver=issuer.resolver(), now=NOW))
+    async with worker_threads() as ran:
+        result, turns = await with_loop_turns(verify(signed, resolver=issuer.resolver(), now=NOW))
 
     assert result.verified, failed(result)
     assert turns > 0
+    # The proof, then the checks' reading of every statement (as long again).
+    assert ran == ["verify_with_suite", "_read_signed"]
 
 
 async def test_an_ordinary_badge_is_canonicalised_in_the_caller_s_thread(issuer: Issuer) -> None:
