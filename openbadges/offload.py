@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
 __all__ = [
+    "INLINE_BYTES",
     "INLINE_STATEMENTS",
     "NeedsWorkerThread",
     "leave_the_loop",
@@ -32,6 +33,9 @@ T = TypeVar("T")
 
 INLINE_STATEMENTS = 1_000
 """The most RDF statements compiled in the event loop (a badge has 30 to 100): about 5 ms."""
+
+INLINE_BYTES = 64 * 1024
+"""The largest text or image read in the event loop: an SVG is parsed at about 80 ms a MB."""
 
 _IN_THE_LOOP: ContextVar[bool] = ContextVar("openbadges_in_the_loop", default=False)
 

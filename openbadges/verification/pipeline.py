@@ -29,7 +29,12 @@ from openbadges.errors import (
 from openbadges.jsontypes import JSONObject, copy_json, loads
 from openbadges.ob2.assertions import verify_ob2
 from openbadges.ob2.detection import as_ob2
-from openbadges.offload import INLINE_STATEMENTS, off_the_loop_if, off_the_loop_if_slow
+from openbadges.offload import (
+    INLINE_BYTES,
+    INLINE_STATEMENTS,
+    off_the_loop_if,
+    off_the_loop_if_slow,
+)
 from openbadges.proofs.jwt import verify_jwt
 from openbadges.proofs.suites import verify_with_suite
 from openbadges.resolver import DocumentResolver, VerificationMethod, resolve_verification_method
@@ -131,12 +136,14 @@ async def _verify_counted(
 async def _verify(
     data: JSONObject | str | bytes, context: _Context, recipient: str | None
 ) -> VerificationResult:
-    ob2 = as_ob2(data)
+    # A large text or image (an SVG is parsed as XML) is read in a worker thread.
+    is_large = isinstance(data, str | bytes) and len(data) > INLINE_BYTES
+    ob2 = await off_the_loop_if(is_large, as_ob2, data)
     if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
         return await verify_ob2(
             ob2, resolver=context.resolver, now=context.now, recipient=recipient
         )
-    parsed = _parse(data)
+    parsed = await off_the_loop_if(is_large, _parse, data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))
     form, credential_or_token, origin = parsed
