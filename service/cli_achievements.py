@@ -107,18 +107,16 @@ def _update(settings: Settings, args: argparse.Namespace) -> int:
 
 def _set_image(settings: Settings, args: argparse.Namespace) -> int:
     from service.domain.catalogue.achievement_json import AchievementOut
-    from service.domain.catalogue.images import PNG, SVG
+    from service.domain.catalogue.images import PNG, SVG, accept_image
 
     path: Path = args.file
     kind = {".png": PNG, ".svg": SVG}.get(path.suffix.lower())
     if kind is None:
         raise InvalidInput([FieldProblem("file", Said("file-picture-suffix"))])
-    content = _bytes(path)
+    image = accept_image(_bytes(path), kind)  # a command: no event loop to keep free
 
     async def run(services: "Services") -> "Achievement":
-        return await services.achievement_admin.set_image(
-            args.achievement, content, kind, actor="cli"
-        )
+        return await services.achievement_admin.set_image(args.achievement, image, actor="cli")
 
     _print(AchievementOut.from_domain(run_as_operator(settings, run)))
     return 0

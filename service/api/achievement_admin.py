@@ -6,6 +6,7 @@ picture is sent as the raw body of ``PUT …/image`` (``image/png`` or ``image/s
 most 1 MiB) and served from ``/images/<sha256>.<png|svg>``.
 """
 
+import asyncio
 from dataclasses import dataclass
 
 from litestar import Request, patch, post, put
@@ -23,7 +24,12 @@ from service.domain.catalogue.achievement_json import (
     AchievementOut,
     AchievementPatchIn,
 )
-from service.domain.catalogue.images import MAX_IMAGE_BYTES, MEDIA_TYPES, recognised_type
+from service.domain.catalogue.images import (
+    MAX_IMAGE_BYTES,
+    MEDIA_TYPES,
+    accept_image,
+    recognised_type,
+)
 from service.domain.clients.clients import Principal
 from service.domain.texts import Said
 from service.runtime import Runtime
@@ -153,8 +159,12 @@ class AchievementAdminController(AchievementController):
         content = await request.body()
         if kind == OCTET_STREAM:
             kind = recognised_type(content)
+        async with runtime.read(principal) as services:
+            await services.achievement_admin.show(slug)  # 404 before any work on the picture
+        # Up to 0.4 s of CPU for an SVG of 1 MiB: off the event loop, and no unit open.
+        image = await asyncio.to_thread(accept_image, content, kind)
         async with runtime.write(principal) as services:
             changed = await services.achievement_admin.set_image(
-                slug, content, kind, actor=principal.client_id
+                slug, image, actor=principal.client_id
             )
         return AchievementOut.from_domain(changed)

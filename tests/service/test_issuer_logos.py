@@ -22,6 +22,7 @@ from service.db.tables import ImageRecord, IssuerRecord
 from service.domain.demo import ISSUER_SLUG, Demo
 from tests.service.conftest import PUBLIC_URL, Getter, MakeClient
 from tests.service.factories import completion
+from tests.threads import worker_threads
 
 pytestmark = pytest.mark.settings(fetch_http_hosts=frozenset({"127.0.0.1"}))
 
@@ -124,6 +125,16 @@ async def test_a_logo_url_is_fetched_once_and_served_from_images(
     assert f'src="{image}"' in page.text
     assert site.base not in page.text
     assert site.requests == ["/logo.png"]  # once: readers never reach the issuer's site
+
+
+async def test_a_logo_is_checked_in_a_worker_thread(admin: Admin, site: LogoSite) -> None:
+    async with worker_threads() as ran:
+        created = await admin.client.post(
+            "/api/v1/issuers", json=_issuer(image=f"{site.base}/logo.svg"), headers=admin.headers
+        )
+
+    assert created.status_code == 201, created.text
+    assert "accept_image" in ran
 
 
 async def test_an_svg_logo_is_sanitised_like_an_upload(admin: Admin, site: LogoSite) -> None:

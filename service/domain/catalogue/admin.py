@@ -33,7 +33,7 @@ from service.domain.catalogue.definitions import (
     tag_problems,
     text_problems,
 )
-from service.domain.catalogue.images import ImageService, accept_image
+from service.domain.catalogue.images import ImageService, StoredImage
 from service.domain.clients.audit import record_event
 from service.domain.clients.visibility import Viewer
 from service.domain.clock import Clock, utc_now
@@ -141,12 +141,9 @@ class AchievementAdministration:
         await self._audit("achievement.archive", archived, issuer, actor)
         return archived
 
-    async def set_image(
-        self, slug_or_id: str, content: bytes, media_type: str, *, actor: str
-    ) -> Achievement:
-        """Validate and keep the picture, and make it the image of a new version."""
+    async def set_image(self, slug_or_id: str, image: StoredImage, *, actor: str) -> Achievement:
+        """Keep the picture (checked by `accept_image`), and make it the image of a new version."""
         current, issuer = await self._open(slug_or_id)
-        image = accept_image(content, media_type)
         await self._images.store(image)
         changed = replace(current, image_url=self._urls.image(image.sha256, image.extension))
         return await self._new_version(changed, issuer, actor, replace_prompts=False)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.db.tables import ImageRecord
 from tests.service.achievements.conftest import LD, SLUG, answer
+from tests.threads import worker_threads
 
 IMAGE = f"/api/v1/achievements/{SLUG}/image"
 
@@ -54,6 +55,18 @@ async def test_a_png_becomes_the_badges_image_in_a_new_version(
     assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert served.headers["x-content-type-options"] == "nosniff"
     assert document["image"] == {"id": response.json()["image"], "type": "Image"}
+
+
+async def test_a_picture_is_checked_in_a_worker_thread(
+    client: httpx.AsyncClient, created: dict[str, Any], admin: dict[str, str]
+) -> None:
+    """Sanitising an SVG of 1 MiB takes some 0.4 s: not in the event loop (nor in a write
+    unit, whose lock every other writer would wait for)."""
+    async with worker_threads() as ran:
+        response = await upload(client, admin, png(), "image/png")
+
+    assert response.status_code == 200, response.text
+    assert ran == ["accept_image"]
 
 
 async def test_a_new_image_reaches_new_credentials_only(
