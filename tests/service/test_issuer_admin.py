@@ -20,6 +20,7 @@ from tests.conftest import SHARED
 from tests.databases import ScratchDatabase
 from tests.service.conftest import PUBLIC_URL, Getter, MakeClient, asgi, database_for, services
 from tests.service.factories import completion
+from tests.threads import worker_threads
 
 SCHEMA = SHARED / "ob-examples" / "ob_v3p0_achievementcredential_schema.json"
 LD_JSON = {"Accept": "application/ld+json"}
@@ -93,6 +94,17 @@ async def test_an_admin_creates_an_issuer_with_keys_and_then_administers_it(
         "key-ed25519-1",
         "key-rsa-1",
     }
+
+
+async def test_an_issuer_s_keys_are_made_in_a_worker_thread(
+    client: httpx.AsyncClient, admin: Headers
+) -> None:
+    """An RSA key takes 20 to 100 ms or more to make (a random prime search): not in the event
+    loop, where every other request of the process would wait."""
+    async with worker_threads() as ran:
+        await _create(client, admin)
+
+    assert sorted(ran) == ["generate_key_pair", "generate_key_pair"]
 
 
 async def test_the_public_profile_reflects_an_update_and_names_its_parent(

@@ -7,6 +7,7 @@ credentials keep verifying. Which keys are active is read from the database by e
 work that signs, so a key change made by any process takes effect at once.
 """
 
+import asyncio
 import functools
 import uuid
 from collections.abc import Iterable
@@ -350,8 +351,10 @@ class IssuerService:
 
     async def _add_key(self, record: IssuerRecord, kind: KeyType, generation: int) -> str:
         name = f"key-{kind}-{generation}"
-        pair = generate_key_pair(
-            kind, controller=self.did_of(record.slug), vm_id=f"{self.did_of(record.slug)}#{name}"
+        did = self.did_of(record.slug)
+        # An RSA key takes 20 to 100 ms or more (a prime search): off the event loop.
+        pair = await asyncio.to_thread(
+            generate_key_pair, kind, controller=did, vm_id=f"{did}#{name}"
         )
         self._session.add(
             IssuerKeyRecord(
