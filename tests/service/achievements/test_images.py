@@ -60,8 +60,8 @@ async def test_a_png_becomes_the_badges_image_in_a_new_version(
 async def test_a_picture_is_checked_in_a_worker_thread(
     client: httpx.AsyncClient, created: dict[str, Any], admin: dict[str, str]
 ) -> None:
-    """Sanitising an SVG of 1 MiB takes some 0.4 s: not in the event loop (nor in a write
-    unit, whose lock every other writer would wait for)."""
+    """Checking a picture decodes every pixel of a PNG, or sanitises an SVG (some 0.4 s for
+    1 MiB): not in the event loop, nor in a write unit, whose lock other writers wait for."""
     async with worker_threads() as ran:
         response = await upload(client, admin, png(), "image/png")
 
