@@ -1,11 +1,15 @@
-"""What tests see of the worker threads: the functions sent to the default executor."""
+"""What tests see of the worker threads: the functions sent to the default executor, and the
+steps the library sent to its own threads."""
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
+
+from openbadges import offload
 
 
 class _NamingPool(ThreadPoolExecutor):
@@ -33,3 +37,15 @@ async def worker_threads() -> AsyncIterator[list[str]]:
     finally:
         loop.set_default_executor(ThreadPoolExecutor())
         pool.shutdown()
+
+
+@contextmanager
+def slow_steps() -> Iterator[Counter[str]]:
+    """The steps `openbadges.offload` sent meanwhile to its worker threads, counted by name
+    (filled when the block ends)."""
+    before = offload.sent_to_threads.copy()
+    sent: Counter[str] = Counter()
+    try:
+        yield sent
+    finally:
+        sent.update(offload.sent_to_threads - before)
