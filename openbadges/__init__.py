@@ -66,7 +66,7 @@ from openbadges.models import (
     format_datetime,
     to_document,
 )
-from openbadges.offload import off_the_loop_if_slow
+from openbadges.offload import off_the_loop_if_slow, work_lane
 from openbadges.proofs.jwt import decode_jwt_header, sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
@@ -182,4 +182,5 @@ __all__ = [
     "url_to_did_web",
     "verify",
     "verify_jwt",
+    "work_lane",
 ]

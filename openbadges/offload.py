@@ -16,15 +16,23 @@ such work (`leave_the_loop`), then runs it again, from its start, in a worker th
 The worker threads are the library's own (`SLOW_WORKERS` of them), not the event loop's
 default executor: a flood of slow documents queues behind itself, and leaves the default
 executor's threads, and most of the GIL, to the process's other work.
+
+Whose flood it is matters too: a caller that sends many slow documents at once must not make
+another caller's one slow document wait behind them all. The caller names itself with
+`work_lane` (a service: its client, or the address of an anonymous caller); the threads are
+handed out lane by lane in turn, each lane's steps in the order they came, so one lane's queue
+delays another's next step by at most one step per busy thread.
 """
 
 import asyncio
 import functools
-from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar, copy_context
 from typing import ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
 
 __all__ = [
     "INLINE_BYTES",
@@ -35,6 +43,7 @@ __all__ = [
     "off_the_loop_if",
     "off_the_loop_if_slow",
     "sent_to_threads",
+    "work_lane",
 ]
 
 P = ParamSpec("P")
@@ -53,6 +62,7 @@ sent_to_threads: Counter[str] = Counter()
 """How many steps of each kind (by function name) ran in the worker threads."""
 
 _IN_THE_LOOP: ContextVar[bool] = ContextVar("openbadges_in_the_loop", default=False)
+_LANE: ContextVar[Hashable] = ContextVar("openbadges_lane", default=None)
 _WORKERS = ThreadPoolExecutor(max_workers=SLOW_WORKERS, thread_name_prefix="openbadges-slow")
 
 
@@ -94,8 +104,96 @@ async def off_the_loop_if(
     return step(*args, **kwargs)
 
 
+@contextmanager
+def work_lane(caller: Hashable) -> Iterator[None]:
+    """The slow steps started in this block are `caller`'s: callers take the threads in turn."""
+    token = _LANE.set(caller)
+    try:
+        yield
+    finally:
+        _LANE.reset(token)
+
+
+class _Turns:
+    """An event loop's claims on the threads: `SLOW_WORKERS` at once, handed out by lane.
+
+    A free thread goes to the waiting lane with the fewest steps running, the longest waiting
+    first among equals; a lane's steps start in the order they came. A claim ends when its
+    step ends, not when the task awaiting it is cancelled (a request that timed out): the
+    thread is busy until then.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._free = SLOW_WORKERS
+        self._running: Counter[Hashable] = Counter()
+        self._waiting: dict[Hashable, deque[asyncio.Future[None]]] = {}  # longest waiting first
+
+    async def claim(self, lane: Hashable) -> None:
+        if self._free and not self._waiting:
+            self._take(lane)
+            return
+        turn = self._loop.create_future()
+        self._waiting.setdefault(lane, deque()).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.end(lane)  # given a thread as it was cancelled: it goes to the next
+            else:
+                self._forget(lane, turn)
+            raise
+
+    def end(self, lane: Hashable) -> None:
+        """One of `lane`'s steps ended: its thread goes to the next lane in turn, or is free."""
+        self._running[lane] -= 1
+        if not self._running[lane]:
+            del self._running[lane]
+        self._free += 1
+        while self._free and self._waiting:
+            next_lane = min(self._waiting, key=self._running.__getitem__)
+            queue = self._waiting.pop(next_lane)
+            turn = queue.popleft()
+            if queue:
+                self._waiting[next_lane] = queue  # behind the other waiting lanes
+            if not turn.done():  # not cancelled while it waited
+                turn.set_result(None)
+                self._take(next_lane)
+
+    def _take(self, lane: Hashable) -> None:
+        self._free -= 1
+        self._running[lane] += 1
+
+    def _forget(self, lane: Hashable, turn: asyncio.Future[None]) -> None:
+        queue = self._waiting.get(lane)
+        if queue is not None and turn in queue:
+            queue.remove(turn)
+            if not queue:
+                del self._waiting[lane]
+
+
+_TURNS: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
+
+
 async def _in_a_worker_thread(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`asyncio.to_thread` on the library's own threads (the context goes along)."""
+    """`asyncio.to_thread` on the library's own threads, in the caller's turn (with its context)."""
+    loop = asyncio.get_running_loop()
+    turns = _TURNS.get(loop) or _TURNS.setdefault(loop, _Turns(loop))
+    lane = _LANE.get()
+    await turns.claim(lane)
     sent_to_threads[getattr(step, "__qualname__", repr(step))] += 1
-    call = functools.partial(copy_context().run, step, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(_WORKERS, call)
+    try:
+        running = _WORKERS.submit(copy_context().run, functools.partial(step, *args, **kwargs))
+    except BaseException:
+        turns.end(lane)
+        raise
+    running.add_done_callback(functools.partial(_ended, loop, turns, lane))
+    return await asyncio.wrap_future(running)
+
+
+def _ended(
+    loop: asyncio.AbstractEventLoop, turns: _Turns, lane: Hashable, _: Future[object]
+) -> None:
+    """In the worker thread, once the step ended: its claim ends in the loop."""
+    with suppress(RuntimeError):  # the loop closed meanwhile: its claims went with it
+        loop.call_soon_threadsafe(turns.end, lane)
