@@ -144,7 +144,7 @@ class Mutation:
     async def verify_credential(
         self, info: Info, input: VerifyCredentialInput
     ) -> VerificationReport:
-        await _throttle(info)
+        caller = await _throttle(info)
         credential: Any = input.credential
         if credential is not None and not isinstance(credential, dict):
             raise bad_input("credential must be a JSON object")
@@ -156,15 +156,19 @@ class Mutation:
         )
         request = info.context.request
         language = pick_language(request.headers.get("accept-language") if request else None)
-        report = await info.context.reader.runtime.verifications().verify(submission, language)
+        verifications = info.context.reader.runtime.verifications()
+        report = await verifications.verify(submission, language, caller=caller)
         return VerificationReport.from_domain(report)
 
 
-async def _throttle(info: Info) -> None:
-    """The verification rate limits of the REST API, on the same counters; open when down."""
+async def _throttle(info: Info) -> str:
+    """The verification rate limits of the REST API, on the same counters; open when down.
+
+    Returns the caller as counted.
+    """
     context = info.context
     try:
-        await count_verification(context.reader.runtime, context.principal, context.address)
+        return await count_verification(context.reader.runtime, context.principal, context.address)
     except TooManyAttempts as refusal:
         raise coded(str(refusal), "RATE_LIMITED", retryAfter=refusal.retry_after) from None
 

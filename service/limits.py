@@ -46,6 +46,11 @@ class Refusal:
     retry_after: int
 
 
+def caller_key(client_id: str | None, address: str) -> str:
+    """A caller as its limits count it: its API client when it sent a token, else its address."""
+    return f"client:{client_id}" if client_id is not None else f"address:{address}"
+
+
 class RateLimits:
     """Every limit the service applies, on one limiter."""
 
@@ -102,9 +107,8 @@ class RateLimits:
         self, namespace: str, *, client_id: str | None, address: str
     ) -> Refusal | None:
         """Count one request of a caller: per API client with a token, else per address."""
-        if client_id is not None:
-            return await self.hit(self.authenticated, namespace, f"client:{client_id}")
-        return await self.hit(self.anonymous, namespace, f"address:{address}")
+        tier = self.authenticated if client_id is not None else self.anonymous
+        return await self.hit(tier, namespace, caller_key(client_id, address))
 
     async def over_failures(self, keys: Iterable[str]) -> Refusal | None:
         """The longest wait among the failure tiers that `keys` have exhausted."""

@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
-from service.limits import client_address
+from service.limits import caller_key, client_address
 from service.runtime import Runtime
 
 
@@ -37,18 +37,27 @@ def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runt
 
 async def count_caller(
     runtime: Runtime, namespace: str, refused: str, principal: Caller | None, address: str
-) -> None:
-    """Count one request in `namespace`; over the limit, refuse it with the `refused` message."""
-    refusal = await runtime.rate_limits.hit_caller(
-        namespace, client_id=principal.client_id if principal else None, address=address
-    )
+) -> str:
+    """Count one request in `namespace`; over the limit, refuse it with the `refused` message.
+
+    Returns the caller as counted (`caller_key`).
+    """
+    client_id = principal.client_id if principal else None
+    refusal = await runtime.rate_limits.hit_caller(namespace, client_id=client_id, address=address)
     if refusal:
         raise TooManyAttempts(Said(refused, limit=refusal.limit), refusal.retry_after)
+    return caller_key(client_id, address)
 
 
-async def count_verification(runtime: Runtime, principal: Caller | None, address: str) -> None:
-    """Count one verification, whichever face asked for it (one counter for all of them)."""
-    await count_caller(runtime, "verifications", "too-many-verifications", principal, address)
+async def count_verification(runtime: Runtime, principal: Caller | None, address: str) -> str:
+    """Count one verification, whichever face asked for it (one counter for all of them).
+
+    Returns the caller as counted: its slow steps take their turns under that name
+    (`VerificationService.verify`).
+    """
+    return await count_caller(
+        runtime, "verifications", "too-many-verifications", principal, address
+    )
 
 
 async def room_for_a_completion(runtime: Runtime, principal: Caller) -> None:

@@ -129,16 +129,16 @@ SECURITY[optional_caller] = SECURITY[optional_principal]
 def provide_verifications(
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[TokenClaims | None],
-    throttled: NamedDependency[None],
+    caller: NamedDependency[str],
 ) -> VerificationService:
-    """The verifier, built once the caller's rate limit let it through (``throttled``).
+    """The verifier, built once the caller's rate limit let it through (``caller``, as counted).
 
     Depending on the throttle keeps the route's dependencies in a chain (caller, throttle,
     verifier): Litestar resolves the dependencies of one level together in an anyio task
     group, two tasks per request, where a chain is awaited in line. The verifier admits the
     caller's token (its client enabled, its secret current) before it verifies anything.
     """
-    del throttled
+    del caller
     return runtime.verifications(principal)
 
 

@@ -13,9 +13,12 @@ async def throttle(
     request: Request[object, object, State],
     runtime: NamedDependency[Runtime],
     principal: NamedDependency[TokenClaims | None],
-) -> None:
-    """Count this verification; 429 with ``Retry-After`` when the caller is over its limit."""
-    await count_verification(runtime, principal, caller_address(request, runtime))
+) -> str:
+    """Count this verification; 429 with ``Retry-After`` when the caller is over its limit.
+
+    Returns the caller as counted.
+    """
+    return await count_verification(runtime, principal, caller_address(request, runtime))
 
 
 async def throttle_completions(

@@ -100,7 +100,7 @@ class VerificationController(Controller):
     tags = ["Verification"]
     dependencies = {
         "principal": Provide(optional_caller, sync_to_thread=False),
-        "throttled": Provide(throttle),
+        "caller": Provide(throttle),
         **SERVICES,
         **BODY,
     }
@@ -116,36 +116,38 @@ class VerificationController(Controller):
         self,
         request: Request[object, object, State],
         verifications: NamedDependency[VerificationService],
-        throttled: NamedDependency[None],
+        caller: NamedDependency[str],
         accept_language: Language = None,
     ) -> VerificationOut:
         """Verify a credential: JSON (``credential``, ``jwt`` or ``url``), or a baked PNG/SVG.
 
         The image comes as a multipart upload: field ``file``, optional ``recipientEmail``.
         """
-        del throttled  # counted against the caller's rate limit
         submission = await _submission(request)
-        return await _verify(verifications, submission, accept_language)
+        return await _verify(verifications, submission, accept_language, caller)
 
     @get(operation_id="VerifyCredentialLink", responses=problems(401, 422, 429))
     async def verify_link(
         self,
         verifications: NamedDependency[VerificationService],
-        throttled: NamedDependency[None],
+        caller: NamedDependency[str],
         url: Annotated[str, QueryParameter(max_length=2000, description="the badge link")],
         email: Annotated[str | None, QueryParameter(description="check the recipient")] = None,
         accept_language: Language = None,
     ) -> VerificationOut:
         """Verify a badge link (the same report as POST, for simple integrations)."""
-        del throttled
         submission = Submission(url=url, recipient_email=email)
-        return await _verify(verifications, submission, accept_language)
+        return await _verify(verifications, submission, accept_language, caller)
 
 
 async def _verify(
-    verifications: VerificationService, submission: Submission, accept_language: str | None
+    verifications: VerificationService,
+    submission: Submission,
+    accept_language: str | None,
+    caller: str,
 ) -> VerificationOut:
-    report = await verifications.verify(submission, pick_language(accept_language))
+    """The report; `caller` (as its rate limit counts it) waits for slow steps behind its own."""
+    report = await verifications.verify(submission, pick_language(accept_language), caller=caller)
     metrics().verifications.labels(report.verdict).inc()
     return VerificationOut.from_domain(report)
 

@@ -184,10 +184,10 @@ async def _submission(data: FormMultiDict) -> Submission:
 async def _verified(
     request: AnyRequest, runtime: Runtime, submission: Submission, link: str
 ) -> Template:
-    await count_verification(runtime, None, caller_address(request, runtime))
+    caller = await count_verification(runtime, None, caller_address(request, runtime))
     lang: Lang = language(request)
     try:
-        report: Report = await runtime.verifications().verify(submission, lang)
+        report: Report = await runtime.verifications().verify(submission, lang, caller=caller)
     except InvalidInput as error:
         problem = "; ".join(say(p.message, lang) for p in error.problems)
         return verify_page(request, problem=problem, link=link, status_code=422)

@@ -1,5 +1,6 @@
 """Employers verifying badges through the API: Insigne's own and other issuers'."""
 
+import asyncio
 import copy
 import io
 import json
@@ -18,6 +19,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from openbadges import offload
 from openbadges.baking import bake
 from openbadges.keys import generate_key_pair, public_jwk
 from openbadges.proofs.jwt import sign_jwt
@@ -33,6 +35,7 @@ from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
 from tests.service.conftest import PUBLIC_URL, Getter, asgi, revoke
 from tests.service.factories import completion
+from tests.threads import slow_steps
 
 
 @pytest.fixture
@@ -400,15 +403,21 @@ async def test_re_keyed_expired_badge_fails_valid_until(client: httpx.AsyncClien
     assert {c["code"]: c["status"] for c in report["checks"]}["proof"] == "passed"
 
 
-@pytest.mark.no_sql
-async def test_blank_node_clique_is_refused_quickly(client: httpx.AsyncClient) -> None:
+def with_a_clique(size: int = 12) -> dict[str, Any]:
+    """A badge off the compiled path: its canonical form is worked out in a worker thread."""
     key = generate_key_pair()
     signed = sign_credential(explorer_credential(key.controller), key)
     knows = "https://example.org/vocab#knows"
     signed["evidence"] = [
-        {"@id": f"_:n{i}", knows: [{"@id": f"_:n{j}"} for j in range(12) if j != i]}
-        for i in range(12)
+        {"@id": f"_:n{i}", knows: [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        for i in range(size)
     ]
+    return signed
+
+
+@pytest.mark.no_sql
+async def test_blank_node_clique_is_refused_quickly(client: httpx.AsyncClient) -> None:
+    signed = with_a_clique()
     started = time.process_time()
 
     report = await check(client, {"credential": signed}, **{"Accept-Language": "fr"})
@@ -417,6 +426,34 @@ async def test_blank_node_clique_is_refused_quickly(client: httpx.AsyncClient) -
     assert failed(report) == {"canonicalization"}
     (refusal,) = [c for c in report["checks"] if c["code"] == "canonicalization"]
     assert refusal["message"].startswith("Le badge est refusé")
+
+
+@pytest.mark.settings(trusted_proxies=frozenset({"127.0.0.1"}))
+@pytest.mark.no_sql
+async def test_one_caller_s_slow_badges_do_not_hold_up_another_caller_s(
+    client: httpx.AsyncClient,
+) -> None:
+    """The library's two threads take callers in turn: a caller that sends many slow badges at
+    once waits behind its own; another caller's one slow badge is next."""
+    finished: list[str] = []
+    flood_size = 4
+
+    async def send(address: str, name: str) -> None:
+        slow = with_a_clique(14)  # about 0.1 s of canonicalisation
+        await check(client, {"credential": slow}, **{"X-Forwarded-For": address})
+        finished.append(name)
+
+    with slow_steps() as sent:
+        before_flood = offload.sent_to_threads.copy()
+        flood = [asyncio.create_task(send("203.0.113.1", f"flood {n}")) for n in range(flood_size)]
+        while not offload.sent_to_threads - before_flood:  # noqa: ASYNC110 - the threads taken
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.1)  # the rest of the flood reaches the threads' queue
+        await send("203.0.113.2", "other")
+        await asyncio.gather(*flood)
+
+    assert sent  # the badges were canonicalised in the threads
+    assert finished.index("other") < flood_size, finished  # not behind the whole flood
 
 
 async def test_jwt_with_a_foreign_jwk_fails_the_issuer_key(

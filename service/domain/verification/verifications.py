@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import anyio
 
-from openbadges import ProofMemo, decode_jwt_header
+from openbadges import ProofMemo, decode_jwt_header, work_lane
 from openbadges.dids import did_web_to_url, resolve_did_jwk, resolve_did_key
 from openbadges.errors import DocumentUnavailable, InvalidDocument, KeyResolutionError
 from openbadges.jsontypes import JSONObject, copy_json
@@ -264,10 +264,14 @@ class VerificationService:
         self._clock = clock
         self._limits = limits or VerificationLimits()
 
-    async def verify(self, submission: Submission, language: Language = "en") -> Report:
+    async def verify(
+        self, submission: Submission, language: Language = "en", *, caller: str | None = None
+    ) -> Report:
+        """The report on `submission`; `caller`'s slow steps wait only behind its own."""
         try:
             await self._own.admit(_claimed_issuer(submission))
-            return await self._verify(submission, language)
+            with work_lane(caller):
+                return await self._verify(submission, language)
         finally:
             await self._own.release()
 
