@@ -123,8 +123,7 @@ class _Turns:
     thread is busy until then.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:  # no reference to its loop: the loop's entry would never go
         self._free = SLOW_WORKERS
         self._running: Counter[Hashable] = Counter()
         self._waiting: dict[Hashable, deque[asyncio.Future[None]]] = {}  # longest waiting first
@@ -133,7 +132,7 @@ class _Turns:
         if self._free and not self._waiting:
             self._take(lane)
             return
-        turn = self._loop.create_future()
+        turn = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(lane, deque()).append(turn)
         try:
             await turn
@@ -178,7 +177,7 @@ _TURNS: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary
 async def _in_a_worker_thread(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`asyncio.to_thread` on the library's own threads, in the caller's turn (with its context)."""
     loop = asyncio.get_running_loop()
-    turns = _TURNS.get(loop) or _TURNS.setdefault(loop, _Turns(loop))
+    turns = _TURNS.get(loop) or _TURNS.setdefault(loop, _Turns())
     lane = _LANE.get()
     await turns.claim(lane)
     sent_to_threads[getattr(step, "__qualname__", repr(step))] += 1

@@ -5,7 +5,9 @@ start is what the threads' turns decide, whatever the machine's speed.
 """
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -123,3 +125,17 @@ async def test_a_step_cancelled_while_waiting_takes_no_thread() -> None:
         assert "never" not in slow.started
         slow.let_go(*(f"c{n}" for n in range(SLOW_WORKERS)))
         await asyncio.gather(*after)
+
+
+def test_an_event_loop_s_turns_go_with_it() -> None:
+    async def one_step() -> None:
+        await off_the_loop_if(True, len, "x")
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(one_step())
+    loop.close()
+    gone = weakref.ref(loop)
+    del loop
+    gc.collect()
+
+    assert gone() is None
