@@ -292,6 +292,13 @@ def make_client(session: AsyncSession, runtime: Runtime) -> MakeClient:
     return make
 
 
+@pytest.fixture
+async def revoker(token: Getter, make_client: MakeClient) -> dict[str, str]:
+    """The headers of a platform that may revoke, suspend and reinstate the demo's badges."""
+    client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
+    return {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
+
+
 def asgi(app: Litestar) -> httpx.ASGITransport:
     """httpx's transport over the app (httpx types its ASGI callable more narrowly)."""
     return httpx.ASGITransport(app=cast("Any", app))

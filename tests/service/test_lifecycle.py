@@ -30,12 +30,6 @@ async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-async def revoker(token: Getter, make_client: MakeClient) -> dict[str, str]:
-    client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
-    return {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
-
-
 async def _change(
     client: httpx.AsyncClient, headers: dict[str, str], credential_id: str, action: str
 ) -> httpx.Response:

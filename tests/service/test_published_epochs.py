@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
-from tests.service.conftest import Getter, MakeClient, operator
+from tests.service.conftest import Getter, operator
 from tests.service.test_badge_pages import issue
 
 
@@ -23,15 +23,13 @@ async def _epoch(runtime: Runtime) -> Any:
 
 
 async def test_completions_leave_the_epoch_and_a_revocation_moves_it(
-    client: httpx.AsyncClient, token: Getter, runtime: Runtime, make_client: MakeClient
+    client: httpx.AsyncClient, token: Getter, runtime: Runtime, revoker: dict[str, str]
 ) -> None:
     first = await issue(client, token, external_id="epoque-1")  # may start the issuer's list
     started = await _epoch(runtime)
     await issue(client, token, external_id="epoque-2")
     await issue(client, token, external_id="epoque-3")
     after_completions = await _epoch(runtime)
-    client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
-    revoker = {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
     revoked = await client.post(
         f"/api/v1/credentials/{first['id']}/revoke", json={"reason": "test"}, headers=revoker
     )

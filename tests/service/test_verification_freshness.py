@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.domain.demo import ISSUER_SLUG
 from service.runtime import Runtime
-from tests.service.conftest import Getter, MakeClient, operator
+from tests.service.conftest import Getter, operator
 from tests.service.factories import completion
 
 pytestmark = pytest.mark.settings(suspension_entry=True)  # two lists per credential
@@ -32,12 +32,6 @@ async def issued(client: httpx.AsyncClient, token: Getter) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture
-async def revoker(token: Getter, make_client: MakeClient) -> dict[str, str]:
-    client_id, secret = await make_client(scopes={"credentials:revoke"}, issuers={ISSUER_SLUG})
-    return {"Authorization": f"Bearer {await token(None, client_id, secret)}"}
 
 
 async def _verdicts(
