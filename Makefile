@@ -57,6 +57,7 @@ bench: .venv/.stamp bench-setup
 	$(RUN) python bench/wrk_load.py
 	$(RUN) python bench/http_load.py
 	$(RUN) python bench/verify_http.py
+	$(RUN) python bench/slow_verifications.py
 	$(RUN) python bench/pages.py
 	$(RUN) python bench/graphql_portfolio.py
 	$(RUN) python bench/batch.py
