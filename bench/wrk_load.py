@@ -241,10 +241,11 @@ def _wrk(base_url: str, script: str, seconds: int, env: dict[str, str], endpoint
     done = subprocess.run(
         command, env={**os.environ, **env}, capture_output=True, text=True, check=True
     )
-    return _parse(done.stdout, endpoint)
+    return read_wrk(done.stdout, endpoint)
 
 
-def _parse(output: str, endpoint: str) -> Figure:
+def read_wrk(output: str, endpoint: str) -> Figure:
+    """What wrk printed (run with ``--latency`` and a script that counts non-2xx answers)."""
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)", output, re.MULTILINE)
