@@ -12,10 +12,15 @@ dates, achievement names and issuers, and the levels) over HTTP, one query at a 
 kept-alive connection, and prints p50, p99 (as this client sees them), the server's CPU time
 per query (its process group, from /proc) and the SQL statements one query runs (counted on
 the same query through the ASGI app in this process). The client reads each answer's errors
-only (its data stays bytes). The reader is a platform the issuer authorised, which may read
-the reflections; the full query of the 100-credential learner is then sent again by a
-platform holding ``portfolio:read`` alone, for which each of the 300 private reflections is a
-FORBIDDEN error in the answer.
+only (its data stays bytes), after the clock stops. Then wrk (a C load generator, a process
+of its own, one thread and one connection) sends the same query for ``--wrk-seconds``: its
+p50 and p99 are the server's latency without a Python client's own work in it (httpx reads a
+1.5 MB answer through h11, in Python), beside the server's CPU per query again.
+
+The reader is a platform the issuer authorised, which may read the reflections; the full
+query of the 100-credential learner is then sent again by a platform holding
+``portfolio:read`` alone, for which each of the 300 private reflections is a FORBIDDEN error
+in the answer.
 
 Then, in this process and interleaved, the full query through the ASGI app beside a baseline:
 the same portfolio (the page of 100 with documents, JWTs, achievements, issuers, evidence,
@@ -24,7 +29,8 @@ plain JSON encoded by msgspec, with no GraphQL executor (what a REST/JSON endpoi
 cost). Its CPU ratio says what the executor (and the app around it) adds; both move together
 when other jobs load the machine. The server is stopped and the database dropped, always.
 
-Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL] [--total N]``.
+Run with ``uv run --frozen python bench/graphql_portfolio.py [--runs N] [--url URL] [--total N]
+[--wrk-seconds N]`` (needs wrk: ``make bench-setup``).
 """
 
 import argparse
@@ -32,7 +38,9 @@ import asyncio
 import gc
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 import msgspec
@@ -64,6 +72,7 @@ from bench.server import (
     server_env,
     wait_until_ready,
 )
+from bench.wrk_load import WRK_DIR, read_wrk
 from service.app import create_app
 from service.db.engine import Database
 from service.db.tables import (
@@ -79,6 +88,7 @@ from service.runtime import Runtime
 from service.serving import GC_THRESHOLD
 from service.settings import Settings
 
+T = TypeVar("T")
 READER_SCOPES = "portfolio:read credentials:read"
 TOTAL = 100_000
 SIZES = (10, 100, 1_000)
@@ -231,16 +241,24 @@ class Timing:
 
 
 async def _timed(
-    run: Callable[[], Awaitable[object]], runs: int, cpu_seconds: Callable[[], float]
+    run: Callable[[], Awaitable[T]],
+    runs: int,
+    cpu_seconds: Callable[[], float],
+    check: Callable[[T], object] = lambda _: None,
 ) -> Timing:
-    """`runs` calls in a row; CPU as `cpu_seconds` reads it (this process's, or the server's)."""
+    """`runs` calls in a row; CPU as `cpu_seconds` reads it (this process's, or the server's).
+
+    Each call's result is checked after its clock stops: the check is the bench's work.
+    """
     wall: list[float] = []
-    cpu = cpu_seconds()
+    cpu = 0.0
     for _ in range(runs):
-        started = time.perf_counter()
-        await run()
+        cpu_before, started = cpu_seconds(), time.perf_counter()
+        result = await run()
         wall.append((time.perf_counter() - started) * 1000)
-    return Timing(sorted(wall), (cpu_seconds() - cpu) * 1000 / runs)
+        cpu += cpu_seconds() - cpu_before
+        check(result)
+    return Timing(sorted(wall), cpu * 1000 / runs)
 
 
 class _Answer(msgspec.Struct):
@@ -250,26 +268,35 @@ class _Answer(msgspec.Struct):
     errors: list[Any] | None = None
 
 
-def _graphql(
-    http: httpx.AsyncClient, email: str, document: str, *, refused: bool = False
-) -> Callable[[], Awaitable[Any]]:
-    """The query as a client sends it; the answer's errors are read, its data left as bytes.
+@dataclass(frozen=True)
+class _Query:
+    """The query as a client sends it (`send`), and the check of its answer (`check`).
 
-    Decoding the whole answer (1.5 MB for a page of 100 signed credentials) would add the
-    client's work to the server's in this process's CPU time; the baseline decodes nothing.
-    With `refused`, FORBIDDEN errors (reflections the caller may not read) are expected.
+    The check reads the answer's errors only, its data left as bytes: decoding the whole
+    answer (1.5 MB for a page of 100 signed credentials) would be the client's work. With
+    `refused`, FORBIDDEN errors (reflections the caller may not read) are expected.
     """
 
-    async def query() -> bytes:
-        response = await http.post("/graphql", json={"query": document, "variables": {"e": email}})
+    http: httpx.AsyncClient
+    email: str
+    document: str
+    refused: bool = False
+
+    async def send(self) -> bytes:
+        body = {"query": self.document, "variables": {"e": self.email}}
+        response = await self.http.post("/graphql", json=body)
         response.raise_for_status()
-        answer = msgspec.json.decode(response.content, type=_Answer)
-        codes = {e.get("extensions", {}).get("code") for e in answer.errors or ()}
-        if codes - ({"FORBIDDEN"} if refused else set()) or bytes(answer.data) == b"null":
-            raise RuntimeError((answer.errors or ["no data"])[:1])
         return response.content
 
-    return query
+    def check(self, content: bytes) -> bytes:
+        answer = msgspec.json.decode(content, type=_Answer)
+        codes = {e.get("extensions", {}).get("code") for e in answer.errors or ()}
+        if codes - ({"FORBIDDEN"} if self.refused else set()) or bytes(answer.data) == b"null":
+            raise RuntimeError((answer.errors or ["no data"])[:1])
+        return content
+
+    async def __call__(self) -> bytes:
+        return self.check(await self.send())
 
 
 def _plain(runtime: Runtime, principal: Principal, email: str) -> Callable[[], Awaitable[bytes]]:
@@ -352,18 +379,42 @@ async def _measure(
     runs: int,
     document: str,
     group: int,
+    wrk_seconds: int,
     *,
     refused: bool = False,
 ) -> str:
-    """The query over HTTP, timed with the server's CPU; its statements counted in this process."""
-    query = _graphql(served, email, document, refused=refused)
+    """The query over HTTP, timed with the server's CPU (httpx, then wrk); its statements
+    counted in this process."""
+    query = _Query(served, email, document, refused)
     for _ in range(10):
         await query()
-    count = await _statement_count(engine, _graphql(in_process, email, document, refused=refused))
+    count = await _statement_count(engine, _Query(in_process, email, document, refused))
     body = msgspec.json.decode(await query())
-    timing = await _timed(query, runs, partial(group_cpu_seconds, group))
+    timing = await _timed(query.send, runs, partial(group_cpu_seconds, group), query.check)
     total = body["data"]["learner"]["credentials"]["totalCount"]
-    return f"{total:>6} credentials  {timing.line()}  {count} statements"
+    wrk = await asyncio.to_thread(_wrk, query, group, wrk_seconds)
+    return f"{total:>6} credentials  {timing.line()}  {count} statements\n{wrk:>85}"
+
+
+def _wrk(query: _Query, group: int, seconds: int) -> str:
+    """wrk's p50 and p99 for the query on one connection, and the server's CPU per query."""
+    token = query.http.headers["Authorization"].removeprefix("Bearer ")
+    body = json.dumps({"query": query.document, "variables": {"e": query.email}})
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_PATH": "/graphql", "BENCH_BODY": body}
+    command = ["wrk", "--latency", "-t", "1", "-c", "1", "-d", f"{seconds}s"]
+    command += ["-s", str(WRK_DIR / "post.lua"), str(query.http.base_url)]
+    cpu = group_cpu_seconds(group)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    spent = group_cpu_seconds(group) - cpu
+    figure = read_wrk(done.stdout, "graphql")
+    requests = re.search(r"(\d+) requests in", done.stdout)
+    if figure.failures or requests is None:
+        raise SystemExit(f"wrk: {done.stdout}")
+    cpu_ms = spent * 1000 / int(requests.group(1))
+    return (
+        f"wrk, one connection: p50 {figure.p50_ms:6.1f} ms  p99 {figure.p99_ms:6.1f} ms  "
+        f"CPU {cpu_ms:5.1f} ms/query"
+    )
 
 
 async def _versus_plain(
@@ -375,7 +426,7 @@ async def _versus_plain(
     rounds: int,
 ) -> None:
     """The full query and the plain-JSON baseline, in alternating rounds, and their ratios."""
-    query = _graphql(http, email, QUERY)
+    query = _Query(http, email, QUERY)
     for _ in range(10):
         await query()
         await plain()
@@ -385,7 +436,7 @@ async def _versus_plain(
     )
     ratios = []
     for number in range(1, rounds + 1):
-        graphql = await _timed(query, runs, time.process_time)
+        graphql = await _timed(query.send, runs, time.process_time, query.check)
         baseline = await _timed(plain, runs, time.process_time)
         ratios.append(graphql.cpu_ms / baseline.cpu_ms)
         print(f"  round {number} GraphQL    {graphql.line()}")
@@ -393,7 +444,7 @@ async def _versus_plain(
     print(f"  median CPU ratio GraphQL / plain JSON: {statistics.median(ratios):.2f}x")
 
 
-def main(postgres_url: str, runs: int, rounds: int) -> None:
+def main(postgres_url: str, runs: int, rounds: int, wrk_seconds: int) -> None:
     """A database of its own, migrated with the demo; ``insigne serve`` on it; then the run."""
     with (
         tempfile.TemporaryDirectory(prefix="insigne-portfolio-") as tmp,
@@ -410,7 +461,9 @@ def main(postgres_url: str, runs: int, rounds: int) -> None:
             try:
                 wait_until_ready(base_url, process)
                 readers = (reader, outsider)
-                asyncio.run(_run(env, base_url, process.pid, demo, readers, runs, rounds))
+                asyncio.run(
+                    _run(env, base_url, process.pid, demo, readers, (runs, rounds, wrk_seconds))
+                )
             except BaseException:
                 print_errors(log)
                 raise
@@ -435,11 +488,12 @@ async def _run(
     group: int,
     demo: dict[str, str],
     readers: tuple[dict[str, str], dict[str, str]],
-    runs: int,
-    rounds: int,
+    sizes: tuple[int, int, int],
 ) -> None:
-    """`readers`: a platform that may read the reflections, and one that may not."""
+    """`readers`: a platform that may read the reflections, and one that may not; `sizes`:
+    httpx runs per figure, GraphQL / plain JSON rounds, wrk's seconds per figure."""
     reader, outsider = readers
+    runs, rounds, wrk_seconds = sizes
     settings = Settings.from_env(env)
     engine = create_async_engine(settings.database_url, pool_size=10)
     database = Database(engine, owns_engine=False)
@@ -474,7 +528,14 @@ async def _run(
                     for size in SIZES:
                         print(
                             await _measure(
-                                served, in_process, engine, emails[size], runs, document, group
+                                served,
+                                in_process,
+                                engine,
+                                emails[size],
+                                runs,
+                                document,
+                                group,
+                                wrk_seconds,
                             )
                         )
                 refusing = await _token(served, outsider["clientId"], outsider["clientSecret"])
@@ -485,7 +546,15 @@ async def _run(
                 )
                 print(
                     await _measure(
-                        served, in_process, engine, emails[100], runs, QUERY, group, refused=True
+                        served,
+                        in_process,
+                        engine,
+                        emails[100],
+                        runs,
+                        QUERY,
+                        group,
+                        wrk_seconds,
+                        refused=True,
                     )
                 )
                 _authorise(token, served, in_process)
@@ -504,6 +573,7 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3, help="GraphQL / plain JSON rounds")
     parser.add_argument("--total", type=int, default=TOTAL, help="credentials in the database")
+    parser.add_argument("--wrk-seconds", type=int, default=8, help="wrk's run per figure")
     arguments = parser.parse_args()
     TOTAL = arguments.total
-    main(arguments.url, arguments.runs, arguments.rounds)
+    main(arguments.url, arguments.runs, arguments.rounds, arguments.wrk_seconds)
