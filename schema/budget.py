@@ -25,6 +25,9 @@ from schema.errors import coded
 FIELD_OVERHEAD = 8  # a key's quotes, colon, comma and braces, roughly
 ERROR_SIZE = 400  # an error's message, path, locations and code, generously
 _SIZED = (str, msgspec.Raw, dict, list, tuple)
+# Tuples, not unions: ``str | dict`` in a call builds a new union object each time it runs.
+_LISTS = (list, tuple)
+_TEXT_OR_JSON = (str, dict)
 # Types whose values `_size` counts as 8 bytes (more are added as they are met).
 _EIGHT: set[type] = {int, float, bool, type(None), datetime.datetime, datetime.date}
 
@@ -56,8 +59,8 @@ def _size(value: object) -> int:
         return len(value)
     if isinstance(value, dict):  # a JSON scalar (a signed document)
         return len(msgspec.json.encode(value))
-    if isinstance(value, list | tuple):  # its objects' fields are counted as they resolve
-        return sum(_size(item) if isinstance(item, str | dict) else 1 for item in value)
+    if isinstance(value, _LISTS):  # its objects' fields are counted as they resolve
+        return sum(_size(item) if isinstance(item, _TEXT_OR_JSON) else 1 for item in value)
     return 8
 
 

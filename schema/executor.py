@@ -218,7 +218,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def _leaves(self, step: _Step, value: object) -> Any:  # noqa: ANN401 - a list or _MISSING
-        if not isinstance(value, list | tuple):
+        if not isinstance(value, _LISTS):
             return _MISSING
         completed: list[Any] = []
         for item in value:
@@ -313,6 +313,7 @@ async def _gathered_items(completed: list[Any], pending: list[int]) -> list[Any]
     return completed
 
 
+_LISTS = (list, tuple)  # a tuple: ``list | tuple`` in a call builds a union each time it runs
 # Types whose values are neither awaitable nor exceptions: graphql-core would complete them.
 _INERT: set[type] = {str, int, float, bool, dict, list, tuple}
 
@@ -346,7 +347,7 @@ def _completes(field: PlainField, value: object) -> bool:
     """Whether an object (or every item of a list) completes without an error of its own."""
     if field.kind == OBJECT:
         return _is_inert(value) and (field.is_type_of is None or field.is_type_of(value, None))
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, _LISTS):
         return False
     for item in value:
         if item is None:
