@@ -66,7 +66,7 @@ from openbadges.models import (
     format_datetime,
     to_document,
 )
-from openbadges.offload import off_the_loop_if_slow, work_lane
+from openbadges.offload import FairThreads, off_the_loop_if_slow, work_lane
 from openbadges.proofs.jwt import decode_jwt_header, sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
@@ -115,6 +115,7 @@ __all__ = [
     "DocumentResolver",
     "DocumentUnavailable",
     "Evidence",
+    "FairThreads",
     "IdentityObject",
     "Image",
     "InvalidDocument",

@@ -21,7 +21,8 @@ Whose flood it is matters too: a caller that sends many slow documents at once m
 another caller's one slow document wait behind them all. The caller names itself with
 `work_lane` (a service: its client, or the address of an anonymous caller); the threads are
 handed out lane by lane in turn, each lane's steps in the order they came, so one lane's queue
-delays another's next step by at most one step per busy thread.
+delays another's next step by at most one step per busy thread. `FairThreads` is that pool:
+the library keeps one, and an application may keep its own for its own slow work.
 """
 
 import asyncio
@@ -38,6 +39,7 @@ __all__ = [
     "INLINE_BYTES",
     "INLINE_STATEMENTS",
     "SLOW_WORKERS",
+    "FairThreads",
     "NeedsWorkerThread",
     "leave_the_loop",
     "off_the_loop_if",
@@ -58,12 +60,8 @@ INLINE_BYTES = 64 * 1024
 SLOW_WORKERS = 2
 """Threads for slow steps: CPU-bound Python, so more would not go faster under the GIL."""
 
-sent_to_threads: Counter[str] = Counter()
-"""How many steps of each kind (by function name) ran in the worker threads."""
-
 _IN_THE_LOOP: ContextVar[bool] = ContextVar("openbadges_in_the_loop", default=False)
 _LANE: ContextVar[Hashable] = ContextVar("openbadges_lane", default=None)
-_WORKERS = ThreadPoolExecutor(max_workers=SLOW_WORKERS, thread_name_prefix="openbadges-slow")
 
 
 class NeedsWorkerThread(Exception):
@@ -114,8 +112,41 @@ def work_lane(caller: Hashable) -> Iterator[None]:
         _LANE.reset(token)
 
 
+class FairThreads:
+    """Worker threads for slow steps, handed out in turn to the callers (`work_lane`) waiting.
+
+    A free thread goes to the waiting caller with the fewest steps running; a caller's steps
+    start in the order they came. The library has its own (`SLOW_WORKERS` threads, for
+    canonicalisation); an application may keep others for its own slow work, apart from the
+    event loop's default executor.
+    """
+
+    def __init__(self, workers: int, name: str) -> None:
+        self.ran: Counter[str] = Counter()
+        """How many steps of each kind (by function name) ran in these threads."""
+        self._workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
+
+    async def run(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`step`'s result, from one of the threads, in the caller's turn (with its context)."""
+        loop = asyncio.get_running_loop()
+        turns = self._turns.get(loop) or self._turns.setdefault(loop, _Turns(self._workers))
+        lane = _LANE.get()
+        await turns.claim(lane)
+        self.ran[getattr(step, "__qualname__", repr(step))] += 1
+        try:
+            call = functools.partial(step, *args, **kwargs)
+            running = self._pool.submit(copy_context().run, call)
+        except BaseException:
+            turns.end(lane)
+            raise
+        running.add_done_callback(functools.partial(_ended, loop, turns, lane))
+        return await asyncio.wrap_future(running)
+
+
 class _Turns:
-    """An event loop's claims on the threads: `SLOW_WORKERS` at once, handed out by lane.
+    """An event loop's claims on a `FairThreads`' threads: so many at once, handed out by lane.
 
     A free thread goes to the waiting lane with the fewest steps running, the longest waiting
     first among equals; a lane's steps start in the order they came. A claim ends when its
@@ -123,8 +154,8 @@ class _Turns:
     thread is busy until then.
     """
 
-    def __init__(self) -> None:  # no reference to its loop: the loop's entry would never go
-        self._free = SLOW_WORKERS
+    def __init__(self, workers: int) -> None:  # no reference to its loop: its entry would stay
+        self._free = workers
         self._running: Counter[Hashable] = Counter()
         self._waiting: dict[Hashable, deque[asyncio.Future[None]]] = {}  # longest waiting first
 
@@ -171,28 +202,20 @@ class _Turns:
                 del self._waiting[lane]
 
 
-_TURNS: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
-
-
-async def _in_a_worker_thread(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """`asyncio.to_thread` on the library's own threads, in the caller's turn (with its context)."""
-    loop = asyncio.get_running_loop()
-    turns = _TURNS.get(loop) or _TURNS.setdefault(loop, _Turns())
-    lane = _LANE.get()
-    await turns.claim(lane)
-    sent_to_threads[getattr(step, "__qualname__", repr(step))] += 1
-    try:
-        running = _WORKERS.submit(copy_context().run, functools.partial(step, *args, **kwargs))
-    except BaseException:
-        turns.end(lane)
-        raise
-    running.add_done_callback(functools.partial(_ended, loop, turns, lane))
-    return await asyncio.wrap_future(running)
-
-
 def _ended(
     loop: asyncio.AbstractEventLoop, turns: _Turns, lane: Hashable, _: Future[object]
 ) -> None:
     """In the worker thread, once the step ended: its claim ends in the loop."""
     with suppress(RuntimeError):  # the loop closed meanwhile: its claims went with it
         loop.call_soon_threadsafe(turns.end, lane)
+
+
+_SLOW = FairThreads(SLOW_WORKERS, "openbadges-slow")
+
+sent_to_threads = _SLOW.ran
+"""How many steps of each kind (by function name) ran in the library's threads."""
+
+
+async def _in_a_worker_thread(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`asyncio.to_thread` on the library's own threads, in the caller's turn."""
+    return await _SLOW.run(step, *args, **kwargs)

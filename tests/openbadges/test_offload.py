@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from openbadges import work_lane
+from openbadges import FairThreads, work_lane
 from openbadges.offload import SLOW_WORKERS, off_the_loop_if
 
 
@@ -139,3 +139,15 @@ def test_an_event_loop_s_turns_go_with_it() -> None:
     gc.collect()
 
     assert gone() is None
+
+
+async def test_an_application_s_own_threads_are_apart_from_the_library_s() -> None:
+    own = FairThreads(1, "test-own")
+    with steps() as slow:
+        library = [slow.start("lane", f"a{n}") for n in range(SLOW_WORKERS)]
+        await slow.until_started(SLOW_WORKERS)  # the library's threads are all taken
+
+        assert await own.run(len, "abc") == 3
+        assert own.ran == {"len": 1}
+        slow.let_go_all()
+        await asyncio.gather(*library)
