@@ -6,10 +6,10 @@ it is, so a page that shows it, its QR code and its PDF costs one signature, not
 signature is made in a worker thread: seconds for a record of many badges.
 """
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
+from openbadges import FairThreads, work_lane
 from service.domain.clients.clients import Principal
 from service.domain.credentials.periods import Period
 from service.domain.credentials.transcripts import (
@@ -19,6 +19,11 @@ from service.domain.credentials.transcripts import (
     sign_transcript,
 )
 from service.runtime import Runtime
+
+SIGNERS = FairThreads(2, "insigne-transcripts")
+"""The threads that sign records, apart from the default executor (pictures, cards, PDFs):
+callers take them in turn, a platform by its API client, an earner by their badge's link, so
+one caller's many records wait behind each other, not in front of everyone else's."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ async def transcript_for_learner(
     async with runtime.read(principal) as services:
         chosen = Period.parse(period, runtime.clock().date())
         draft = await services.transcripts.for_learner(learner_id, chosen)
-    return await _signed(runtime, draft)
+    return await _signed(runtime, draft, f"client:{principal.client_id}" if principal else None)
 
 
 async def transcript_for_earner(
@@ -44,15 +49,16 @@ async def transcript_for_earner(
     async with runtime.read() as services:
         chosen = Period.parse(period, runtime.clock().date())
         draft = await services.transcripts.for_earner(credential_id, token, chosen)
-    return await _signed(runtime, draft)
+    return await _signed(runtime, draft, f"earner:{credential_id}")
 
 
-async def _signed(runtime: Runtime, draft: TranscriptDraft) -> TranscriptResult:
+async def _signed(runtime: Runtime, draft: TranscriptDraft, caller: str | None) -> TranscriptResult:
     if draft.signed is not None or not draft.held:
         return TranscriptResult(draft, draft.signed)
     # Seconds of CPU for a record of many badges (docs/transcripts.md): off the event loop.
     unsigned = build_transcript(draft, runtime.urls)
-    signed_json, jwt = await asyncio.to_thread(sign_transcript, unsigned, draft)
+    with work_lane(caller):
+        signed_json, jwt = await SIGNERS.run(sign_transcript, unsigned, draft)
     async with runtime.write() as services:
         transcript = await services.transcripts.store(draft, signed_json, jwt)
     return TranscriptResult(draft, transcript)
