@@ -164,6 +164,17 @@ ROOTS: dict[str, Callable[[], Root]] = {
             ),
         ),
     ),
+    "every reflection readable": lambda: Root(
+        page=paginate(
+            [_credential(n, evidence=[_evidence("é" * n), _evidence("a")]) for n in range(3)],
+            3,
+            None,
+        ),
+        other=_credential(9, evidence=[]),
+    ),
+    "a number among the texts": lambda: Root(
+        page=None, other=_credential(1, evidence=[_evidence("a"), _evidence("b", digest=7)])
+    ),
     "a document as a dict": lambda: Root(
         page=None, other=_credential(1, document={"a": ["é", 1, None]}, valid_from=None)
     ),
