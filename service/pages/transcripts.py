@@ -6,7 +6,6 @@ choice of period); ``.json`` the signed record, ``.png`` a picture with the reco
 which fetches nothing (everything it needs is inline: styles, the QR code as SVG).
 """
 
-import asyncio
 import uuid
 from typing import Annotated, Any
 
@@ -14,6 +13,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from openbadges import FairThreads, work_lane
 from openbadges.baking import bake
 from service.domain.catalogue.badge_art import BadgeArt
 from service.domain.credentials.attestations import attestation_view
@@ -28,6 +28,9 @@ from service.runtime import Runtime
 from service.throttling import caller_address, count_caller
 
 Period = Annotated[str | None, QueryParameter(max_length=30)]
+RENDERERS = FairThreads(2, "insigne-pdfs")
+"""The threads that render PDFs (about 0.2 s of CPU each), apart from the default executor's
+pictures and cards; callers take them in turn, by address as their limit counts them."""
 PDF, PNG = "application/pdf", "image/png"
 
 
@@ -90,13 +93,15 @@ class EarnerTranscriptController(Controller):
     ) -> Response[bytes]:
         """The attestation as one printable page (PDF).
 
-        Rendering one costs about 0.2 s of CPU in a worker thread, so each request counts
-        against the caller's address, as an anonymous API request does.
+        Rendering one costs about 0.2 s of CPU on the renderers' threads (`RENDERERS`), so each
+        request counts against the caller's address, as an anonymous API request does.
         """
-        await count_caller(runtime, "pdf", "too-many-pdfs", None, caller_address(request, runtime))
+        address = caller_address(request, runtime)
+        caller = await count_caller(runtime, "pdf", "too-many-pdfs", None, address)
         result = await transcript_for_earner(runtime, credential_id, token, period)
         html = _attestation(request, runtime, result, for_print=True)
-        pdf = await asyncio.to_thread(render_pdf, html)  # seconds of CPU: off the event loop
+        with work_lane(caller):  # off the event loop, on the renderers' threads
+            pdf = await RENDERERS.run(render_pdf, html)
         return _download(pdf, PDF, result, "pdf")
 
 

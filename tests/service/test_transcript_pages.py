@@ -13,8 +13,10 @@ import httpx
 import pytest
 from openbadgeslib.baking import ITXT_KEYWORD_OB3, extract_png
 
+from service.pages.transcripts import RENDERERS
 from tests.service.conftest import Getter
 from tests.service.factories import completion
+from tests.threads import worker_threads
 
 ROOT = Path(__file__).resolve().parents[2]
 LETTER = "612 x 792 pts (letter)"
@@ -104,6 +106,21 @@ async def test_the_pdf_attestation_is_one_letter_page(
     assert picture.startswith(b"\x89PNG")
     assert "Marie Tremblay" in text
     assert ("Attestation de formation continue" if lang == "fr" else "attestation") in text
+
+
+async def test_a_pdf_is_rendered_on_threads_of_its_own(
+    client: httpx.AsyncClient, earner: dict[str, Any]
+) -> None:
+    """About 0.2 s of CPU each: not in the default executor, where every tenant's pictures and
+    cards would wait behind a flood of them; callers take the renderers in turn."""
+    before = RENDERERS.ran.copy()
+
+    async with worker_threads() as ran:
+        pdf = await client.get(f"{_path(earner['manage'])}/transcript.pdf")
+
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "render_pdf" not in ran
+    assert RENDERERS.ran - before == {"render_pdf": 1}
 
 
 def _read_pdf(path: Path, picture: Path) -> tuple[dict[str, str], bytes, str]:
