@@ -33,6 +33,7 @@ from service.api.input_guard import RefuseUnreadableAddresses
 from service.api.issuer_admin import IssuerAdminController
 from service.api.issuers import IssuerDocumentController
 from service.api.keys import IssuerKeyController
+from service.api.lanes import CallerLanes
 from service.api.lifecycle import CredentialStatusController
 from service.api.observability import MetricsController, error_logger, prometheus_config
 from service.api.openapi import openapi_config
@@ -133,7 +134,11 @@ def create_app(
         dependencies={"runtime": provide_runtime(runtime)},
         lifespan=[lifespan],
         exception_handlers={**EXCEPTION_HANDLERS, **NO_ROUTE_PAGE},
-        middleware=[RefuseUnreadableAddresses(), prometheus_config().middleware],
+        middleware=[
+            RefuseUnreadableAddresses(),
+            CallerLanes(runtime.trusted_proxies),
+            prometheus_config().middleware,
+        ],
         before_request=refuse_unstorable_json,
         after_exception=[error_logger(runtime.settings.debug)],
         logging_config=None,  # the process's logging is service/logs.py's (the CLI applies it)

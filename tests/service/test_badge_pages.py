@@ -18,6 +18,7 @@ from openbadges.baking import extract
 from service.db.tables import CredentialRecord
 from service.domain.catalogue.badge_art import qr_png
 from service.domain.demo import Demo
+from service.domain.portfolios.badge_pages import PICTURES
 from service.runtime import Runtime
 from tests.service.conftest import Getter, revoke
 from tests.service.factories import ANSWERS, completion
@@ -316,19 +317,22 @@ async def test_demo_badge_has_a_designed_image(
     assert Image.open(io.BytesIO(png.content)).size == (512, 512)
 
 
-async def test_badge_pictures_are_drawn_in_a_worker_thread(
+async def test_badge_pictures_are_drawn_on_the_pictures_threads(
     client: httpx.AsyncClient, issued: dict[str, Any]
 ) -> None:
-    """A PNG badge takes about 50 ms to draw: one per design, and designs are per tenant."""
+    """A PNG badge takes about 50 ms to draw: one per design, and designs are per tenant.
+    Not in the event loop, nor in the default executor: on threads callers take in turn."""
     image = path(issued["credential"]["credentialSubject"]["achievement"]["image"]["id"])
+    before = PICTURES.ran.copy()
 
-    async with worker_threads() as drawn:
+    async with worker_threads() as ran:
         png = await client.get(image.replace(".svg", ".png"))
         baked = await client.get(path(issued["url"]) + ".png")
 
     assert png.headers["content-type"] == "image/png"
     assert extract(baked.content) == issued["credential"]
-    assert drawn == ["badge_png", "badge_png"]
+    assert ran == []
+    assert PICTURES.ran - before == {"badge_png": 2}
 
 
 async def test_qr_codes_of_the_link(client: httpx.AsyncClient, issued: dict[str, Any]) -> None:
@@ -342,16 +346,18 @@ async def test_qr_codes_of_the_link(client: httpx.AsyncClient, issued: dict[str,
     assert missing.status_code == 404
 
 
-async def test_a_qr_code_is_drawn_in_a_worker_thread_once(
+async def test_a_qr_code_is_drawn_on_the_pictures_threads_once(
     client: httpx.AsyncClient, issued: dict[str, Any]
 ) -> None:
     """Drawing one takes 4-7 ms: not in the event loop, and not again for the same link."""
-    async with worker_threads() as drawn:
+    before = PICTURES.ran.copy()
+    async with worker_threads() as ran:
         first = await client.get(path(issued["url"]) + "/qr.png")
         again = await client.get(path(issued["url"]) + "/qr.png")
 
     assert first.content == again.content
-    assert drawn == ["qr_png", "qr_png"]  # the second one is the cache's answer
+    assert ran == []
+    assert PICTURES.ran - before == {"qr_png": 2}  # the second one is the cache's answer
     assert qr_png.cache_info().hits >= 1
 
 

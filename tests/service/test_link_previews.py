@@ -7,6 +7,7 @@ import pytest
 
 from service.crawlers import PREVIEW_AGENTS
 from service.domain.demo import Demo
+from service.domain.portfolios.badge_pages import PICTURES
 from tests.service.conftest import Getter
 from tests.service.test_badge_pages import Meta, issue, path
 from tests.threads import worker_threads
@@ -120,14 +121,19 @@ async def test_the_card_is_a_1200_by_630_png(
     assert card.content[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
 
 
-async def test_a_card_is_drawn_in_a_worker_thread(client: httpx.AsyncClient, token: Getter) -> None:
-    """Drawing one takes about 60 ms: in the event loop it would stall every other request."""
+async def test_a_card_is_drawn_on_the_pictures_threads(
+    client: httpx.AsyncClient, token: Getter
+) -> None:
+    """Drawing one takes about 60 ms: in the event loop it would stall every other request,
+    and in the default executor a crawler's many would hold up everyone's."""
     issued = await issue(client, token, external_id="carte-fil")  # a new earner's card
-    async with worker_threads() as drawn:
+    before = PICTURES.ran.copy()
+    async with worker_threads() as ran:
         card = await client.get(path(issued["url"]) + "/card.png")
 
     assert card.status_code == 200
-    assert "preview_card" in drawn
+    assert "preview_card" not in ran
+    assert (PICTURES.ran - before)["preview_card"] == 1
 
 
 async def test_achievement_and_issuer_pages_for_crawlers(

@@ -6,7 +6,6 @@ shown is asked of the visibility policy, never decided here. Nothing in this mod
 page: the HTML faces render these frozen views.
 """
 
-import asyncio
 import json
 import uuid
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openbadges import FairThreads
 from openbadges.baking import bake
 from service.db.tables import (
     AchievementRecord,
@@ -46,12 +46,18 @@ PageStatus = Literal["valid", "revoked", "suspended", "expired"]
 ImageKind = Literal["svg", "png"]
 
 
+PICTURES = FairThreads(2, "insigne-pictures")
+"""The threads that draw badge PNGs, link-preview cards and QR codes (5-60 ms each when not
+kept), apart from the default executor; callers take them in turn (`service.api.lanes`), so a
+crawler's hundreds of cards do not make a visitor's one wait behind them."""
+
+
 async def badge_picture(art: BadgeArt, kind: ImageKind) -> bytes:
-    """The designed badge; a PNG is drawn in a worker thread.
+    """The designed badge; a PNG is drawn on the pictures' threads.
 
     About 50 ms when not kept, and every tenant's designs share the cache. An SVG is text.
     """
-    return await asyncio.to_thread(badge_png, art) if kind == "png" else badge_svg(art)
+    return await PICTURES.run(badge_png, art) if kind == "png" else badge_svg(art)
 
 
 class Withdrawn(NotFound):
@@ -281,12 +287,12 @@ class BadgePages:
     async def card(self, credential_id: uuid.UUID) -> bytes:
         """The 1200×630 link-preview picture of a badge page.
 
-        Drawn in a worker thread: a new one takes about 60 ms, which in the event loop would
-        hold up every other request of the process.
+        Drawn on the pictures' threads: a new one takes about 60 ms, which in the event loop
+        would hold up every other request of the process.
         """
         page = await self.credential(credential_id, Viewer())
         art, earner, issuer = page.achievement.art, page.earner_name, page.issuer.name
-        return await asyncio.to_thread(preview_card, art, earner=earner, issuer=issuer)
+        return await PICTURES.run(preview_card, art, earner=earner, issuer=issuer)
 
     async def qr(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
         """A QR code of the badge's permanent link."""
@@ -296,8 +302,8 @@ class BadgePages:
         if found is None or found == "withdrawn":
             raise NotFound(Said("no-such-credential"))
         url = self._urls.credential(credential_id)
-        # 4-7 ms to draw (then kept): in a worker thread, as a card.
-        return await asyncio.to_thread(qr_png if kind == "png" else qr_svg, url)
+        # 4-7 ms to draw (then kept): on the pictures' threads, as a card.
+        return await PICTURES.run(qr_png if kind == "png" else qr_svg, url)
 
     async def achievement_image(self, slug: str, kind: ImageKind) -> bytes:
         return await badge_picture((await self.achievement(slug)).art, kind)
