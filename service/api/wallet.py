@@ -31,10 +31,8 @@ from service.domain.wallet.oid4vci import (
     authorization_server_metadata,
     issuer_metadata,
 )
-from service.limits import caller_key
 from service.pipelines.wallet import collect_by_presentation
 from service.runtime import Runtime
-from service.throttling import caller_address
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -173,8 +171,7 @@ class VcApiController(Controller):
             async with runtime.write() as services:
                 answer = await services.wallet.exchanges.start(reference)
             return Response(answer, headers=_NO_STORE)
-        caller = caller_key(None, caller_address(request, runtime))
-        answer_bytes = await collect_by_presentation(runtime, reference, presentation, caller)
+        answer_bytes = await collect_by_presentation(runtime, reference, presentation)
         return Response(answer_bytes, media_type="application/json", headers=_NO_STORE)
 
 

@@ -184,10 +184,10 @@ async def _submission(data: FormMultiDict) -> Submission:
 async def _verified(
     request: AnyRequest, runtime: Runtime, submission: Submission, link: str
 ) -> Template:
-    caller = await count_verification(runtime, None, caller_address(request, runtime))
+    await count_verification(runtime, None, caller_address(request, runtime))
     lang: Lang = language(request)
     try:
-        report: Report = await runtime.verifications().verify(submission, lang, caller=caller)
+        report: Report = await runtime.verifications().verify(submission, lang)
     except InvalidInput as error:
         problem = "; ".join(say(p.message, lang) for p in error.problems)
         return verify_page(request, problem=problem, link=link, status_code=422)

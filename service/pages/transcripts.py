@@ -13,7 +13,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from openbadges import FairThreads, work_lane
+from openbadges import FairThreads
 from openbadges.baking import bake
 from service.domain.catalogue.badge_art import BadgeArt
 from service.domain.credentials.attestations import attestation_view
@@ -96,12 +96,10 @@ class EarnerTranscriptController(Controller):
         Rendering one costs about 0.2 s of CPU on the renderers' threads (`RENDERERS`), so each
         request counts against the caller's address, as an anonymous API request does.
         """
-        address = caller_address(request, runtime)
-        caller = await count_caller(runtime, "pdf", "too-many-pdfs", None, address)
+        await count_caller(runtime, "pdf", "too-many-pdfs", None, caller_address(request, runtime))
         result = await transcript_for_earner(runtime, credential_id, token, period)
         html = _attestation(request, runtime, result, for_print=True)
-        with work_lane(caller):  # off the event loop, on the renderers' threads
-            pdf = await RENDERERS.run(render_pdf, html)
+        pdf = await RENDERERS.run(render_pdf, html)  # off the event loop, the caller in turn
         return _download(pdf, PDF, result, "pdf")
 
 

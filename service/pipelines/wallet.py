@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from openbadges import off_the_loop_if_slow, work_lane
+from openbadges import off_the_loop_if_slow
 from service.domain.errors import FieldProblem, InvalidInput
 from service.domain.portfolios.badge_pages import BadgePage
 from service.domain.texts import Said
@@ -22,20 +22,15 @@ async def collect_by_presentation(
     runtime: Runtime,
     reference: str,
     presentation: Any,  # noqa: ANN401 - untrusted JSON, checked by `authenticate`
-    caller: str | None = None,
 ) -> bytes:
-    """The VC-API exchange's second step: the badge, in a presentation, for its proven holder.
-
-    `caller` (its address, as the limits count it) waits for slow checks behind its own only.
-    """
+    """The VC-API exchange's second step: the badge, in a presentation, for its proven holder."""
     async with runtime.read() as services:
         held = await services.wallet.exchanges.pending(reference)
         domain = services.wallet.exchanges.domain
     try:  # no unit of work open while the signature is checked
-        with work_lane(caller):
-            who = await off_the_loop_if_slow(
-                authenticate, presentation, challenge=held.challenge or "", domain=domain
-            )
+        who = await off_the_loop_if_slow(
+            authenticate, presentation, challenge=held.challenge or "", domain=domain
+        )
     except PresentationRefused as refusal:
         raise InvalidInput(
             [
