@@ -39,6 +39,7 @@ __all__ = [
     "INLINE_BYTES",
     "INLINE_STATEMENTS",
     "SLOW_WORKERS",
+    "THREADS",
     "FairThreads",
     "NeedsWorkerThread",
     "leave_the_loop",
@@ -144,6 +145,11 @@ class FairThreads:
         running.add_done_callback(functools.partial(_ended, loop, turns, lane))
         return await asyncio.wrap_future(running)
 
+    def waiting(self) -> int:
+        """How many steps wait for a thread now, in the running event loop."""
+        turns = self._turns.get(asyncio.get_running_loop())
+        return turns.waiting() if turns else 0
+
 
 class _Turns:
     """An event loop's claims on a `FairThreads`' threads: so many at once, handed out by lane.
@@ -190,6 +196,9 @@ class _Turns:
                 turn.set_result(None)
                 self._take(next_lane)
 
+    def waiting(self) -> int:
+        return sum(len(queue) for queue in self._waiting.values())
+
     def _take(self, lane: Hashable) -> None:
         self._free -= 1
         self._running[lane] += 1
@@ -210,12 +219,13 @@ def _ended(
         loop.call_soon_threadsafe(turns.end, lane)
 
 
-_SLOW = FairThreads(SLOW_WORKERS, "openbadges-slow")
+THREADS = FairThreads(SLOW_WORKERS, "openbadges-slow")
+"""The library's own threads, for its slow steps."""
 
-sent_to_threads = _SLOW.ran
+sent_to_threads = THREADS.ran
 """How many steps of each kind (by function name) ran in the library's threads."""
 
 
 async def _in_a_worker_thread(step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """`asyncio.to_thread` on the library's own threads, in the caller's turn."""
-    return await _SLOW.run(step, *args, **kwargs)
+    return await THREADS.run(step, *args, **kwargs)

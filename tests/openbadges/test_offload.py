@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from openbadges import FairThreads, work_lane
-from openbadges.offload import SLOW_WORKERS, off_the_loop_if
+from openbadges.offload import SLOW_WORKERS, THREADS, off_the_loop_if
 
 
 class Steps:
@@ -91,6 +91,19 @@ async def test_a_lane_s_queue_does_not_hold_up_another_lane_s_step() -> None:
         slow.let_go("b0", *(f"a{n}" for n in range(5)))
         assert await asyncio.gather(*flood, other) == ["a0", "a1", "a2", "a3", "a4", "b0"]
     assert slow.started[SLOW_WORKERS + 1 :] == ["a2", "a3", "a4"]  # a lane's, in order
+
+
+async def test_the_steps_waiting_for_a_thread_are_counted() -> None:
+    with steps() as slow:
+        running = [slow.start("lane", f"a{n}") for n in range(SLOW_WORKERS)]
+        await slow.until_started(SLOW_WORKERS)
+        waiting = [slow.start("lane", "b0"), slow.start("other", "c0")]
+        await asyncio.sleep(0)
+
+        assert THREADS.waiting() == 2
+        slow.let_go_all()
+        await asyncio.gather(*running, *waiting)
+        assert THREADS.waiting() == 0
 
 
 async def test_a_cancelled_caller_s_thread_stays_taken_until_its_step_ends() -> None:
