@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
-from service.limits import caller_key, client_address
+from service.limits import Refusal, caller_key, client_address
 from service.runtime import Runtime
 
 
@@ -45,7 +45,7 @@ async def count_caller(
     client_id = principal.client_id if principal else None
     refusal = await runtime.rate_limits.hit_caller(namespace, client_id=client_id, address=address)
     if refusal:
-        raise TooManyAttempts(Said(refused, limit=refusal.limit), refusal.retry_after)
+        raise _over(refused, refusal)
     return caller_key(client_id, address)
 
 
@@ -65,9 +65,7 @@ async def room_for_a_completion(runtime: Runtime, principal: Caller) -> None:
     limits = runtime.rate_limits
     refusal = await limits.full(limits.completions, "completions", principal.client_id)
     if refusal:
-        raise TooManyAttempts(
-            Said("too-many-completions", limit=refusal.limit), refusal.retry_after
-        )
+        raise _over("too-many-completions", refusal)
 
 
 async def count_completions(runtime: Runtime, principal: Caller, count: int) -> None:
@@ -84,9 +82,7 @@ async def count_completions(runtime: Runtime, principal: Caller, count: int) -> 
         )
     refusal = await limits.hit(limits.completions, "completions", principal.client_id, cost=count)
     if refusal:
-        raise TooManyAttempts(
-            Said("too-many-completions", limit=refusal.limit), refusal.retry_after
-        )
+        raise _over("too-many-completions", refusal)
 
 
 @asynccontextmanager
@@ -97,12 +93,10 @@ async def token_attempt(runtime: Runtime, address: str, client_id: str) -> Async
     waits until the tier's window has room, and each tier's window is longer than the last.
     """
     limits = runtime.rate_limits
-    keys = (f"address:{address}", f"client:{client_id}")
+    keys = (caller_key(None, address), caller_key(client_id, address))
     for key in keys:
         if refusal := await limits.hit(limits.token_requests, "token-requests", key):
-            raise TooManyAttempts(
-                Said("too-many-token-requests", limit=refusal.limit), refusal.retry_after
-            )
+            raise _over("too-many-token-requests", refusal)
     async with secret_failures(runtime, address, client_id):
         yield
 
@@ -115,12 +109,17 @@ async def secret_failures(runtime: Runtime, address: str, client_id: str) -> Asy
     the caller waits until the tier's window has room.
     """
     limits = runtime.rate_limits
-    keys = (f"address:{address}", f"client:{client_id}")
+    keys = (caller_key(None, address), caller_key(client_id, address))
     if refusal := await limits.over_failures(keys):
-        raise TooManyAttempts(Said("too-many-failures", limit=refusal.limit), refusal.retry_after)
+        raise _over("too-many-failures", refusal)
     try:
         yield
     except OAuthError as error:
         if error.code == "invalid_client":
             await limits.record_failure(keys)
         raise
+
+
+def _over(message: str, refusal: Refusal) -> TooManyAttempts:
+    """The 429 of a limit with no room left: its `message`, the limit, when to retry."""
+    return TooManyAttempts(Said(message, limit=refusal.limit), refusal.retry_after)
