@@ -39,11 +39,11 @@ async def baked_image(
 ) -> Response[bytes]:
     """The badge picture with the signed credential baked in: extracting it gives it back."""
     async with runtime.read() as services:
-        image = await services.badge_pages.baked(
+        picture = await services.badge_pages.baked(
             credential_id, "png" if suffix == ".png" else "svg"
         )
     return Response(
-        image,
+        await picture.draw(),  # the unit closed: no connection held while it waits its turn
         media_type=_MEDIA[suffix],
         headers={
             "Cache-Control": BAKED_CACHE,

@@ -207,7 +207,7 @@ class PicturesController(Controller):
         """The 1200×630 ``og:image`` of a badge page."""
         async with runtime.read() as services:
             picture = await services.badge_pages.card(credential_id)
-        return _picture(picture, "png")
+        return _picture(await picture.draw(), "png")
 
     @get(
         ["/credentials/{credential_id:uuid}/qr.svg", "/credentials/{credential_id:uuid}/qr.png"],
@@ -222,7 +222,7 @@ class PicturesController(Controller):
         """A QR code of the badge's permanent link (SVG, or PNG for slides)."""
         async with runtime.read() as services:
             picture = await services.badge_pages.qr(credential_id, _kind(request))
-        return _picture(picture, _kind(request))
+        return _picture(await picture.draw(), _kind(request))
 
     @get(
         ["/achievements/{slug:str}/image.svg", "/achievements/{slug:str}/image.png"],
@@ -234,7 +234,7 @@ class PicturesController(Controller):
         """The designed picture of a badge: its track, its level's name and colour."""
         async with runtime.read() as services:
             picture = await services.badge_pages.achievement_image(slug, _kind(request))
-        return _picture(picture, _kind(request))
+        return _picture(await picture.draw(), _kind(request))
 
 
 def _kind(request: AnyRequest) -> Literal["png", "svg"]:

@@ -5,18 +5,22 @@ import time
 import uuid
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
+from openbadges import work_lane
 from service.app import create_app
 from service.db.engine import Database, ReadUnitWrote
 from service.domain.clients.audit import record_event
+from service.domain.portfolios.badge_pages import PICTURES
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
+from tests.openbadges.test_offload import steps
 from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
 from tests.service.factories import completion
 
@@ -167,3 +171,45 @@ def count_statements(database: ScratchDatabase) -> list[str]:
             seen.append(statement)
 
     return seen
+
+
+async def test_a_picture_waiting_for_a_thread_holds_no_connection(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    """Pictures wait their turn on two threads: a flood of them waiting inside read units would
+    hold every connection of the pool, and every tenant's requests would wait for one."""
+    app_settings, pooled = database_for(settings, fresh_database)
+    demo = await load_demo_into(app_settings, pooled)
+    app = create_app(app_settings, database=pooled)
+    secret = demo.client_secret
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL, timeout=60) as client:
+        issued = await client.post(
+            "/api/v1/completions",
+            json=completion("image-en-attente"),
+            headers={"Authorization": f"Bearer {await _token(client, demo.client_id, secret)}"},
+        )
+        assert issued.status_code == 201, issued.text
+        credential = urlsplit(issued.json()["url"]).path
+        achievement = urlsplit(
+            issued.json()["credential"]["credentialSubject"]["achievement"]["image"]["id"]
+        ).path.replace(".svg", ".png")
+        with steps() as busy:
+            with work_lane("busy"):
+                taken = [asyncio.ensure_future(PICTURES.run(busy.step, f"t{n}")) for n in range(2)]
+            await busy.until_started(2)  # both threads of the pictures taken
+            paths = (
+                f"{credential}/card.png",
+                f"{credential}/qr.png",
+                f"{credential}.png",
+                achievement,
+            )
+            waiting = [asyncio.ensure_future(client.get(path)) for path in paths]
+            while PICTURES.waiting() < len(waiting):  # noqa: ASYNC110 - each in its turn's queue
+                await asyncio.sleep(0.005)
+
+            assert pooled.checked_out() == 0
+            busy.let_go_all()
+            answers = await asyncio.gather(*waiting)
+            await asyncio.gather(*taken)
+
+    assert [answer.status_code for answer in answers] == [200] * len(waiting)

@@ -8,7 +8,8 @@ page: the HTML faces render these frozen views.
 
 import json
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -52,12 +53,40 @@ kept), apart from the default executor; callers take them in turn (`service.api.
 crawler's hundreds of cards do not make a visitor's one wait behind them."""
 
 
-async def badge_picture(art: BadgeArt, kind: ImageKind) -> bytes:
-    """The designed badge; a PNG is drawn on the pictures' threads.
+@dataclass(frozen=True)
+class Picture:
+    """A picture as a read unit found it, drawn once the unit is closed (`draw`).
 
-    About 50 ms when not kept, and every tenant's designs share the cache. An SVG is text.
+    It may wait for a turn on the `PICTURES` threads: inside the unit, a flood of pictures
+    waiting their turn would hold every connection of the pool.
     """
-    return await PICTURES.run(badge_png, art) if kind == "png" else badge_svg(art)
+
+    step: Callable[..., bytes]  # draws it, on the pictures' threads
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    is_text: bool = False  # an SVG written as text: no thread
+    credential: Any = None  # the signed credential to bake into it, if any
+
+    async def draw(self) -> bytes:
+        if self.is_text:
+            image = self.step(*self.args, **self.kwargs)
+        else:
+            image = await PICTURES.run(self.step, *self.args, **self.kwargs)
+        # The library bakes the parsed document; its JSON is the one that was signed and stored.
+        return image if self.credential is None else bake(image, self.credential)
+
+
+def badge(art: BadgeArt, kind: ImageKind) -> Picture:
+    """The designed badge: a PNG drawn in about 50 ms when not kept, or an SVG (text).
+
+    Every tenant's designs share the cache.
+    """
+    return Picture(badge_png, (art,)) if kind == "png" else Picture(badge_svg, (art,), is_text=True)
+
+
+async def badge_picture(art: BadgeArt, kind: ImageKind) -> bytes:
+    """The designed badge, drawn (no unit may be open: see `Picture`)."""
+    return await badge(art, kind).draw()
 
 
 class Withdrawn(NotFound):
@@ -270,7 +299,7 @@ class BadgePages:
             )
         return tuple((issuers[key], tuple(views)) for key, views in by_issuer.items() if views)
 
-    async def baked(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
+    async def baked(self, credential_id: uuid.UUID, kind: ImageKind) -> Picture:
         """The badge picture carrying the signed credential (Open Badges baking).
 
         The picture is the designed one: an achievement's own image at another address is
@@ -280,33 +309,30 @@ class BadgePages:
         signed = await self._session.scalar(
             select(CredentialRecord.signed_json).where(CredentialRecord.id == credential_id)
         )
-        image = await badge_picture(page.achievement.art, kind)
-        # The library bakes the parsed document; its JSON is the one that was signed and stored.
-        return bake(image, json.loads(str(signed)))
+        return replace(badge(page.achievement.art, kind), credential=json.loads(str(signed)))
 
-    async def card(self, credential_id: uuid.UUID) -> bytes:
+    async def card(self, credential_id: uuid.UUID) -> Picture:
         """The 1200×630 link-preview picture of a badge page.
 
         Drawn on the pictures' threads: a new one takes about 60 ms, which in the event loop
         would hold up every other request of the process.
         """
         page = await self.credential(credential_id, Viewer())
-        art, earner, issuer = page.achievement.art, page.earner_name, page.issuer.name
-        return await PICTURES.run(preview_card, art, earner=earner, issuer=issuer)
+        names = {"earner": page.earner_name, "issuer": page.issuer.name}
+        return Picture(preview_card, (page.achievement.art,), names)
 
-    async def qr(self, credential_id: uuid.UUID, kind: ImageKind) -> bytes:
-        """A QR code of the badge's permanent link."""
+    async def qr(self, credential_id: uuid.UUID, kind: ImageKind) -> Picture:
+        """A QR code of the badge's permanent link (4-7 ms to draw, then kept)."""
         found = await self._session.scalar(
             select(CredentialRecord.status).where(CredentialRecord.id == credential_id)
         )
         if found is None or found == "withdrawn":
             raise NotFound(Said("no-such-credential"))
         url = self._urls.credential(credential_id)
-        # 4-7 ms to draw (then kept): on the pictures' threads, as a card.
-        return await PICTURES.run(qr_png if kind == "png" else qr_svg, url)
+        return Picture(qr_png if kind == "png" else qr_svg, (url,))
 
-    async def achievement_image(self, slug: str, kind: ImageKind) -> bytes:
-        return await badge_picture((await self.achievement(slug)).art, kind)
+    async def achievement_image(self, slug: str, kind: ImageKind) -> Picture:
+        return badge((await self.achievement(slug)).art, kind)
 
     def _status(self, stored: str, valid_until: datetime | None) -> PageStatus:
         if stored in ("revoked", "suspended"):
