@@ -481,8 +481,8 @@ class Runtime:
 class _OwnDocuments:
     """Own documents for one verification, read straight from the database.
 
-    They share one read unit, opened by `admit` (or at the first own document) and ended by
-    `release` (before any network fetch, and when the verification ends). `admit` reads the
+    Each read is a short read unit, closed at once: what the verification does next (a fetch,
+    a wait for a turn on the library's worker threads) holds no connection. `admit` reads the
     caller's client row and the published epoch of the issuer the badge names, in one
     statement; that issuer's DID document and status lists are then reused as built at that
     epoch (`PublishedDocuments`) or read and kept. So a revocation, a changed key or a
@@ -503,13 +503,16 @@ class _OwnDocuments:
         ref = self._runtime.urls.parse(issuer) if issuer else None
         self._issuer = ref if isinstance(ref, IssuerRef) and ref.is_did_document else None
         slug = self._issuer.slug if self._issuer is not None else None
-        if self._caller is not None and slug is not None:
-            clients = (await self._opened()).clients
-            _, self._epoch = await clients.principal_and_epoch(self._caller, slug)
-        elif self._caller is not None:
-            await (await self._opened()).clients.principal_of_claims(self._caller)
-        elif slug is not None:
-            self._epoch = await (await self._opened()).issuers.published_epoch(slug)
+        try:
+            if self._caller is not None and slug is not None:
+                clients = (await self._opened()).clients
+                _, self._epoch = await clients.principal_and_epoch(self._caller, slug)
+            elif self._caller is not None:
+                await (await self._opened()).clients.principal_of_claims(self._caller)
+            elif slug is not None:
+                self._epoch = await (await self._opened()).issuers.published_epoch(slug)
+        finally:
+            await self.release()
 
     async def resolve(self, url: str) -> JSONObject | None:
         ref = self._runtime.urls.parse(url)
@@ -522,7 +525,10 @@ class _OwnDocuments:
         epoch = self._epoch if self._is_the_issuers(ref) else None
         document = kept.recall(url, epoch) if epoch is not None else None
         if document is None:
-            document = await (await self._opened()).publications.document(ref)
+            try:
+                document = await (await self._opened()).publications.document(ref)
+            finally:
+                await self.release()
             if epoch is not None and self._published_by_the_issuer(document):
                 kept.remember(url, epoch, document)
         if isinstance(ref, IssuerRef) and ref.is_did_document:
@@ -555,6 +561,8 @@ class _OwnDocuments:
             return await (await self._opened()).publications.hosts_issuer(ref.slug)
         except NotFound:
             return False
+        finally:
+            await self.release()
 
     async def release(self) -> None:
         unit, self._unit, self._services = self._unit, None, None

@@ -13,6 +13,9 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from openbadges import work_lane
+from openbadges.keys import generate_key_pair
+from openbadges.offload import SLOW_WORKERS, THREADS
+from openbadges.signing import sign_credential
 from service.app import create_app
 from service.db.engine import Database, ReadUnitWrote
 from service.domain.clients.audit import record_event
@@ -20,6 +23,7 @@ from service.domain.portfolios.badge_pages import PICTURES
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
+from tests.factories import explorer_credential
 from tests.openbadges.test_offload import steps
 from tests.service.conftest import PUBLIC_URL, asgi, database_for, load_demo_into
 from tests.service.factories import completion
@@ -213,3 +217,35 @@ async def test_a_picture_waiting_for_a_thread_holds_no_connection(
             await asyncio.gather(*taken)
 
     assert [answer.status_code for answer in answers] == [200] * len(waiting)
+
+
+async def test_a_verification_waiting_for_a_thread_holds_no_connection(
+    settings: Settings, fresh_database: ScratchDatabase
+) -> None:
+    """A badge off the compiled path waits its turn on the library's two threads: a caller's
+    read unit (its token's client, the issuer's epoch) must not stay open meanwhile."""
+    app_settings, pooled = database_for(settings, fresh_database)
+    demo = await load_demo_into(app_settings, pooled)
+    app = create_app(app_settings, database=pooled)
+    key = generate_key_pair()
+    slow = sign_credential(explorer_credential(key.controller), key)
+    knows = "https://example.org/vocab#knows"
+    slow["evidence"] = [{"@id": f"_:n{i}", knows: [{"@id": "_:n0"}]} for i in range(3)]
+    async with httpx.AsyncClient(transport=asgi(app), base_url=PUBLIC_URL, timeout=60) as client:
+        token = await _token(client, demo.client_id, demo.client_secret)
+        bearer = {"Authorization": f"Bearer {token}"}
+        with steps() as busy:
+            taken = [busy.start("busy", f"t{n}") for n in range(SLOW_WORKERS)]
+            await busy.until_started(SLOW_WORKERS)  # both of the library's threads taken
+            verifying = asyncio.ensure_future(
+                client.post("/api/v1/verifications", json={"credential": slow}, headers=bearer)
+            )
+            while not THREADS.waiting():  # noqa: ASYNC110 - in its turn's queue
+                await asyncio.sleep(0.005)
+
+            assert pooled.checked_out() == 0
+            busy.let_go_all()
+            answer = await verifying
+            await asyncio.gather(*taken)
+
+    assert answer.status_code == 200, answer.text
