@@ -66,7 +66,7 @@ from openbadges.models import (
     format_datetime,
     to_document,
 )
-from openbadges.offload import FairThreads, off_the_loop_if_slow, work_lane
+from openbadges.offload import FairThreads, LaneFull, off_the_loop_if_slow, work_lane
 from openbadges.proofs.jwt import decode_jwt_header, sign_jwt, verify_jwt
 from openbadges.resolver import (
     DocumentResolver,
@@ -124,6 +124,7 @@ __all__ = [
     "KeyPair",
     "KeyResolutionError",
     "KeyType",
+    "LaneFull",
     "Language",
     "OpenBadgeCredential",
     "OpenBadgesError",

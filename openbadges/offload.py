@@ -22,7 +22,9 @@ another caller's one slow document wait behind them all. The caller names itself
 `work_lane` (a service: its client, or the address of an anonymous caller); the threads are
 handed out lane by lane in turn, each lane's steps in the order they came, so one lane's queue
 delays another's next step by at most one step per busy thread. `FairThreads` is that pool:
-the library keeps one, and an application may keep its own for its own slow work.
+the library keeps one, and an application may keep its own for its own slow work. A named
+caller's queue is bounded too (`MOST_WAITING`): past it, its next step is refused at once
+(`LaneFull`) rather than kept waiting, with its request's memory and socket, behind the rest.
 """
 
 import asyncio
@@ -38,9 +40,11 @@ from weakref import WeakKeyDictionary
 __all__ = [
     "INLINE_BYTES",
     "INLINE_STATEMENTS",
+    "MOST_WAITING",
     "SLOW_WORKERS",
     "THREADS",
     "FairThreads",
+    "LaneFull",
     "NeedsWorkerThread",
     "leave_the_loop",
     "off_the_loop_if",
@@ -61,12 +65,23 @@ INLINE_BYTES = 64 * 1024
 SLOW_WORKERS = 2
 """Threads for slow steps: CPU-bound Python, so more would not go faster under the GIL."""
 
+MOST_WAITING = 16
+"""The most steps one named caller may have waiting for a thread; its next one is refused."""
+
 _IN_THE_LOOP: ContextVar[bool] = ContextVar("openbadges_in_the_loop", default=False)
 _LANE: ContextVar[Hashable] = ContextVar("openbadges_lane", default=None)
 
 
 class NeedsWorkerThread(Exception):
     """The step reached work too slow for the event loop."""
+
+
+class LaneFull(Exception):
+    """The caller already has `most` steps waiting for a thread: this one was not queued."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__(f"this caller already has {most} slow steps waiting for a thread")
+        self.most = most
 
 
 def leave_the_loop() -> None:
@@ -117,12 +132,15 @@ class FairThreads:
     """Worker threads for slow steps, handed out in turn to the callers (`work_lane`) waiting.
 
     A free thread goes to the waiting caller with the fewest steps running; a caller's steps
-    start in the order they came. The library has its own (`SLOW_WORKERS` threads, for
+    start in the order they came. A caller named by `work_lane` with `most_waiting` steps
+    already waiting has its next one refused (`LaneFull`); work no caller named (start-up,
+    background jobs) is never refused. The library has its own (`SLOW_WORKERS` threads, for
     canonicalisation); an application may keep others for its own slow work, apart from the
     event loop's default executor.
     """
 
-    def __init__(self, workers: int, name: str) -> None:
+    def __init__(self, workers: int, name: str, most_waiting: int = MOST_WAITING) -> None:
+        self.most_waiting = most_waiting
         self.ran: Counter[str] = Counter()
         """How many steps of each kind (by function name) ran in these threads."""
         self._workers = workers
@@ -130,10 +148,15 @@ class FairThreads:
         self._turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
 
     async def run(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """`step`'s result, from one of the threads, in the caller's turn (with its context)."""
+        """`step`'s result, from one of the threads, in the caller's turn (with its context).
+
+        Raises `LaneFull`, before anything runs, when the caller's queue is full.
+        """
         loop = asyncio.get_running_loop()
         turns = self._turns.get(loop) or self._turns.setdefault(loop, _Turns(self._workers))
         lane = _LANE.get()
+        if lane is not None and turns.waiting_in(lane) >= self.most_waiting:
+            raise LaneFull(self.most_waiting)
         await turns.claim(lane)
         self.ran[getattr(step, "__qualname__", repr(step))] += 1
         try:
@@ -198,6 +221,10 @@ class _Turns:
 
     def waiting(self) -> int:
         return sum(len(queue) for queue in self._waiting.values())
+
+    def waiting_in(self, lane: Hashable) -> int:
+        queue = self._waiting.get(lane)
+        return len(queue) if queue else 0
 
     def _take(self, lane: Hashable) -> None:
         self._free -= 1

@@ -13,6 +13,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from openbadges import LaneFull
 from service.domain.errors import (
     Conflict,
     DomainError,
@@ -21,6 +22,7 @@ from service.domain.errors import (
     NotFound,
     Unauthorized,
 )
+from service.throttling import lane_full
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,11 @@ def _shaped(error: GraphQLError) -> GraphQLError:
         return _copy(error, error.message, "GRAPHQL_VALIDATION_FAILED")
     if isinstance(original, GraphQLError):
         return _shaped(original) if original.extensions else _copy(error, original.message, "")
+    if isinstance(original, LaneFull):  # as a rate limit says it
+        refusal = lane_full(original)
+        shaped = _copy(error, str(refusal), "RATE_LIMITED")
+        shaped.extensions = {**(shaped.extensions or {}), "retryAfter": refusal.retry_after}
+        return shaped
     for kind, code in _CODES.items():
         if isinstance(original, kind):
             return _copy(error, str(original), code)

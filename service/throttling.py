@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
 
+from openbadges import LaneFull
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
 from service.limits import Refusal, caller_key, client_address
@@ -118,6 +119,11 @@ async def secret_failures(runtime: Runtime, address: str, client_id: str) -> Asy
         if error.code == "invalid_client":
             await limits.record_failure(keys)
         raise
+
+
+def lane_full(error: LaneFull) -> TooManyAttempts:
+    """The 429 of a caller whose slow steps already fill its queue for the worker threads."""
+    return TooManyAttempts(Said("too-many-waiting", most=error.most), retry_after=1)
 
 
 def _over(message: str, refusal: Refusal) -> TooManyAttempts:

@@ -22,6 +22,7 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from openbadges import LaneFull
 from service.api.problem_language import title
 from service.domain.errors import (
     Archived,
@@ -42,6 +43,7 @@ from service.domain.portfolios.badge_pages import Withdrawn
 from service.domain.strict_json import plain_message
 from service.domain.texts import Said, say
 from service.negotiation import html_faces, wants_html
+from service.throttling import lane_full
 
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 _FIELD = re.compile(r"field `([^`]+)`")
@@ -281,7 +283,13 @@ class SaidHTTPException(HTTPException):
         self.said = said
 
 
+def _lane_full(request: Request[Any, Any, State], error: LaneFull) -> Response[dict[str, Any]]:
+    """A caller with its queue for the worker threads full: 429, as a rate limit says it."""
+    return _domain(request, lane_full(error))
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    LaneFull: _lane_full,
     DomainError: _domain,
     ValidationException: _validation,
     HTTPException: _http,

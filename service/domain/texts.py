@@ -122,6 +122,12 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "too many token requests ({limit}); retry later",
         "trop de requêtes ({limit}) ; réessayez plus tard",
     ),
+    "too-many-waiting": (
+        "this caller already has {most} slow tasks waiting (other issuers' badges, pictures, "
+        "PDFs, transcripts); retry in a moment",
+        "cet appelant a déjà {most} tâches lentes en attente (badges d'autres émetteurs, images, "
+        "PDF, relevés) ; réessayez dans un instant",
+    ),
     "too-many-failures": (
         "too many failed authentications ({limit}); retry later",
         "trop d'authentifications échouées ({limit}) ; réessayez plus tard",

@@ -11,8 +11,10 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from openbadges import FairThreads, work_lane
-from openbadges.offload import SLOW_WORKERS, THREADS, off_the_loop_if
+import pytest
+
+from openbadges import FairThreads, LaneFull, work_lane
+from openbadges.offload import MOST_WAITING, SLOW_WORKERS, THREADS, off_the_loop_if
 
 
 class Steps:
@@ -104,6 +106,41 @@ async def test_the_steps_waiting_for_a_thread_are_counted() -> None:
         slow.let_go_all()
         await asyncio.gather(*running, *waiting)
         assert THREADS.waiting() == 0
+
+
+async def test_a_caller_with_a_full_queue_is_refused_and_others_are_not() -> None:
+    with steps() as slow:
+        running = [slow.start("flood", f"a{n}") for n in range(SLOW_WORKERS)]
+        await slow.until_started(SLOW_WORKERS)
+        queued = [slow.start("flood", f"q{n}") for n in range(MOST_WAITING)]
+        await asyncio.sleep(0)
+        assert THREADS.waiting() == MOST_WAITING
+
+        refused = slow.start("flood", "refused")
+        other = slow.start("other", "b0")
+        unnamed = asyncio.ensure_future(off_the_loop_if(True, slow.step, "unnamed"))
+        with pytest.raises(LaneFull, match=f"already has {MOST_WAITING} slow steps waiting"):
+            await refused
+        assert THREADS.waiting() == MOST_WAITING + 2  # the other caller's, and work no one named
+
+        slow.let_go_all()
+        await asyncio.gather(*running, *queued, other, unnamed)
+        assert "refused" not in slow.started
+        assert await slow.start("flood", "again") == "again"  # room once its queue drained
+
+
+async def test_an_application_s_pool_keeps_its_own_bound() -> None:
+    own = FairThreads(1, "test-bound", most_waiting=1)
+    gate = threading.Event()
+    with work_lane("caller"):
+        running = asyncio.ensure_future(own.run(gate.wait, 10))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(own.run(len, "ab"))
+        await asyncio.sleep(0)
+        with pytest.raises(LaneFull):
+            await own.run(len, "abc")
+    gate.set()
+    assert (await running, await waiting) == (True, 2)
 
 
 async def test_a_cancelled_caller_s_thread_stays_taken_until_its_step_ends() -> None:

@@ -28,11 +28,12 @@ from openbadges.status import StatusList, status_entry, status_list_credential
 from service.app import create_app
 from service.db.engine import SharedConnectionDatabase
 from service.domain.clock import utc_now
-from service.limits import RateLimits
+from service.limits import RateLimits, caller_key
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.databases import ScratchDatabase
 from tests.factories import explorer_credential
+from tests.openbadges.test_offload import steps
 from tests.service.conftest import PUBLIC_URL, Getter, asgi, revoke
 from tests.service.factories import completion
 from tests.threads import slow_steps
@@ -473,6 +474,47 @@ async def test_one_caller_s_slow_badges_do_not_hold_up_another_caller_s(
     # Each of its steps takes the next free thread: it ends among the first. First come, first
     # served, it ended behind at least half of the flood.
     assert finished.index("other") < flood_size // 2, finished
+
+
+@pytest.mark.settings(trusted_proxies=frozenset({"127.0.0.1"}))
+@pytest.mark.no_sql
+async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_not(
+    client: httpx.AsyncClient,
+) -> None:
+    """Past `MOST_WAITING` slow steps waiting, a caller's next one is refused at once, on every
+    face, as a rate limit says it; another caller's is queued and verified."""
+    flooding, other = "203.0.113.1", "203.0.113.2"
+    badge = {"credential": with_a_clique()}
+    query = "mutation($c: JSON!) { verifyCredential(input: {credential: $c}) { verified } }"
+    with steps() as blocked:
+        lane = caller_key(None, flooding)
+        held = [blocked.start(lane, f"a{n}") for n in range(offload.SLOW_WORKERS)]
+        await blocked.until_started(offload.SLOW_WORKERS)
+        held += [blocked.start(lane, f"q{n}") for n in range(offload.MOST_WAITING)]
+        await asyncio.sleep(0)
+
+        refused = await client.post(
+            "/api/v1/verifications", json=badge, headers={"X-Forwarded-For": flooding}
+        )
+        graphql = await client.post(
+            "/graphql",
+            json={"query": query, "variables": {"c": badge["credential"]}},
+            headers={"X-Forwarded-For": flooding},
+        )
+        queued = asyncio.ensure_future(check(client, badge, **{"X-Forwarded-For": other}))
+        while offload.THREADS.waiting() <= offload.MOST_WAITING:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        blocked.let_go_all()
+        report = await queued
+        await asyncio.gather(*held)
+
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert f"already has {offload.MOST_WAITING} slow tasks waiting" in refused.json()["detail"]
+    (error,) = graphql.json()["errors"]
+    assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 1}
+    assert failed(report) == {"canonicalization"}  # the other caller's badge was verified
 
 
 async def test_jwt_with_a_foreign_jwk_fails_the_issuer_key(
