@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.db.tables import ImageRecord, IssuerRecord
 from service.domain.demo import ISSUER_SLUG, Demo
+from service.domain.portfolios.badge_pages import PICTURES
 from tests.service.conftest import PUBLIC_URL, Getter, MakeClient
 from tests.service.factories import completion
 from tests.threads import worker_threads
@@ -128,13 +129,15 @@ async def test_a_logo_url_is_fetched_once_and_served_from_images(
 
 
 async def test_a_logo_is_checked_in_a_worker_thread(admin: Admin, site: LogoSite) -> None:
+    before = PICTURES.ran["accept_image"]
     async with worker_threads() as ran:
         created = await admin.client.post(
             "/api/v1/issuers", json=_issuer(image=f"{site.base}/logo.svg"), headers=admin.headers
         )
 
     assert created.status_code == 201, created.text
-    assert "accept_image" in ran
+    assert PICTURES.ran["accept_image"] == before + 1  # the pictures' threads, callers in turn
+    assert "accept_image" not in ran
 
 
 async def test_an_svg_logo_is_sanitised_like_an_upload(admin: Admin, site: LogoSite) -> None:
