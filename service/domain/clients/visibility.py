@@ -34,6 +34,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import msgspec
+
 from service.domain.clients.clients import Principal
 
 _READ_SCOPES = frozenset({"credentials:read", "admin"})
@@ -42,8 +44,7 @@ _STATS_SCOPES = frozenset({"portfolio:read", "credentials:read", "admin"})
 _STATUS_SCOPES = frozenset({"credentials:revoke", "admin"})
 
 
-@dataclass(frozen=True)
-class CredentialFacts:
+class CredentialFacts(msgspec.Struct, frozen=True, gc=False):
     """What the policy needs to know about one credential."""
 
     credential_id: uuid.UUID

@@ -37,8 +37,7 @@ from service.domain.texts import Said
 from service.domain.urls import Urls
 
 
-@dataclass(frozen=True)
-class PortfolioCredential:
+class PortfolioCredential(msgspec.Struct, frozen=True, gc=False):
     """A credential as a portfolio lists it (its signed forms are loaded apart)."""
 
     id: uuid.UUID
@@ -60,8 +59,7 @@ class PortfolioCredential:
         return self.issued_at.astimezone(UTC).replace(microsecond=0)
 
 
-@dataclass(frozen=True)
-class Learner:
+class Learner(msgspec.Struct, frozen=True, gc=False):
     """An earner and the credentials the caller may list, newest first.
 
     The name is the one given with the newest of these credentials, those of the caller's own
@@ -73,8 +71,7 @@ class Learner:
     credentials: tuple[PortfolioCredential, ...]
 
 
-@dataclass(frozen=True)
-class SignedForms:
+class SignedForms(msgspec.Struct, frozen=True, gc=False):
     """The signed credential exactly as issued: JSON-LD (its stored UTF-8 bytes) and VC-JWT."""
 
     signed_json: bytes
@@ -92,8 +89,7 @@ class _Validity(msgspec.Struct):
     validUntil: object = None  # noqa: N815 - the VC member's name
 
 
-@dataclass(frozen=True)
-class EvidenceItem:
+class EvidenceItem(msgspec.Struct, frozen=True, gc=False):
     """One answered prompt; ``answer`` is None when the caller may not read it."""
 
     id: uuid.UUID
