@@ -1,9 +1,10 @@
 """Relay cursor connections over lists already loaded (portfolios are read whole, then paged)."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from schema.errors import bad_input
 from schema.ids import cursor, parse_cursor
@@ -55,21 +56,48 @@ async def paginate_built(
     first: int,
     after: str | None,
     build: Callable[[Sequence[R]], Awaitable[list[T]]],
+    selected: Iterable[Selection],
 ) -> Connection[T]:
-    """`paginate`, building only the page's nodes (their relations in one batch each)."""
+    """`paginate`, building only the page's nodes (their relations in one batch each).
+
+    `selected`: the connection's selection (``info.selected_fields``). Nodes are built only
+    when it reads them (``nodes`` or ``edges``), edges only when it reads ``edges``: a count
+    of a competency's badges builds none of them.
+    """
     start = parse_cursor(after) + 1 if after is not None else 0
-    return _connection(await build(items[start : start + first]), start, len(items))
+    page = items[start : start + first]
+    parts = set(_parts(selected))
+    nodes = await build(page) if parts & {"nodes", "edges"} else []
+    return _connection(nodes, start, len(items), size=len(page), has_edges="edges" in parts)
 
 
-def _connection(chosen: Sequence[T], start: int, total: int) -> Connection[T]:
-    edges = [Edge(cursor=cursor(start + n), node=item) for n, item in enumerate(chosen)]
+def _parts(selections: Iterable[Selection]) -> Iterator[str]:
+    """The names of a field's direct subfields, through fragments."""
+    for selection in selections:
+        for child in selection.selections:
+            if isinstance(child, SelectedField):
+                yield child.name
+            else:  # a fragment: its own selections are the field's
+                yield from _parts([child])
+
+
+def _connection(
+    chosen: Sequence[T], start: int, total: int, *, size: int | None = None, has_edges: bool = True
+) -> Connection[T]:
+    """The page `chosen`, `size` items long (when not built), at `start` of `total`."""
+    size = len(chosen) if size is None else size
+    edges = (
+        [Edge(cursor=cursor(start + n), node=item) for n, item in enumerate(chosen)]
+        if has_edges
+        else []
+    )
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=start + len(chosen) < total,
+            has_next_page=start + size < total,
             has_previous_page=start > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursor(start) if size else None,
+            end_cursor=cursor(start + size - 1) if size else None,
         ),
         total_count=total,
         nodes=list(chosen),

@@ -313,7 +313,11 @@ class CoveredAlignment:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Credential]:
         return await paginate_built(
-            self.covering, _size(info, first), after, lambda page: credentials_of(info, page)
+            self.covering,
+            _size(info, first),
+            after,
+            lambda page: credentials_of(info, page),
+            info.selected_fields,
         )
 
 
@@ -349,7 +353,9 @@ class Learner(Node):
         chosen = select_credentials(
             self.view.credentials, filter_of(filter), await self._achievements(info)
         )
-        return await paginate_built(chosen, size, after, lambda page: credentials_of(info, page))
+        return await paginate_built(
+            chosen, size, after, lambda page: credentials_of(info, page), info.selected_fields
+        )
 
     @strawberry.field(
         description="the highest level reached in each track (revoked left out), "

@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schema.ids import cursor
 from service.app import create_app
 from service.db.tables import CredentialRecord, LearnerRecord
 from service.domain.catalogue.achievements import NewAchievement
@@ -120,6 +121,54 @@ async def test_a_portfolio_runs_the_same_few_statements_for_1_10_and_200_credent
     # achievements, issuers: whatever the portfolio's size
     assert counts[1] == counts[10] == counts[200], counts
     assert counts[200] <= 7, counts
+
+
+PAGE = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+COUNTED = f"""query($e: String!) {{ learner(email: $e) {{
+  alignments {{ credentials(first: 1) {{ totalCount }} }}
+  credentials(first: 2, after: $after) {{ {PAGE} }} }} }}"""
+
+
+async def test_a_connection_builds_only_what_its_selection_reads(
+    graphql: Run,
+    client: httpx.AsyncClient,
+    token: Getter,
+    linked_token: str,
+    database: ScratchDatabase,
+) -> None:
+    """A count builds no badge (no achievement or issuer read); edges, through a fragment too,
+    and the page's cursors are those of a page whose nodes were built."""
+    bearer, email = await token(), "pages@exemple.qc.ca"
+    for n in range(4):
+        await issue(client, bearer, f"moodle-page-{n}", learner={"email": email, "name": "Élise"})
+    built = (
+        "fragment built on CredentialConnection { edges { cursor node { id } } }\n"
+        + COUNTED.replace("{ totalCount }", "{ totalCount nodes { id } }").replace(
+            PAGE, PAGE + " ...built"
+        )
+    )
+    answers, counts = [], []
+    for query in (COUNTED, built):
+        for after in (None, cursor(0)):  # from the start, then after the first
+            document = query.replace("$e: String!", "$e: String!, $after: String")
+            with statements(database) as seen:
+                result = await graphql(document, {"e": email, "after": after}, bearer=linked_token)
+            assert result.errors is None, result.errors
+            answers.append(result.data["learner"])  # type: ignore[index]
+            counts.append(len(seen))
+
+    counted, counted_after, full, full_after = answers
+    for only, whole in ((counted, full), (counted_after, full_after)):
+        page = {key: whole["credentials"][key] for key in ("totalCount", "pageInfo")}
+        assert only["credentials"] == page
+        assert page["pageInfo"]["startCursor"] == whole["credentials"]["edges"][0]["cursor"]
+        assert page["pageInfo"]["endCursor"] == whole["credentials"]["edges"][-1]["cursor"]
+    assert full_after["credentials"]["pageInfo"]["hasPreviousPage"] is True
+    assert len(full["credentials"]["edges"]) == 2  # built, though only a fragment reads them
+    assert all(e["node"]["id"] for e in full["credentials"]["edges"])
+    assert len(full["alignments"][0]["credentials"]["nodes"]) == 1
+    # the token's client, the learner and their credentials; no achievement, issuer or text
+    assert counts[0] < counts[2], counts
 
 
 async def test_dates_are_answered_without_reading_the_signed_documents(
