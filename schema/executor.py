@@ -53,6 +53,10 @@ class _Step(NamedTuple):
     field: PlainField
 
 
+# A step as the loop reads it, unpacked at once: key, key cost, kind, attribute, is text, step.
+_Planned = tuple[str, int, int, str, bool, _Step]
+
+
 class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
     """The executor of one operation: its budget, and plain fields completed in place."""
 
@@ -67,7 +71,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         self.middleware_manager = MiddlewareManager(self.budget, *given)
         incremental = self.schema.get_directive("defer") or self.schema.get_directive("stream")
         self._is_fast = self.has_fast_path and not given and incremental is None
-        self._plans: dict[int, tuple[GroupedFieldSet, list[_Step]]] = {}
+        self._plans: dict[int, tuple[GroupedFieldSet, list[_Planned]]] = {}
         self._children: dict[int, tuple[_Step, GroupedFieldSet | None]] = {}
         self._places: dict[int, GraphQLError] = {}  # a refused field's located error, by step
 
@@ -97,46 +101,44 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for step in plan:
-                field = step.field
-                kind = field.kind
+            for key, key_cost, kind, attribute, is_text, step in plan:
                 if kind == NORMAL or budget.spent > budget.most:
                     result = _MISSING
                 elif kind == LEAF:
                     try:
-                        value = getattr(source_value, field.attribute)
+                        value = getattr(source_value, attribute)
                     except Exception:  # the normal path reads it again and reports it
                         value = _MISSING
-                    if type(value) is str and field.is_text:  # most fields: inline
+                    if is_text and type(value) is str:  # most fields: inline
                         length = len(value) if value.isascii() else len(value.encode())
-                        budget.spent += step.key_cost + length
-                        results[step.key] = value
+                        budget.spent += key_cost + length
+                        results[key] = value
                         continue
                     if isinstance(value, GraphQLError):  # a refusal as the field's value
                         self._refused(step, value, parent_type, path)
-                        results[step.key] = None
+                        results[key] = None
                         continue
                     result = _MISSING if value is _MISSING else self._leaf(step, value)
                 elif kind == TYPENAME:
                     result = parent_type.name
-                    budget.spent += step.key_cost + len(result)
+                    budget.spent += key_cost + len(result)
                 else:
                     result = self._composite(step, parent_type, source_value, path)
                     if result is not _MISSING and self.is_awaitable(result):
-                        pending.append(step.key)
+                        pending.append(key)
                 if result is _MISSING:
                     result = self.execute_field(
                         parent_type,
                         source_value,
                         step.details,
-                        Path(path, step.key, parent_type.name),
+                        Path(path, key, parent_type.name),
                         position_context,
                     )
                     if result is Undefined:
                         continue
                     if self.is_awaitable(result):
-                        pending.append(step.key)
-                results[step.key] = result
+                        pending.append(key)
+                results[key] = result
         except Exception:
             if pending:  # settle what siblings started: they may fail too
                 self.settle_in_background([results[key] for key in pending])
@@ -282,13 +284,14 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
             results.update(zip(pending, awaited, strict=True))
         return results
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Step]:
+    def _plan(self, parent_type: GraphQLObjectType, grouped: GroupedFieldSet) -> list[_Planned]:
         """The steps of a grouped field set (graphql-core reuses one per selection and type)."""
         steps = []
         for key, details in grouped.items():
             field = self.schema.get_field(parent_type, details[0].node.name.value)
             kind = plain_field(field) if not details[0].node.arguments else NORMAL_FIELD
-            steps.append(_Step(key, len(key) + FIELD_OVERHEAD, details, kind))
+            step = _Step(key, len(key) + FIELD_OVERHEAD, details, kind)
+            steps.append((key, step.key_cost, kind.kind, kind.attribute, kind.is_text, step))
         self._plans[id(grouped)] = (grouped, steps)  # kept alive: its id is not reused
         return steps
 
