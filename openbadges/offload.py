@@ -35,7 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar, copy_context
 from typing import ParamSpec, TypeVar
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 __all__ = [
     "INLINE_BYTES",
@@ -49,6 +49,7 @@ __all__ = [
     "leave_the_loop",
     "off_the_loop_if",
     "off_the_loop_if_slow",
+    "pools",
     "sent_to_threads",
     "work_lane",
 ]
@@ -77,11 +78,12 @@ class NeedsWorkerThread(Exception):
 
 
 class LaneFull(Exception):
-    """The caller already has `most` steps waiting for a thread: this one was not queued."""
+    """A caller's queue for `pool`'s threads already holds `most` steps: this one is refused."""
 
-    def __init__(self, most: int) -> None:
+    def __init__(self, most: int, pool: str) -> None:
         super().__init__(f"this caller already has {most} slow steps waiting for a thread")
         self.most = most
+        self.pool = pool
 
 
 def leave_the_loop() -> None:
@@ -140,12 +142,14 @@ class FairThreads:
     """
 
     def __init__(self, workers: int, name: str, most_waiting: int = MOST_WAITING) -> None:
+        self.name = name
         self.most_waiting = most_waiting
         self.ran: Counter[str] = Counter()
         """How many steps of each kind (by function name) ran in these threads."""
         self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
         self._turns: WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = WeakKeyDictionary()
+        _POOLS.add(self)
 
     async def run(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`step`'s result, from one of the threads, in the caller's turn (with its context).
@@ -156,7 +160,7 @@ class FairThreads:
         turns = self._turns.get(loop) or self._turns.setdefault(loop, _Turns(self._workers))
         lane = _LANE.get()
         if lane is not None and turns.waiting_in(lane) >= self.most_waiting:
-            raise LaneFull(self.most_waiting)
+            raise LaneFull(self.most_waiting, self.name)
         await turns.claim(lane)
         self.ran[getattr(step, "__qualname__", repr(step))] += 1
         try:
@@ -172,6 +176,14 @@ class FairThreads:
         """How many steps wait for a thread now, in the running event loop."""
         turns = self._turns.get(asyncio.get_running_loop())
         return turns.waiting() if turns else 0
+
+
+_POOLS: "WeakSet[FairThreads]" = WeakSet()
+
+
+def pools() -> list[FairThreads]:
+    """Every pool of this process (the library's, an application's), by name: for metrics."""
+    return sorted(_POOLS, key=lambda pool: pool.name)
 
 
 class _Turns:

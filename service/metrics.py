@@ -20,6 +20,8 @@ class Metrics:
     verifications: Counter
     fetches: Counter
     database_connections: Gauge
+    slow_steps_waiting: Gauge
+    slow_steps_refused: Counter
 
 
 @cache
@@ -42,5 +44,17 @@ def metrics() -> Metrics:
             f"{PREFIX}_database_connections_in_use",
             "Database connections checked out of the pool",
             multiprocess_mode="livesum",
+        ),
+        slow_steps_waiting=Gauge(
+            f"{PREFIX}_slow_steps_waiting",
+            "Slow steps (other issuers' badges, pictures, PDFs, transcripts) waiting for a "
+            "worker thread, by pool",
+            ["pool"],
+            multiprocess_mode="livesum",
+        ),
+        slow_steps_refused=Counter(
+            f"{PREFIX}_slow_steps_refused_total",
+            "Slow steps refused because their caller already had a full queue, by pool",
+            ["pool"],
         ),
     )

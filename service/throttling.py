@@ -17,6 +17,7 @@ from openbadges import LaneFull
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
 from service.limits import Refusal, caller_key, client_address
+from service.metrics import metrics
 from service.runtime import Runtime
 
 
@@ -122,7 +123,8 @@ async def secret_failures(runtime: Runtime, address: str, client_id: str) -> Asy
 
 
 def lane_full(error: LaneFull) -> TooManyAttempts:
-    """The 429 of a caller whose slow steps already fill its queue for the worker threads."""
+    """The 429 of a caller whose slow steps fill its queue for the threads (and its count)."""
+    metrics().slow_steps_refused.labels(error.pool).inc()
     return TooManyAttempts(Said("too-many-waiting", most=error.most), retry_after=1)
 
 

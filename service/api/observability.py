@@ -18,6 +18,7 @@ from litestar.plugins.prometheus import (
 )
 from litestar.types import Message, Scope, Send
 
+from openbadges import offload
 from service.api.errors import is_client_gone
 from service.domain.errors import DomainError
 from service.logs import one_line
@@ -63,8 +64,10 @@ class MetricsController(PrometheusController):
 
     @get(operation_id="Metrics", include_in_schema=False)
     async def get(self, runtime: NamedDependency[Runtime]) -> Response[bytes]:
-        """Prometheus metrics, the database pool's connections in use read now."""
+        """Prometheus metrics; connections in use and slow steps waiting are read now."""
         metrics().database_connections.set(runtime.database.checked_out())
+        for pool in offload.pools():
+            metrics().slow_steps_waiting.labels(pool.name).set(pool.waiting())
         return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 
 from openbadges import FairThreads, LaneFull, work_lane
-from openbadges.offload import MOST_WAITING, SLOW_WORKERS, THREADS, off_the_loop_if
+from openbadges.offload import MOST_WAITING, SLOW_WORKERS, THREADS, off_the_loop_if, pools
 
 
 class Steps:
@@ -137,8 +137,11 @@ async def test_an_application_s_pool_keeps_its_own_bound() -> None:
         await asyncio.sleep(0.05)
         waiting = asyncio.ensure_future(own.run(len, "ab"))
         await asyncio.sleep(0)
-        with pytest.raises(LaneFull):
+        with pytest.raises(LaneFull) as refused:
             await own.run(len, "abc")
+        assert own.waiting() == 1
+    assert refused.value.pool == "test-bound"
+    assert own in pools()  # what a metrics page reads
     gate.set()
     assert (await running, await waiting) == (True, 2)
 

@@ -4,6 +4,7 @@ import asyncio
 import copy
 import io
 import json
+import re
 import threading
 import time
 import uuid
@@ -476,6 +477,13 @@ async def test_one_caller_s_slow_badges_do_not_hold_up_another_caller_s(
     assert finished.index("other") < flood_size // 2, finished
 
 
+def _refused(metrics: str) -> float:
+    found = re.search(
+        r'^insigne_slow_steps_refused_total\{pool="openbadges-slow"\} (\S+)$', metrics, re.M
+    )
+    return float(found.group(1)) if found else 0.0
+
+
 @pytest.mark.settings(trusted_proxies=frozenset({"127.0.0.1"}))
 @pytest.mark.no_sql
 async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_not(
@@ -493,6 +501,7 @@ async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_n
         held += [blocked.start(lane, f"q{n}") for n in range(offload.MOST_WAITING)]
         await asyncio.sleep(0)
 
+        waiting = (await client.get("/metrics")).text
         refused = await client.post(
             "/api/v1/verifications", json=badge, headers={"X-Forwarded-For": flooding}
         )
@@ -507,7 +516,13 @@ async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_n
         blocked.let_go_all()
         report = await queued
         await asyncio.gather(*held)
+    scraped = (await client.get("/metrics")).text
 
+    # What an operator sees: the steps waiting when scraped, and the two refusals since.
+    pool = 'pool="openbadges-slow"'
+    assert f"insigne_slow_steps_waiting{{{pool}}} {float(offload.MOST_WAITING)}" in waiting
+    assert f"insigne_slow_steps_waiting{{{pool}}} 0.0" in scraped
+    assert _refused(scraped) == _refused(waiting) + 2
     assert refused.status_code == 429, refused.text
     assert refused.headers["Retry-After"] == "1"
     assert refused.headers["Content-Type"] == "application/problem+json"
