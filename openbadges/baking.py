@@ -9,7 +9,9 @@ oversized or hostile bytes, reads at most `max_bytes`, and never touches the net
 import base64
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar
 
@@ -31,7 +33,9 @@ __all__ = [
     "decode_itxt_text",
     "detect_image_kind",
     "extract",
+    "ob2_svg_assertions",
     "png_chunks",
+    "svg_scans_kept",
 ]
 
 ImageKind = Literal["png", "svg"]
@@ -50,6 +54,7 @@ OPENBADGES_SVG_NAMESPACE: Final = "https://purl.imsglobal.org/ob/v3p0"
 
 _SVG_ROOT: Final = "{http://www.w3.org/2000/svg}svg"
 _CREDENTIAL_TAG: Final = "{" + OPENBADGES_SVG_NAMESPACE + "}credential"
+_OB2_ASSERTION_TAG: Final = "{http://openbadges.org}assertion"  # OB 2.0 baking
 _NAMESPACE_ATTRIBUTE: Final = f' xmlns:openbadges="{OPENBADGES_SVG_NAMESPACE}"'.encode()
 _JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 # A start tag runs to the first `>` outside a quoted attribute value (XML 1.0 §3.1);
@@ -268,6 +273,8 @@ class _SvgScan:
         self.root_start = -1
         self.root_prefixes: dict[str, str] = {}
         self.credentials: list[_FoundCredential] = []
+        self.ob2_assertions: list[str] = []  # each one's text before any child, or `verify`
+        self._ob2_open: list[tuple[int, str, list[str], list[bool]]] = []  # depth, verify, text
         self._depth = 0
         self._pending_prefixes: dict[str, str] = {}
         self._open: _FoundCredential | None = None
@@ -280,6 +287,10 @@ class _SvgScan:
         self._pending_prefixes[prefix] = uri
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self._ob2_open:
+            self._ob2_open[-1][3][0] = True  # a child: the text before it is the element's
+        if tag == _OB2_ASSERTION_TAG:
+            self._ob2_open.append((self._depth, attrib.get("verify", ""), [], [False]))
         if self._depth == 0:
             self.root_tag, self.root_start = tag, self.byte_index()
             self.root_prefixes = dict(self._pending_prefixes)
@@ -293,17 +304,69 @@ class _SvgScan:
 
     def end(self, _tag: str) -> None:
         self._depth -= 1
+        if self._ob2_open and self._ob2_open[-1][0] == self._depth:
+            _, verify, text, _ = self._ob2_open.pop()
+            self.ob2_assertions.append("".join(text).strip() or verify)
         if self._open is not None and self._depth == self._open_depth:
             self._open.end_tag = self.byte_index()
             self.credentials.append(self._open)
             self._open = None
 
     def data(self, text: str) -> None:
+        if self._ob2_open and not self._ob2_open[-1][3][0]:
+            self._ob2_open[-1][2].append(text)
         if self._open is not None:
             self._open.text.append(text)
 
 
-def _scan_svg(image: bytes) -> _SvgScan:
+_KEPT_SCANS: ContextVar[dict[int, tuple[bytes, "_SvgScan | BakingError"]] | None] = ContextVar(
+    "openbadges_svg_scans", default=None
+)
+
+
+@contextmanager
+def svg_scans_kept() -> Iterator[None]:
+    """An SVG read more than once in this block is parsed once (about 80 ms a MB).
+
+    A verification reads an image's kind, then its OB 2.0 and OB 3.0 payloads; what was kept
+    goes when the block ends.
+    """
+    token = _KEPT_SCANS.set({})
+    try:
+        yield
+    finally:
+        _KEPT_SCANS.reset(token)
+
+
+def ob2_svg_assertions(image: bytes) -> list[str]:
+    """The OB 2.0 assertions baked into an SVG, each one's text (else its ``verify``).
+
+    The element is ``<openbadges:assertion>`` in the namespace http://openbadges.org.
+
+    Raises:
+        BakingError: the image is not a well-formed UTF-8 SVG.
+    """
+    return list(_scan_svg(image).ob2_assertions)
+
+
+def _scan_svg(image: bytes) -> "_SvgScan":
+    kept = _KEPT_SCANS.get()
+    found = kept.get(id(image)) if kept is not None else None
+    if found is not None and found[0] is image:  # held here, so its id is not reused
+        scanned = found[1]
+    else:
+        try:
+            scanned = _scanned_svg(image)
+        except BakingError as error:
+            scanned = error
+        if kept is not None:
+            kept[id(image)] = (image, scanned)
+    if isinstance(scanned, BakingError):
+        raise BakingError(*scanned.args)  # a new one: a kept error raised again keeps frames
+    return scanned
+
+
+def _scanned_svg(image: bytes) -> _SvgScan:
     # No XML 1.0 character is NUL, so a NUL byte means UTF-16/32, which expat would
     # decode despite encoding="utf-8" below and so break the byte offsets used to edit.
     if _XML_START.match(image) is None or b"\0" in image:
@@ -325,7 +388,12 @@ def _scan_svg(image: bytes) -> _SvgScan:
         raise BakingError(f"the XML root is {scan.root_tag!r}, not an SVG <svg> element")
     if scan.encoding is not None and scan.encoding.lower() != "utf-8":
         raise BakingError(f"only UTF-8 SVGs can be baked, not {scan.encoding}")
+    scan.byte_index = _no_index  # the parser goes: only what it found is kept
     return scan
+
+
+def _no_index() -> int:
+    return -1
 
 
 def _start_tag_end(image: bytes, start: int) -> int:

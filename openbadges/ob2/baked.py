@@ -6,15 +6,12 @@ an SVG in an ``<openbadges:assertion>`` element (namespace http://openbadges.org
 or, for a hosted assertion, its ``verify`` attribute.
 """
 
-import defusedxml.ElementTree as SafeElementTree
-
-from openbadges.baking import decode_itxt_text, detect_image_kind, png_chunks
+from openbadges.baking import decode_itxt_text, detect_image_kind, ob2_svg_assertions, png_chunks
 from openbadges.errors import BakingError
 
 __all__ = ["extract_ob2"]
 
 _PNG_KEYWORD = b"openbadges"
-_SVG_TAG = "{http://openbadges.org}assertion"
 
 
 def extract_ob2(image: bytes) -> str | None:
@@ -30,14 +27,7 @@ def extract_ob2(image: bytes) -> str | None:
             if kind == b"iTXt" and data.startswith(_PNG_KEYWORD + b"\0")
         ]
     else:
-        try:
-            root = SafeElementTree.fromstring(image)
-        except SafeElementTree.ParseError as error:
-            raise BakingError(f"malformed SVG: {error}") from None
-        found = [
-            (element.text or "").strip() or element.get("verify", "")
-            for element in root.iter(_SVG_TAG)
-        ]
+        found = ob2_svg_assertions(image)
     if len(found) > 1:
         raise BakingError("the image holds several OB 2.0 assertions")
     return found[0].strip() if found else None

@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from openbadges.baking import detect_image_kind, extract
+from openbadges.baking import detect_image_kind, extract, svg_scans_kept
 from openbadges.canonical import Canonicalized, canonicalize
 from openbadges.contexts import ContextLoader
 from openbadges.errors import (
@@ -138,12 +138,14 @@ async def _verify(
 ) -> VerificationResult:
     # A large text or image (an SVG is parsed as XML) is read in a worker thread.
     is_large = isinstance(data, str | bytes) and len(data) > INLINE_BYTES
-    ob2 = await off_the_loop_if(is_large, as_ob2, data)
+    with svg_scans_kept():  # an SVG is read for OB 2.0, then for OB 3.0: parsed once
+        ob2 = await off_the_loop_if(is_large, as_ob2, data)
+        if ob2 is None:
+            parsed = await off_the_loop_if(is_large, _parse, data)
     if ob2 is not None:  # Open Badges 2.0: hosted, signed or baked (no JSON-LD processing)
         return await verify_ob2(
             ob2, resolver=context.resolver, now=context.now, recipient=recipient
         )
-    parsed = await off_the_loop_if(is_large, _parse, data)
     if isinstance(parsed, Check):
         return VerificationResult(checks=(parsed,))
     form, credential_or_token, origin = parsed
