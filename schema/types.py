@@ -1,9 +1,9 @@
 """The portfolio's GraphQL types, built from the domain's frozen views (never ORM records).
 
-Relations resolve through the request's DataLoaders, so a list of any length costs one
-statement per relation. Unbounded lists are cursor connections; the short ones whose length
-the catalogue bounds (a credential's evidence, a learner's levels, an achievement's
-alignments) are plain lists.
+Relations resolve through the request's batch loaders (`schema.context`), so a list of any
+length costs one statement per relation. Unbounded lists are cursor connections; the short
+ones whose length the catalogue bounds (a credential's evidence, a learner's levels, an
+achievement's alignments) are plain lists.
 """
 
 import asyncio
