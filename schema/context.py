@@ -119,7 +119,7 @@ class BatchLoader(Generic[K, V]):
 
     async def _read_batch(self, keys: list[K], read: "asyncio.Future[None]") -> None:
         try:
-            values = await self._read(keys)
+            found = dict(zip(keys, await self._read(keys), strict=True))
         except Exception as error:  # every call waiting for the batch fails with it
             read.set_exception(error)
             read.exception()  # retrieved here: the callers waiting, if any, raise it
@@ -128,7 +128,7 @@ class BatchLoader(Generic[K, V]):
             read.cancel()
             raise
         else:
-            self._found.update(zip(keys, values, strict=True))
+            self._found.update(found)
             read.set_result(None)
         finally:  # read or not, a later call finds them kept, or reads them again
             for key in keys:

@@ -94,3 +94,13 @@ async def test_what_was_read_is_let_go_and_primed_values_are_kept() -> None:
     assert await loader.load(1) == "v1"
 
     assert reads.batches == [[1], [1]]  # 7 was never read; 1 again after the clear
+
+
+async def test_a_read_that_answers_the_wrong_number_of_values_fails_its_callers() -> None:
+    async def short(keys: list[int]) -> list[str]:
+        return ["only one"]
+
+    loader = BatchLoader(short)
+
+    with pytest.raises(ValueError, match="shorter"):
+        await asyncio.wait_for(loader.load_many([1, 2]), 1)
