@@ -80,7 +80,7 @@ def error_logger(debug: bool) -> Callable[[Exception, Scope], Awaitable[None]]:
     async def log_exception(error: Exception, scope: Scope) -> None:
         path = one_line(scope["path"])
         expected = (
-            isinstance(error, DomainError)
+            isinstance(error, (DomainError, offload.LaneFull))  # LaneFull: a flood's 429
             or (isinstance(error, HTTPException) and error.status_code < 500)
             or is_client_gone(error)
         )

@@ -4,6 +4,7 @@ import asyncio
 import copy
 import io
 import json
+import logging
 import re
 import threading
 import time
@@ -487,7 +488,7 @@ def _refused(metrics: str) -> float:
 @pytest.mark.settings(trusted_proxies=frozenset({"127.0.0.1"}))
 @pytest.mark.no_sql
 async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_not(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Past `MOST_WAITING` slow steps waiting, a caller's next one is refused at once, on every
     face, as a rate limit says it; another caller's is queued and verified."""
@@ -530,6 +531,8 @@ async def test_a_caller_whose_slow_steps_fill_its_queue_gets_429_and_others_do_n
     (error,) = graphql.json()["errors"]
     assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 1}
     assert failed(report) == {"canonicalization"}  # the other caller's badge was verified
+    # A refusal is the caller's flood, not a fault of the service: nothing logged as one.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 async def test_jwt_with_a_foreign_jwk_fails_the_issuer_key(
