@@ -9,7 +9,7 @@ import functools
 import hashlib
 import hmac
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -481,8 +481,8 @@ class Runtime:
 class _OwnDocuments:
     """Own documents for one verification, read straight from the database.
 
-    Each read is a short read unit, closed at once: what the verification does next (a fetch,
-    a wait for a turn on the library's worker threads) holds no connection. `admit` reads the
+    Each read is a read unit of its own, closed at once: what the verification does next (a
+    fetch, a wait for a turn on the library's worker threads) holds no connection. `admit` reads the
     caller's client row and the published epoch of the issuer the badge names, in one
     statement; that issuer's DID document and status lists are then reused as built at that
     epoch (`PublishedDocuments`) or read and kept. So a revocation, a changed key or a
@@ -493,8 +493,6 @@ class _OwnDocuments:
     def __init__(self, runtime: Runtime, caller: TokenClaims | None = None) -> None:
         self._runtime = runtime
         self._caller = caller
-        self._unit: AsyncExitStack | None = None
-        self._services: Services | None = None
         self._hosted: set[str] = set()
         self._issuer: IssuerRef | None = None  # the issuer the badge names, if it is ours
         self._epoch: Epoch | None = None  # its published epoch, read by `admit`
@@ -503,16 +501,16 @@ class _OwnDocuments:
         ref = self._runtime.urls.parse(issuer) if issuer else None
         self._issuer = ref if isinstance(ref, IssuerRef) and ref.is_did_document else None
         slug = self._issuer.slug if self._issuer is not None else None
-        try:
+        if self._caller is None and slug is None:
+            return
+        async with self._runtime.read() as services:
             if self._caller is not None and slug is not None:
-                clients = (await self._opened()).clients
+                clients = services.clients
                 _, self._epoch = await clients.principal_and_epoch(self._caller, slug)
             elif self._caller is not None:
-                await (await self._opened()).clients.principal_of_claims(self._caller)
+                await services.clients.principal_of_claims(self._caller)
             elif slug is not None:
-                self._epoch = await (await self._opened()).issuers.published_epoch(slug)
-        finally:
-            await self.release()
+                self._epoch = await services.issuers.published_epoch(slug)
 
     async def resolve(self, url: str) -> JSONObject | None:
         ref = self._runtime.urls.parse(url)
@@ -525,10 +523,8 @@ class _OwnDocuments:
         epoch = self._epoch if self._is_the_issuers(ref) else None
         document = kept.recall(url, epoch) if epoch is not None else None
         if document is None:
-            try:
-                document = await (await self._opened()).publications.document(ref)
-            finally:
-                await self.release()
+            async with self._runtime.read() as services:
+                document = await services.publications.document(ref)
             if epoch is not None and self._published_by_the_issuer(document):
                 kept.remember(url, epoch, document)
         if isinstance(ref, IssuerRef) and ref.is_did_document:
@@ -558,24 +554,10 @@ class _OwnDocuments:
         if ref.slug in self._hosted:  # its DID document was read in this verification
             return True
         try:
-            return await (await self._opened()).publications.hosts_issuer(ref.slug)
+            async with self._runtime.read() as services:
+                return await services.publications.hosts_issuer(ref.slug)
         except NotFound:
             return False
-        finally:
-            await self.release()
-
-    async def release(self) -> None:
-        unit, self._unit, self._services = self._unit, None, None
-        if unit is not None:
-            await unit.aclose()
-
-    async def _opened(self) -> Services:
-        """The unit's services (lazy: only those publishing and admitting need are built)."""
-        if self._services is None:
-            unit = AsyncExitStack()
-            session = await unit.enter_async_context(self._runtime.database.read())
-            self._unit, self._services = unit, Services(session, self._runtime, None)
-        return self._services
 
 
 def _vault(settings: Settings) -> KeyVault:

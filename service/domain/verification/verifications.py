@@ -81,9 +81,6 @@ class OwnDocuments(Protocol):
         documents it publishes may be read with the caller's client, in one statement.
         """
 
-    async def release(self) -> None:
-        """End the read unit the documents so far came from (before a fetch, and at the end)."""
-
 
 @dataclass(frozen=True)
 class VerificationLimits:
@@ -183,7 +180,6 @@ class ServiceResolver:
     async def _fetch(self, location: str, *, is_gone_read: bool = False) -> JSONObject | str:
         left = self._seconds_left()
         self._budget.spend_fetch()
-        await self._own.release()  # no database connection is held while waiting on a network
         try:
             with anyio.fail_after(left):
                 if is_gone_read:
@@ -268,12 +264,9 @@ class VerificationService:
         self, submission: Submission, language: Language = "en", *, caller: str | None = None
     ) -> Report:
         """The report on `submission`; `caller`'s slow steps wait only behind its own."""
-        try:
-            await self._own.admit(_claimed_issuer(submission))
-            with work_lane(caller):
-                return await self._verify(submission, language)
-        finally:
-            await self._own.release()
+        await self._own.admit(_claimed_issuer(submission))
+        with work_lane(caller):
+            return await self._verify(submission, language)
 
     async def _verify(self, submission: Submission, language: Language) -> Report:
         resolver = ServiceResolver(
