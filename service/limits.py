@@ -48,7 +48,12 @@ class Refusal:
 
 def caller_key(client_id: str | None, address: str) -> str:
     """A caller as its limits count it: its API client when it sent a token, else its address."""
-    return f"client:{client_id}" if client_id is not None else f"address:{address}"
+    return client_key(client_id) if client_id is not None else f"address:{address}"
+
+
+def client_key(client_id: str) -> str:
+    """An API client as its limits count it (`caller_key` with a token)."""
+    return f"client:{client_id}"
 
 
 class RateLimits:

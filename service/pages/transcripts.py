@@ -29,8 +29,8 @@ from service.throttling import caller_address, count_caller
 
 Period = Annotated[str | None, QueryParameter(max_length=30)]
 RENDERERS = FairThreads(2, "insigne-pdfs")
-"""The threads that render PDFs (about 0.2 s of CPU each), apart from the default executor's
-pictures and cards; callers take them in turn, by address as their limit counts them."""
+"""The threads that render PDFs (about 0.2 s of CPU each), apart from the pictures' and every
+other slow work's; callers take them in turn, by address as their limit counts them."""
 PDF, PNG = "application/pdf", "image/png"
 
 

@@ -7,6 +7,7 @@ signature is made in a worker thread: seconds for a record of many badges.
 """
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from openbadges import FairThreads, work_lane
@@ -18,12 +19,13 @@ from service.domain.credentials.transcripts import (
     build_transcript,
     sign_transcript,
 )
+from service.limits import client_key
 from service.runtime import Runtime
 
 SIGNERS = FairThreads(2, "insigne-transcripts")
-"""The threads that sign records, apart from the default executor (pictures, cards, PDFs):
-callers take them in turn, a platform by its API client, an earner by their badge's link, so
-one caller's many records wait behind each other, not in front of everyone else's."""
+"""The threads that sign records, apart from every other slow work's: callers take them in
+turn, a platform by its API client, an earner by their badge's link, so one caller's many
+records wait behind each other, not in front of everyone else's."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ async def transcript_for_learner(
     async with runtime.read(principal) as services:
         chosen = Period.parse(period, runtime.clock().date())
         draft = await services.transcripts.for_learner(learner_id, chosen)
-    return await _signed(runtime, draft, f"client:{principal.client_id}" if principal else None)
+    return await _signed(runtime, draft, client_key(principal.client_id) if principal else None)
 
 
 async def transcript_for_earner(
@@ -57,7 +59,8 @@ async def _signed(runtime: Runtime, draft: TranscriptDraft, caller: str | None) 
         return TranscriptResult(draft, draft.signed)
     # Seconds of CPU for a record of many badges (docs/transcripts.md): off the event loop.
     unsigned = build_transcript(draft, runtime.urls)
-    with work_lane(caller):
+    # The caller named here, else as the request named it (`service.api.lanes`).
+    with work_lane(caller) if caller is not None else nullcontext():
         signed_json, jwt = await SIGNERS.run(sign_transcript, unsigned, draft)
     async with runtime.write() as services:
         transcript = await services.transcripts.store(draft, signed_json, jwt)
