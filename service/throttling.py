@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from openbadges import LaneFull
 from service.domain.errors import FieldProblem, InvalidInput, OAuthError, TooManyAttempts
 from service.domain.texts import Said
-from service.limits import Refusal, caller_key, client_address
+from service.limits import Refusal, TrustedProxies, caller_key, client_address
 from service.metrics import metrics
 from service.runtime import Runtime
 
@@ -30,10 +30,17 @@ class Caller(Protocol):
 
 def caller_address(connection: ASGIConnection[Any, Any, Any, Any], runtime: Runtime) -> str:
     """The caller's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+    return connection_address(connection, runtime.trusted_proxies)
+
+
+def connection_address(
+    connection: ASGIConnection[Any, Any, Any, Any], trusted: TrustedProxies
+) -> str:
+    """`caller_address` for a face that holds the trusted proxies, not the runtime."""
     return client_address(
         connection.client.host if connection.client else None,
         connection.headers.getall("x-forwarded-for", []),
-        runtime.trusted_proxies,
+        trusted,
     )
 
 

@@ -8,13 +8,13 @@ one card wait behind them all. A face that knows more (a verification or a trans
 with a token) names its caller by its API client instead, inside the request.
 """
 
+from litestar.connection import ASGIConnection
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from openbadges import work_lane
-from service.limits import TrustedProxies, caller_key, client_address
-
-_FORWARDED = b"x-forwarded-for"
+from service.limits import TrustedProxies, caller_key
+from service.throttling import connection_address
 
 
 class CallerLanes(ASGIMiddleware):
@@ -24,16 +24,6 @@ class CallerLanes(ASGIMiddleware):
         self._trusted = trusted
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        client = scope.get("client")
-        peer = client[0] if client else None
-        forwarded = (
-            [
-                value.decode("latin-1")
-                for name, value in scope["headers"]
-                if name == b"x-forwarded-for"
-            ]
-            if peer is not None and peer in self._trusted
-            else []
-        )
-        with work_lane(caller_key(None, client_address(peer, forwarded, self._trusted))):
+        address = connection_address(ASGIConnection(scope), self._trusted)
+        with work_lane(caller_key(None, address)):
             await next_app(scope, receive, send)
