@@ -36,7 +36,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.graphql_portfolio import QUERY, READER_SCOPES, _client, _fill, _issue_template, _token
+from bench.graphql_portfolio import (
+    QUERY,
+    READER_SCOPES,
+    api_client,
+    fill_credentials,
+    get_token,
+    issue_template,
+)
 from bench.server import (
     HOST,
     POSTGRES_URL,
@@ -88,7 +95,7 @@ def _load(url: str, tmp: Path) -> tuple[dict[str, str], dict[str, str], str]:
     env = server_env(url, tmp, port)
     insigne(env, "db", "upgrade")
     demo = json.loads(insigne(env, "demo"))
-    reader = _client(env, "Portfolio", READER_SCOPES)
+    reader = api_client(env, "Portfolio", READER_SCOPES)
     with server(env, 1, port, tmp / "load.log") as process:
         base_url = f"http://{HOST}:{port}"
         wait_until_ready(base_url, process)
@@ -97,8 +104,8 @@ def _load(url: str, tmp: Path) -> tuple[dict[str, str], dict[str, str], str]:
             engine = create_async_engine(url)
             try:
                 async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
-                    template = await _issue_template(http, demo["clientId"], demo["clientSecret"])
-                emails = await _fill(engine, template)
+                    template = await issue_template(http, demo["clientId"], demo["clientSecret"])
+                emails = await fill_credentials(engine, template)
             finally:
                 await engine.dispose()
             return emails[100]
@@ -134,7 +141,7 @@ def _instructions(
 
         async def run() -> None:
             async with httpx.AsyncClient(base_url=base_url, timeout=300) as http:
-                token = await _token(http, reader["clientId"], reader["clientSecret"])
+                token = await get_token(http, reader["clientId"], reader["clientSecret"])
                 http.headers["Authorization"] = f"Bearer {token}"
                 body = {"query": QUERY, "variables": {"e": email}}
                 for n in range(WARM_UP + queries):

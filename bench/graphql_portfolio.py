@@ -108,8 +108,8 @@ QUERY = """query($e: String!) { learner(email: $e) {
   } } } }"""
 
 
-async def _issue_template(http: httpx.AsyncClient, client_id: str, secret: str) -> uuid.UUID:
-    token = await _token(http, client_id, secret)
+async def issue_template(http: httpx.AsyncClient, client_id: str, secret: str) -> uuid.UUID:
+    token = await get_token(http, client_id, secret)
     body = {
         "achievement": "leadership-pedagonumerique-1-explorateur",
         "externalId": "bench-template",
@@ -128,7 +128,7 @@ async def _issue_template(http: httpx.AsyncClient, client_id: str, secret: str) 
     return uuid.UUID(response.json()["id"])
 
 
-async def _token(http: httpx.AsyncClient, client_id: str, secret: str) -> str:
+async def get_token(http: httpx.AsyncClient, client_id: str, secret: str) -> str:
     response = await http.post(
         "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
     )
@@ -140,7 +140,7 @@ def _columns(record: Any) -> dict[str, Any]:  # noqa: ANN401 - an ORM record
     return {c.key: getattr(record, c.key) for c in record.__table__.columns}
 
 
-async def _fill(engine: AsyncEngine, template_id: uuid.UUID) -> dict[int, str]:
+async def fill_credentials(engine: AsyncEngine, template_id: uuid.UUID) -> dict[int, str]:
     """Bulk rows: the measured learners (real texts), then filler to TOTAL credentials."""
     async with engine.begin() as conn:
         credential = (
@@ -458,8 +458,8 @@ def main(postgres_url: str, runs: int, rounds: int, wrk_seconds: int) -> None:
         env = server_env(url, Path(tmp), port)
         insigne(env, "db", "upgrade")
         demo = json.loads(insigne(env, "demo"))
-        reader = _client(env, "Portfolio", READER_SCOPES)
-        outsider = _client(env, "Another portfolio", "portfolio:read")
+        reader = api_client(env, "Portfolio", READER_SCOPES)
+        outsider = api_client(env, "Another portfolio", "portfolio:read")
         with server(env, 1, port, log) as process:
             base_url = f"http://{HOST}:{port}"
             try:
@@ -473,7 +473,7 @@ def main(postgres_url: str, runs: int, rounds: int, wrk_seconds: int) -> None:
                 raise
 
 
-def _client(env: dict[str, str], name: str, scopes: str) -> dict[str, str]:
+def api_client(env: dict[str, str], name: str, scopes: str) -> dict[str, str]:
     """An API client of the demo issuer, made with the command line: its id and secret."""
     command = ("clients", "create", "--name", name, "--scope", scopes, "--issuer", ISSUER_SLUG)
     made: dict[str, str] = json.loads(insigne(env, *command))
@@ -508,12 +508,12 @@ async def _run(
             httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=30) as served,
             httpx.AsyncClient(transport=transport, base_url=base_url) as in_process,
         ):
-            template = await _issue_template(served, demo["clientId"], demo["clientSecret"])
+            template = await issue_template(served, demo["clientId"], demo["clientSecret"])
             started = time.perf_counter()
-            emails = await _fill(engine, template)
+            emails = await fill_credentials(engine, template)
             loaded = time.perf_counter() - started
             print(f"{TOTAL} credentials in the database ({loaded:.0f} s to load)")
-            token = await _token(served, reader["clientId"], reader["clientSecret"])
+            token = await get_token(served, reader["clientId"], reader["clientSecret"])
             _authorise(token, served, in_process)
             runtime = Runtime.build(settings, database=database)  # the baseline's own
             try:
@@ -542,7 +542,7 @@ async def _run(
                                 wrk_seconds,
                             )
                         )
-                refusing = await _token(served, outsider["clientId"], outsider["clientSecret"])
+                refusing = await get_token(served, outsider["clientId"], outsider["clientSecret"])
                 _authorise(refusing, served, in_process)
                 print(
                     "full query as a platform holding portfolio:read alone (every reflection "
