@@ -136,8 +136,8 @@ async def test_a_connection_builds_only_what_its_selection_reads(
     linked_token: str,
     database: ScratchDatabase,
 ) -> None:
-    """A count builds no badge (no achievement or issuer read); edges, through a fragment too,
-    and the page's cursors are those of a page whose nodes were built."""
+    """A count builds no badge (so reads no issuer); edges, through a fragment too, and the
+    page's cursors are those of a page whose nodes were built."""
     bearer, email = await token(), "pages@exemple.qc.ca"
     for n in range(4):
         await issue(client, bearer, f"moodle-page-{n}", learner={"email": email, "name": "Élise"})
@@ -167,7 +167,8 @@ async def test_a_connection_builds_only_what_its_selection_reads(
     assert len(full["credentials"]["edges"]) == 2  # built, though only a fragment reads them
     assert all(e["node"]["id"] for e in full["credentials"]["edges"])
     assert len(full["alignments"][0]["credentials"]["nodes"]) == 1
-    # the token's client, the learner and their credentials; no achievement, issuer or text
+    # the token's client, the learner, their credentials and achievements (for the filter and
+    # the competencies); not the badges' issuers, which only a built badge reads
     assert counts[0] < counts[2], counts
 
 
