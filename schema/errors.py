@@ -1,9 +1,10 @@
 """GraphQL errors with a code in ``extensions``; what has no code is masked.
 
 Codes: ``UNAUTHENTICATED``, ``FORBIDDEN``, ``NOT_FOUND``, ``BAD_USER_INPUT``, ``RATE_LIMITED``,
-``QUERY_TOO_COMPLEX``, ``RESPONSE_TOO_LARGE``, ``TIMEOUT``, ``PERSISTED_QUERY_NOT_FOUND``
-(trusted documents), ``GRAPHQL_VALIDATION_FAILED``; anything unexpected becomes
-``INTERNAL_SERVER_ERROR`` with a fixed message, and is logged.
+``SERVICE_UNAVAILABLE`` (the database out of reach for a moment: retry after ``retryAfter``
+seconds), ``QUERY_TOO_COMPLEX``, ``RESPONSE_TOO_LARGE``, ``TIMEOUT``,
+``PERSISTED_QUERY_NOT_FOUND`` (trusted documents), ``GRAPHQL_VALIDATION_FAILED``; anything
+unexpected becomes ``INTERNAL_SERVER_ERROR`` with a fixed message, and is logged.
 """
 
 import logging
@@ -21,6 +22,7 @@ from service.domain.errors import (
     InvalidInput,
     NotFound,
     Unauthorized,
+    Unavailable,
 )
 from service.throttling import lane_full
 
@@ -56,6 +58,11 @@ def _shaped(error: GraphQLError) -> GraphQLError:
         refusal = lane_full(original)
         shaped = _copy(error, str(refusal), "RATE_LIMITED")
         shaped.extensions = {**(shaped.extensions or {}), "retryAfter": refusal.retry_after}
+        return shaped
+    if isinstance(original, Unavailable):
+        log.warning("database unavailable in a GraphQL resolver")
+        shaped = _copy(error, str(original), "SERVICE_UNAVAILABLE")
+        shaped.extensions = {**(shaped.extensions or {}), "retryAfter": original.retry_after}
         return shaped
     for kind, code in _CODES.items():
         if isinstance(original, kind):

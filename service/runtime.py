@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges import ProofMemo
 from openbadges.jsontypes import JSONObject
 from service.db.engine import Database, head_revision
+from service.db.outages import RETRY_AFTER, is_outage
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.admin import AchievementAdministration
 from service.domain.catalogue.images import ImageService
@@ -39,7 +40,7 @@ from service.domain.credentials.publications import Publications
 from service.domain.credentials.registry import CredentialRegistry
 from service.domain.credentials.status_lists import PublishedLists, StatusListService
 from service.domain.credentials.transcripts import TranscriptService
-from service.domain.errors import NotFound
+from service.domain.errors import NotFound, Unavailable
 from service.domain.issuers.admin import IssuerAdministration
 from service.domain.issuers.epochs import Epoch, PublishedDocuments
 from service.domain.issuers.issuers import IssuerService
@@ -50,6 +51,7 @@ from service.domain.issuers.signer import Signer
 from service.domain.portfolios.badge_pages import BadgePages
 from service.domain.portfolios.organisation_stats import StatsService
 from service.domain.portfolios.portfolios import PortfolioService
+from service.domain.texts import Said
 from service.domain.urls import IssuerRef, StatusListRef, TranscriptRef, Urls
 from service.domain.verification.issuer_registries import RegistryEntry, load_registries
 from service.domain.verification.verifications import VerificationLimits, VerificationService
@@ -301,6 +303,25 @@ def build_services(
     return Services(session, runtime, principal, is_operator=is_operator)
 
 
+class _SayingOutages:
+    """Says the database out of reach (`is_outage`) as the domain's `Unavailable`: a 503 to retry.
+
+    Reusable and stateless, so each unit of work enters the same one.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _trace: object
+    ) -> None:
+        if error is not None and is_outage(error):
+            raise Unavailable(Said("database-unavailable"), RETRY_AFTER) from error
+
+
+_OUTAGES = _SayingOutages()
+
+
 @dataclass(frozen=True, kw_only=True)
 class Runtime:
     """What a process holds for its lifetime; nothing in it belongs to one request."""
@@ -362,22 +383,25 @@ class Runtime:
         self, principal: Principal | None = None, *, is_operator: bool = False
     ) -> AsyncIterator[Services]:
         """Services on a read unit: it writes nothing and takes no write lock."""
-        async with self.database.read() as session:
-            yield build_services(session, self, principal, is_operator=is_operator)
+        with _OUTAGES:
+            async with self.database.read() as session:
+                yield build_services(session, self, principal, is_operator=is_operator)
 
     @asynccontextmanager
     async def portfolios(
         self, principal: Principal | None = None
     ) -> AsyncIterator[PortfolioService]:
         """The portfolio reads alone on a read unit: a GraphQL batch needs nothing else."""
-        async with self.database.read() as session:
-            yield PortfolioService(session, principal=principal, urls=self.urls)
+        with _OUTAGES:
+            async with self.database.read() as session:
+                yield PortfolioService(session, principal=principal, urls=self.urls)
 
     @asynccontextmanager
     async def reserve(self, principal: Principal | None = None) -> AsyncIterator[Services]:
         """Services on a reserving unit: reads, and counters taken by one statement each."""
-        async with self.database.reserve() as session:
-            yield build_services(session, self, principal)
+        with _OUTAGES:
+            async with self.database.reserve() as session:
+                yield build_services(session, self, principal)
 
     @asynccontextmanager
     async def reserve_admitting(self, claims: TokenClaims, scope: str) -> AsyncIterator[Services]:
@@ -385,20 +409,22 @@ class Runtime:
 
         Enabled, secret current, still holding `scope`: what a unit of its own read before.
         """
-        async with self.database.reserve() as session:
-            principal = await build_services(session, self, None).clients.principal_of_claims(
-                claims
-            )
-            principal.require(scope)
-            yield build_services(session, self, principal)
+        with _OUTAGES:
+            async with self.database.reserve() as session:
+                principal = await build_services(session, self, None).clients.principal_of_claims(
+                    claims
+                )
+                principal.require(scope)
+                yield build_services(session, self, principal)
 
     @asynccontextmanager
     async def write(
         self, principal: Principal | None = None, *, is_operator: bool = False
     ) -> AsyncIterator[Services]:
         """Services on a write unit: keep it short, and make no network call inside it."""
-        async with self.database.write() as session:
-            yield build_services(session, self, principal, is_operator=is_operator)
+        with _OUTAGES:
+            async with self.database.write() as session:
+                yield build_services(session, self, principal, is_operator=is_operator)
 
     def verifications(self, caller: TokenClaims | None = None) -> VerificationService:
         """The verifier: own documents through short read units, others through the fetcher.

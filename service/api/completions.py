@@ -129,7 +129,7 @@ class CompletionController(Controller):
         request_max_body_size=MAX_BODY_BYTES,
         responses={
             200: ResponseSpec(AwardOut, description="A retry: the badge already issued"),
-            **problems(400, 401, 403, 409, 413, 415, 422, 429),
+            **problems(400, 401, 403, 409, 413, 415, 422, 429, 503),
         },
     )
     async def record(

@@ -36,6 +36,7 @@ from service.domain.errors import (
     OAuthError,
     TooManyAttempts,
     Unauthorized,
+    Unavailable,
     UnreachableDocument,
 )
 from service.domain.messages import Language, pick_language
@@ -58,6 +59,7 @@ _STATUS: dict[type[DomainError], int] = {
     MalformedBody: 400,
     OAuthError: 400,
     TooManyAttempts: 429,
+    Unavailable: 503,
     UnreachableDocument: 422,
 }
 PROBLEM_JSON = "application/problem+json"
@@ -83,7 +85,10 @@ class Problem(msgspec.Struct, omit_defaults=True):
 
 _DESCRIPTIONS = {
     400: "Malformed request (JSON that does not parse, a missing or ill-typed parameter)",
-    503: "Not ready: the database is unreachable or not at the newest migration",
+    503: (
+        "The database cannot be reached for a moment: send the same request again after"
+        " Retry-After seconds (for /ready: unreachable, or not at the newest migration)"
+    ),
     401: "Missing, expired or invalid credentials or token",
     403: "The token lacks the scope this needs",
     404: "No such resource",
@@ -195,7 +200,7 @@ def _domain(request: Request[Any, Any, State], error: DomainError) -> Response[d
         extra = {"error": "invalid_token", **extra}
     if isinstance(error, OAuthError) and error.code == "invalid_client":
         status, headers = 401, {"WWW-Authenticate": 'Basic realm="insigne"'}
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, (TooManyAttempts, Unavailable)):
         headers = {"Retry-After": str(error.retry_after)}
     return problem_response(request, status, error, extra=extra, headers=headers)
 

@@ -20,7 +20,7 @@ from litestar.types import Message, Scope, Send
 
 from openbadges import offload
 from service.api.errors import is_client_gone
-from service.domain.errors import DomainError
+from service.domain.errors import DomainError, Unavailable
 from service.logs import one_line
 from service.metrics import PREFIX, metrics
 from service.runtime import Runtime
@@ -84,7 +84,9 @@ def error_logger(debug: bool) -> Callable[[Exception, Scope], Awaitable[None]]:
             or (isinstance(error, HTTPException) and error.status_code < 500)
             or is_client_gone(error)
         )
-        if not expected:
+        if isinstance(error, Unavailable):  # a restart or a drained pool: retried by the caller
+            log.warning("database unavailable on %s", path)
+        elif not expected:
             log.error("unexpected %s on %s", type(error).__name__, path, exc_info=error)
         elif debug:
             log.debug("%s on %s", type(error).__name__, path, exc_info=error)

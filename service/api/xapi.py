@@ -127,7 +127,7 @@ class XapiStatementController(Controller):
         operation_id="PostXapiStatements",
         status_code=200,
         request_max_body_size=MAX_BODY_BYTES,
-        responses=problems(400, 401, 403, 409, 413, 415, 422, 429),
+        responses=problems(400, 401, 403, 409, 413, 415, 422, 429, 503),
     )
     async def post_statements(
         self,
@@ -157,7 +157,7 @@ class XapiStatementController(Controller):
         operation_id="PutXapiStatement",
         status_code=204,
         request_max_body_size=MAX_BODY_BYTES,
-        responses=problems(400, 401, 403, 409, 413, 415, 422, 429),
+        responses=problems(400, 401, 403, 409, 413, 415, 422, 429, 503),
     )
     async def put_statement(
         self,

@@ -92,6 +92,18 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
+class Unavailable(DomainError):
+    """The database is out of reach for a moment (a restart, a failover, a drained pool).
+
+    The same request may be sent again after `retry_after` seconds: a unit either committed
+    or left nothing, and a completion sent again is recognised (its externalId).
+    """
+
+    def __init__(self, message: Said, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class MalformedBody(DomainError):
     """A body or file that cannot be read as the JSON it should be (400)."""
 

@@ -173,6 +173,10 @@ TEXTS: dict[str, tuple[str, str]] = {  # code: English, French
         "la connexion s'est fermée avant l'arrivée du corps de la requête",
     ),
     "fields-invalid": ("one or more fields are invalid", "un ou plusieurs champs sont invalides"),
+    "database-unavailable": (
+        "the database cannot be reached for a moment; retry shortly",
+        "la base de données est injoignable pour un instant ; réessayez sous peu",
+    ),
     "internal-error": (
         "an internal error occurred; it was logged",
         "une erreur interne est survenue ; elle a été consignée",
