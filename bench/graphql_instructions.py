@@ -19,23 +19,18 @@ minute under callgrind.
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.callgrind import require_tools, under_callgrind, worktree
 from bench.graphql_portfolio import (
     QUERY,
     READER_SCOPES,
@@ -60,13 +55,11 @@ WARM_UP = 5
 
 
 def main(postgres_url: str, against: str, queries: int) -> None:
-    for tool in ("valgrind", "callgrind_control", "git"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is needed (apt-get install valgrind git)")
+    require_tools()
     with (
         tempfile.TemporaryDirectory(prefix="insigne-instructions-") as tmp,
         database(Path(tmp), is_sqlite=False, postgres_url=postgres_url) as url,
-        _worktree(against, Path(tmp) / "against") as other,
+        worktree(against, Path(tmp) / "against") as other,
     ):
         env, reader, email = _load(url, Path(tmp))
         counts = {}
@@ -75,18 +68,6 @@ def main(postgres_url: str, against: str, queries: int) -> None:
             print(f"{name:>20}: {counts[name] / 1e6:8.2f} M instructions per query", flush=True)
         ratio = counts["this tree"] / counts[against]
         print(f"this tree / {against}: {ratio:.3f}x ({queries} full queries of 100 badges each)")
-
-
-@contextlib.contextmanager
-def _worktree(revision: str, path: Path) -> Iterator[Path]:
-    """`revision` checked out at `path` (a detached git worktree), removed on exit."""
-    add = ["git", "worktree", "add", "--detach", "--quiet", str(path), revision]
-    subprocess.run(add, cwd=ROOT, check=True)
-    try:
-        yield path
-    finally:
-        remove = ["git", "worktree", "remove", "--force", str(path)]
-        subprocess.run(remove, cwd=ROOT, check=False)
 
 
 def _load(url: str, tmp: Path) -> tuple[dict[str, str], dict[str, str], str]:
@@ -125,52 +106,30 @@ def _instructions(
     """Instructions `tree`'s server executes for `queries` full portfolio queries."""
     port = free_port()
     served = {**env, "PYTHONPATH": str(tree), "INSIGNE_PUBLIC_URL": f"http://{HOST}:{port}"}
-    out = tmp / f"callgrind.{port}.out"
-    command = [
-        "valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-        sys.executable, "-m", "service", "serve", "--host", HOST, "--port", str(port),
-    ]  # fmt: skip
-    with (tmp / f"serve.{port}.log").open("wb") as log:
-        process = subprocess.Popen(
-            command, env=served, cwd=tree, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    try:
+    command = [sys.executable, "-m", "service", "serve", "--host", HOST, "--port", str(port)]
+    with under_callgrind(command, served, tree, tmp, f"serve.{port}") as counted:
         base_url = f"http://{HOST}:{port}"
-        wait_until_ready(base_url, process, timeout=600)
+        wait_until_ready(base_url, counted.process, timeout=600)
 
         async def run() -> None:
             async with httpx.AsyncClient(base_url=base_url, timeout=300) as http:
                 token = await get_token(http, reader["clientId"], reader["clientSecret"])
                 http.headers["Authorization"] = f"Bearer {token}"
                 body = {"query": QUERY, "variables": {"e": email}}
-                for n in range(WARM_UP + queries):
-                    if n == WARM_UP:
-                        _callgrind(process.pid, "-i", "on")
-                    answer = (await http.post("/graphql", json=body)).json()
-                    if answer.get("errors") or not answer.get("data"):
-                        raise SystemExit(f"the query failed: {str(answer)[:300]}")
-                _callgrind(process.pid, "-i", "off")
-                _callgrind(process.pid, "--dump")
+                for _ in range(WARM_UP):
+                    await _query(http, body)
+                with counted.counting():
+                    for _ in range(queries):
+                        await _query(http, body)
 
         asyncio.run(run())
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(60)
-    time.sleep(0.5)
-    total = sum(_totals(path) for path in tmp.glob(f"callgrind.{port}.out*"))
-    return total // queries
+    return counted.total() // queries
 
 
-def _callgrind(pid: int, *args: str) -> None:
-    subprocess.run(["callgrind_control", *args, str(pid)], check=True, capture_output=True)
-
-
-def _totals(path: Path) -> int:
-    for line in path.read_text(errors="replace").splitlines():
-        if line.startswith("totals:"):
-            return int(line.split()[1])
-    return 0
+async def _query(http: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    answer = (await http.post("/graphql", json=body)).json()
+    if answer.get("errors") or not answer.get("data"):
+        raise SystemExit(f"the query failed: {str(answer)[:300]}")
 
 
 if __name__ == "__main__":
