@@ -101,7 +101,14 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         (_HELD, {"issuer": issuer, "names": key_names[:1]}),  # the same, another length
         (_HELD, {"issuer": issuer, "names": []}),  # an empty IN
         (_HELD, {"issuer": issuer, "names": key_names[::-1]}),  # the first length again
-        (_SUBSCRIBERS, None),  # no parameters, no rows
+        (
+            _SUBSCRIBERS,
+            {
+                "event": "credential.issued",
+                "issuer_slug": demo.issuer,
+                "submitted_by": uuid.uuid4(),
+            },
+        ),  # no rows
         # scalar subqueries: a UUID and a big integer, or NULLs for no such issuer
         (_BY_CLIENT_ID_WITH_EPOCH, {"client_id": demo.client_id, "slug": demo.issuer}),
         (EPOCH_BY_SLUG, {"slug": demo.issuer}),
