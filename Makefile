@@ -61,6 +61,7 @@ bench: .venv/.stamp bench-setup
 	$(RUN) python bench/pages.py
 	$(RUN) python bench/graphql_portfolio.py
 	$(RUN) python bench/batch.py
+	$(RUN) python bench/webhook_subscribers.py
 	$(RUN) python bench/xapi.py
 	$(RUN) python bench/wallet.py
 	$(RUN) python bench/completion_cpu.py --workers --server granian
