@@ -21,7 +21,6 @@ from sqlalchemy.orm import selectinload
 
 from openbadges.dids import controller_document
 from openbadges.keys import (
-    KeyPair,
     KeyType,
     generate_key_pair,
     public_jwk,
@@ -206,10 +205,8 @@ class IssuerService:
             raise NotFound(Said("no-such-issuer"))
         issuer = self._profile(rows[0])
         pairs = {
-            row.key_kind: KeyPair(
-                id=f"{issuer.did}#{row.key_name}",
-                controller=issuer.did,
-                private_key=self._signer.open(row.key_sealed),
+            row.key_kind: self._signer.key_pair(
+                f"{issuer.did}#{row.key_name}", issuer.did, row.key_sealed
             )
             for row in rows
         }

@@ -6,6 +6,7 @@ another replica) takes effect at the next signature. Only decryption is cached, 
 sealed bytes (`KeyVault`), which never change for a key.
 """
 
+import functools
 from dataclasses import dataclass
 
 from openbadges.keys import KeyPair, PrivateKey
@@ -36,6 +37,14 @@ class Signer:
 
     def open(self, sealed: bytes) -> PrivateKey:
         return self._vault.open(sealed)
+
+    def key_pair(self, method: str, controller: str, sealed: bytes) -> KeyPair:
+        """A sealed key as a pair for signing, built (its key checked) once per key."""
+        return self._key_pair(method, controller, bytes(sealed))
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one signer per app; its inputs never change
+    def _key_pair(self, method: str, controller: str, sealed: bytes) -> KeyPair:
+        return KeyPair(id=method, controller=controller, private_key=self.open(sealed))
 
     def seal_bytes(self, secret: bytes) -> bytes:
         return self._vault.seal_bytes(secret)
