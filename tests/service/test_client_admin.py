@@ -1,13 +1,14 @@
 """API clients administered over HTTP: no escalation, secrets shown once, tokens cut at once."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from service.db.tables import AuditEventRecord
+from service.db.tables import AuditEventRecord, ClientRecord
 from service.domain.demo import ISSUER_SLUG
 from tests.service.conftest import Getter, MakeClient
 
@@ -102,6 +103,35 @@ async def test_clients_are_listed_newest_first_by_cursor_pages(
     bad = await client.get("/api/v1/clients", params={"cursor": "pas-un-curseur"}, headers=admin)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_listing_clients_never_reads_other_issuers_clients(
+    client: httpx.AsyncClient, admin: Headers, session: AsyncSession
+) -> None:
+    """An issuer's admin pages through its clients: other tenants' are not even loaded."""
+    now = datetime.now(UTC)
+    for n in range(20):
+        session.add(
+            ClientRecord(
+                client_id=f"ailleurs-{n}", name="Ailleurs", secret_hash="-", scopes=["admin"],
+                issuer_slugs=[f"autre-{n}"], created_at=now,
+            )
+        )  # fmt: skip
+    await session.commit()
+    loaded: list[str] = []
+
+    def _loaded(record: ClientRecord, _context: object) -> None:
+        loaded.append(record.client_id)
+
+    event.listen(ClientRecord, "load", _loaded)
+    try:
+        page = await client.get("/api/v1/clients", headers=admin)
+    finally:
+        event.remove(ClientRecord, "load", _loaded)
+
+    assert page.status_code == 200, page.text
+    assert not [name for name in loaded if name.startswith("ailleurs-")], loaded
+    assert len(page.json()["items"]) == 2  # the demo's platform and the admin itself
 
 
 async def test_an_admin_grants_any_scope_for_its_issuers_only(
