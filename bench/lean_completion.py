@@ -112,10 +112,12 @@ _AUDIT = (
     "INSERT INTO audit_events (id, at, actor, action, subject, detail, issuer)"
     " VALUES ($1, $2, $3, 'credential.issue', $4, $5::jsonb, $6)"
 )
-_SUBSCRIBERS = (
-    "SELECT webhook_endpoints.id, webhook_endpoints.events FROM webhook_endpoints"
+_SUBSCRIBERS = (  # as Insigne narrows it: the event's, the submitter's or the issuer's clients
+    "SELECT webhook_endpoints.id, clients.scopes, clients.issuer_slugs FROM webhook_endpoints"
     " JOIN clients ON clients.id = webhook_endpoints.client_id"
-    " WHERE webhook_endpoints.disabled_at IS NULL"
+    " WHERE webhook_endpoints.disabled_at IS NULL AND clients.disabled_at IS NULL"
+    " AND webhook_endpoints.events ? 'credential.issued'"
+    " AND (clients.id = $1 OR clients.issuer_slugs ? $2)"
 )
 
 
@@ -304,7 +306,8 @@ class LeanCompletions:
                 json.dumps(detail),
                 draft.issuer.issuer.slug,
             )
-            await db.fetch(_SUBSCRIBERS)  # none subscribe in the bench: nothing to deliver
+            # None subscribe in the bench: nothing to deliver.
+            await db.fetch(_SUBSCRIBERS, client["id"], draft.issuer.issuer.slug)
         manage_url = self._urls.manage(draft.credential_id, manage)
         answer = self._answer(
             draft.credential_id, signed.json.decode(), signed.jwt, "active", manage_url
