@@ -76,12 +76,21 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         self._places: dict[int, GraphQLError] = {}  # a refused field's located error, by step
 
     def build_response(self, data: dict[str, Any] | None) -> Any:  # noqa: ANN401 - graphql-core's
-        """The answer; past the budget, one ``RESPONSE_TOO_LARGE`` error and no data."""
+        """The answer; past the budget, one ``RESPONSE_TOO_LARGE`` error and no data.
+
+        The operation's plans and collected fields are let go here: graphql-core's executor is
+        a reference cycle (its async helpers hold its bound methods), so whatever it still
+        holds when the operation ends waits for the garbage collector, and a collection walks
+        every young object (the next answer being built included) while a request waits.
+        """
         if self.budget.exceeded:
             self.collected_errors = CollectedErrors()
             self.collected_errors.add(too_large(self.budget.most), None)
-            return super().build_response(None)
-        return super().build_response(data)
+            data = None
+        response = super().build_response(data)
+        for cache in (self._plans, self._children, self._places, self._relevant_sub_fields):
+            cache.clear()  # emptied, not removed: work settling in the background may refill
+        return response
 
     def execute_fields(  # noqa: C901 - the per-field loop, kept in one frame for speed
         self,
