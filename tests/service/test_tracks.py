@@ -1,11 +1,14 @@
 """Tracks with ordered levels: a level may require the one below it."""
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service.db.tables import IssuerRecord, TrackRecord
 from service.domain.demo import EXPLORER, ISSUER_SLUG
 from service.runtime import Runtime
 from tests.service.conftest import Getter, MakeClient, services
@@ -142,3 +145,40 @@ async def test_another_platforms_lower_level_tells_nothing(
     assert first.status_code == 201
     assert probe.status_code == 422, probe.text
     assert "requires level 1" in probe.json()["errors"][0]["message"]
+
+
+async def test_listing_tracks_never_reads_other_issuers(
+    client: httpx.AsyncClient, admin: dict[str, str], session: AsyncSession
+) -> None:
+    """An issuer's admin lists its tracks: other tenants' tracks and issuers are not loaded."""
+    await _track(client, admin, requires=False)
+    now = datetime.now(UTC)
+    for n in range(10):
+        issuer = IssuerRecord(
+            slug=f"ailleurs-{n}", name="Ailleurs", url="https://ailleurs.exemple",
+            email="info@ailleurs.exemple", created_at=now,
+        )  # fmt: skip
+        session.add(issuer)
+        await session.flush()
+        session.add(
+            TrackRecord(
+                slug=f"piste-ailleurs-{n}", issuer_id=issuer.id, name="Piste",
+                requires_previous_level=False, created_at=now,
+            )
+        )  # fmt: skip
+    await session.commit()
+    loaded: list[str] = []
+
+    def _loaded(record: IssuerRecord | TrackRecord, _context: object) -> None:
+        loaded.append(record.slug)
+
+    for kind in (IssuerRecord, TrackRecord):
+        event.listen(kind, "load", _loaded)
+    try:
+        listed = await client.get("/api/v1/tracks", headers=admin)
+    finally:
+        for kind in (IssuerRecord, TrackRecord):
+            event.remove(kind, "load", _loaded)
+
+    assert [t["slug"] for t in listed.json()] == ["leadership-pedagonumerique"]
+    assert not [slug for slug in loaded if "ailleurs" in slug], loaded
