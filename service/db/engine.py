@@ -178,17 +178,28 @@ class Database:
     ) -> "Database":
         return cls(create_engine(database_url, pool_size=pool_size, max_overflow=max_overflow))
 
+    # Each unit empties its session's ``info`` as it ends: `service.db.direct` keeps the
+    # transaction's connection there, which makes the session a reference cycle, and a cycle
+    # waits for a garbage collection (that walks every young object while a request waits).
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read unit: nothing it does is kept (it ends in a rollback)."""
         async with self._readers() as session:
-            yield session
+            try:
+                yield session
+            finally:
+                session.info.clear()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write unit: committed when the block ends, rolled back when it raises."""
-        async with self._writers() as session, session.begin():
-            yield session
+        async with self._writers() as session:
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                session.info.clear()
 
     @asynccontextmanager
     async def reserve(self) -> AsyncIterator[AsyncSession]:
@@ -203,7 +214,10 @@ class Database:
                 yield session
             return
         async with self._reservers() as session:
-            yield session
+            try:
+                yield session
+            finally:
+                session.info.clear()
 
     async def revision(self) -> str | None:
         async with self.engine.connect() as connection:

@@ -6,7 +6,9 @@ hot paths run, so that an upgrade that changes those internals fails here first.
 """
 
 import contextlib
+import gc
 import uuid
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,7 @@ from sqlalchemy import Executable, bindparam, event, func, insert, select, text
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
 
 from service.db.direct import execute
 from service.db.engine import Database, ReadUnitWrote
@@ -269,3 +272,25 @@ async def test_a_connection_lost_mid_unit_is_dropped_from_the_pool(
     async with database.read() as session:
         assert (await execute(session, _BACKEND)).scalar() not in (None, victim)
     assert database.checked_out() == 0
+
+
+@pytest.mark.parametrize("unit", ["read", "write", "reserve"])
+async def test_a_unit_s_session_is_freed_when_it_ends_not_left_to_the_collector(
+    settings: Settings, fresh_database: ScratchDatabase, unit: str
+) -> None:
+    """The connection kept beside the transaction (`session.info`) made the session a cycle:
+    two units per completion and six per portfolio query left it all for a collection."""
+    database, demo = await _demo(settings, fresh_database)
+
+    async def one_unit() -> weakref.ref[Session]:
+        async with getattr(database, unit)() as session:
+            await execute(session, _BY_CLIENT_ID, {"client_id": demo.client_id})
+            return weakref.ref(session.sync_session)
+
+    gc.collect()
+    gc.disable()
+    try:
+        left = (await one_unit())()
+    finally:
+        gc.enable()
+    assert left is None, [type(holder) for holder in gc.get_referrers(left)]
