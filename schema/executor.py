@@ -18,6 +18,7 @@ only reads; with @defer or @stream in the schema, or any middleware, every field
 normal path.
 """
 
+import weakref
 from collections.abc import Awaitable, Sequence
 from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
@@ -27,6 +28,7 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import CollectedErrors, to_nodes
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.budget import ERROR_SIZE, FIELD_OVERHEAD, ResponseBudget, size, too_large
@@ -57,6 +59,11 @@ class _Step(NamedTuple):
 _Planned = tuple[str, int, int, str, bool, _Step]
 
 
+def _gathered_with_cancel(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:
+    """graphql-core's ``gather_async_work``, which needs nothing of its executor."""
+    return gather_with_cancel(*values)
+
+
 class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
     """The executor of one operation: its budget, and plain fields completed in place."""
 
@@ -71,26 +78,26 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         self.middleware_manager = MiddlewareManager(self.budget, *given)
         incremental = self.schema.get_directive("defer") or self.schema.get_directive("stream")
         self._is_fast = self.has_fast_path and not given and incremental is None
+        # graphql-core's helpers are its bound methods: the executor would be a reference cycle
+        # (with the request's context and loaders) left for the garbage collector.
+        executor = weakref.ref(self)
+
+        def track(values: Sequence[Any]) -> None:
+            if (alive := executor()) is not None:  # alive while any of its work runs
+                alive.track_async_work(values)
+
+        self.async_helpers = GraphQLResolveInfoHelpers(gather=_gathered_with_cancel, track=track)
         self._plans: dict[int, tuple[GroupedFieldSet, list[_Planned]]] = {}
         self._children: dict[int, tuple[_Step, GroupedFieldSet | None]] = {}
         self._places: dict[int, GraphQLError] = {}  # a refused field's located error, by step
 
     def build_response(self, data: dict[str, Any] | None) -> Any:  # noqa: ANN401 - graphql-core's
-        """The answer; past the budget, one ``RESPONSE_TOO_LARGE`` error and no data.
-
-        The operation's plans and collected fields are let go here: graphql-core's executor is
-        a reference cycle (its async helpers hold its bound methods), so whatever it still
-        holds when the operation ends waits for the garbage collector, and a collection walks
-        every young object (the next answer being built included) while a request waits.
-        """
+        """The answer; past the budget, one ``RESPONSE_TOO_LARGE`` error and no data."""
         if self.budget.exceeded:
             self.collected_errors = CollectedErrors()
             self.collected_errors.add(too_large(self.budget.most), None)
-            data = None
-        response = super().build_response(data)
-        for cache in (self._plans, self._children, self._places, self._relevant_sub_fields):
-            cache.clear()  # emptied, not removed: work settling in the background may refill
-        return response
+            return super().build_response(None)
+        return super().build_response(data)
 
     def execute_fields(  # noqa: C901 - the per-field loop, kept in one frame for speed
         self,
