@@ -2,8 +2,9 @@
 
 Which keys are active is never cached here: `IssuerService.signing_keys` reads it in the
 unit of work that signs, so a rotation or compromise made by another process (the CLI,
-another replica) takes effect at the next signature. Only decryption is cached, by the
-sealed bytes (`KeyVault`), which never change for a key.
+another replica) takes effect at the next signature. Only what is made from a key's sealed
+bytes, which never change for a key, is cached by them: its decryption (`KeyVault`) and the
+key pair built from it.
 """
 
 import functools
