@@ -142,7 +142,7 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
             stack.enter_context(_insigne(env, tmp, ports["insigne"], 1, args.server)),
             stack.enter_context(_lean(env, tmp, ports["lean"])),
         ]
-        token = _token(targets[0].base_url, demo)
+        token = platform_token(targets[0].base_url, demo)
         for target in targets:  # the first completion starts the status list; warm both
             _warm(target, token)
         results = _interleaved(targets, token, name, args)
@@ -229,12 +229,14 @@ def _ready(target: Target, log: Path, path: str = "/ready") -> None:
     raise SystemExit(f"{target.name} was not ready")
 
 
-def _token(base_url: str, demo: dict[str, str]) -> str:
+def platform_token(base_url: str, demo: dict[str, str], timeout: float = 5.0) -> str:
+    """A bearer token for the demo platform, from the server at `base_url`."""
     response = httpx.post(
         base_url + "/oauth/token",
         data={"grant_type": "client_credentials"},
         auth=(demo["clientId"], demo["clientSecret"]),
         trust_env=False,
+        timeout=timeout,
     )
     response.raise_for_status()
     return str(response.json()["access_token"])

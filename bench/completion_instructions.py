@@ -29,6 +29,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.callgrind import Counted, require_tools, under_callgrind, worktree
+from bench.completion_cpu import platform_token
 from bench.server import HOST, POSTGRES_URL, ROOT, database, free_port, insigne, server_env
 from tests.service.factories import completion
 
@@ -53,7 +54,7 @@ def main(postgres_url: str, against: str | None, completions: int) -> None:
         for name, tree in trees.items():
             with _insigne(tree, env, Path(tmp)) as (counted, base_url):
                 # A token is for the address that issued it; the lean baseline takes the last.
-                token, issued_by = _token(base_url, demo), base_url
+                token, issued_by = platform_token(base_url, demo, timeout=300), base_url
                 _send(counted, base_url, token, completions)
             counts[name] = counted.total() // completions
             _print(name, counts[name])
@@ -119,18 +120,6 @@ def _send(counted: Counted, base_url: str, token: str, completions: int) -> None
         with counted.counting():
             for n in range(completions):
                 _complete(http, token, f"counted-{run}-{n}")
-
-
-def _token(base_url: str, demo: dict[str, str]) -> str:
-    response = httpx.post(
-        base_url + "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(demo["clientId"], demo["clientSecret"]),
-        trust_env=False,
-        timeout=300,
-    )
-    response.raise_for_status()
-    return str(response.json()["access_token"])
 
 
 def _complete(http: httpx.Client, token: str, external_id: str) -> None:

@@ -48,9 +48,9 @@ from bench.completion_cpu import (
     Sample,
     Target,
     _insigne,
-    _token,
     _warm,
     _wrk,
+    platform_token,
     sample,
     started,
 )
@@ -123,7 +123,7 @@ def _bench(tmp: Path, url: str, args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         ours = stack.enter_context(_insigne(env, tmp, port, args.workers, args.server))
         dcc = stack.enter_context(_dcc(args.dcc_dir, tmp, free_port()))
-        token = _token(ours.base_url, demo)
+        token = platform_token(ours.base_url, demo)
         _warm(ours, token)
         body = _unsigned(_issued(ours, token))
         _check_signed(dcc, body, tmp)
