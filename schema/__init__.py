@@ -17,7 +17,7 @@ from litestar.di import Provide
 from strawberry.litestar import make_graphql_controller
 from strawberry.types import ExecutionContext
 
-from schema.context import Context, ReleaseLoaders, get_context
+from schema.context import Context, get_context
 from schema.errors import ErrorCodes
 from schema.executor import executor_class
 from schema.graphiql import ROUTES as GRAPHIQL_ROUTES
@@ -48,7 +48,7 @@ def build_schema(settings: GraphQLSettings, *, has_fast_path: bool = True) -> st
         query=Query,
         mutation=Mutation,
         types=[Learner, Credential, Achievement, Issuer],
-        extensions=[guard_factory(settings), ErrorCodes, ReleaseLoaders],
+        extensions=[guard_factory(settings), ErrorCodes],
         execution_context_class=executor_class(
             settings.max_response_bytes, has_fast_path=has_fast_path
         ),

@@ -8,14 +8,13 @@ holds at once (a database on a single connection, as in tests, serves one at a t
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.types import Scope
-from strawberry.extensions import SchemaExtension
 from strawberry.litestar import BaseContext
 
 from service.domain.catalogue.achievements import Achievement
@@ -145,17 +144,6 @@ class Loaders:
         self.achievements: BatchLoader[uuid.UUID, Achievement | None] = self._loader(_achievements)
         self.issuers: BatchLoader[uuid.UUID, IssuerProfile | None] = self._loader(_issuers)
 
-    def release(self) -> None:
-        """Let go of everything loaded, once the answer is built.
-
-        graphql-core's execution context is a reference cycle and holds this request's
-        context: without this, the rows read (reflections among them) would stay in memory
-        until a garbage collection, and each portfolio would leave a collection's worth of
-        garbage.
-        """
-        for loader in (self.signed_forms, self.evidence, self.achievements, self.issuers):
-            loader.clear()
-
     def _loader(
         self,
         batch: Callable[[PortfolioService, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, V]]],
@@ -195,16 +183,6 @@ class Context(BaseContext, kw_only=True):
     @property
     def settings(self) -> GraphQLSettings:
         return self.reader.runtime.settings.graphql
-
-
-class ReleaseLoaders(SchemaExtension):
-    """Each operation's loaders let go of what they read when the operation ends."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context.context
-        if isinstance(context, Context):
-            context.loaders.release()
 
 
 async def get_context(
