@@ -20,6 +20,10 @@ _NONCE_BYTES = 12
 _ASSOCIATED_DATA = b"insigne:issuer-key:v1"
 _SECRET_DATA = b"insigne:secret:v1"  # other secrets kept at rest (webhook signing secrets)
 
+KEYS_KEPT = 4096
+"""Sealed keys kept opened (an RSA key takes milliseconds to load): every issuer's active
+keys, so that one tenant's many issuers never push another's out (a few KB each)."""
+
 KeySource = Callable[[], Sequence[bytes]]
 """Reads the current key ring (newest first) from where the KEK is kept."""
 
@@ -49,7 +53,7 @@ class KeyVault:
         """Decrypt a sealed key (cached: loading an RSA key costs milliseconds)."""
         return self._open(bytes(sealed))
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - one vault per app; sealed keys are immutable
+    @functools.lru_cache(maxsize=KEYS_KEPT)  # noqa: B019 - one vault per app; sealed keys never change
     def _open(self, sealed: bytes) -> PrivateKey:
         der = self._decrypt(sealed, _ASSOCIATED_DATA)
         return serialization.load_der_private_key(der, password=None)  # type: ignore[return-value]

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from openbadges.keys import KeyPair, PrivateKey
-from service.domain.issuers.keyvault import KeyVault
+from service.domain.issuers.keyvault import KEYS_KEPT, KeyVault
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Signer:
         """A sealed key as a pair for signing, built (its key checked) once per key."""
         return self._key_pair(method, controller, bytes(sealed))
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019 - one signer per app; its inputs never change
+    @functools.lru_cache(maxsize=KEYS_KEPT)  # noqa: B019 - one signer per app; inputs never change
     def _key_pair(self, method: str, controller: str, sealed: bytes) -> KeyPair:
         return KeyPair(id=method, controller=controller, private_key=self.open(sealed))
 
