@@ -47,6 +47,7 @@ class _Compiled:
     metadata: SimpleResultMetaData | None = None  # its rows' keys and processors, once known
     expanding: tuple[str, ...] = ()  # parameters given as lists, for ``IN``
     expanded: dict[tuple[int, ...], "_Expanded"] = field(default_factory=dict)  # by lengths
+    binds: "_Binds | None" = None  # how each argument is made, when no list is expanded
 
     def rows(self, dialect: Any, attributes: Sequence[Any]) -> SimpleResultMetaData:  # noqa: ANN401
         """The rows' metadata: processors chosen by column type and the type the server sent."""
@@ -71,6 +72,10 @@ class _Expanded:
     processors: Mapping[str, Any]
     names: Mapping[str, Sequence[str]]  # a list parameter's name → its values' names
 
+
+# Each positional argument: the given parameter it reads (None: a value the statement holds,
+# processed once) and its type's processor (None: as given).
+_Binds = tuple[tuple[str | None, Any, Any], ...]
 
 _KEPT = "insigne_direct_connection"
 _NO_ROWS = SimpleResultMetaData([])
@@ -176,7 +181,34 @@ def _compile(
     ):
         return None
     expanding = tuple(sorted(parameter.key for parameter in compiled.post_compile_params))
-    return _Compiled(compiled.string, compiled, compiled.positiontup or (), expanding=expanding)
+    order = compiled.positiontup or ()
+    binds = None if expanding else _binds(compiled, order, keys)
+    return _Compiled(compiled.string, compiled, order, expanding=expanding, binds=binds)
+
+
+def _binds(compiled: SQLCompiler, order: Sequence[str], keys: tuple[str, ...]) -> _Binds | None:
+    """How `_bound` makes each argument without ``construct_params``, or None when it must.
+
+    ``construct_params`` walks every bind parameter on each call: a given value by the bind's
+    key or name, else the statement's own (a literal). For a statement compiled for these
+    parameter names, which argument reads which is known once. Left to ``construct_params``:
+    a missing required value (its error), a computed value (``callable_``), collected
+    parameters.
+    """
+    if compiled._collected_params:
+        return None
+    processors: Mapping[str, Any] = compiled._bind_processors
+    made: list[tuple[str | None, Any, Any]] = []
+    for name in order:
+        bind = compiled.binds[name]
+        processor = processors.get(name)
+        if bind.key in keys or name in keys:
+            made.append((bind.key if bind.key in keys else name, None, processor))
+        elif bind.required or bind.callable:
+            return None
+        else:
+            made.append((None, processor(bind.value) if processor else bind.value, None))
+    return tuple(made)
 
 
 def _needs_the_orm(statement: Executable) -> bool:
@@ -197,7 +229,16 @@ def _bound(compiled: _Compiled, values: Parameters) -> tuple[str, list[Any]]:
 
     Literal binds are filled in, and a list parameter (``IN``) gets one placeholder per value,
     as SQLAlchemy's execution does it; the SQL for lists of the same lengths is made once.
+    Without lists, each argument is made as `_binds` planned it.
     """
+    if compiled.binds is not None:
+        try:
+            return compiled.sql, [
+                held if key is None else processor(values[key]) if processor else values[key]
+                for key, held, processor in compiled.binds
+            ]
+        except KeyError:  # a row of an executemany without a name the first row has
+            pass
     form = compiled.compiled
     parameters = form.construct_params(dict(values), escape_names=False)
     processors: Mapping[str, Any] = form._bind_processors

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Executable, bindparam, event, func, insert, select, text
+from sqlalchemy import JSON, Executable, bindparam, event, func, insert, literal, select, text
 from sqlalchemy.engine import Connection, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -50,6 +50,16 @@ _AUDIT = table_of(AuditEventRecord)
 _INSERT_AUDIT = insert(_AUDIT)
 _AUDIT_BY_ID = select(_AUDIT).where(_AUDIT.c.id == bindparam("id"))
 _CLIENT_ENTITY = select(ClientRecord).where(ClientRecord.client_id == bindparam("client_id"))
+# Values the statement holds beside the given one: a text, a JSON document, a date.
+_WITH_LITERALS = select(
+    ClientRecord.client_id,
+    literal({"clé": ["élan", 1]}, JSON),
+    literal(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+).where(
+    ClientRecord.client_id == bindparam("client_id"),
+    ClientRecord.name != "personne",
+    ClientRecord.secret_generation >= 0,
+)
 
 
 async def _demo(settings: Settings, scratch: ScratchDatabase) -> tuple[Database, Any]:
@@ -116,6 +126,7 @@ async def test_rows_match_sqlalchemys_for_the_hot_statements(
         (_BY_CLIENT_ID_WITH_EPOCH, {"client_id": demo.client_id, "slug": demo.issuer}),
         (EPOCH_BY_SLUG, {"slug": demo.issuer}),
         (EPOCH_BY_SLUG, {"slug": "personne"}),
+        (_WITH_LITERALS, {"client_id": demo.client_id}),
     ]
     cases += await _portfolio_reads(settings, fresh_database, demo)
     for statement, parameters in cases:
