@@ -44,6 +44,8 @@ from schema.plain_fields import (
 )
 
 _MISSING: Any = object()  # "not completed here: the normal path takes the field"
+# What this executor's own completion gives when nothing is left to await (no type check).
+_COMPLETED = frozenset({dict, list, type(None)})
 
 
 class _Step(NamedTuple):
@@ -140,7 +142,11 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                     budget.spent += key_cost + len(result)
                 else:
                     result = self._composite(step, parent_type, source_value, path)
-                    if result is not _MISSING and self.is_awaitable(result):
+                    if (
+                        result is not _MISSING
+                        and type(result) not in _COMPLETED
+                        and self.is_awaitable(result)
+                    ):
                         pending.append(key)
                 if result is _MISSING:
                     result = self.execute_field(
@@ -231,7 +237,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as error:  # located, then nulled or propagated
             self.handle_field_error(error, step.field.declared, step.details, field_path)
             return None
-        if self.is_awaitable(completed):
+        if type(completed) not in _COMPLETED and self.is_awaitable(completed):
             return self._awaited(completed, step.field.declared, step.details, field_path)
         return completed
 
@@ -268,7 +274,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                 except Exception as error:  # located, then nulled or propagated
                     self.handle_field_error(error, item_type, step.details, item_path)
                     result = None
-                if self.is_awaitable(result):
+                if type(result) is not dict and self.is_awaitable(result):
                     result = self._awaited(result, item_type, step.details, item_path)
                     pending.append(index)
                 completed.append(result)
