@@ -28,16 +28,28 @@ async def record_event(
 
     Inserted at once with a Core statement: nothing left for an ORM flush to find later.
     """
-    await execute(
-        session,
-        _INSERT,
-        {
-            "id": new_id(),
-            "at": clock(),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "detail": detail or {},
-            "issuer": issuer,
-        },
+    row = event_row(
+        actor=actor, action=action, subject=subject, detail=detail, clock=clock, issuer=issuer
     )
+    await execute(session, _INSERT, row)
+
+
+def event_row(
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+    clock: Clock = utc_now,
+    issuer: str | None = None,
+) -> dict[str, Any]:
+    """An audit event's row, for a write that inserts it with others (`record_event`'s)."""
+    return {
+        "id": new_id(),
+        "at": clock(),
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "detail": detail or {},
+        "issuer": issuer,
+    }

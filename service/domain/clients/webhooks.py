@@ -12,7 +12,7 @@ credentials the visibility policy lets that client follow (`Viewer.may_follow`).
 import base64
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openbadges.jsontypes import dumps
 from openbadges.models import format_datetime
 from service.db.direct import execute
+from service.db.ids import new_id
 from service.db.json_lists import json_list_holds
 from service.db.tables import (
     ClientRecord,
@@ -123,36 +124,56 @@ async def publish(
     clock: Clock = utc_now,
 ) -> int:
     """Add the deliveries of an event to the current transaction; returns how many."""
+    targets = await followers(
+        session, event=event, issuer_slug=issuer_slug, submitted_by=submitted_by
+    )
+    if not targets:
+        return 0
+    rows = delivery_rows(targets, event=event, data=data, clock=clock)
+    session.add_all(WebhookDeliveryRecord(**row) for row in rows)
+    await session.flush()
+    return len(targets)
+
+
+async def followers(
+    session: AsyncSession, *, event: str, issuer_slug: str, submitted_by: uuid.UUID
+) -> tuple[uuid.UUID, ...]:
+    """The endpoints subscribed to `event` whose clients may follow this issuer's credential."""
     values = {"event": event, "issuer_slug": issuer_slug, "submitted_by": submitted_by}
     rows = (await execute(session, _SUBSCRIBERS, values)).all()
-    targets = [
+    return tuple(
         row.endpoint_id
         for row in rows
         if Viewer(principal=principal_of(row)).may_follow(
             issuer_slug=issuer_slug, submitted_by=submitted_by
         )
-    ]
+    )
+
+
+def delivery_rows(
+    targets: Sequence[uuid.UUID], *, event: str, data: dict[str, Any], clock: Clock = utc_now
+) -> list[dict[str, Any]]:
+    """An event's outbox rows, one per endpoint, for `publish` or a write that inserts them."""
     if not targets:
-        return 0
+        return []
     now = clock()
     # Standard Webhooks: one id per message, kept across retries; the body's recommended shape.
     message_id = f"msg_{uuid.uuid4().hex}"
     body = dumps({"type": event, "timestamp": format_datetime(now), "data": data}).decode()
-    session.add_all(
-        WebhookDeliveryRecord(
-            endpoint_id=endpoint_id,
-            event=event,
-            message_id=message_id,
-            body=body,
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    return [
+        {
+            "id": new_id(),
+            "endpoint_id": endpoint_id,
+            "event": event,
+            "message_id": message_id,
+            "body": body,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for endpoint_id in targets
-    )
-    await session.flush()
-    return len(targets)
+    ]
 
 
 class WebhookService:

@@ -95,6 +95,11 @@ class IssuerKeys:
     issuer: IssuerProfile
     keys: SigningKeys
 
+    @property
+    def key_names(self) -> list[str]:
+        """The keys' names (their verification methods' fragments): Data Integrity, VC-JWT."""
+        return [pair.id.rsplit("#", 1)[1] for pair in (self.keys.data_integrity, self.keys.jwt)]
+
 
 # Built once: every issuance runs them.
 _ISSUERS = IssuerRecord.__table__
@@ -222,7 +227,7 @@ class IssuerService:
         keys. The rows are read ``FOR SHARE`` (PostgreSQL): a rotation, which updates them,
         waits for this unit to commit (SQLite serialises writers anyway).
         """
-        names = [pair.id.rsplit("#", 1)[1] for pair in (keys.keys.data_integrity, keys.keys.jwt)]
+        names = keys.key_names
         held = (
             await execute(self._session, _HELD, {"issuer": keys.issuer.id, "names": names})
         ).scalars()
