@@ -2,7 +2,9 @@
 
 Prepare reads and takes the status index (one counter statement, `Database.reserve`).
 No unit of work is open while the credential is signed, so no lock (SQLite's write lock, a
-row lock on PostgreSQL) spans a signature. A status index taken meanwhile (the unique
+row lock on PostgreSQL) spans a signature. Store writes every row in one statement on
+PostgreSQL, which commits by itself, so it runs on a reserving unit too (a transaction on
+SQLite, where the rows are written in steps). A status index taken meanwhile (the unique
 constraint still guards it), or a key rotated or compromised meanwhile by any process, makes
 the store roll back, and the credential is signed again (another index, the new keys).
 """
@@ -50,7 +52,7 @@ async def issue_completion(
             build_credential(draft, runtime.urls), draft.issuer, draft.issued_at
         )
         try:
-            async with runtime.write(services.principal) as services:
+            async with runtime.reserve(services.principal) as services:
                 award = await services.awards.store(request, draft, signed)
         except SignAgain:  # a status index or a key changed meanwhile
             continue

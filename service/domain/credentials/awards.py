@@ -2,8 +2,9 @@
 
 Issuance is a pipeline over two short units of work, with the signatures between them
 (`service.pipelines.issuance` runs it): `prepare` reads (idempotency, validation, keys, a status
-slot), the credential is built and signed with no transaction open, and `store` writes the
-learner, the completion, its evidence and the credential in one transaction.
+slot, the event's webhook endpoints), the credential is built and signed with no transaction
+open, and `store` writes the learner, the completion, its evidence, the credential, its audit
+event and webhook deliveries at once (`service.db.award_writes`: one statement on PostgreSQL).
 
 Retries are recognised by (client, externalId) or by (client, Idempotency-Key): the same
 request gets the credential already issued, a different one under the same key a conflict.
@@ -17,26 +18,25 @@ import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openbadges.jsontypes import dumps
 from openbadges.status import StatusPurpose
+from service.db.award_writes import AwardRows, write_award
 from service.db.direct import execute
 from service.db.ids import new_id
-from service.db.inserts import insert_ignoring_conflicts, table_of, upsert_returning_id
 from service.db.tables import (
     CompletionRecord,
     CredentialRecord,
     EvidenceRecord,
-    LearnerRecord,
 )
 from service.domain.catalogue.achievements import AchievementService
 from service.domain.catalogue.tracks import check_previous_level
-from service.domain.clients.audit import record_event
+from service.domain.clients.audit import event_row
 from service.domain.clients.clients import Principal
 from service.domain.clients.visibility import Viewer
-from service.domain.clients.webhooks import publish
+from service.domain.clients.webhooks import delivery_rows, followers
 from service.domain.clock import Clock, utc_now
 from service.domain.credentials.completions import Completion, validate_completion
 from service.domain.credentials.credentials import Draft, SignedCredential, evidence_items
@@ -50,6 +50,7 @@ from service.domain.texts import Said
 from service.domain.urls import Urls
 
 MAX_KEY_LENGTH = 200
+_ISSUED = "credential.issued"  # the webhook event of a new credential
 
 
 def _replay_statement(*, with_key: bool) -> Any:  # noqa: ANN401 - a Select of five columns
@@ -74,7 +75,6 @@ def _replay_statement(*, with_key: bool) -> Any:  # noqa: ANN401 - a Select of f
     )
 
 
-_EVIDENCE = insert(table_of(EvidenceRecord))
 _REPLAY = _replay_statement(with_key=True)
 _REPLAY_BY_EXTERNAL_ID = _replay_statement(with_key=False)
 
@@ -178,6 +178,9 @@ class AwardService:
             self._session, achievement, completion.learner.email, self.viewer
         )
         issuer = await self._issuers.signing_keys(achievement.issuer_id)
+        targets = await followers(
+            self._session, event=_ISSUED, issuer_slug=issuer.issuer.slug, submitted_by=client.id
+        )
         slots = await self._status_lists.take_slots(issuer.issuer.id, self._purposes)
         slot, held = slots[REVOCATION], slots.get(SUSPENSION)
         if slot.list_id is None or slot.index is None:
@@ -203,6 +206,7 @@ class AwardService:
             ),
             suspension_list_id=held_list,
             suspension_index=held_index,
+            followers=targets,
         )
 
     async def store(
@@ -210,80 +214,88 @@ class AwardService:
     ) -> Award:
         """Write the completion and its credential; a concurrent duplicate gets the winner's.
 
+        One statement on PostgreSQL (`service.db.award_writes`), which commits by itself on a
+        reserving unit; the event goes to the endpoints found while preparing.
+
         Raises:
             SlotTaken: the status index was taken meanwhile (sign again with another).
             KeysChanged: the keys it was signed with were retired meanwhile (sign again).
         """
         client = self._client()
-        if not await self._issuers.hold_active(draft.issuer):
+        manage = ManageToken.new()
+        written = await write_award(self._session, self._rows(request, draft, signed, manage))
+        if not written.keys_held:
             raise KeysChanged
-        completion = request.completion
-        learner_id = await upsert_returning_id(
-            self._session,
-            LearnerRecord,
-            {
+        if not written.is_new:
+            winner = await self._replay(client, request)
+            if winner is None:
+                raise Conflict(Said("completion-in-progress"))
+            return winner
+        if not written.credential_stored:
+            raise SlotTaken  # either index: any unique constraint
+        award = self._award(
+            draft.credential_id, signed.json.decode(), signed.jwt, "active", is_new=True
+        )
+        return replace(award, manage_url=self._urls.manage(draft.credential_id, manage.token))
+
+    def _rows(
+        self,
+        request: CompletionRequest,
+        draft: Draft,
+        signed: SignedCredential,
+        manage: ManageToken,
+    ) -> AwardRows:
+        """What storing the award writes: learner, completion, evidence, credential, events."""
+        client, completion, now = self._client(), request.completion, self._clock()
+        issuer = draft.issuer.issuer
+        summary = {"achievement": draft.achievement.slug, "externalId": completion.external_id}
+        event = {
+            "id": str(draft.credential_id),
+            "url": self._urls.credential(draft.credential_id),
+            "issuer": issuer.slug,
+            **summary,
+            "status": "active",
+        }
+        return AwardRows(
+            issuer_id=issuer.id,
+            key_names=draft.issuer.key_names,
+            # nothing changes for a learner already known: one identity for every tenant
+            learner={
                 "id": new_id(),
                 "email": completion.learner.email,
                 "did": completion.learner.id,
-                "created_at": self._clock(),
+                "created_at": now,
             },
-            conflict=["email"],
-            update=["email"],  # nothing changes: a learner is one identity for every tenant
-        )
-        is_new = await insert_ignoring_conflicts(
-            self._session,
-            CompletionRecord,
-            {
+            completion={
                 "id": draft.completion_id,
                 "client_id": client.id,
                 "external_id": completion.external_id,
                 "idempotency_key": request.idempotency_key,
                 "fingerprint": request.fingerprint,
-                "learner_id": learner_id,
                 "learner_name": completion.learner.name,
                 "achievement_id": draft.achievement.id,
                 "completed_at": completion.completed_at,
                 "share_reflections": completion.share_reflections,
-                "created_at": self._clock(),
+                "created_at": now,
                 "achievement_version": draft.achievement.version,
                 "hours": completion.hours,
             },
-        )
-        if not is_new:
-            winner = await self._replay(client, request)
-            if winner is None:
-                raise Conflict(Said("completion-in-progress"))
-            return winner
-        return await self._store_credential(client, draft, signed)
-
-    async def _store_credential(
-        self, client: Principal, draft: Draft, signed: SignedCredential
-    ) -> Award:
-        if draft.evidence:  # one executemany, on the table (no ORM unit of work to flush)
-            await execute(
-                self._session,
-                _EVIDENCE,
-                [
-                    {
-                        "id": item.id,
-                        "completion_id": draft.completion_id,
-                        "prompt_key": item.prompt_key,
-                        "position": item.position,
-                        "answer": item.answer,
-                        "digest_sri": item.digest_sri,
-                        "prompt_text": item.prompt_text,
-                    }
-                    for item in draft.evidence
-                ],
-            )
-        manage = ManageToken.new()
-        if not await insert_ignoring_conflicts(
-            self._session,
-            CredentialRecord,
-            {
+            evidence=[
+                {
+                    "id": item.id,
+                    "completion_id": draft.completion_id,
+                    "prompt_key": item.prompt_key,
+                    "position": item.position,
+                    "answer": item.answer,
+                    "digest_sri": item.digest_sri,
+                    "prompt_text": item.prompt_text,
+                }
+                for item in draft.evidence
+            ],
+            credential={
                 "id": draft.credential_id,
                 "completion_id": draft.completion_id,
-                "issuer_id": draft.issuer.issuer.id,
+                "issuer_id": issuer.id,
                 "signed_json": signed.json.decode(),
                 "jwt": signed.jwt,
                 "status": "active",
@@ -294,39 +306,16 @@ class AwardService:
                 "issued_at": draft.issued_at,
                 "manage_token_hash": manage.digest,
             },
-        ):
-            raise SlotTaken  # either index: any unique constraint
-        await record_event(
-            self._session,
-            actor=client.client_id,
-            action="credential.issue",
-            subject=str(draft.credential_id),
-            detail={
-                "achievement": draft.achievement.slug,
-                "externalId": draft.completion.external_id,
-            },
-            clock=self._clock,
-            issuer=draft.issuer.issuer.slug,
+            audit=event_row(
+                actor=client.client_id,
+                action="credential.issue",
+                subject=str(draft.credential_id),
+                detail=summary,
+                clock=self._clock,
+                issuer=issuer.slug,
+            ),
+            deliveries=delivery_rows(draft.followers, event=_ISSUED, data=event, clock=self._clock),
         )
-        await publish(
-            self._session,
-            event="credential.issued",
-            issuer_slug=draft.issuer.issuer.slug,
-            submitted_by=client.id,
-            data={
-                "id": str(draft.credential_id),
-                "url": self._urls.credential(draft.credential_id),
-                "issuer": draft.issuer.issuer.slug,
-                "achievement": draft.achievement.slug,
-                "externalId": draft.completion.external_id,
-                "status": "active",
-            },
-            clock=self._clock,
-        )
-        award = self._award(
-            draft.credential_id, signed.json.decode(), signed.jwt, "active", is_new=True
-        )
-        return replace(award, manage_url=self._urls.manage(draft.credential_id, manage.token))
 
     async def get(self, credential_id: uuid.UUID) -> Award | None:
         """A credential by id: one statement."""

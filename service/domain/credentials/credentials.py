@@ -93,6 +93,8 @@ class Draft:
     suspension: dict[str, Any] | None = None
     suspension_list_id: uuid.UUID | None = None
     suspension_index: int | None = None
+    # The webhook endpoints its "credential.issued" event goes to (found while preparing).
+    followers: tuple[uuid.UUID, ...] = ()
 
 
 @dataclass(frozen=True)
