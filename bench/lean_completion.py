@@ -8,9 +8,12 @@ client (disabled? secret renewed?), look for a retry (externalId or Idempotency-
 the achievement with its prompts and (above level 1) the track rule, read the issuer's
 active keys, take a status index (the same counter statement), build and sign the
 credential with the project's own code (compiled canonical form, Ed25519 Data Integrity,
-RS256 VC-JWT), then in one transaction hold the keys FOR SHARE, upsert the learner, insert
-the completion, its evidence, the credential and the audit event, and look for webhook
-subscribers; it answers the same JSON.
+RS256 VC-JWT), then write the rows: the learner (upserted), the completion, its evidence,
+the credential and the audit event, the keys held FOR SHARE, and look for webhook
+subscribers; it answers the same JSON. ``LEAN_WRITE=statement`` (the default) writes them in
+one statement without a transaction block, as Insigne does on PostgreSQL
+(`service.db.award_writes`), the subscribers read while preparing; ``LEAN_WRITE=steps``
+in a transaction of one statement per row, as the issue's prototype did (14 round trips).
 
 What it leaves out, deliberately: the domain objects of the achievement and the issuer's keys
 are built once at start (the rows are still read per request, as Insigne reads them), there is
@@ -40,6 +43,7 @@ from service.domain.clock import utc_now
 from service.domain.credentials.completions import Completion, Learner, Reflection
 from service.domain.credentials.credentials import (
     Draft,
+    SignedCredential,
     build_credential,
     evidence_items,
     sign_both_ways,
@@ -112,6 +116,38 @@ _AUDIT = (
     "INSERT INTO audit_events (id, at, actor, action, subject, detail, issuer)"
     " VALUES ($1, $2, $3, 'credential.issue', $4, $5::jsonb, $6)"
 )
+# The whole write in one statement, as Insigne makes it on PostgreSQL (service.db.award_writes).
+_AWARD = (
+    "WITH held AS (SELECT name FROM issuer_keys WHERE issuer_id = $1"
+    " AND name = ANY($2::varchar[]) AND is_active FOR SHARE),"
+    " learner AS (INSERT INTO learners (id, email, did, created_at)"
+    " SELECT $3::uuid, $4::varchar, $5::varchar, $6::timestamptz"
+    " WHERE (SELECT count(*) FROM held) = $7"
+    " ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id),"
+    " completion AS (INSERT INTO completions (id, client_id, external_id, idempotency_key,"
+    " fingerprint, learner_id, learner_name, achievement_id, completed_at, share_reflections,"
+    " created_at, achievement_version) SELECT $8::uuid, $9::uuid, $10::varchar, $11::varchar,"
+    " $12::varchar, learner.id, $13::varchar, $14::uuid, $15::timestamptz, $16::boolean, $6,"
+    " $17::integer FROM learner ON CONFLICT DO NOTHING RETURNING id),"
+    " evidence AS (INSERT INTO evidence (id, completion_id, prompt_key, position, answer,"
+    " digest_sri, prompt_text) SELECT e.id, completion.id, e.prompt_key, e.position, e.answer,"
+    " e.digest_sri, e.prompt_text FROM completion, unnest($18::uuid[], $19::varchar[],"
+    " $20::integer[], $21::text[], $22::varchar[], $23::text[])"
+    " AS e(id, prompt_key, position, answer, digest_sri, prompt_text)),"
+    " credential AS (INSERT INTO credentials (id, completion_id, issuer_id, signed_json, jwt,"
+    " status, status_list_id, status_index, issued_at, manage_token_hash) SELECT $24::uuid,"
+    " completion.id, $25::uuid, $26::text, $27::text, 'active', $28::uuid, $29::integer,"
+    " $30::timestamptz, $31::varchar FROM completion RETURNING id),"
+    " audit AS (INSERT INTO audit_events (id, at, actor, action, subject, detail, issuer)"
+    " SELECT $32::uuid, $6, $33::varchar, 'credential.issue', $34::varchar, $35::jsonb,"
+    " $36::varchar FROM credential),"
+    " deliveries AS (INSERT INTO webhook_deliveries (id, endpoint_id, event, message_id, body,"
+    " status, attempts, next_attempt_at, created_at) SELECT d.id, d.endpoint_id,"
+    " 'credential.issued', $37::varchar, $38::text, 'pending', 0, $6, $6 FROM credential,"
+    " unnest($39::uuid[], $40::uuid[]) AS d(id, endpoint_id))"
+    " SELECT (SELECT count(*) FROM held), (SELECT id FROM completion),"
+    " (SELECT id FROM credential)"
+)
 _SUBSCRIBERS = (  # as Insigne narrows it: the event's, the submitter's or the issuer's clients
     "SELECT webhook_endpoints.id, clients.scopes, clients.issuer_slugs FROM webhook_endpoints"
     " JOIN clients ON clients.id = webhook_endpoints.client_id"
@@ -149,8 +185,9 @@ class _Refused(Exception):
 class LeanCompletions:
     """The ASGI application: one pool, the domain objects read once, nothing else."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, one_statement: bool = True) -> None:
         self._settings = settings
+        self._one_statement = one_statement  # the write as one statement, or in 14 steps
         self._urls = Urls(settings.public_url)
         self._pool: asyncpg.Pool | None = None
         self._achievements: dict[str, Achievement] = {}
@@ -241,11 +278,33 @@ class LeanCompletions:
                     raise _Refused(409)
                 return 200, self._answer(replay[1], replay[2], replay[3], replay[4], None)
             draft = await self._draft(db, client, completion)
+            if self._one_statement:  # read while preparing, as Insigne does
+                await db.fetch(_SUBSCRIBERS, client["id"], draft.issuer.issuer.slug)
         signed = sign_both_ways(build_credential(draft, self._urls), draft.issuer, draft.issued_at)
         manage = secrets.token_urlsafe(32)
-        async with self._pool.acquire() as db, db.transaction():
-            keys = draft.issuer.keys
-            names = [pair.id.rsplit("#", 1)[1] for pair in (keys.data_integrity, keys.jwt)]
+        write = self._write_in_one if self._one_statement else self._write_in_steps
+        async with self._pool.acquire() as db:
+            await write(db, client, key, fingerprint, draft, signed, manage)
+        manage_url = self._urls.manage(draft.credential_id, manage)
+        answer = self._answer(
+            draft.credential_id, signed.json.decode(), signed.jwt, "active", manage_url
+        )
+        return 201, answer
+
+    async def _write_in_steps(
+        self,
+        db: asyncpg.Connection,
+        client: asyncpg.Record,
+        key: str | None,
+        fingerprint: str,
+        draft: Draft,
+        signed: SignedCredential,
+        manage: str,
+    ) -> None:
+        """The issue's prototype: a transaction of one statement per row (14 round trips)."""
+        completion = draft.completion
+        async with db.transaction():
+            names = draft.issuer.key_names
             if len(await db.fetch(_HOLD, draft.issuer.issuer.id, names)) != len(names):
                 raise _Refused(409)
             now = datetime.now(UTC)
@@ -308,11 +367,71 @@ class LeanCompletions:
             )
             # None subscribe in the bench: nothing to deliver.
             await db.fetch(_SUBSCRIBERS, client["id"], draft.issuer.issuer.slug)
-        manage_url = self._urls.manage(draft.credential_id, manage)
-        answer = self._answer(
-            draft.credential_id, signed.json.decode(), signed.jwt, "active", manage_url
-        )
-        return 201, answer
+
+    async def _write_in_one(
+        self,
+        db: asyncpg.Connection,
+        client: asyncpg.Record,
+        key: str | None,
+        fingerprint: str,
+        draft: Draft,
+        signed: SignedCredential,
+        manage: str,
+    ) -> None:
+        """As Insigne on PostgreSQL: the whole write in one statement, no transaction block."""
+        completion = draft.completion
+        names = draft.issuer.key_names
+        now = datetime.now(UTC)
+        detail = {"achievement": draft.achievement.slug, "externalId": completion.external_id}
+        items = draft.evidence
+        try:
+            held, completion_id, credential_id = await db.fetchrow(
+                _AWARD,
+                draft.issuer.issuer.id,
+                names,
+                new_id(),
+                completion.learner.email,
+                completion.learner.id,
+                now,
+                len(names),
+                draft.completion_id,
+                client["id"],
+                completion.external_id,
+                key,
+                fingerprint,
+                completion.learner.name,
+                draft.achievement.id,
+                completion.completed_at,
+                completion.share_reflections,
+                draft.achievement.version,
+                [item.id for item in items],
+                [item.prompt_key for item in items],
+                [item.position for item in items],
+                [item.answer for item in items],
+                [item.digest_sri for item in items],
+                [item.prompt_text for item in items],
+                draft.credential_id,
+                draft.issuer.issuer.id,
+                signed.json.decode(),
+                signed.jwt,
+                draft.status_list_id,
+                draft.status_index,
+                draft.issued_at,
+                hashlib.sha256(manage.encode()).hexdigest(),
+                new_id(),
+                client["client_id"],
+                str(draft.credential_id),
+                json.dumps(detail),
+                draft.issuer.issuer.slug,
+                "",
+                "",
+                [],
+                [],
+            )
+        except asyncpg.UniqueViolationError:
+            raise _Refused(409) from None
+        if held != len(names) or completion_id is None or credential_id is None:
+            raise _Refused(409)
 
     def _claims(self, headers: dict[bytes, bytes]) -> TokenClaims:
         authorization = headers.get(b"authorization", b"").decode()
@@ -391,4 +510,5 @@ class LeanCompletions:
 
 def app() -> LeanCompletions:
     """For ``uvicorn --factory bench.lean_completion:app``: settings from the environment."""
-    return LeanCompletions(Settings.from_env(dict(os.environ)))
+    one = os.environ.get("LEAN_WRITE", "statement") == "statement"  # or "steps"
+    return LeanCompletions(Settings.from_env(dict(os.environ)), one_statement=one)
