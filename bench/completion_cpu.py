@@ -7,8 +7,9 @@ round trips), on one fresh PostgreSQL database, loads each
 in turn with wrk (a process of its own, unique completions: bench/wrk/completions.lua), and
 reads from /proc the CPU the server's processes and the PostgreSQL backends serving the bench
 database spent (utime + stime before and after each run): CPU per request for both, and the
-ratio. Runs are interleaved (Insigne, lean, Insigne, lean…) so that a busy neighbour weighs on
-both; each figure is the median of its runs. Then:
+ratio. Runs are interleaved (Insigne, lean, lean 14, then lean, lean 14, Insigne…: each takes
+each place in a round in turn) so that a busy neighbour weighs on all; each figure is the
+median of its runs. Then:
 
 - ``--grow``: the same figures after 100,000 and 1,000,000 credentials (and their learners,
   completions and audit events, written in bulk by SQL shaped as the service writes them) in
@@ -17,8 +18,9 @@ both; each figure is the median of its runs. Then:
 - ``--workers``: completions/s of ``insigne serve --workers 2`` against one process, loaded
   alternately at the same connections, and the ratio.
 
-Background PostgreSQL processes (WAL writer, checkpointer) are not counted: only the backends
-of the bench database. Run with ``uv run --frozen python bench/completion_cpu.py [--grow]
+Background PostgreSQL processes (WAL writer, checkpointer, autovacuum) are not counted: only
+the client backends of the bench database, and each run starts from a CHECKPOINT, so that each
+pays the same full-page writes. Run with ``uv run --frozen python bench/completion_cpu.py [--grow]
 [--workers]`` (needs wrk: ``make bench-setup``).
 """
 
@@ -272,8 +274,12 @@ def _interleaved(
     connections: int | None = None,
 ) -> dict[str, list[Sample]]:
     results: dict[str, list[Sample]] = {target.name: [] for target in targets}
-    for _ in range(args.rounds):
-        for target in targets:
+    for number in range(args.rounds):
+        # Each round starts with the next target: a run's place in the round weighs on its
+        # PostgreSQL figure (seen: the first two of four runs of a round up to twice the last
+        # two, whichever server ran), so each target takes each place in turn.
+        turn = number % len(targets)
+        for target in targets[turn:] + targets[:turn]:
             clients = connections or args.connections
 
             def load(url: str, clients: int = clients) -> str:
@@ -294,6 +300,11 @@ async def sample(
     """
     monitor = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg", "postgresql"))
     try:
+        if database_name:
+            # After a checkpoint, the first change to each page writes the whole page to the
+            # WAL, in the backend that makes it: every run starts from one, so that no run
+            # pays those writes for another (they made one run in three look twice as dear).
+            await monitor.execute("CHECKPOINT")
         backends_before = await _backends(monitor, database_name) if database_name else {}
         server_before = group_cpu_seconds(target.process.pid)
         started = time.perf_counter()
