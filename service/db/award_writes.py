@@ -125,15 +125,19 @@ async def _in_steps(session: AsyncSession, rows: AwardRows) -> Written:
     if not await insert_ignoring_conflicts(session, CompletionRecord, completion):
         return Written(keys_held=True, is_new=False, credential_stored=False)
     if rows.evidence:
-        await execute(session, insert(_EVIDENCE), [dict(item) for item in rows.evidence])
+        await execute(session, _INSERT_EVIDENCE, [dict(item) for item in rows.evidence])
     if not await insert_ignoring_conflicts(session, CredentialRecord, dict(rows.credential)):
         return Written(keys_held=True, is_new=True, credential_stored=False)
-    await execute(session, insert(_AUDIT), dict(rows.audit))
+    await execute(session, _INSERT_AUDIT, dict(rows.audit))
     if rows.deliveries:
-        await execute(session, insert(_DELIVERIES), [dict(item) for item in rows.deliveries])
+        await execute(session, _INSERT_DELIVERIES, [dict(item) for item in rows.deliveries])
     return Written(keys_held=True, is_new=True, credential_stored=True)
 
 
+# Built once: statements are compiled and kept by identity.
+_INSERT_EVIDENCE = insert(_EVIDENCE)
+_INSERT_AUDIT = insert(_AUDIT)
+_INSERT_DELIVERIES = insert(_DELIVERIES)
 _HELD = (
     select(_KEYS.c.name)
     .where(
