@@ -2,7 +2,9 @@
 
 An event is published in the transaction of the change it reports: `publish` adds one
 delivery row per subscribed endpoint to the unit of work that revokes, suspends, reinstates
-or issues, so an event commits with its deliveries or not at all. A worker sends them later
+or collects; an issuance finds its `followers` while it prepares and writes their
+`delivery_rows` in the statement that stores the credential. Either way an event commits
+with its deliveries or not at all. A worker sends them later
 (`service.pipelines.webhook_worker`), following the Standard Webhooks specification.
 
 An endpoint belongs to the client that registered it, and receives the events of the
