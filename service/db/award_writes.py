@@ -114,7 +114,7 @@ async def _in_one_statement(session: AsyncSession, rows: AwardRows) -> Written:
 
 async def _in_steps(session: AsyncSession, rows: AwardRows) -> Written:
     held = (
-        await execute(session, _HELD, {"issuer": rows.issuer_id, "names": list(rows.key_names)})
+        await execute(session, HOLD_KEYS, {"issuer": rows.issuer_id, "names": list(rows.key_names)})
     ).scalars()
     if sorted(held) != sorted(rows.key_names):
         return Written(keys_held=False, is_new=False, credential_stored=False)
@@ -138,7 +138,9 @@ async def _in_steps(session: AsyncSession, rows: AwardRows) -> Written:
 _INSERT_EVIDENCE = insert(_EVIDENCE)
 _INSERT_AUDIT = insert(_AUDIT)
 _INSERT_DELIVERIES = insert(_DELIVERIES)
-_HELD = (
+# An issuer's keys of these names, if still active, held until the transaction ends (a
+# rotation, which updates them, waits): the award's first step, and a status change's.
+HOLD_KEYS = (
     select(_KEYS.c.name)
     .where(
         _KEYS.c.issuer_id == bindparam("issuer"),

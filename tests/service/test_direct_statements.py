@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
+from service.db.award_writes import HOLD_KEYS as _HELD
 from service.db.direct import execute
 from service.db.engine import Database, ReadUnitWrote
 from service.db.inserts import table_of
@@ -29,7 +30,7 @@ from service.domain.clients.audit import record_event
 from service.domain.clients.clients import _BY_CLIENT_ID, _BY_CLIENT_ID_WITH_EPOCH
 from service.domain.clients.webhooks import _SUBSCRIBERS
 from service.domain.issuers.epochs import EPOCH_BY_SLUG
-from service.domain.issuers.issuers import _HELD, _KEYS_BY_SLUG, _SIGNING_KEYS
+from service.domain.issuers.issuers import _KEYS_BY_SLUG, _SIGNING_KEYS
 from service.domain.portfolios.portfolios import (
     _ACHIEVEMENTS_BY_ID,
     _EVIDENCE,

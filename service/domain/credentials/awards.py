@@ -223,7 +223,8 @@ class AwardService:
         """
         client = self._client()
         manage = ManageToken.new()
-        written = await write_award(self._session, self._rows(request, draft, signed, manage))
+        rows = self._rows(client, request, draft, signed, manage)
+        written = await write_award(self._session, rows)
         if not written.keys_held:
             raise KeysChanged
         if not written.is_new:
@@ -240,13 +241,14 @@ class AwardService:
 
     def _rows(
         self,
+        client: Principal,
         request: CompletionRequest,
         draft: Draft,
         signed: SignedCredential,
         manage: ManageToken,
     ) -> AwardRows:
         """What storing the award writes: learner, completion, evidence, credential, events."""
-        client, completion, now = self._client(), request.completion, self._clock()
+        completion, now = request.completion, self._clock()
         issuer = draft.issuer.issuer
         summary = {"achievement": draft.achievement.slug, "externalId": completion.external_id}
         event = {

@@ -28,6 +28,7 @@ from openbadges.keys import (
     public_key_multibase,
 )
 from openbadges.models import OB_CONTEXT, format_datetime
+from service.db.award_writes import HOLD_KEYS
 from service.db.direct import execute
 from service.db.ids import new_id
 from service.db.inserts import insert_ignoring_conflicts, table_of
@@ -113,15 +114,6 @@ _SIGNING_KEYS = (  # on the tables: no ORM loading on the hot path
     )
     .join(_KEYS, _KEYS.c.issuer_id == _ISSUERS.c.id)
     .where(_ISSUERS.c.id == bindparam("issuer"), _KEYS.c.is_active)
-)
-_HELD = (
-    select(IssuerKeyRecord.name)
-    .where(
-        IssuerKeyRecord.issuer_id == bindparam("issuer"),
-        IssuerKeyRecord.name.in_(bindparam("names", expanding=True)),
-        IssuerKeyRecord.is_active,
-    )
-    .with_for_update(read=True)
 )
 
 
@@ -229,7 +221,7 @@ class IssuerService:
         """
         names = keys.key_names
         held = (
-            await execute(self._session, _HELD, {"issuer": keys.issuer.id, "names": names})
+            await execute(self._session, HOLD_KEYS, {"issuer": keys.issuer.id, "names": names})
         ).scalars()
         return sorted(held) == sorted(names)
 
