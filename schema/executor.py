@@ -274,7 +274,7 @@ class PortfolioExecutor(StrawberryGraphQLCoreExecutionContext):
                 except Exception as error:  # located, then nulled or propagated
                     self.handle_field_error(error, item_type, step.details, item_path)
                     result = None
-                if type(result) is not dict and self.is_awaitable(result):
+                if type(result) not in _COMPLETED and self.is_awaitable(result):
                     result = self._awaited(result, item_type, step.details, item_path)
                     pending.append(index)
                 completed.append(result)
